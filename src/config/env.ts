@@ -1,0 +1,51 @@
+import * as z from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalSecret = z.string().trim().min(1).optional().or(z.literal('').transform(() => undefined));
+
+/**
+ * Every environment variable Earshot reads, validated once at start. Secrets live here,
+ * never in the YAML file.
+ */
+export const EnvSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', { error: 'must start with "xoxb-" (OAuth & Permissions → Bot User OAuth Token)' }).optional(),
+    SLACK_SIGNING_SECRET: optionalSecret,
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', { error: 'must start with "xapp-" (Basic Information → App-Level Tokens, scope connections:write)' }).optional(),
+    /** Base URL of the Slack Web API; point it at a local server for tests or the sandbox. */
+    SLACK_API_URL: z.url().optional(),
+    X_BEARER_TOKEN: optionalSecret,
+    X_API_KEY: optionalSecret,
+    X_API_SECRET: optionalSecret,
+    X_ACCESS_TOKEN: optionalSecret,
+    X_ACCESS_SECRET: optionalSecret,
+    /** Base URL of the X API (v2 paths are appended); for tests and the sandbox. */
+    X_API_URL: z.url().optional(),
+    MICROSOFT_APP_ID: optionalSecret,
+    MICROSOFT_APP_PASSWORD: optionalSecret,
+    MICROSOFT_APP_TENANT_ID: optionalSecret,
+    MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    /** Serve Teams without Bot Framework authentication. Local development only. */
+    TEAMS_LOCAL_DEV: bool,
+    STORE_URL: z
+      .string()
+      .default('sqlite://./data/earshot.sqlite')
+      .refine((v) => /^(sqlite|redis|rediss|postgres|postgresql):\/\//.test(v), {
+        error: 'use sqlite://<file>, redis://host:port or postgresql://user@host:port/db',
+      }),
+    /** Prefix of every key Earshot writes, so several deployments can share one server. */
+    STORE_NAMESPACE: z.string().regex(/^[a-z0-9_-]{1,32}$/).default('earshot'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    /** Log instead of posting replies publicly. */
+    DRY_RUN: bool,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** A stable name for this instance (leases, logs); defaults to host and pid. */
+    INSTANCE_ID: z.string().optional(),
+  });
+
+export type Env = z.output<typeof EnvSchema>;

@@ -1,0 +1,206 @@
+import * as z from 'zod';
+import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
+import { NETWORKS } from '../domain/mention.js';
+import { durationField } from './duration.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, {
+  error: 'use lower-case letters, digits, "-" or "_" (max 40), starting with a letter or digit',
+});
+
+/** Where a skill group's cards go. A group may be bound to Slack, Teams, or both. */
+const SlackBinding = z.strictObject({
+  channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, { error: 'a Slack channel id like C0123ABCD (right-click the channel → Copy link)' }),
+});
+const TeamsBinding = z.strictObject({
+  /** A Teams channel id (19:…@thread.tacv2) or its display name as captured at install. */
+  channel: z.string().min(1),
+});
+
+export const GroupSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+  slack: SlackBinding.optional(),
+  teams: TeamsBinding.optional(),
+  /** Where SLA escalations for this group go (a Slack channel id). */
+  leadChannel: z.string().optional(),
+});
+
+const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time like 09:00' });
+
+/** The conditions of a rule. All given conditions must hold. */
+export const RuleWhenSchema = z.strictObject({
+  /** Any of these words or phrases (case-insensitive, whole words). */
+  keywords: z.array(z.string().min(1)).optional(),
+  /** Every one of these words or phrases. */
+  allKeywords: z.array(z.string().min(1)).optional(),
+  /** None of these words or phrases. */
+  noneKeywords: z.array(z.string().min(1)).optional(),
+  /** A boolean query: words, "quoted phrases", AND, OR, NOT and parentheses. */
+  query: z.string().min(1).optional(),
+  /** A regular expression (JavaScript syntax, matched case-insensitively). */
+  regex: z.string().min(1).optional(),
+  /** ISO 639-1 codes; matches the detected language. */
+  language: z.array(z.string().min(2).max(3)).optional(),
+  sentiment: z.array(z.enum(SENTIMENTS)).optional(),
+  intent: z.array(z.enum(INTENTS)).optional(),
+  network: z.array(z.enum(NETWORKS)).optional(),
+  author: z.strictObject({
+    minFollowers: z.number().int().nonnegative().optional(),
+    verified: z.boolean().optional(),
+    /** The author is on the VIP list. */
+    vip: z.boolean().optional(),
+    /** The author is on the blocked list. */
+    blocked: z.boolean().optional(),
+    handles: z.array(z.string()).optional(),
+  }).optional(),
+  /** Only within this weekly time window. */
+  time: z.strictObject({
+    days: z.array(Weekday).optional(),
+    from: HHMM.optional(),
+    to: HHMM.optional(),
+    timezone: z.string().default('UTC'),
+  }).optional(),
+});
+
+export const RuleThenSchema = z.strictObject({
+  route: id.optional(),
+  tag: z.array(z.string().min(1)).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  drop: z.boolean().optional(),
+  secondApprover: z.boolean().optional(),
+});
+
+export const RuleSchema = z.strictObject({
+  name: z.string().min(1),
+  when: RuleWhenSchema,
+  then: RuleThenSchema,
+  /** Stop evaluating further rules once this one fires. */
+  final: z.boolean().default(false),
+});
+
+export const SourceSchema = z.strictObject({
+  name: id,
+  network: z.enum(NETWORKS),
+  enabled: z.boolean().default(true),
+  /** Search queries, in the network's own syntax (for X: recent search operators). */
+  queries: z.array(z.string().min(1).max(512)).min(1, { error: 'list at least one query' }),
+  interval: durationField(5_000, 'like 60s or 5m; at least 5s').default(60_000),
+  /** Pages of results fetched per query and poll (X returns up to 100 per page). */
+  maxPages: z.number().int().min(1).max(50).default(5),
+  /** Request budget: per rate-limit window and per month (the team's API tier). */
+  budget: z.strictObject({
+    perWindow: z.number().int().positive().default(60),
+    window: durationField(60_000).default(900_000),
+    perMonth: z.number().int().positive().optional(),
+  }).optional(),
+  /** Network-specific settings (feed URLs, subreddits, instance URL…). */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const TemplateSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  /** Reply text; `{{author.name}}`, `{{author.handle}}`, `{{case.id}}` are replaced. */
+  text: z.string().min(1),
+  groups: z.array(id).optional(),
+  intents: z.array(z.enum(INTENTS)).optional(),
+  /** Offered for personal-data mentions: invites the author to a private channel. */
+  private: z.boolean().default(false),
+});
+
+/** A user named in policy: `slack:U0123ABCD` or `teams:<AAD object id>`. */
+const ActorRef = z.string().regex(/^(slack|teams):[A-Za-z0-9._@-]+$/, {
+  error: 'name a user as slack:U0123ABCD or teams:<AAD object id>',
+});
+
+export const PolicySchema = z.strictObject({
+  approvers: z.array(ActorRef).default([]),
+  /** When false, a case can be sent straight from its draft. */
+  requireApproval: z.boolean().default(true),
+  /** May the drafter approve their own draft? */
+  allowSelfApproval: z.boolean().default(false),
+  /** Who may claim/draft/send; empty means everyone in the channel. */
+  agents: z.array(ActorRef).default([]),
+  bannedPhrases: z.array(z.string().min(1)).default([]),
+});
+
+export const BrandSchema = z.strictObject({
+  name: z.string().min(1),
+  /** The brand's own accounts per network; their posts are never ingested. */
+  handles: z.partialRecord(z.enum(NETWORKS), z.array(z.string().min(1))).default({}),
+  /** Flight/order number patterns the brand publishes: never treated as personal data. */
+  publicNumberPatterns: z.array(z.string()).default([]),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    brand: BrandSchema,
+    sources: z.array(SourceSchema).min(1, { error: 'list at least one source' }),
+    groups: z.array(GroupSchema).min(1, { error: 'list at least one skill group' }),
+    routing: z.strictObject({
+      fallback: id,
+      rules: z.array(RuleSchema).default([]),
+    }),
+    lists: z.strictObject({
+      vip: z.array(z.string()).default([]),
+      blocked: z.array(z.string()).default([]),
+    }).default({ vip: [], blocked: [] }),
+    policy: PolicySchema.default(PolicySchema.parse({})),
+    templates: z.array(TemplateSchema).default([]),
+    slack: z.strictObject({
+      mode: z.enum(['http', 'socket']).default('http'),
+      /** Channel for operational notices (source failures, etc.). */
+      opsChannel: z.string().optional(),
+    }).default({ mode: 'http' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const groups = new Set(cfg.groups.map((g) => g.id));
+    const dup = <T>(items: T[], key: (t: T) => string, path: string) => {
+      const seen = new Set<string>();
+      items.forEach((t, i) => {
+        const k = key(t);
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i], message: `duplicate id "${k}"` });
+        seen.add(k);
+      });
+    };
+    dup(cfg.groups, (g) => g.id, 'groups');
+    dup(cfg.sources, (s) => s.name, 'sources');
+    dup(cfg.templates, (t) => t.id, 'templates');
+    const known = [...groups].join(', ');
+    if (!groups.has(cfg.routing.fallback)) {
+      ctx.addIssue({ code: 'custom', path: ['routing', 'fallback'], message: `unknown group "${cfg.routing.fallback}" (groups: ${known})` });
+    }
+    cfg.routing.rules.forEach((r, i) => {
+      if (r.then.route && !groups.has(r.then.route)) {
+        ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'then', 'route'], message: `unknown group "${r.then.route}" (groups: ${known})` });
+      }
+      if (r.when.regex !== undefined) {
+        try { new RegExp(r.when.regex, 'iu'); } catch (e) {
+          ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'when', 'regex'], message: `not a valid regular expression: ${(e as Error).message}` });
+        }
+      }
+      if (Object.keys(r.when).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'when'], message: 'a rule needs at least one condition' });
+      }
+    });
+    cfg.templates.forEach((t, i) => t.groups?.forEach((g, j) => {
+      if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'groups', j], message: `unknown group "${g}" (groups: ${known})` });
+    }));
+    cfg.groups.forEach((g, i) => {
+      if (!g.slack && !g.teams) ctx.addIssue({ code: 'custom', path: ['groups', i], message: 'bind the group to a Slack channel (slack.channel) or a Teams channel (teams.channel)' });
+    });
+    cfg.brand.publicNumberPatterns.forEach((p, i) => {
+      try { new RegExp(p, 'u'); } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['brand', 'publicNumberPatterns', i], message: `not a valid regular expression: ${(e as Error).message}` });
+      }
+    });
+  });
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema>;
+export type GroupConfig = Config['groups'][number];
+export type SourceConfig = Config['sources'][number];
+export type Rule = Config['routing']['rules'][number];
+export type Template = Config['templates'][number];
+export type Policy = Config['policy'];

@@ -1,0 +1,68 @@
+import * as z from 'zod';
+import { ActorSchema } from './actor.js';
+import { MentionSchema } from './mention.js';
+import { ScreeningSchema } from './screening.js';
+
+export const CASE_STATUSES = [
+  'new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'sent',
+  'escalated', 'closed',
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const DraftSchema = z.object({
+  text: z.string(),
+  by: ActorSchema,
+  at: z.string(),
+  templateId: z.string().optional(),
+});
+export type Draft = z.infer<typeof DraftSchema>;
+
+export const AuditEntrySchema = z.object({
+  at: z.string(),
+  actor: ActorSchema,
+  action: z.string(),
+  from: z.enum(CASE_STATUSES),
+  to: z.enum(CASE_STATUSES),
+  note: z.string().optional(),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** Where a case's card is shown; one case may have several views (Slack and Teams). */
+export const CardViewSchema = z.discriminatedUnion('platform', [
+  z.object({ platform: z.literal('slack'), channel: z.string(), ts: z.string() }),
+  z.object({ platform: z.literal('teams'), conversationId: z.string(), activityId: z.string() }),
+]);
+export type CardView = z.infer<typeof CardViewSchema>;
+
+export const ReplySchema = z.object({ id: z.string(), url: z.string(), at: z.string(), text: z.string() });
+export type Reply = z.infer<typeof ReplySchema>;
+
+/**
+ * A case: one mention worked by staff. `version` grows by one on every change and is
+ * what compare-and-set and stale-click detection compare.
+ */
+export const CaseSchema = z.object({
+  id: z.string(),
+  version: z.number().int().nonnegative(),
+  mention: MentionSchema,
+  screening: ScreeningSchema,
+  group: z.string(),
+  status: z.enum(CASE_STATUSES),
+  owner: ActorSchema.optional(),
+  draft: DraftSchema.optional(),
+  approvals: z.array(ActorSchema).default([]),
+  rejection: z.object({ by: ActorSchema, note: z.string(), at: z.string() }).optional(),
+  reply: ReplySchema.optional(),
+  /** The status before escalation, so de-escalation can return to it. */
+  escalatedFrom: z.enum(CASE_STATUSES).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  views: z.array(CardViewSchema).default([]),
+  audit: z.array(AuditEntrySchema).default([]),
+  /** How many near-identical posts were folded into this case. */
+  duplicates: z.number().int().nonnegative().default(0),
+});
+export type Case = z.infer<typeof CaseSchema>;
+
+export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'escalated'];
+export const isOpen = (s: CaseStatus): boolean => OPEN_STATUSES.includes(s);
