@@ -1,0 +1,83 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Calendar days for rollups. A rollup day is the calendar date (YYYY-MM-DD) in the
+ * configured time zone (UTC unless configured), so that "today" means the managers'
+ * today. Pure: every instant is passed in.
+ */
+
+export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class TimeZoneInvalidError extends Error {
+  readonly code = 'TIMEZONE_INVALID';
+  constructor(readonly zone: string) {
+    super(`"${zone}" is not a known IANA time zone (like Europe/London or America/New_York)`);
+    this.name = 'TimeZoneInvalidError';
+  }
+}
+
+export class InstantInvalidError extends Error {
+  readonly code = 'INSTANT_INVALID';
+  constructor(readonly value: string) {
+    super(`"${value}" is not an ISO 8601 date-time`);
+    this.name = 'InstantInvalidError';
+  }
+}
+
+/** Checks a zone name once, so callers fail early with a clear message. */
+export function checkZone(zone: string): string {
+  if (!IANAZone.isValidZone(zone)) throw new TimeZoneInvalidError(zone);
+  return zone;
+}
+
+/** Parses an ISO instant into the given zone; throws {@link InstantInvalidError}. */
+export function instantIn(iso: string, zone: string): DateTime<true> {
+  const dt = DateTime.fromISO(iso, { setZone: false, zone: 'utc' }).setZone(zone);
+  if (!dt.isValid) {
+    if (!IANAZone.isValidZone(zone)) throw new TimeZoneInvalidError(zone);
+    throw new InstantInvalidError(iso);
+  }
+  return dt;
+}
+
+/** The rollup day of an instant: its calendar date in `zone`. */
+export function dayKey(iso: string, zone = 'UTC'): string {
+  return instantIn(iso, zone).toISODate();
+}
+
+/** The local hour (0–23) of an instant in `zone`. */
+export function localHour(iso: string, zone = 'UTC'): number {
+  return instantIn(iso, zone).hour;
+}
+
+/** Milliseconds since the epoch of an ISO instant; throws {@link InstantInvalidError}. */
+export function epochMs(iso: string): number {
+  const ms = DateTime.fromISO(iso, { zone: 'utc' }).toMillis();
+  if (!Number.isFinite(ms)) throw new InstantInvalidError(iso);
+  return ms;
+}
+
+/** The day `n` days after `day` (n may be negative). Calendar arithmetic, no zone. */
+export function addDays(day: string, n: number): string {
+  return DateTime.fromISO(day, { zone: 'utc' }).plus({ days: n }).toISODate()!;
+}
+
+/** Number of days from `from` to `to` inclusive (1 for the same day; ≤ 0 if reversed). */
+export function dayCount(from: string, to: string): number {
+  const a = DateTime.fromISO(from, { zone: 'utc' });
+  const b = DateTime.fromISO(to, { zone: 'utc' });
+  return Math.round(b.diff(a, 'days').days) + 1;
+}
+
+/** Every day from `from` to `to`, inclusive, in order. */
+export function daysIn(from: string, to: string): string[] {
+  const out: string[] = [];
+  const n = dayCount(from, to);
+  for (let i = 0; i < n; i++) out.push(addDays(from, i));
+  return out;
+}
+
+/** Is `day` a real calendar date written YYYY-MM-DD? */
+export function isDay(day: string): boolean {
+  return DAY_RE.test(day) && DateTime.fromISO(day, { zone: 'utc' }).isValid;
+}

@@ -1,0 +1,261 @@
+import type { Actor } from '../domain/actor.js';
+import type { AuditEntry, Case } from '../domain/case.js';
+import { isOpen } from '../domain/case.js';
+import type { Priority, Sentiment } from '../domain/screening.js';
+import { businessDeadline, type BusinessHours } from './business-deadline.js';
+import { dayKey, epochMs, localHour } from './days.js';
+import { hashtags } from './hashtags.js';
+import { bucketOf } from './histogram.js';
+import {
+  ALL, F, G, OPEN_GAUGE_HASH, agentKey, dayHash,
+  type AgentCounter, type HistogramName, type Scope,
+} from './rollup-keys.js';
+
+/** One counter change: apply with `store.hIncr(hash, field, by)`. */
+export interface Increment {
+  hash: string;
+  field: string;
+  by: number;
+}
+
+/** The first-response target. The deadline function, when given, wins. */
+export interface SlaOptions {
+  /**
+   * The first-response deadline of a case (ISO instant), e.g. from the SLA module's
+   * business-hours clock; undefined means the case has no target.
+   */
+  deadline?: ((c: Case) => string | undefined) | undefined;
+  /** Minutes to first response: one number for every priority, or per priority. */
+  targetMinutes?: number | Partial<Record<Priority, number>> | undefined;
+  /** Count `targetMinutes` in business hours only (see {@link businessDeadline}). */
+  businessHours?: BusinessHours | undefined;
+}
+
+export interface RollupOptions {
+  /** IANA zone whose calendar days and hours the rollups use. Default UTC. */
+  timezone?: string | undefined;
+  sla?: SlaOptions | undefined;
+  /**
+   * Count only these hashtags (lower case, without `#`), e.g. the campaigns. By default
+   * every hashtag in the post is counted (at most {@link RollupOptions.maxHashtags}).
+   */
+  hashtags?: readonly string[] | undefined;
+  /** Most hashtags counted per post (default 10). */
+  maxHashtags?: number | undefined;
+}
+
+/** The instant a case's first response is due, or undefined when it has no target. */
+export function firstResponseDeadline(c: Case, sla: SlaOptions | undefined): string | undefined {
+  if (!sla) return undefined;
+  if (sla.deadline) return sla.deadline(c);
+  const t = sla.targetMinutes;
+  const minutes = typeof t === 'number' ? t : t?.[c.screening.priority];
+  if (minutes === undefined) return undefined;
+  if (sla.businessHours) return businessDeadline(c.createdAt, minutes, sla.businessHours);
+  return new Date(epochMs(c.createdAt) + minutes * 60_000).toISOString();
+}
+
+/** Collects increments, merging repeats of the same counter. */
+class Increments {
+  private readonly map = new Map<string, Increment>();
+  add(hash: string, field: string, by = 1): void {
+    if (by === 0) return;
+    const k = `${hash}\u0000${field}`;
+    const cur = this.map.get(k);
+    if (cur) cur.by += by;
+    else this.map.set(k, { hash, field, by });
+  }
+  /** The same field in the day hash of every scope. */
+  each(day: string, scopes: readonly Scope[], field: string, by = 1): void {
+    for (const s of scopes) this.add(dayHash(day, s), field, by);
+  }
+  histogram(day: string, scopes: readonly Scope[], name: HistogramName, seconds: number): void {
+    const s = Math.max(0, seconds);
+    this.each(day, scopes, F.histCount(name));
+    this.each(day, scopes, F.histSum(name), Math.round(s));
+    this.each(day, scopes, F.histBucket(name, bucketOf(s)));
+  }
+  list(): Increment[] {
+    return [...this.map.values()].filter((i) => i.by !== 0);
+  }
+}
+
+const isPerson = (a: Actor | undefined): a is Actor => !!a && a.platform !== 'system';
+const agentScope = (a: Actor | undefined): Scope[] => (isPerson(a) ? [{ kind: 'agent', agent: agentKey(a) }] : []);
+const caseScopes = (c: Case): Scope[] => [ALL, { kind: 'group', group: c.group }];
+const seconds = (fromIso: string, toIso: string): number => (epochMs(toIso) - epochMs(fromIso)) / 1000;
+
+/** The open-case gauges a case contributes to: +1 each while it is open. */
+function gaugeFields(c: Case | undefined): string[] {
+  if (!c || !isOpen(c.status)) return [];
+  return [G.all, G.group(c.group), ...(isPerson(c.owner) ? [G.agent(agentKey(c.owner))] : [])];
+}
+
+function countAgent(acc: Increments, day: string, c: Case, who: Actor | undefined, counter: AgentCounter): void {
+  if (!isPerson(who)) return;
+  acc.each(day, [...caseScopes(c), ...agentScope(who)], F.agent(agentKey(who), counter));
+}
+
+function created(acc: Increments, c: Case, opts: RollupOptions, zone: string): void {
+  const day = dayKey(c.createdAt, zone);
+  const scopes = caseScopes(c);
+  const m = c.mention;
+  acc.each(day, scopes, F.cases);
+  acc.each(day, scopes, F.hour(localHour(c.createdAt, zone)));
+  acc.each(day, scopes, F.network(m.network));
+  acc.each(day, scopes, F.source(m.source));
+  acc.each(day, scopes, F.group(c.group));
+  acc.each(day, scopes, F.sentiment(c.screening.sentiment ?? 'unknown'));
+  acc.each(day, scopes, F.intent(c.screening.intent ?? 'unknown'));
+  acc.each(day, scopes, F.priority(c.screening.priority));
+  if (c.screening.topic) acc.each(day, scopes, F.topic(c.screening.topic.toLowerCase()));
+  const track = opts.hashtags ? new Set(opts.hashtags.map((t) => t.replace(/^#/, '').toLowerCase())) : undefined;
+  for (const tag of hashtags(m.text, opts.maxHashtags ?? 10)) {
+    if (!track || track.has(tag)) acc.each(day, scopes, F.hashtag(tag));
+  }
+}
+
+/** Who answered: the person who pressed Send (the `sent` entry itself is written by the outbox). */
+function sender(c: Case, index: number): Actor | undefined {
+  for (let i = index - 1; i >= 0; i--) {
+    const e = c.audit[i]!;
+    if (e.action === 'send' && isPerson(e.actor)) return e.actor;
+  }
+  return isPerson(c.owner) ? c.owner : c.audit[index]?.actor;
+}
+
+/** Has the case been answered or closed before audit entry `index`? (decides SLA once) */
+const respondedBefore = (c: Case, index: number): boolean =>
+  c.audit.slice(0, index).some((e) => e.to === 'sent' || e.to === 'closed');
+
+function slaOutcome(acc: Increments, day: string, c: Case, at: string, scopes: Scope[], opts: RollupOptions): void {
+  const deadline = firstResponseDeadline(c, opts.sla);
+  if (deadline === undefined) return;
+  const met = epochMs(at) <= epochMs(deadline);
+  acc.each(day, scopes, met ? F.slaMet(c.screening.priority) : F.slaBreached(c.screening.priority));
+}
+
+function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: RollupOptions, zone: string): void {
+  const day = dayKey(e.at, zone);
+  const scopes = caseScopes(c);
+  switch (e.action) {
+    case 'claim':
+      countAgent(acc, day, c, e.actor, 'claimed');
+      break;
+    case 'draft':
+      countAgent(acc, day, c, e.actor, 'drafted');
+      break;
+    case 'approve':
+    case 'reject': {
+      const approving = e.action === 'approve';
+      countAgent(acc, day, c, e.actor, approving ? 'approved' : 'rejected');
+      // The case-level decision is the final approval or a rejection; a first of two
+      // approvals is not yet a decision.
+      if (approving && e.to !== 'approved') break;
+      const drafter = c.draft?.by;
+      const decided = [...scopes, ...agentScope(drafter)];
+      acc.each(day, decided, approving ? F.approved : F.rejected);
+      if (c.draft) acc.histogram(day, decided, 'apt', seconds(c.draft.at, e.at));
+      break;
+    }
+    case 'sent': {
+      const who = sender(c, index);
+      const mine = [...scopes, ...agentScope(who)];
+      acc.each(day, mine, F.replies);
+      countAgent(acc, day, c, who, 'sent');
+      if (isOpen(e.from)) countAgent(acc, day, c, who, 'handled');
+      if (!c.audit.slice(0, index).some((x) => x.to === 'sent')) {
+        acc.histogram(day, mine, 'frt', seconds(c.createdAt, e.at));
+        acc.each(day, mine, F.answered);
+        acc.each(day, mine, F.followers, c.mention.author.followers);
+      }
+      if (!respondedBefore(c, index)) slaOutcome(acc, day, c, e.at, mine, opts);
+      break;
+    }
+    case 'send_failed':
+      acc.each(day, scopes, F.sendFailed);
+      break;
+    case 'close': {
+      const who = isPerson(e.actor) ? e.actor : c.owner;
+      const mine = [...scopes, ...agentScope(who)];
+      acc.each(day, mine, F.closed);
+      if (isOpen(e.from)) countAgent(acc, day, c, who, 'handled');
+      if (!c.audit.slice(0, index).some((x) => x.to === 'closed')) acc.histogram(day, mine, 'res', seconds(c.createdAt, e.at));
+      if (!respondedBefore(c, index)) slaOutcome(acc, day, c, e.at, mine, opts);
+      break;
+    }
+    case 'reopen':
+      acc.each(day, scopes, F.reopened);
+      break;
+    case 'escalate':
+      acc.each(day, scopes, F.escalated);
+      break;
+    default:
+      break;
+  }
+}
+
+export class RollupMismatchError extends Error {
+  readonly code = 'ROLLUP_MISMATCH';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RollupMismatchError';
+  }
+}
+
+/**
+ * The counter increments that keep the rollups current when a case changes from `prev`
+ * (undefined when it was just created) to `next`. Only the audit entries `next` adds are
+ * read, never older history or other cases, so the cost is constant per transition.
+ *
+ * Apply the increments once per successful write of `next` (after the compare-and-set
+ * that stored it): applying them twice counts the transition twice.
+ *
+ * Days are calendar days in `opts.timezone` (default UTC). Events are counted on the day
+ * they happen: volume on the day the case was created, a response on the day it was sent.
+ */
+export function rollupUpdates(prev: Case | undefined, next: Case, opts: RollupOptions = {}): Increment[] {
+  if (prev && prev.id !== next.id) throw new RollupMismatchError(`cannot diff case ${prev.id} against case ${next.id}`);
+  const zone = opts.timezone ?? 'UTC';
+  const acc = new Increments();
+  if (!prev) created(acc, next, opts, zone);
+  const start = prev ? prev.audit.length : 0;
+  for (let i = start; i < next.audit.length; i++) event(acc, next, next.audit[i]!, i, opts, zone);
+
+  const before = gaugeFields(prev);
+  const after = gaugeFields(next);
+  for (const f of before) acc.add(OPEN_GAUGE_HASH, f, -1);
+  for (const f of after) acc.add(OPEN_GAUGE_HASH, f, 1);
+  return acc.list();
+}
+
+const SCORE: Record<Sentiment, number> = { negative: -1, neutral: 0, positive: 1 };
+
+/** The author's next post after our reply, as screened. */
+export interface FollowUp {
+  sentiment: Sentiment | undefined;
+  /** When the follow-up was posted (ISO). */
+  at: string;
+}
+
+/**
+ * Increments for a sentiment shift: call it when the same author's next post after our
+ * reply to case `answered` has been screened. It compares that post's sentiment with the
+ * case's own (negative −1, neutral 0, positive +1) and counts improved / same / worsened
+ * and the sum of shifts, on the follow-up's day, for the case's group and the agent who
+ * owned it. Returns nothing when either sentiment is unknown.
+ */
+export function sentimentShiftUpdates(answered: Case, followUp: FollowUp, opts: Pick<RollupOptions, 'timezone'> = {}): Increment[] {
+  const from = answered.screening.sentiment;
+  const to = followUp.sentiment;
+  if (!from || !to) return [];
+  const acc = new Increments();
+  const day = dayKey(followUp.at, opts.timezone ?? 'UTC');
+  const scopes = [...caseScopes(answered), ...agentScope(answered.owner)];
+  const delta = SCORE[to] - SCORE[from];
+  acc.each(day, scopes, F.shiftCount);
+  acc.each(day, scopes, F.shiftSum, delta);
+  acc.each(day, scopes, F.shift(delta > 0 ? 'improved' : delta < 0 ? 'worsened' : 'same'));
+  acc.each(day, scopes, F.shiftPair(from, to));
+  return acc.list();
+}
