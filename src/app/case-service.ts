@@ -1,0 +1,108 @@
+import type { Config } from '../config/schema.js';
+import type { Actor } from '../domain/actor.js';
+import type { Case } from '../domain/case.js';
+import type { Refusal } from '../cases/policy.js';
+import { transition, type CaseCommand } from '../cases/workflow.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { MentionSource } from '../sources/mention-source.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { CaseConflictError, type CaseRepository } from './case-repository.js';
+
+export type ApplyResult =
+  | { ok: true; case: Case; summary: string }
+  | { ok: false; refusal: Refusal; case?: Case | undefined };
+
+/** Called after every change of a case (metrics rollups, learning from decisions…). */
+export type CaseListener = (prev: Case | undefined, next: Case) => void | Promise<void>;
+
+export interface CaseServiceDeps {
+  repo: CaseRepository;
+  outbox: Outbox;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  sources: ReadonlyMap<string, MentionSource>;
+}
+
+/** Outbox kinds the app enqueues; handlers are in deliveries.ts. */
+export const DELIVERY = {
+  postCard: 'card.post',
+  updateCard: 'card.update',
+  note: 'thread.note',
+  sendReply: 'reply.send',
+} as const;
+
+/**
+ * Applies commands to cases: the one place where the pure workflow meets the store.
+ * Each change is atomic (compare-and-set), and is followed by durable deliveries:
+ * refresh every view of the card, a note in the card's thread, and the reply itself
+ * when a case starts sending.
+ */
+export class CaseService {
+  private readonly listeners: CaseListener[] = [];
+
+  constructor(private readonly deps: CaseServiceDeps) {}
+
+  onChange(listener: CaseListener): void {
+    this.listeners.push(listener);
+  }
+
+  get repo(): CaseRepository {
+    return this.deps.repo;
+  }
+
+  /** The network's reply check for a case (length rules), if its source is known. */
+  replyCheck(c: Case): ((text: string) => string | undefined) | undefined {
+    const source = this.deps.sources.get(c.mention.source);
+    return source ? (t) => source.checkReply(t) : undefined;
+  }
+
+  async apply(caseId: string, cmd: CaseCommand, actor: Actor, expectedVersion?: number): Promise<ApplyResult> {
+    const { repo, clock, config } = this.deps;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const current = await repo.getVersioned(caseId);
+      if (!current) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${caseId}.` } };
+      const result = transition(current.value, cmd, {
+        policy: config.policy,
+        actor,
+        now: clock.now().toISOString(),
+        expectedVersion,
+        checkReply: this.replyCheck(current.value),
+      });
+      if (!result.ok) return { ok: false, refusal: result.refusal, case: current.value };
+      if (await repo.replace(current.token, current.value, result.case)) {
+        await this.afterChange(current.value, result.case, result.summary);
+        return { ok: true, case: result.case, summary: result.summary };
+      }
+      // Lost a race: re-read. With an expected version the next round refuses as stale
+      // and tells this actor what the winner did.
+    }
+    throw new CaseConflictError(caseId);
+  }
+
+  /** Tells listeners about a case that was just opened. */
+  async afterCreate(c: Case): Promise<void> {
+    await this.notify(undefined, c);
+  }
+
+  private async notify(prev: Case | undefined, next: Case): Promise<void> {
+    for (const l of this.listeners) {
+      try { await l(prev, next); } catch (e) { this.deps.log.error({ err: e, caseId: next.id }, 'case listener failed'); }
+    }
+  }
+
+  /** Durable follow-ups of a change, then in-process listeners. */
+  async afterChange(prev: Case | undefined, next: Case, summary: string): Promise<void> {
+    const { outbox } = this.deps;
+    const key = `case:${next.id}`;
+    await outbox.enqueue(DELIVERY.updateCard, key, { caseId: next.id }, { coalesce: `update:${next.id}` });
+    const last = next.audit[next.audit.length - 1];
+    await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null });
+    if (next.status === 'sending' && prev?.status !== 'sending') {
+      // Its own lane: a slow chat API must not hold back the reply, nor the reverse.
+      await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version });
+    }
+    await this.notify(prev, next);
+  }
+}

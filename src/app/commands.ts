@@ -1,0 +1,77 @@
+import type { Actor } from '../domain/actor.js';
+
+/** What a command answers: plain text lines (renderers escape them) and optional charts. */
+export interface CommandReply {
+  title?: string;
+  lines: string[];
+  images?: Array<{ title: string; png: Buffer; filename: string }>;
+  /** Visible to the channel rather than only to the person who asked. */
+  public?: boolean;
+}
+
+export interface CommandContext {
+  actor: Actor;
+  /** Where the command was typed (Slack channel id or Teams conversation id). */
+  channel?: string | undefined;
+  now: Date;
+}
+
+/** One subcommand of `/earshot` (Slack) and of the bot's command list (Teams). */
+export interface CommandHandler {
+  name: string;
+  usage: string;
+  description: string;
+  run(args: string[], ctx: CommandContext): Promise<CommandReply>;
+}
+
+export class CommandUnknownError extends Error {
+  readonly code = 'COMMAND_UNKNOWN';
+  constructor(readonly command: string, known: string[]) {
+    super(`Unknown command "${command}". Try: ${known.join(', ')}.`);
+    this.name = 'CommandUnknownError';
+  }
+}
+
+/** Splits command text into words, keeping "quoted phrases" together. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+/** One router for every chat surface: the same words do the same thing everywhere. */
+export class CommandRouter {
+  private readonly handlers = new Map<string, CommandHandler>();
+
+  constructor() {
+    this.register({
+      name: 'help',
+      usage: 'help',
+      description: 'What Earshot can do here',
+      run: async () => ({
+        title: 'Earshot commands',
+        lines: [...this.handlers.values()].map((h) => `${h.usage} — ${h.description}`),
+      }),
+    });
+  }
+
+  register(handler: CommandHandler): this {
+    this.handlers.set(handler.name, handler);
+    return this;
+  }
+
+  names(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  list(): CommandHandler[] {
+    return [...this.handlers.values()];
+  }
+
+  async run(text: string, ctx: CommandContext): Promise<CommandReply> {
+    const [name = 'help', ...args] = splitArgs(text.trim());
+    const handler = this.handlers.get(name.toLowerCase());
+    if (!handler) throw new CommandUnknownError(name, this.names());
+    return handler.run(args, ctx);
+  }
+}

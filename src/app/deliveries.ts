@@ -1,0 +1,127 @@
+import { SYSTEM } from '../domain/actor.js';
+import type { Case, CardView } from '../domain/case.js';
+import { approvalsNeeded } from '../cases/policy.js';
+import { buildCard, type Card } from '../chat/card.js';
+import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { Config } from '../config/schema.js';
+import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import type { Outbox, OutboxItem } from '../outbox/outbox.js';
+import type { MentionSource } from '../sources/mention-source.js';
+import type { Logger } from '../util/logger.js';
+import { DELIVERY, type CaseService } from './case-service.js';
+import { maskText } from './mask-pii.js';
+
+export interface DeliveryDeps {
+  config: Config;
+  cases: CaseService;
+  outbox: Outbox;
+  gateways: ReadonlyMap<CardView['platform'], ChatGateway>;
+  sources: ReadonlyMap<string, MentionSource>;
+  log: Logger;
+  /** Log replies instead of posting them. */
+  dryRun: boolean;
+}
+
+/** The card for a case, as every surface shows it. */
+export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): Card {
+  const source = deps.sources.get(c.mention.source);
+  return buildCard(c, {
+    approvalsNeeded: approvalsNeeded(deps.config.policy, c),
+    displayText: maskText(c.mention.text, c.screening.pii),
+    canReply: source ? source.canReply : true,
+    templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
+  });
+}
+
+const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
+const sameView = (a: CardView, b: CardView) => a.platform === b.platform && viewTarget(a) === viewTarget(b) && (a.platform === 'slack' ? a.ts === (b as typeof a).ts : a.activityId === (b as typeof a).activityId);
+
+/** Registers the handlers for everything the app puts in the outbox. */
+export function registerDeliveries(deps: DeliveryDeps): void {
+  const { outbox, cases, gateways, log } = deps;
+  const gateway = (platform: CardView['platform']): ChatGateway => {
+    const g = gateways.get(platform);
+    if (!g) throw new DeliveryPermanentError(`no ${platform} connection is configured`);
+    return g;
+  };
+  const load = async (item: OutboxItem): Promise<Case | undefined> => {
+    const c = await cases.repo.get(String(item.payload.caseId));
+    if (!c) log.warn({ caseId: item.payload.caseId, kind: item.kind }, 'delivery for a case that no longer exists; skipped');
+    return c;
+  };
+
+  outbox.on(DELIVERY.postCard, async (item) => {
+    const c = await load(item);
+    if (!c) return;
+    const platform = item.payload.platform as CardView['platform'];
+    const target = String(item.payload.target);
+    const g = gateway(platform);
+    const already = c.views.find((v) => v.platform === platform && (v.platform === 'slack' ? v.channel === target : v.conversationId === target || (item.payload.resolved as string | undefined) === v.conversationId));
+    if (already) return;
+    // An earlier attempt may have posted and died before recording it: look first.
+    const found = item.attempts > 0 ? await g.findCard(target, c.id) : undefined;
+    const view = found ?? (await g.postCard(target, cardFor(c, deps)));
+    const updated = await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
+    // The case may have moved while the card was being posted.
+    if (updated && updated.version !== c.version) {
+      await outbox.enqueue(DELIVERY.updateCard, `case:${c.id}`, { caseId: c.id }, { coalesce: `update:${c.id}` });
+    }
+  });
+
+  outbox.on(DELIVERY.updateCard, async (item) => {
+    const c = await load(item);
+    if (!c) return;
+    const card = cardFor(c, deps);
+    for (const view of c.views) await gateway(view.platform).updateCard(view, card);
+  });
+
+  outbox.on(DELIVERY.note, async (item) => {
+    const c = await load(item);
+    if (!c) return;
+    const done = (item.payload.done as string[] | undefined) ?? [];
+    const at = String(item.payload.at).replace('T', ' ').slice(0, 16) + ' UTC';
+    const note = item.payload.note ? `\n“${String(item.payload.note)}”` : '';
+    const text = `${String(item.payload.text)} · ${at}${note}`;
+    for (const view of c.views) {
+      const id = `${view.platform}:${viewTarget(view)}`;
+      if (done.includes(id)) continue;
+      await gateway(view.platform).postNote(view, text);
+      done.push(id);
+      // Remembered on the item, so a retry after a failure on another surface
+      // does not repeat the note here.
+      item.payload.done = done;
+    }
+  });
+
+  outbox.on(DELIVERY.sendReply, async (item) => {
+    const c = await load(item);
+    if (!c || c.status !== 'sending' || !c.draft) return;
+    const source = deps.sources.get(c.mention.source);
+    if (!source || !source.canReply) {
+      await cases.apply(c.id, { type: 'send_failed', error: `replies cannot be posted through ${c.mention.network}` }, SYSTEM);
+      return;
+    }
+    const text = c.draft.text;
+    if (deps.dryRun) {
+      log.info({ caseId: c.id, network: c.mention.network, inReplyTo: c.mention.id, text }, 'DRY_RUN: reply not posted');
+      await cases.apply(c.id, { type: 'sent', reply: { id: `dry-run-${c.id}`, url: c.mention.url, at: new Date(c.updatedAt).toISOString(), text } }, SYSTEM);
+      return;
+    }
+    // Exactly once: an earlier attempt may have reached the network before dying.
+    const existing = item.attempts > 0 ? await source.findReply(c.mention, text) : undefined;
+    let reply = existing;
+    if (!reply) {
+      try {
+        reply = await source.reply(c.mention, text);
+      } catch (e) {
+        if (e instanceof DeliveryPermanentError) {
+          await cases.apply(c.id, { type: 'send_failed', error: e.message }, SYSTEM);
+          return;
+        }
+        throw e;
+      }
+    }
+    const r = await cases.apply(c.id, { type: 'sent', reply }, SYSTEM);
+    if (!r.ok) log.error({ caseId: c.id, refusal: r.refusal }, 'reply posted but the case could not record it');
+  });
+}

@@ -1,0 +1,122 @@
+import type { Config } from '../config/schema.js';
+import type { Case } from '../domain/case.js';
+import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
+import { routeCase } from '../routing/route-case.js';
+import { screenMention } from '../screening/screen-mention.js';
+import type { TextModel } from '../screening/text-model.js';
+import type { PollResult } from '../sources/mention-source.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { DELIVERY, type CaseService } from './case-service.js';
+
+const INBOX = (key: string) => `inbox:${key}`;
+const PENDING = 'inbox:pending';
+const MENTION_CASE = (key: string) => `mention-case:${key}`;
+export const CURSOR = (source: string) => `cursor:${source}`;
+const DROPPED = 'dropped';
+
+/**
+ * Records what a poll heard, then moves the source's cursor. Mentions go to a durable
+ * inbox first: if the process dies before the cursor is saved, the next poll hears
+ * them again and the inbox (keyed by network and post id) makes that harmless.
+ */
+export async function recordPoll(store: Store, source: string, result: PollResult): Promise<number> {
+  let added = 0;
+  for (const m of result.mentions) {
+    const key = mentionKey(m);
+    if (await store.get(MENTION_CASE(key))) continue;
+    await store.set(INBOX(key), m);
+    await store.zAdd(PENDING, key, Date.parse(m.createdAt) || 0);
+    added += 1;
+  }
+  if (result.cursor !== undefined) await store.set(CURSOR(source), result.cursor);
+  return added;
+}
+
+export interface PipelineDeps {
+  store: Store;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  outbox: Outbox;
+  cases: CaseService;
+  /** The trained text model, if the team has one. */
+  model?: () => TextModel | undefined;
+}
+
+export interface ProcessReport { cases: number; dropped: number; duplicates: number }
+
+/**
+ * Screens, routes and opens a case for every mention waiting in the inbox. Each step
+ * is idempotent, so a crash at any point is repaired by processing again: a mention
+ * maps to exactly one case id (set-if-absent), a case is created once, and the card
+ * is posted once (the delivery checks where the card already is).
+ */
+export async function processInbox(deps: PipelineDeps, limit = 500): Promise<ProcessReport> {
+  const { store, clock, log } = deps;
+  const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0 };
+  const pending = await store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit);
+  for (const { member: key } of pending) {
+    const raw = await store.get<unknown>(INBOX(key));
+    const parsed = MentionSchema.safeParse(raw);
+    if (!parsed.success) {
+      log.error({ key, problem: parsed.error.issues[0]?.message }, 'unreadable mention in the inbox; skipped');
+      await store.zRemove(PENDING, key);
+      continue;
+    }
+    const outcome = await openCase(deps, parsed.data, clock.now().toISOString());
+    if (outcome === 'dropped') report.dropped += 1;
+    else if (outcome === 'created') report.cases += 1;
+    else report.duplicates += 1;
+    await store.zRemove(PENDING, key);
+    await store.delete(INBOX(key));
+  }
+  return report;
+}
+
+async function openCase(deps: PipelineDeps, mention: Mention, now: string): Promise<'created' | 'existing' | 'dropped'> {
+  const { store, config, outbox, cases } = deps;
+  const key = mentionKey(mention);
+  let caseId = await store.get<string>(MENTION_CASE(key));
+  if (caseId === DROPPED) return 'dropped';
+  const model = deps.model?.();
+  const screening = screenMention(mention, { config, now, ...(model ? { model } : {}) });
+  if (!caseId && screening.drop) {
+    await store.insertIfAbsent(MENTION_CASE(key), DROPPED);
+    deps.log.debug({ key, reason: screening.dropReason }, 'mention dropped by screening');
+    return 'dropped';
+  }
+  if (!caseId) {
+    const candidate = String(await store.incr('seq:case'));
+    caseId = (await store.insertIfAbsent(MENTION_CASE(key), candidate)) ? candidate : (await store.get<string>(MENTION_CASE(key)))!;
+    if (caseId === DROPPED) return 'dropped';
+  }
+  const { group, channels } = routeCase(screening.group, config);
+  const c: Case = {
+    id: caseId,
+    version: 0,
+    mention,
+    screening: { ...screening, group: group.id },
+    group: group.id,
+    status: 'new',
+    approvals: [],
+    createdAt: now,
+    updatedAt: now,
+    views: [],
+    audit: [],
+    duplicates: 0,
+  };
+  const created = await cases.repo.create(c);
+  // Enqueued even when the case already existed: a crash may have come between the
+  // two. Coalescing plus the delivery's own check keep it to one card per channel.
+  for (const ch of channels) {
+    await outbox.enqueue(DELIVERY.postCard, `case:${caseId}`, { caseId, platform: ch.platform, target: ch.target }, { coalesce: `post:${caseId}:${ch.platform}:${ch.target}` });
+  }
+  if (created) {
+    await cases.afterCreate(c);
+    return 'created';
+  }
+  return 'existing';
+}

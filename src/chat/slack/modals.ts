@@ -1,0 +1,67 @@
+import * as z from 'zod';
+import { clip, sanitizeText } from '../safe-text.js';
+
+export const DRAFT_CALLBACK = 'case.draft.submit';
+export const REJECT_CALLBACK = 'case.reject.submit';
+export const REPLY_BLOCK = 'reply';
+export const REPLY_INPUT = 'text';
+export const NOTE_BLOCK = 'note';
+export const NOTE_INPUT = 'text';
+
+/** What a modal remembers between opening and submission (≤ 3000 chars). */
+export const ModalMetaSchema = z.object({
+  caseId: z.string().min(1).max(64),
+  version: z.number().int().nonnegative(),
+  channel: z.string().max(64).optional(),
+  templateId: z.string().max(64).optional(),
+});
+export type ModalMeta = z.infer<typeof ModalMetaSchema>;
+
+const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: clip(sanitizeText(text), max), emoji: true });
+
+/**
+ * The draft modal: the mention quoted as plain text (plain_text is never parsed for
+ * mentions or links), and the reply prefilled from a template.
+ */
+export function draftModal(opts: { meta: ModalMeta; caseTitle: string; mentionText: string; author: string; initial: string; limitHint: string }) {
+  return {
+    type: 'modal' as const,
+    callback_id: DRAFT_CALLBACK,
+    private_metadata: JSON.stringify(opts.meta),
+    title: plain('Draft reply', 24),
+    submit: plain('Submit for approval', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
+      { type: 'section', text: plain(opts.mentionText || '(no text)', 3000) },
+      {
+        type: 'input',
+        block_id: REPLY_BLOCK,
+        label: plain('Your reply', 2000),
+        hint: plain(opts.limitHint, 2000),
+        element: { type: 'plain_text_input', action_id: REPLY_INPUT, multiline: true, max_length: 3000, initial_value: clip(opts.initial, 3000) },
+      },
+    ],
+  };
+}
+
+export function rejectModal(opts: { meta: ModalMeta; caseTitle: string; draft: string }) {
+  return {
+    type: 'modal' as const,
+    callback_id: REJECT_CALLBACK,
+    private_metadata: JSON.stringify(opts.meta),
+    title: plain('Send draft back', 24),
+    submit: plain('Send back', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      { type: 'context', elements: [plain(`${opts.caseTitle} · the draft:`, 2000)] },
+      { type: 'section', text: plain(opts.draft, 3000) },
+      {
+        type: 'input',
+        block_id: NOTE_BLOCK,
+        label: plain('What should change?', 2000),
+        element: { type: 'plain_text_input', action_id: NOTE_INPUT, multiline: true, max_length: 2000 },
+      },
+    ],
+  };
+}

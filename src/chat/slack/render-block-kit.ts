@@ -1,0 +1,73 @@
+import type { KnownBlock } from '@slack/web-api';
+import { encodeActionValue } from '../../domain/actions.js';
+import type { Card } from '../card.js';
+import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText } from '../safe-text.js';
+import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
+
+// Block Kit limits (docs.slack.dev/reference/block-kit): text objects ≤ 3000 chars,
+// header ≤ 150, button text ≤ 75, ≤ 10 section fields, ≤ 50 blocks per message.
+const SECTION_MAX = 3000;
+
+type Block = Record<string, unknown>;
+
+/** A mrkdwn text object. `verbatim` stops Slack from auto-linking URLs and names in it. */
+const mrkdwn = (text: string): Block => ({ type: 'mrkdwn', text: clipEscaped(text, SECTION_MAX), verbatim: true });
+const plain = (text: string, max = SECTION_MAX): Block => ({ type: 'plain_text', text: clip(sanitizeText(text), max), emoji: true });
+
+/** A live link: only URLs that pass {@link safeUrl}; the label is escaped. */
+function link(url: string, label: string): string {
+  const safe = safeUrl(url);
+  return safe ? `<${escapeMrkdwn(safe)}|${escapeInline(label)}>` : escapeInline(label);
+}
+
+/** Renders a card as Block Kit blocks plus the plain fallback text. Pure. */
+export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[] } {
+  const blocks: Block[] = [];
+  blocks.push({ type: 'header', block_id: `h:${card.caseId}:${card.version}`, text: plain(card.title, 150) });
+
+  const a = card.author;
+  const who = `*${escapeInline(a.name || a.handle)}* ${escapeInline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
+  const body = card.text.trim() ? quote(escapeMrkdwn(card.text)) : '_(no text)_';
+  blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
+
+  if (card.badges.length > 0) {
+    blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${escapeInline(b)}\``).join('  '))] });
+  }
+  blocks.push({
+    type: 'section',
+    block_id: 'facts',
+    fields: card.facts.slice(0, 10).map((f) => mrkdwn(`*${escapeInline(f.label)}*\n${escapeInline(f.value)}`)),
+  });
+
+  if (card.draft) {
+    const d = card.draft;
+    const approvals = d.needed > 0 ? ` · approvals ${d.approvals.length}/${d.needed}${d.approvals.length ? ` (${d.approvals.map(escapeInline).join(', ')})` : ''}` : '';
+    const template = d.template ? ` · from template _${escapeInline(d.template)}_` : '';
+    blocks.push({ type: 'section', block_id: 'draft', text: mrkdwn(`*Draft reply* by ${escapeInline(d.by)}${template}${approvals}\n${quote(escapeMrkdwn(d.text))}`) });
+  }
+  if (card.rejection) {
+    blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${escapeInline(card.rejection.by)}:\n${quote(escapeMrkdwn(card.rejection.note))}`) });
+  }
+  if (card.notes.length > 0) {
+    blocks.push({ type: 'context', block_id: 'notes', elements: [mrkdwn(card.notes.map(escapeMrkdwn).join('\n'))] });
+  }
+  blocks.push({ type: 'context', block_id: 'links', elements: [mrkdwn(card.links.map((l) => link(l.url, l.label)).join('  ·  '))] });
+
+  if (card.actions.length > 0) {
+    const value = encodeActionValue({ caseId: card.caseId, version: card.version });
+    blocks.push({
+      type: 'actions',
+      // A new block_id per version: Slack clients keep input state per block_id.
+      block_id: `actions:${card.caseId}:${card.version}`,
+      elements: card.actions.map((act) => ({
+        type: 'button',
+        action_id: act.id,
+        text: plain(act.label, 75),
+        value,
+        ...(act.style ? { style: act.style } : {}),
+      })),
+    });
+  }
+  // Built as plain objects above (checked against Block Kit's limits), typed for the client here.
+  return { text: escapeMrkdwn(clip(card.summary, 300)), blocks: blocks as unknown as KnownBlock[] };
+}

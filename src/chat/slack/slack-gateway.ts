@@ -1,0 +1,86 @@
+import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
+import type { CardView } from '../../domain/case.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
+import type { Card } from '../card.js';
+import type { ChatGateway } from '../chat-gateway.js';
+import { clipEscaped } from '../safe-text.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
+import { renderBlockKit } from './render-block-kit.js';
+
+/** Slack errors that retrying will not fix (docs.slack.dev/reference/methods/chat.postMessage#errors). */
+const PERMANENT = new Set([
+  'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_auth', 'account_inactive', 'token_revoked',
+  'missing_scope', 'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'cant_update_message',
+  'message_not_found', 'restricted_action', 'not_authed', 'team_access_not_granted', 'invalid_arguments',
+]);
+
+/** Custom message metadata lets the bot find its own card after a crash. */
+export const CARD_EVENT = 'earshot_case';
+
+/** Turns a WebClient error into the outbox's vocabulary. */
+export function classifySlackError(e: unknown): Error {
+  if (e instanceof WebAPIRateLimitedError) return new DeliveryRateLimitedError((e.retryAfter || 1) * 1000, 'Slack rate limit', { cause: e });
+  if (e instanceof WebAPIPlatformError && e.data?.error) {
+    const code = e.data.error;
+    if (PERMANENT.has(code)) return new DeliveryPermanentError(`Slack refused: ${code}`, { cause: e });
+    return new Error(`Slack error: ${code}`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw classifySlackError(e);
+  }
+}
+
+/**
+ * Slack as a {@link ChatGateway}. It is given a WebClient that rejects rate-limited
+ * calls instead of pausing (the outbox schedules the retry), so one busy channel
+ * never freezes the client that interactive calls use.
+ */
+export class SlackGateway implements ChatGateway {
+  readonly platform = 'slack' as const;
+
+  constructor(private readonly client: WebClient) {}
+
+  async postCard(channel: string, card: Card): Promise<CardView> {
+    const { text, blocks } = renderBlockKit(card);
+    const r = await call(() => this.client.chat.postMessage({
+      channel, text, blocks, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
+      metadata: { event_type: CARD_EVENT, event_payload: { case_id: card.caseId } },
+    }));
+    if (!r.ts) throw new Error('Slack answered chat.postMessage without a ts');
+    return { platform: 'slack', channel: r.channel ?? channel, ts: r.ts };
+  }
+
+  async findCard(channel: string, caseId: string): Promise<CardView | undefined> {
+    const r = await call(() => this.client.conversations.history({ channel, limit: 100, include_all_metadata: true }));
+    const hit = r.messages?.find((m) => {
+      const md = (m as { metadata?: { event_type?: string; event_payload?: { case_id?: unknown } } }).metadata;
+      return md?.event_type === CARD_EVENT && String(md.event_payload?.case_id) === caseId;
+    });
+    return hit?.ts ? { platform: 'slack', channel, ts: hit.ts } : undefined;
+  }
+
+  async updateCard(view: CardView, card: Card): Promise<void> {
+    if (view.platform !== 'slack') return;
+    const { text, blocks } = renderBlockKit(card);
+    // chat.update parses the text as `client` by default (unlike postMessage): say none.
+    await call(() => this.client.chat.update({ channel: view.channel, ts: view.ts, text, blocks, parse: 'none', link_names: false }));
+  }
+
+  async postNote(view: CardView, text: string): Promise<void> {
+    if (view.platform !== 'slack') return;
+    await call(() => this.client.chat.postMessage({
+      channel: view.channel, thread_ts: view.ts, text: clipEscaped(escapeMrkdwn(text), 3900),
+      parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
+    }));
+  }
+
+  async postNotice(channel: string, text: string): Promise<void> {
+    await call(() => this.client.chat.postMessage({ channel, text: clipEscaped(escapeMrkdwn(text), 3900), parse: 'none', link_names: false, unfurl_links: false }));
+  }
+}

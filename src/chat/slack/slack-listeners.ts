@@ -1,0 +1,201 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { CaseService } from '../../app/case-service.js';
+import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
+import { cardFor } from '../../app/deliveries.js';
+import { maskText } from '../../app/mask-pii.js';
+import type { CaseCommand } from '../../cases/workflow.js';
+import { transition } from '../../cases/workflow.js';
+import { checkReplyText } from '../../cases/policy.js';
+import { rankTemplates, renderTemplate } from '../../cases/templates.js';
+import type { Config } from '../../config/schema.js';
+import type { Actor } from '../../domain/actor.js';
+import type { Outbox } from '../../outbox/outbox.js';
+import type { MentionSource } from '../../sources/mention-source.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import { clipEscaped } from '../safe-text.js';
+import { escapeMrkdwn } from './escape-mrkdwn.js';
+import {
+  DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
+} from './modals.js';
+import { parseCaseClick, parseModalSubmission, slackActor } from './parse-slack-payload.js';
+
+export interface SlackListenerDeps {
+  cases: CaseService;
+  config: Config;
+  outbox: Outbox;
+  sources: ReadonlyMap<string, MentionSource>;
+  commands: CommandRouter;
+  clock: Clock;
+  log: Logger;
+  /** Uploads command charts into a channel. */
+  uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
+}
+
+const SIMPLE: Partial<Record<string, (note?: string) => CaseCommand>> = {
+  'case.claim': () => ({ type: 'claim' }),
+  'case.release': () => ({ type: 'release' }),
+  'case.approve': () => ({ type: 'approve' }),
+  'case.send': () => ({ type: 'send' }),
+  'case.escalate': () => ({ type: 'escalate' }),
+  'case.close': () => ({ type: 'close' }),
+  'case.reopen': () => ({ type: 'reopen' }),
+};
+
+/** Renders a command reply as mrkdwn: every line escaped. */
+export function renderCommandReply(reply: CommandReply): string {
+  const title = reply.title ? `*${escapeMrkdwn(reply.title)}*\n` : '';
+  return clipEscaped(title + reply.lines.map(escapeMrkdwn).join('\n'), 3900);
+}
+
+/**
+ * The Slack listeners: case buttons, the draft and reject modals, and `/earshot`.
+ * Each one acks first (Slack allows 3 s), then works, then answers ephemerally or
+ * lets the outbox refresh the card.
+ */
+export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
+  const { cases, config, log, clock } = deps;
+  const names = new Map<string, string>();
+
+  /** Shows people by real name: users.info once per person (Tier 4), cached. */
+  const resolve = async (client: WebClient, actor: Actor): Promise<Actor> => {
+    const cached = names.get(actor.id);
+    if (cached) return { ...actor, name: cached };
+    try {
+      const r = await client.users.info({ user: actor.id });
+      const name = r.user?.profile?.display_name || r.user?.real_name || r.user?.name;
+      if (name) { names.set(actor.id, name); return { ...actor, name }; }
+    } catch (e) {
+      log.debug({ err: e, user: actor.id }, 'users.info failed; showing the Slack username');
+    }
+    return actor;
+  };
+
+  const tell = async (client: WebClient, channel: string | undefined, user: string, text: string) => {
+    if (!channel) return;
+    try {
+      await client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text) });
+    } catch (e) {
+      log.warn({ err: e, channel }, 'could not tell the user ephemerally');
+    }
+  };
+
+  const refreshCard = (caseId: string) => deps.outbox.enqueue('card.update', `case:${caseId}`, { caseId }, { coalesce: `update:${caseId}` });
+
+  app.action(/^case\./, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = parseCaseClick(body);
+    if (!parsed.ok) {
+      if (parsed.userId) await tell(client, parsed.channel, parsed.userId, parsed.problem);
+      return;
+    }
+    const click = parsed.value;
+    const actor = click.actionId === 'case.draft' || click.actionId === 'case.reject' ? click.actor : await resolve(client, click.actor);
+
+    if (click.actionId === 'case.draft' || click.actionId === 'case.reject') {
+      // views.open must follow the click within 3 s: check the case and open at once.
+      const c = await cases.repo.get(click.ref.caseId);
+      if (!c) return tell(client, click.channel, actor.id, `There is no case ${click.ref.caseId}.`);
+      const probe = transition(c, click.actionId === 'case.draft' ? { type: 'draft', text: c.draft?.text ?? 'x' } : { type: 'reject', note: 'x' }, {
+        policy: config.policy, actor, now: clock.now().toISOString(), expectedVersion: click.ref.version,
+      });
+      if (!probe.ok) {
+        if (probe.refusal.code === 'stale') await refreshCard(c.id);
+        return tell(client, click.channel, actor.id, probe.refusal.message);
+      }
+      const meta: ModalMeta = { caseId: c.id, version: c.version, ...(click.channel ? { channel: click.channel } : {}) };
+      const title = `Case ${c.id}`;
+      try {
+        if (click.actionId === 'case.draft') {
+          const template = rankTemplates(c, config.templates)[0];
+          const initial = c.draft?.text ?? (template ? renderTemplate(template.text, c) : '');
+          if (template && !c.draft) meta.templateId = template.id;
+          await client.views.open({
+            trigger_id: click.triggerId ?? '',
+            view: draftModal({
+              meta, caseTitle: title, author: `@${c.mention.author.handle}`,
+              mentionText: maskText(c.mention.text, c.screening.pii), initial,
+              limitHint: c.mention.network === 'x' ? 'X counts 280 characters; links count 23 and most emoji 2.' : 'Keep it short and friendly.',
+            }),
+          });
+        } else {
+          await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: title, draft: c.draft?.text ?? '' }) });
+        }
+      } catch (e) {
+        log.warn({ err: e, caseId: c.id }, 'could not open the modal');
+        await tell(client, click.channel, actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
+      }
+      return;
+    }
+
+    const make = SIMPLE[click.actionId];
+    if (!make) return;
+    const result = await cases.apply(click.ref.caseId, make(), actor, click.ref.version);
+    if (!result.ok) {
+      if (result.refusal.code === 'stale' && result.case) await refreshCard(result.case.id);
+      await tell(client, click.channel, actor.id, result.refusal.message);
+    }
+  });
+
+  app.view(DRAFT_CALLBACK, async ({ ack, body, client }) => {
+    const parsed = parseModalSubmission(body);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: { [REPLY_BLOCK]: parsed.problem } });
+      return;
+    }
+    const { meta, values } = parsed.value;
+    const text = (values[REPLY_BLOCK] ?? '').trim();
+    const c = await cases.repo.get(meta.caseId);
+    // Problems with the text itself keep the modal open with the message under the field.
+    const problem = !text ? 'Write a reply first.' : checkReplyText(config.policy, text)?.message ?? (c ? cases.replyCheck(c)?.(text) : undefined);
+    if (problem) {
+      await ack({ response_action: 'errors', errors: { [REPLY_BLOCK]: problem } });
+      return;
+    }
+    await ack();
+    const actor = await resolve(client, parsed.value.actor);
+    const result = await cases.apply(meta.caseId, { type: 'draft', text, templateId: meta.templateId }, actor, meta.version);
+    if (!result.ok) await tell(client, meta.channel, actor.id, `Your draft was not saved: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
+  });
+
+  app.view(REJECT_CALLBACK, async ({ ack, body, client }) => {
+    const parsed = parseModalSubmission(body);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK]: parsed.problem } });
+      return;
+    }
+    const note = (parsed.value.values[NOTE_BLOCK] ?? '').trim();
+    if (!note) {
+      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK]: 'Say what should change: the note is required.' } });
+      return;
+    }
+    await ack();
+    const { meta } = parsed.value;
+    const actor = await resolve(client, parsed.value.actor);
+    const result = await cases.apply(meta.caseId, { type: 'reject', note }, actor, meta.version);
+    if (!result.ok) await tell(client, meta.channel, actor.id, `The draft was not sent back: ${result.refusal.message}`);
+  });
+
+  app.command('/earshot', async ({ ack, command, respond, client }) => {
+    await ack();
+    const actor = slackActor({ id: command.user_id, name: command.user_name });
+    try {
+      const reply = await deps.commands.run(command.text ?? '', { actor, channel: command.channel_id, now: clock.now() });
+      await respond({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: renderCommandReply(reply) });
+      for (const image of reply.images ?? []) {
+        if (deps.uploadImage) await deps.uploadImage(client, command.channel_id, image);
+      }
+    } catch (e) {
+      const message = e instanceof CommandUnknownError ? e.message : 'Something went wrong answering that command; the error is in the bot log.';
+      if (!(e instanceof CommandUnknownError)) log.error({ err: e, command: command.text }, 'slash command failed');
+      await respond({ response_type: 'ephemeral', text: escapeMrkdwn(message) });
+    }
+  });
+
+  // Link-only interactions (none today) and anything unexpected: ack so Slack does not show an error.
+  app.error(async (error) => {
+    log.error({ err: error }, 'Slack listener failed');
+  });
+}
+

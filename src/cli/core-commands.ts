@@ -1,0 +1,75 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { configPath, crossCheck, EnvInvalidError, formatProblems, loadConfigFile, parseEnv } from '../config/load-config.js';
+import { configJsonSchema } from '../config/json-schema.js';
+import { startEarshot } from '../server/earshot.js';
+import { createLogger } from '../util/logger.js';
+import { loadDotEnv } from './dotenv.js';
+
+export class ConfigCrossCheckError extends Error {
+  readonly code = 'CONFIG_CROSS_CHECK';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigCrossCheckError';
+  }
+}
+
+/** Reads .env, the config file and the environment, and checks them together. */
+export function loadAll(program: Command, opts: { needChat: boolean }) {
+  loadDotEnv();
+  const file = configPath(program.opts<{ config?: string }>());
+  const problems: string[] = [];
+  let config;
+  let env;
+  try { config = loadConfigFile(file); } catch (e) { problems.push((e as Error).message); }
+  try { env = parseEnv(process.env); } catch (e) { if (e instanceof EnvInvalidError) problems.push(e.message); else throw e; }
+  if (config && env) {
+    const cross = crossCheck(config, env, opts);
+    if (cross.length) problems.push(formatProblems('the environment and the configuration together', cross));
+  }
+  if (problems.length || !config || !env) throw new ConfigCrossCheckError(problems.join('\n\n'));
+  return { file, config, env };
+}
+
+/** start, check-config and schema. Other issues' commands register themselves beside these. */
+export function registerCoreCommands(program: Command): void {
+  program
+    .command('start')
+    .description('listen, screen, post cards and serve Slack (what `npm start` runs)')
+    .action(async () => {
+      const { config, env, file } = loadAll(program, { needChat: true });
+      const log = createLogger(env.LOG_LEVEL);
+      log.info({ config: file }, 'configuration is valid');
+      const app = await startEarshot({ config, env, log });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: finishing work in progress');
+        const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 25_000);
+        force.unref();
+        app.stop().then(() => { log.info('stopped'); log.flush(); process.exit(0); }, (e: unknown) => { log.error({ err: e }, 'shutdown failed'); process.exit(1); });
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+
+  program
+    .command('check-config')
+    .description('validate the configuration file and the environment, then exit (connects to nothing)')
+    .option('--no-chat', 'do not require Slack/Teams credentials (for CI checks of the file)')
+    .action((opts: { chat: boolean }) => {
+      const { file, config } = loadAll(program, { needChat: opts.chat });
+      process.stdout.write(`${file} is valid: ${config.sources.length} source(s), ${config.groups.length} group(s), ${config.routing.rules.length} rule(s), ${config.templates.length} template(s).\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the configuration file (for editors)')
+    .option('-o, --out <file>', 'write it to a file instead')
+    .action((opts: { out?: string }) => {
+      const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+}

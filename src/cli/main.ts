@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * `earshot <command>`: the one command-line entry (the package's `bin`).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCoreCommands } from './core-commands.js';
+
+const program = new Command()
+  .name('earshot')
+  .description('Social customer care in Slack and Microsoft Teams.')
+  .option('-c, --config <file>', 'the configuration file (default: $EARSHOT_CONFIG or ./earshot.yaml)')
+  .showHelpAfterError('(run "earshot --help" for the commands)')
+  .exitOverride();
+
+registerCoreCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  const err = e as Error & { code?: string };
+  // Known errors carry a message written for the operator; print it without a stack.
+  process.stderr.write(`earshot: ${err.message}\n`);
+  if (!err.code) process.stderr.write(`${err.stack ?? ''}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,31 @@
+import { CURSOR, recordPoll } from '../app/pipeline.js';
+import type { MentionSource } from '../sources/mention-source.js';
+import type { Store } from '../store/store.js';
+
+export interface ListenOutcome {
+  source: string;
+  /** False when another instance holds this tick. */
+  ran: boolean;
+  heard: number;
+  added: number;
+  requests: number;
+  rateLimit?: { remaining: number; resetAt: number } | undefined;
+}
+
+/**
+ * One listening tick for one source: take the job lease (one instance per tick), read
+ * the cursor, poll, record what was heard, move the cursor. The lease is kept until it
+ * expires, so another instance's tick within the same interval finds it taken; if
+ * this instance dies the lease lapses and another takes over within one interval.
+ */
+export async function runListen(opts: { store: Store; source: MentionSource; instanceId: string; intervalMs: number }): Promise<ListenOutcome> {
+  const { store, source } = opts;
+  const lease = `job:listen:${source.name}`;
+  if (!(await store.acquireLease(lease, opts.instanceId, Math.max(1000, Math.floor(opts.intervalMs * 0.9))))) {
+    return { source: source.name, ran: false, heard: 0, added: 0, requests: 0 };
+  }
+  const cursor = await store.get<string>(CURSOR(source.name));
+  const result = await source.poll(cursor);
+  const added = await recordPoll(store, source.name, result);
+  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit };
+}

@@ -1,0 +1,17 @@
+/** The receiving API asked us to slow down; retry after the given delay. */
+export class DeliveryRateLimitedError extends Error {
+  readonly code = 'DELIVERY_RATE_LIMITED';
+  constructor(readonly retryAfterMs: number, message = `rate limited; retry in ${retryAfterMs} ms`, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryRateLimitedError';
+  }
+}
+
+/** Retrying will not help (channel not found, not in channel, bad request). */
+export class DeliveryPermanentError extends Error {
+  readonly code = 'DELIVERY_PERMANENT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryPermanentError';
+  }
+}

@@ -1,0 +1,193 @@
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import { CaseRepository } from '../app/case-repository.js';
+import { CaseService } from '../app/case-service.js';
+import { CommandRouter } from '../app/commands.js';
+import { registerDeliveries } from '../app/deliveries.js';
+import { processInbox, type PipelineDeps } from '../app/pipeline.js';
+import type { ChatGateway } from '../chat/chat-gateway.js';
+import { SlackGateway } from '../chat/slack/slack-gateway.js';
+import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import type { Env } from '../config/env.js';
+import type { Config } from '../config/schema.js';
+import type { CardView } from '../domain/case.js';
+import { Outbox } from '../outbox/outbox.js';
+import type { MentionSource } from '../sources/mention-source.js';
+import { createSources } from '../sources/create-sources.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { createScheduler, type JobMessage } from './scheduler.js';
+
+export interface EarshotOptions {
+  config: Config;
+  env: Env;
+  log: Logger;
+  clock?: Clock;
+  /** Replace the configured sources (the sandbox's demo source, tests). */
+  sources?: Map<string, MentionSource>;
+  /** Run the bree listening jobs (off in tests that drive polls by hand). */
+  schedule?: boolean;
+  /** Outbox poll interval. */
+  outboxIntervalMs?: number;
+}
+
+/** Source health, for /readyz and the ops channel. */
+export interface SourceHealth { ok: boolean; lastSuccess?: string; lastError?: string; failures: number }
+
+export interface Earshot {
+  port: number;
+  store: Store;
+  outbox: Outbox;
+  cases: CaseService;
+  commands: CommandRouter;
+  sources: Map<string, MentionSource>;
+  health: Map<string, SourceHealth>;
+  /** Screens and opens cases for everything waiting in the inbox now. */
+  processInbox(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const slackLogLevel = (level: string): LogLevel => (level === 'debug' || level === 'trace' ? LogLevel.DEBUG : level === 'info' ? LogLevel.INFO : LogLevel.WARN);
+
+/** Wires every part together and starts serving. What `earshot start` runs. */
+export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
+  const { config, env, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const instanceId = env.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+  const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
+  const sources = opts.sources ?? createSources(config, env);
+  const health = new Map<string, SourceHealth>([...sources.keys()].map((k) => [k, { ok: true, failures: 0 }]));
+
+  const outbox = new Outbox({ store, clock, log, instanceId });
+  const repo = new CaseRepository(store);
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources });
+  const commands = new CommandRouter();
+
+  const gateways = new Map<CardView['platform'], ChatGateway>();
+  const http = express();
+  http.disable('x-powered-by');
+  let slackApp: App | undefined;
+  let socketReceiver: SocketModeReceiver | undefined;
+  const usesSlack = config.groups.some((g) => g.slack);
+  if (usesSlack && env.SLACK_BOT_TOKEN) {
+    const clientOptions = {
+      ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+      // Interactive calls (views.open has 3 s) must not queue behind a rate-limited post.
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 2, minTimeout: 100, maxTimeout: 1000 },
+      timeout: 10_000,
+    };
+    // The outbox's own client: no internal retries or pauses; the outbox schedules them.
+    const deliveryClient = new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, retryConfig: { retries: 0 }, logLevel: slackLogLevel(env.LOG_LEVEL) });
+    gateways.set('slack', new SlackGateway(deliveryClient));
+    const common = {
+      token: env.SLACK_BOT_TOKEN,
+      clientOptions,
+      logLevel: slackLogLevel(env.LOG_LEVEL),
+      // Skip the eager auth.test in the constructor: an unreachable Slack would crash
+      // the process from an unhandled rejection (Bolt App.js singleAuthorization).
+      deferInitialization: true,
+    };
+    if (config.slack.mode === 'socket') {
+      socketReceiver = new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, installerOptions: { clientOptions } });
+      slackApp = new App({ ...common, receiver: socketReceiver });
+    } else {
+      const receiver = new ExpressReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, endpoints: '/slack/events', app: http, processBeforeResponse: false });
+      slackApp = new App({ ...common, receiver });
+    }
+  }
+
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN });
+
+  if (slackApp) {
+    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log });
+    await slackApp.init();
+  }
+
+  http.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  http.get('/readyz', async (_req, res) => {
+    const storeOk = await store.ping();
+    const broken = [...health.entries()].filter(([, h]) => !h.ok).map(([name, h]) => ({ source: name, error: h.lastError }));
+    const ok = storeOk;
+    res.status(ok ? 200 : 503).json({ ok, store: storeOk, sources: Object.fromEntries(health), broken });
+  });
+
+  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases };
+  let processing: Promise<void> | undefined;
+  let processAgain = false;
+  const runInbox = async (): Promise<void> => {
+    if (processing) { processAgain = true; return processing; }
+    processing = (async () => {
+      do {
+        processAgain = false;
+        const r = await processInbox(pipelineDeps);
+        if (r.cases || r.dropped) log.info(r, 'mentions screened');
+      } while (processAgain);
+    })().finally(() => { processing = undefined; });
+    return processing;
+  };
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = http.listen(env.PORT, env.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (socketReceiver) await socketReceiver.start();
+
+  outbox.start(opts.outboxIntervalMs ?? 250);
+  // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
+  const inboxTimer = setInterval(() => { runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); }, 5000);
+  await runInbox();
+
+  const opsNotice = async (text: string) => {
+    const ops = config.slack.opsChannel;
+    const g = gateways.get('slack');
+    if (ops && g?.postNotice) await g.postNotice(ops, text).catch((e: unknown) => log.warn({ err: e }, 'could not post to the ops channel'));
+  };
+
+  const onJobMessage = (job: string, message: JobMessage) => {
+    if (message.type === 'listened') {
+      const h = health.get(message.outcome.source);
+      if (h) Object.assign(h, { ok: true, lastSuccess: clock.now().toISOString(), failures: 0 });
+      if (message.outcome.added > 0) runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed'));
+      return;
+    }
+    const h = health.get(message.source) ?? { ok: true, failures: 0 };
+    const wasOk = h.ok;
+    Object.assign(h, { ok: false, lastError: message.error, failures: h.failures + 1 });
+    health.set(message.source, h);
+    log.error({ job, source: message.source, error: message.error }, 'listening failed');
+    if (wasOk) void opsNotice(`Earshot: source "${message.source}" is failing: ${message.error}`);
+  };
+
+  const scheduler = opts.schedule === false ? undefined : createScheduler({
+    config, instanceId, storeUrl: env.STORE_URL, namespace: env.STORE_NAMESPACE, log,
+    onMessage: onJobMessage,
+    onError: (job, error) => log.error({ job, err: error }, 'job failed'),
+  });
+  if (scheduler) await scheduler.start();
+  log.info({ port, store: store.kind, sources: [...sources.keys()], slack: slackApp ? config.slack.mode : 'off', dryRun: env.DRY_RUN }, 'Earshot is listening');
+
+  let stopped = false;
+  return {
+    port, store, outbox, cases, commands, sources, health,
+    processInbox: runInbox,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(inboxTimer);
+      if (scheduler) await scheduler.stop();
+      await processing;
+      await outbox.stop();
+      if (socketReceiver) await socketReceiver.client.disconnect().catch(() => undefined);
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Bree from 'bree';
+import type { Config } from '../config/schema.js';
+import type { ListenOutcome } from '../jobs/run-listen.js';
+import type { Logger } from '../util/logger.js';
+
+/** The compiled worker file: next to this module when built, else under dist/. */
+function jobPath(name: string): string {
+  const candidates = [
+    fileURLToPath(new URL(`../../jobs/${name}.js`, import.meta.url)),
+    fileURLToPath(new URL(`../../dist/jobs/${name}.js`, import.meta.url)),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`job file ${name}.js not found; run "npm run build" first`);
+  return found;
+}
+
+export type JobMessage =
+  | { type: 'listened'; outcome: ListenOutcome }
+  | { type: 'listen-failed'; source: string; error: string; code: string | null };
+
+export interface SchedulerOptions {
+  config: Config;
+  instanceId: string;
+  storeUrl: string;
+  namespace: string;
+  log: Logger;
+  onMessage: (job: string, message: JobMessage) => void;
+  onError: (job: string, error: Error) => void;
+}
+
+/**
+ * bree runs one listening job per enabled source, each on its own interval, in a
+ * worker thread. `timeout: 0` makes the first poll happen at start. bree skips a
+ * tick while the previous run of the same job is still going.
+ */
+export function createScheduler(opts: SchedulerOptions): Bree {
+  const path = jobPath('listen');
+  const jobs = opts.config.sources.filter((s) => s.enabled).map((s) => ({
+    name: `listen-${s.name}`,
+    path,
+    interval: s.interval,
+    timeout: 0,
+    closeWorkerAfterMs: Math.max(60_000, s.interval * 3),
+    worker: { workerData: { config: opts.config, sourceName: s.name, instanceId: opts.instanceId, storeUrl: opts.storeUrl, namespace: opts.namespace } },
+  }));
+  const log = opts.log;
+  return new Bree({
+    root: false,
+    doRootCheck: false,
+    logger: { info: (...a: unknown[]) => log.debug({ bree: a.map(String).join(' ') }), warn: (...a: unknown[]) => log.warn({ bree: a.map(String).join(' ') }), error: (...a: unknown[]) => log.error({ bree: a.map(String).join(' ') }) } as unknown as Bree.BreeLogger,
+    jobs,
+    errorHandler: (error: unknown, meta: { name: string }) => opts.onError(meta.name, error instanceof Error ? error : new Error(String(error))),
+    workerMessageHandler: ({ name, message }: { name: string; message: unknown }) => {
+      if (message && typeof message === 'object' && 'type' in message) opts.onMessage(name, message as JobMessage);
+    },
+  } as Bree.BreeOptions);
+}

@@ -1,0 +1,182 @@
+import twitterText from 'twitter-text';
+import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type UserV2 } from 'twitter-api-v2';
+import type { Reply } from '../../domain/case.js';
+import type { Mention } from '../../domain/mention.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
+import type { MentionSource, PollResult } from '../mention-source.js';
+
+/** Per-query cursor: the newest id seen, and a gap still to fill when a poll stopped paging early. */
+interface QueryCursor { since?: string; gapUntil?: string; gapNewest?: string }
+type Cursor = Record<string, QueryCursor>;
+
+export interface TwitterSourceOptions {
+  name: string;
+  queries: string[];
+  maxPages: number;
+  /** The brand's own handles: their posts are never mentions. */
+  ownHandles: string[];
+  read: TwitterApi;
+  write?: TwitterApi | undefined;
+}
+
+const X_REPLY_LIMIT = 280;
+const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
+
+export class SourceUnavailableError extends Error {
+  readonly code = 'SOURCE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SourceUnavailableError';
+  }
+}
+
+/** X (Twitter) recent search as a {@link MentionSource}. */
+export class TwitterSource implements MentionSource {
+  readonly network = 'x' as const;
+  readonly name: string;
+  private brandUserId: string | undefined;
+
+  constructor(private readonly opts: TwitterSourceOptions) {
+    this.name = opts.name;
+  }
+
+  get canReply(): boolean {
+    return !!this.opts.write;
+  }
+
+  checkReply(text: string): string | undefined {
+    const parsed = twitterText.parseTweet(text);
+    if (parsed.weightedLength > X_REPLY_LIMIT) {
+      return `The reply is ${parsed.weightedLength} characters as X counts them (links count 23, most emoji and CJK characters 2); X allows ${X_REPLY_LIMIT}. Shorten it by ${parsed.weightedLength - X_REPLY_LIMIT}.`;
+    }
+    return undefined;
+  }
+
+  async poll(raw: string | undefined): Promise<PollResult> {
+    let cursor: Cursor = {};
+    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const next: Cursor = {};
+    const seen = new Map<string, Mention>();
+    let requests = 0;
+    let rateLimit: PollResult['rateLimit'];
+    for (const query of this.opts.queries) {
+      const c = cursor[query] ?? {};
+      // Fill an earlier gap first (older posts between `since` and `gapUntil`), then new posts.
+      const window = c.gapUntil ? { since: c.since, until: c.gapUntil } : { since: c.since, until: undefined };
+      const r = await this.search(query, window.since, window.until);
+      requests += r.requests;
+      rateLimit = r.rateLimit ?? rateLimit;
+      for (const m of r.mentions) seen.set(m.id, m);
+      const newest = bigger(c.gapNewest, r.newest);
+      if (!r.done) {
+        // Stopped paging early: everything newer than r.oldest is in; remember the gap.
+        next[query] = { ...(c.since ? { since: c.since } : {}), gapUntil: r.oldest!, ...(newest ? { gapNewest: newest } : {}) };
+      } else {
+        const since = c.gapUntil ? bigger(c.since, newest) : bigger(c.since, r.newest);
+        next[query] = since ? { since } : {};
+      }
+    }
+    const mentions = [...seen.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return { mentions, cursor: JSON.stringify(next), requests, rateLimit };
+  }
+
+  private async search(query: string, since: string | undefined, until: string | undefined) {
+    let requests = 0;
+    try {
+      requests += 1;
+      const page = await this.opts.read.v2.search(query, {
+        max_results: 100,
+        ...(since ? { since_id: since } : {}),
+        ...(until ? { until_id: until } : {}),
+        expansions: ['author_id', 'referenced_tweets.id'],
+        'tweet.fields': ['created_at', 'conversation_id', 'lang', 'referenced_tweets', 'in_reply_to_user_id', 'author_id'],
+        'user.fields': ['name', 'username', 'public_metrics', 'verified', 'verified_type'],
+      });
+      let pages = 1;
+      while (!page.done && pages < this.opts.maxPages) {
+        requests += 1;
+        await page.fetchNext();
+        pages += 1;
+      }
+      const mentions = page.tweets.map((t) => this.toMention(t, page.includes.author(t))).filter((m): m is Mention => !!m);
+      const ids = page.tweets.map((t) => t.id);
+      const newest = ids.reduce<string | undefined>((a, b) => bigger(a, b), undefined);
+      const oldest = ids.reduce<string | undefined>((a, b) => (!a || BigInt(b) < BigInt(a) ? b : a), undefined);
+      const rl = page.rateLimit;
+      return { mentions, newest, oldest, done: page.done || !oldest, requests, rateLimit: rl ? { remaining: rl.remaining, resetAt: rl.reset * 1000 } : undefined };
+    } catch (e) {
+      throw this.explain(e, 'search');
+    }
+  }
+
+  private toMention(t: TweetV2, author: UserV2 | undefined): Mention | undefined {
+    if (t.referenced_tweets?.some((r) => r.type === 'retweeted')) return undefined;
+    const handle = author?.username ?? '';
+    if (this.opts.ownHandles.some((h) => h.replace(/^@/, '').toLowerCase() === handle.toLowerCase())) return undefined;
+    const replyTo = t.referenced_tweets?.find((r) => r.type === 'replied_to')?.id;
+    return {
+      network: 'x',
+      source: this.name,
+      id: t.id,
+      text: t.text,
+      ...(t.lang && t.lang !== 'und' ? { lang: t.lang } : {}),
+      createdAt: t.created_at ?? new Date(0).toISOString(),
+      url: `https://x.com/i/web/status/${t.id}`,
+      author: {
+        id: t.author_id ?? author?.id ?? 'unknown',
+        handle: handle || (t.author_id ?? 'unknown'),
+        name: author?.name ?? handle,
+        followers: author?.public_metrics?.followers_count ?? 0,
+        verified: !!author?.verified || (!!author?.verified_type && author.verified_type !== 'none'),
+      },
+      ...(t.conversation_id ? { conversationId: t.conversation_id } : {}),
+      ...(replyTo ? { inReplyToId: replyTo } : {}),
+      isRepost: false,
+      isQuote: !!t.referenced_tweets?.some((r) => r.type === 'quoted'),
+    };
+  }
+
+  async reply(mention: Mention, text: string): Promise<Reply> {
+    const write = this.requireWrite();
+    try {
+      const r = await write.v2.reply(text, mention.id);
+      return { id: r.data.id, url: `https://x.com/i/web/status/${r.data.id}`, at: new Date().toISOString(), text };
+    } catch (e) {
+      throw this.explain(e, 'reply');
+    }
+  }
+
+  async findReply(mention: Mention, text: string): Promise<Reply | undefined> {
+    const write = this.requireWrite();
+    try {
+      this.brandUserId ??= (await write.v2.me()).data.id;
+      const timeline = await write.v2.userTimeline(this.brandUserId, {
+        since_id: mention.id, max_results: 100, 'tweet.fields': ['referenced_tweets', 'created_at'], exclude: ['retweets'],
+      });
+      const hit = timeline.tweets.find((t) => t.referenced_tweets?.some((r) => r.type === 'replied_to' && r.id === mention.id));
+      return hit ? { id: hit.id, url: `https://x.com/i/web/status/${hit.id}`, at: hit.created_at ?? new Date().toISOString(), text: hit.text ?? text } : undefined;
+    } catch (e) {
+      throw this.explain(e, 'reply check');
+    }
+  }
+
+  private requireWrite(): TwitterApi {
+    if (!this.opts.write) throw new DeliveryPermanentError('X replies need user-context credentials: set X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET');
+    return this.opts.write;
+  }
+
+  /** Maps X's errors to what callers act on: wait, give up, or retry. */
+  private explain(e: unknown, what: string): Error {
+    if (e instanceof ApiResponseError) {
+      if (e.rateLimitError) {
+        const reset = e.rateLimit?.reset ? e.rateLimit.reset * 1000 - Date.now() : 60_000;
+        return new DeliveryRateLimitedError(Math.max(1000, reset), `X rate limit on ${what}`, { cause: e });
+      }
+      if (e.isAuthError || e.code === 401 || e.code === 403) return new DeliveryPermanentError(`X refused the ${what} (HTTP ${e.code}): check the X credentials and the app's permissions`, { cause: e });
+      if (e.code >= 400 && e.code < 500) return new DeliveryPermanentError(`X rejected the ${what} (HTTP ${e.code}): ${e.data?.detail ?? e.message}`, { cause: e });
+      return new SourceUnavailableError(`X answered ${e.code} to the ${what}`, { cause: e });
+    }
+    if (e instanceof ApiRequestError) return new SourceUnavailableError(`X could not be reached for the ${what}: ${e.requestError?.message ?? e.message}`, { cause: e });
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
