@@ -33,9 +33,10 @@ export const escapePlain = (s: string): string => s.replace(/\p{Cc}/gu, ' ');
 
 const ESCAPES: Record<SummaryStyle, (s: string) => string> = { slack: escapeSlack, teams: escapeTeams, plain: escapePlain };
 
-/** 45s, 12m 30s, 3h 05m, 2d 4h. */
+/** <1s, 45s, 12m 30s, 3h 05m, 2d 4h. */
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '–';
+  if (seconds < 1) return '<1s';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   if (s < 600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
@@ -58,11 +59,12 @@ export function formatNumber(n: number): string {
 export const formatPercent = (x: number | undefined): string =>
   x === undefined ? '–' : `${(x * 100).toFixed(x >= 0.9995 || x === 0 ? 0 : 1)}%`;
 
-function change(count: number, previous: number): string {
-  if (previous <= 0) return count > 0 ? 'new' : 'no change';
+function change(count: number, previous: number, sameHours: boolean): string {
+  const what = `the previous period${sameHours ? ' (same hours)' : ''}`;
+  if (previous <= 0) return count > 0 ? `none in ${what}` : `none in ${what} either`;
   const pct = Math.round(((count - previous) / previous) * 100);
-  if (pct === 0) return 'no change';
-  return `${pct > 0 ? '▲' : '▼'} ${Math.abs(pct)}%`;
+  if (pct === 0) return `same as ${what}`;
+  return `${pct > 0 ? '▲' : '▼'} ${Math.abs(pct)}% on ${what}`;
 }
 
 const durationLine = (name: string, d: DurationStats, what: string): string =>
@@ -91,7 +93,7 @@ export function formatSummary(summary: MetricsSummary, opts: FormatSummaryOption
   const range = p.from === p.to ? p.from : `${p.from} → ${p.to}`;
   const lines: string[] = [];
   lines.push(bold(`Earshot metrics: ${p.label}${p.kind === 'range' ? '' : ` (${range})`}`) + scopeText(summary.scope));
-  lines.push(`Volume: ${formatNumber(v.total)} cases (${change(v.total, v.previous)} vs the previous period${summary.period.kind === 'today' ? ', same hours' : ''})`);
+  lines.push(`Volume: ${formatNumber(v.total)} cases (${change(v.total, v.previous, summary.period.kind === 'today')})`);
   if (v.total > 0) {
     lines.push(`  by source: ${list(v.bySource)}`);
     if (summary.scope.kind !== 'group') lines.push(`  by group: ${list(v.byGroup)}`);
@@ -113,11 +115,13 @@ export function formatSummary(summary: MetricsSummary, opts: FormatSummaryOption
     ? ` · oldest ${formatDuration(b.oldestSeconds)} · median age ${formatDuration(b.medianAgeSeconds)} · ${b.ages.over24h} over 24h`
     : '';
   lines.push(`Backlog: ${formatNumber(b.open)} open${ageBits}`);
-  if (summary.agents.length > 0) {
-    const agents = summary.agents.slice(0, max)
+  // Approvers who only approve show in the approvals line, not here.
+  const working = summary.agents.filter((a) => a.claimed + a.drafted + a.sent + a.handled > 0);
+  if (working.length > 0) {
+    const agents = working.slice(0, max)
       .map((a) => `${agentLabel(a.agent)} handled ${a.handled}, claimed ${a.claimed}, sent ${a.sent}`)
       .join(' · ');
-    lines.push(`Agents: ${agents}${summary.agents.length > max ? ` (+${summary.agents.length - max} more)` : ''}`);
+    lines.push(`Agents: ${agents}${working.length > max ? ` (+${working.length - max} more)` : ''}`);
   }
   const ap = summary.approvals;
   if (ap.approved + ap.rejected > 0) {
@@ -135,9 +139,9 @@ export function formatSummary(summary: MetricsSummary, opts: FormatSummaryOption
   if (summary.campaigns.length > 0) lines.push(`Campaigns: ${summary.campaigns.map((c) => `${tag(c.key)} ${formatNumber(c.count)}`).join(' · ')}`);
   if (summary.hashtags.length > 0) lines.push(`Hashtags: ${list(summary.hashtags, tag)}`);
   if (summary.trending.length > 0) {
-    lines.push(`Trending: ${summary.trending.map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `topic ${esc(t.key)}`} ${formatNumber(t.count)} (was ${formatNumber(t.previous)})`).join(' · ')}`);
+    lines.push(`Trending: ${summary.trending.slice(0, max).map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `topic ${esc(t.key)}`} ${formatNumber(t.count)} (was ${formatNumber(t.previous)})`).join(' · ')}`);
   }
-  if (summary.spikes.length > 0) lines.push(`Spikes: ${summary.spikes.map((s) => spikeText(s, esc, tag)).join(' · ')}`);
+  if (summary.spikes.length > 0) lines.push(`Spikes: ${summary.spikes.slice(0, max).map((s) => spikeText(s, esc, tag)).join(' · ')}`);
   const approx = Math.round(HISTOGRAM_RELATIVE_ERROR * 100);
   if (summary.firstResponse.count + summary.resolution.count > 0) lines.push(`(times are within ±${approx}%)`);
   return lines.join('\n');

@@ -319,7 +319,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
     .map((t) => ({ ...t, growth: round1(t.count - t.previous) }))
     .filter((t) => t.count >= 3 && t.growth > 0)
     .sort((a, b) => b.growth - a.growth || b.count - a.count || a.key.localeCompare(b.key))
-    .slice(0, 5);
+    .slice(0, 10);
 
   const factor = input.spike?.factor ?? 2;
   const minCount = input.spike?.minCount ?? 10;
@@ -335,7 +335,8 @@ export function summarize(input: SummaryInput): MetricsSummary {
     const b = byPrefix(prevRaw, prefix);
     for (const [key, count] of a) consider(dimension, key, count, (b.get(key) ?? 0) * scale);
   }
-  spikes.sort((a, b) => b.ratio - a.ratio || b.count - a.count);
+  // The total comes first: it is the headline; then the largest jumps.
+  spikes.sort((a, b) => +(b.dimension === 'cases') - +(a.dimension === 'cases') || b.ratio - a.ratio || b.count - a.count);
 
   const daily = [...input.current]
     .sort((a, b) => a.day.localeCompare(b.day))
@@ -396,6 +397,6 @@ export function summarize(input: SummaryInput): MetricsSummary {
     campaigns,
     topics: topicCounts.slice(0, 10),
     trending,
-    spikes: spikes.slice(0, 5),
+    spikes,
   };
 }
