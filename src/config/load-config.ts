@@ -38,7 +38,7 @@ export function formatProblems(file: string, problems: ConfigProblem[]): string 
 /** Parses and validates YAML text. Every problem is reported, with its line where known. */
 export function parseConfig(text: string, file = 'earshot.yaml'): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigInvalidError(file, doc.errors.map((e) => {
       const pos = e.linePos?.[0];

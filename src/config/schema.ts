@@ -154,48 +154,59 @@ export const ConfigSchema = z
       opsChannel: z.string().optional(),
     }).default({ mode: 'http' }),
   })
-  .superRefine((cfg, ctx) => {
-    const groups = new Set(cfg.groups.map((g) => g.id));
-    const dup = <T>(items: T[], key: (t: T) => string, path: string) => {
+  // Runs even when fields are invalid (`when`), so one pass reports every problem;
+  // hence the defensive reads of possibly malformed input.
+  .superRefine((raw, ctx) => {
+    const cfg = raw as Partial<Record<string, unknown>>;
+    const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+    const groupsList = arr<{ id?: unknown; slack?: unknown; teams?: unknown }>(cfg.groups);
+    const groups = new Set(groupsList.map((g) => String(g?.id)));
+    const dup = (items: Array<Record<string, unknown> | undefined>, field: string, path: string) => {
       const seen = new Set<string>();
       items.forEach((t, i) => {
-        const k = key(t);
+        const k = t?.[field];
+        if (typeof k !== 'string') return;
         if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i], message: `duplicate id "${k}"` });
         seen.add(k);
       });
     };
-    dup(cfg.groups, (g) => g.id, 'groups');
-    dup(cfg.sources, (s) => s.name, 'sources');
-    dup(cfg.templates, (t) => t.id, 'templates');
+    dup(groupsList as Array<Record<string, unknown>>, 'id', 'groups');
+    dup(arr(cfg.sources), 'name', 'sources');
+    dup(arr(cfg.templates), 'id', 'templates');
     const known = [...groups].join(', ');
-    if (!groups.has(cfg.routing.fallback)) {
-      ctx.addIssue({ code: 'custom', path: ['routing', 'fallback'], message: `unknown group "${cfg.routing.fallback}" (groups: ${known})` });
+    const routing = (cfg.routing ?? {}) as { fallback?: unknown; rules?: unknown };
+    if (typeof routing.fallback === 'string' && !groups.has(routing.fallback)) {
+      ctx.addIssue({ code: 'custom', path: ['routing', 'fallback'], message: `unknown group "${routing.fallback}" (groups: ${known})` });
     }
-    cfg.routing.rules.forEach((r, i) => {
-      if (r.then.route && !groups.has(r.then.route)) {
-        ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'then', 'route'], message: `unknown group "${r.then.route}" (groups: ${known})` });
+    arr<{ when?: Record<string, unknown>; then?: { route?: unknown } }>(routing.rules).forEach((r, i) => {
+      const route = r?.then?.route;
+      if (typeof route === 'string' && !groups.has(route)) {
+        ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'then', 'route'], message: `unknown group "${route}" (groups: ${known})` });
       }
-      if (r.when.regex !== undefined) {
-        try { new RegExp(r.when.regex, 'iu'); } catch (e) {
+      const regex = r?.when?.regex;
+      if (typeof regex === 'string') {
+        try { new RegExp(regex, 'iu'); } catch (e) {
           ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'when', 'regex'], message: `not a valid regular expression: ${(e as Error).message}` });
         }
       }
-      if (Object.keys(r.when).length === 0) {
+      if (r?.when && typeof r.when === 'object' && Object.keys(r.when).length === 0) {
         ctx.addIssue({ code: 'custom', path: ['routing', 'rules', i, 'when'], message: 'a rule needs at least one condition' });
       }
     });
-    cfg.templates.forEach((t, i) => t.groups?.forEach((g, j) => {
-      if (!groups.has(g)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'groups', j], message: `unknown group "${g}" (groups: ${known})` });
+    arr<{ groups?: unknown }>(cfg.templates).forEach((t, i) => arr<unknown>(t?.groups).forEach((g, j) => {
+      if (typeof g === 'string' && !groups.has(g)) ctx.addIssue({ code: 'custom', path: ['templates', i, 'groups', j], message: `unknown group "${g}" (groups: ${known})` });
     }));
-    cfg.groups.forEach((g, i) => {
-      if (!g.slack && !g.teams) ctx.addIssue({ code: 'custom', path: ['groups', i], message: 'bind the group to a Slack channel (slack.channel) or a Teams channel (teams.channel)' });
+    groupsList.forEach((g, i) => {
+      if (g && typeof g === 'object' && !g.slack && !g.teams) ctx.addIssue({ code: 'custom', path: ['groups', i], message: 'bind the group to a Slack channel (slack.channel) or a Teams channel (teams.channel)' });
     });
-    cfg.brand.publicNumberPatterns.forEach((p, i) => {
+    const brand = (cfg.brand ?? {}) as { publicNumberPatterns?: unknown };
+    arr<unknown>(brand.publicNumberPatterns).forEach((p, i) => {
+      if (typeof p !== 'string') return;
       try { new RegExp(p, 'u'); } catch (e) {
         ctx.addIssue({ code: 'custom', path: ['brand', 'publicNumberPatterns', i], message: `not a valid regular expression: ${(e as Error).message}` });
       }
     });
-  });
+  }, { when: () => true });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = z.output<typeof ConfigSchema>;

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigInvalidError, crossCheck, loadConfigFile, parseConfig, parseEnv, EnvInvalidError } from '../../src/config/load-config.js';
+import { configJsonSchema } from '../../src/config/json-schema.js';
+
+const ROOT = join(__dirname, '..', '..');
+
+function problems(yaml: string) {
+  try {
+    parseConfig(yaml, 'test.yaml');
+  } catch (e) {
+    if (e instanceof ConfigInvalidError) return e;
+    throw e;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const GOOD = `
+brand: { name: Acme }
+sources: [{ name: x1, network: x, queries: ['@acme'] }]
+groups: [{ id: care, slack: { channel: C0CARE0001 } }]
+routing: { fallback: care }
+`;
+
+describe('configuration file', () => {
+  it('accepts the shipped example', () => {
+    const c = loadConfigFile(join(ROOT, 'earshot.example.yaml'));
+    expect(c.groups.map((g) => g.id)).toEqual(['baggage', 'bookings', 'care']);
+    expect(c.sources[0]!.interval).toBe(60_000);
+    expect(c.sources[0]!.budget?.window).toBe(900_000);
+  });
+
+  it('fills defaults', () => {
+    const c = parseConfig(GOOD);
+    expect(c.policy.requireApproval).toBe(true);
+    expect(c.policy.allowSelfApproval).toBe(false);
+    expect(c.slack.mode).toBe('http');
+    expect(c.sources[0]!.interval).toBe(60_000);
+  });
+
+  it('lists every problem with its path, line and a hint', () => {
+    const e = problems(`
+brand: { name: Acme }
+sources:
+  - name: x1
+    network: x
+    queries: ['@acme']
+    intervall: 30s
+  - name: x2
+    network: myspace
+    queries: []
+    interval: soon
+groups:
+  - id: care
+    slack: { channel: general }
+  - id: sales
+routing:
+  fallback: nowhere
+  rules:
+    - name: r1
+      when: { regex: '([' }
+      then: { route: ghosts }
+`);
+    const byPath = Object.fromEntries(e.problems.map((p) => [p.path, p]));
+    expect(Object.keys(byPath)).toEqual(expect.arrayContaining([
+      'sources[0]', 'sources[1].network', 'sources[1].queries', 'sources[1].interval',
+      'groups[0].slack.channel', 'groups[1]', 'routing.fallback', 'routing.rules[0].when.regex', 'routing.rules[0].then.route',
+    ]));
+    expect(byPath['sources[0]']!.message).toMatch(/intervall/);
+    expect(byPath['sources[0]']!.hint).toMatch(/spelling/);
+    expect(byPath['sources[1].interval']!.message).toContain('"soon" is not a duration');
+    expect(byPath['routing.fallback']!.message).toContain('unknown group "nowhere" (groups: care, sales)');
+    expect(byPath['routing.rules[0].when.regex']!.message).toMatch(/not a valid regular expression/);
+    expect(byPath['sources[1].interval']!.where).toBe('line 11, column 15');
+    expect(e.message).toMatch(/^test\.yaml has \d+ problems:/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const e = problems('brand: { name: Acme\nsources: [');
+    expect(e.problems[0]!.hint).toBe('this is not valid YAML');
+    expect(e.problems[0]!.where).toMatch(/^line \d+/);
+  });
+
+  it('refuses duplicate keys and duplicate ids', () => {
+    expect(problems(`${GOOD}\nbrand: { name: Other }`).problems[0]!.message).toMatch(/unique|duplicate/i);
+    const e = problems(GOOD.replace("groups: [{ id: care, slack: { channel: C0CARE0001 } }]", "groups: [{ id: care, slack: { channel: C0CARE0001 } }, { id: care, slack: { channel: C0CARE0002 } }]"));
+    expect(e.problems.map((p) => p.message)).toContain('duplicate id "care"');
+  });
+
+  it('says where the missing file should be', () => {
+    expect(() => loadConfigFile(join(ROOT, 'nope.yaml'))).toThrow(/file not found[\s\S]*earshot\.example\.yaml/);
+  });
+});
+
+describe('environment', () => {
+  it('defaults the store to a local SQLite file and port 3000', () => {
+    const env = parseEnv({});
+    expect(env.STORE_URL).toBe('sqlite://./data/earshot.sqlite');
+    expect(env.PORT).toBe(3000);
+    expect(env.DRY_RUN).toBe(false);
+  });
+
+  it('lists every bad variable', () => {
+    try {
+      parseEnv({ SLACK_BOT_TOKEN: 'xoxp-user', PORT: 'eighty', STORE_URL: 'mysql://x', DRY_RUN: 'maybe' });
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect(e).toBeInstanceOf(EnvInvalidError);
+      expect((e as EnvInvalidError).problems.map((p) => p.path).sort()).toEqual(['DRY_RUN', 'PORT', 'SLACK_BOT_TOKEN', 'STORE_URL']);
+    }
+  });
+
+  it('checks the file and the environment together', () => {
+    const c = parseConfig(GOOD);
+    const missing = crossCheck(c, parseEnv({}), { needChat: true }).map((p) => p.path);
+    expect(missing).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'sources[0]']);
+    expect(crossCheck(c, parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', X_BEARER_TOKEN: 'b' }), { needChat: true })).toEqual([]);
+  });
+});
+
+describe('JSON Schema', () => {
+  it('is generated from the zod schema and committed up to date', () => {
+    const generated = configJsonSchema();
+    const committed = JSON.parse(readFileSync(join(ROOT, 'earshot.schema.json'), 'utf8'));
+    expect(committed).toEqual(generated);
+    expect((generated.properties as Record<string, unknown>).routing).toBeDefined();
+    expect(generated.additionalProperties).toBe(false);
+  });
+});
