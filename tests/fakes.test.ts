@@ -3,10 +3,32 @@
  * twitter-api-v2 and botbuilder. If these pass, a test that points Earshot at a fake is
  * exercising the same wire protocol the vendor speaks.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import express from 'express';
+import {
+  ActivityHandler,
+  CardFactory,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  MessageFactory,
+  TeamsActivityHandler,
+  TurnContext,
+  type Activity,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type TaskModuleRequest,
+  type TaskModuleResponse,
+} from 'botbuilder';
+import { ServiceClientCredentialsFactory, type ServiceClientCredentials } from 'botframework-connector';
+import { ApiResponseError, TwitterApi, type ITwitterApiClientPlugin } from 'twitter-api-v2';
+import searchFixture from './fixtures/x/search-recent.json' with { type: 'json' };
+import teamsChannelMessage from './fixtures/teams/message.channel.json' with { type: 'json' };
+import { startFakeBotConnector, type FakeBotConnector } from './fakes/fake-bot-connector.js';
 import { startFakeSlack, type FakeSlack } from './fakes/fake-slack.js';
+import { startFakeX, type FakeX } from './fakes/fake-x.js';
 import { Misbehaviour, type Fault } from './fakes/misbehave.js';
 import {
   appMentionEvent,
@@ -233,7 +255,9 @@ describe('fake Slack Socket Mode with @slack/bolt', () => {
       await ack(`echo: ${command.text}`);
     });
     await app.start();
-    cleanups.push(() => receiver.client.disconnect());
+    cleanups.push(async () => {
+      await receiver.client.disconnect();
+    });
     await slack.socketMode.waitForConnection();
 
     const ack = await slack.socketMode.send('slash_commands', slashCommandBody({ user: 'U1', channel: 'C1', text: 'metrics today' }));
@@ -271,7 +295,9 @@ describe('slack-signing helpers against Bolt (signature verification on)', () =>
       seen.push(`mention:${event.text}`);
     });
     const server = (await app.start({ port: 0, host: '127.0.0.1' })) as http.Server;
-    cleanups.push(() => app.stop());
+    cleanups.push(async () => {
+      await app.stop();
+    });
     const { port } = server.address() as { port: number };
     return { endpoint: `http://127.0.0.1:${port}/slack/events`, seen };
   };
@@ -309,5 +335,349 @@ describe('slack-signing helpers against Bolt (signature verification on)', () =>
     expect(signSlack(body, '8f742231b10e8888abcd99yyyzzz85a5', 1531420618)['x-slack-signature']).toBe(
       'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// X API v2
+
+const xFake = async (opts?: Parameters<typeof startFakeX>[0]): Promise<FakeX> => {
+  const fake = await startFakeX(opts);
+  cleanups.push(() => fake.close());
+  return fake;
+};
+
+/** twitter-api-v2 has no base-URL option: rewrite its URLs and give it an http.Agent (§3.1). */
+const xClient = (fake: FakeX, auth: string | { appKey: string; appSecret: string; accessToken: string; accessSecret: string } = 'app-bearer') => {
+  const rewrite = (p: { url: string }) => {
+    p.url = p.url.replace(/^https:\/\/(api|upload|stream)\.x\.com\//, fake.url);
+  };
+  const plugin: ITwitterApiClientPlugin = {
+    onBeforeRequestConfig: ({ params }) => rewrite(params),
+    onBeforeStreamRequestConfig: ({ params }) => rewrite(params),
+  };
+  return new TwitterApi(auth as string, { plugins: [plugin], httpAgent: new http.Agent() });
+};
+const USER_KEYS = { appKey: 'k', appSecret: 's', accessToken: 't', accessSecret: 'ts' };
+
+describe('fake X with twitter-api-v2', () => {
+  it('searches newer than since_id, newest first, across pages, with authors expanded', async () => {
+    const x = await xFake();
+    const all = [];
+    for (let i = 0; i < 24; i++) all.push(x.addTweet({ text: `@acme order ${i} is late`, author: i % 2 ? 'jane' : 'omar' }));
+    x.addTweet({ text: 'RT @jane: @acme order 1 is late', author: 'rita', retweetOf: all[1]!.id });
+    x.addTweet({ text: 'nothing to see', author: 'jane' });
+    const since = all[3]!.id;
+
+    const page = await xClient(x).v2.search('@acme -is:retweet lang:en', {
+      since_id: since,
+      max_results: 10,
+      expansions: ['author_id'],
+      'tweet.fields': ['created_at', 'conversation_id'],
+      'user.fields': ['public_metrics'],
+    });
+    expect(page.tweets).toHaveLength(10);
+    expect(page.meta.newest_id).toBe(all[23]!.id);
+    expect(page.includes.author(page.tweets[0]!)?.username).toBe('jane');
+    expect(page.includes.author(page.tweets[0]!)?.public_metrics?.followers_count).toBeTypeOf('number');
+    expect(page.rateLimit).toMatchObject({ limit: 450, remaining: 449 });
+    while (!page.done) await page.fetchNext();
+
+    const ids = page.tweets.map((t) => t.id);
+    expect(ids).toEqual(all.slice(4).map((t) => t.id).reverse());
+    const calls = x.callsTo('GET /2/tweets/search/recent');
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.query).toMatchObject({ query: '@acme -is:retweet lang:en', since_id: since, expansions: 'author_id' });
+    expect(calls[1]!.query.next_token).toBeTruthy();
+    expect(calls[0]!.auth).toBe('Bearer app-bearer');
+  });
+
+  it('answers an empty search with meta only, like X', async () => {
+    const x = await xFake();
+    const res = await fetch(`${x.url}2/tweets/search/recent?query=nobody`, { headers: { authorization: 'Bearer b' } });
+    expect(await res.json()).toEqual({ meta: { result_count: 0 } });
+    const page = await xClient(x).v2.search('nobody');
+    expect(page.tweets).toEqual([]);
+    expect(page.done).toBe(true);
+  });
+
+  it('shapes a search answer like the documented example', async () => {
+    const x = await xFake();
+    x.addTweet({ text: '@acme hello', author: 'jane' });
+    const res = await fetch(`${x.url}2/tweets/search/recent?query=%40acme&tweet.fields=created_at&expansions=author_id&user.fields=created_at`, {
+      headers: { authorization: 'Bearer b' },
+    });
+    const body = (await res.json()) as typeof searchFixture;
+    const keys = (o: object) => Object.keys(o).sort();
+    expect(keys(body)).toEqual(keys(searchFixture));
+    expect(keys(body.data[0]!)).toEqual(keys(searchFixture.data[0]!));
+    expect(keys(body.includes.users[0]!)).toEqual(keys(searchFixture.includes.users[0]!));
+    expect(keys(body.meta)).toEqual(keys(searchFixture.meta).filter((k) => k !== 'next_token'));
+  });
+
+  it('rejects max_results outside 10..100 with an invalid-request problem', async () => {
+    const x = await xFake();
+    const err = await xClient(x).v2.search('@acme', { max_results: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiResponseError);
+    expect((err as ApiResponseError).code).toBe(400);
+    expect((err as ApiResponseError).data.title).toBe('Invalid Request');
+  });
+
+  it('replies, and the reply joins the brand timeline as replied_to', async () => {
+    const x = await xFake();
+    const mention = x.addTweet({ text: '@acme my router is down', author: 'jane' });
+    const client = xClient(x, USER_KEYS);
+    const posted = await client.v2.reply('Sorry Jane, DM us please', mention.id);
+    expect(posted.data.text).toBe('Sorry Jane, DM us please');
+    expect(BigInt(posted.data.id) > BigInt(mention.id)).toBe(true);
+    expect(x.callsTo('POST /2/tweets')[0]!.body).toEqual({ text: 'Sorry Jane, DM us please', reply: { in_reply_to_tweet_id: mention.id } });
+    expect(x.callsTo('POST /2/tweets')[0]!.auth).toMatch(/^OAuth oauth_consumer_key="k"/);
+
+    const me = await client.v2.me();
+    const timeline = await client.v2.userTimeline(me.data.id, { since_id: mention.id, 'tweet.fields': ['referenced_tweets'], exclude: ['retweets'] });
+    expect(timeline.tweets.map((t) => [t.id, t.referenced_tweets])).toEqual([[posted.data.id, [{ type: 'replied_to', id: mention.id }]]]);
+    expect(x.tweet(posted.data.id)?.conversation_id).toBe(mention.id);
+
+    const dup = await client.v2.reply('Sorry Jane, DM us please', mention.id).catch((e: unknown) => e);
+    expect(dup).toMatchObject({ code: 403, data: { detail: 'You are not allowed to create a Tweet with duplicate content.' } });
+    const gone = await client.v2.reply('Hello?', '123').catch((e: unknown) => e);
+    expect(gone).toMatchObject({ code: 403 });
+    expect(x.posted).toHaveLength(1);
+  });
+
+  it('refuses to post with an app-only bearer token', async () => {
+    const x = await xFake({ appOnlyBearerTokens: ['app-bearer'] });
+    const err = await xClient(x).v2.tweet('hi').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 403, data: { title: 'Unsupported Authentication' } });
+  });
+
+  it('serves the mentions timeline with pagination_token', async () => {
+    const x = await xFake();
+    for (let i = 0; i < 7; i++) x.addTweet({ text: `hey @ACME ${i}`, author: 'jane' });
+    x.addTweet({ text: 'from the brand @acme', author: 'acme' });
+    const client = xClient(x, USER_KEYS);
+    const page = await client.v2.userMentionTimeline(x.me.id, { max_results: 5 });
+    await page.fetchNext();
+    expect(page.tweets).toHaveLength(7);
+    expect(x.callsTo('GET /2/users/:id/mentions')[1]!.query.pagination_token).toBeTruthy();
+  });
+
+  it('spends a window budget and answers 429 with x-rate-limit headers', async () => {
+    let clock = 1_767_000_000_000;
+    const x = await xFake({ rateLimits: { 'GET /2/tweets/search/recent': { limit: 2, windowSec: 900 } }, now: () => clock });
+    const client = xClient(x);
+    await client.v2.search('a');
+    await client.v2.search('a');
+    const err = (await client.v2.search('a').catch((e: unknown) => e)) as ApiResponseError;
+    expect(err.rateLimitError).toBe(true);
+    expect(err.rateLimit).toEqual({ limit: 2, remaining: 0, reset: 1_767_000_900 });
+    clock += 900_000;
+    await expect(client.v2.search('a')).resolves.toBeDefined();
+
+    x.faults.schedule('GET /2/tweets/search/recent', { kind: '429', retryAfter: 30 });
+    const injected = (await client.v2.search('a').catch((e: unknown) => e)) as ApiResponseError;
+    expect(injected.rateLimit?.reset).toBe(1_767_000_930);
+    expect(injected.headers['retry-after']).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bot Framework connector
+
+const APP_ID = '00000000-0000-0000-0000-00000000b071';
+
+const connectorFake = async (opts?: Parameters<typeof startFakeBotConnector>[0]): Promise<FakeBotConnector> => {
+  const fake = await startFakeBotConnector(opts);
+  cleanups.push(() => fake.close());
+  return fake;
+};
+
+/** Outbound calls without AAD: a fixed bearer token (platform notes §2.6). */
+class FixedTokenCredentials extends ServiceClientCredentialsFactory {
+  override async isValidAppId(appId: string) {
+    return appId === APP_ID;
+  }
+  override async isAuthenticationDisabled() {
+    return false;
+  }
+  override async createCredentials(): Promise<ServiceClientCredentials> {
+    return {
+      signRequest: async (req) => {
+        req.headers.set('Authorization', 'Bearer fake-outbound-token');
+        return req;
+      },
+    };
+  }
+}
+
+const card = (text: string) => CardFactory.adaptiveCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text }] });
+
+describe('fake Bot Framework connector with botbuilder', () => {
+  const startBot = async (connector: FakeBotConnector) => {
+    const auth = new ConfigurationBotFrameworkAuthentication(connector.authConfig(APP_ID), new FixedTokenCredentials());
+    const adapter = new CloudAdapter(auth);
+    const errors: unknown[] = [];
+    adapter.onTurnError = async (_ctx, e) => {
+      errors.push(e);
+    };
+    const bot = new ActivityHandler();
+    bot.onMessage(async (ctx, next) => {
+      const sent = await ctx.sendActivity(MessageFactory.attachment(card('New case'), 'New case'));
+      await ctx.updateActivity({ ...MessageFactory.attachment(card('Claimed by Alice')), id: sent!.id });
+      await next();
+    });
+    const app = express();
+    app.use(express.json());
+    app.post('/api/messages', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/messages`, adapter, errors };
+  };
+
+  it('validates signed inbound requests, records replies and keeps the latest card', async () => {
+    const connector = await connectorFake({ requireAuth: true });
+    const { endpoint, errors } = await startBot(connector);
+    const activity = { ...teamsChannelMessage, serviceUrl: connector.url, recipient: { id: `28:${APP_ID}`, name: 'Earshot' } };
+    const post = (authorization?: string) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(activity),
+      });
+
+    // CloudAdapter logs each refused request with console.error; capture those expected logs.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    cleanups.push(() => logged.mockRestore());
+    expect((await post()).status).toBe(401);
+    const wrongAudience = connector.signInbound({ appId: 'someone-else', serviceUrl: connector.url });
+    expect((await post(`Bearer ${wrongAudience}`)).status).toBe(401);
+    expect(logged.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringContaining('Unauthorized Access'),
+      expect.stringContaining('Invalid AppId passed on token: someone-else'),
+    ]);
+    expect((await post(`Bearer ${connector.signInbound({ appId: APP_ID })}`)).status).toBe(200);
+    expect(errors).toEqual([]);
+
+    const [reply, update] = connector.calls;
+    expect(reply).toMatchObject({ op: 'reply', conversationId: teamsChannelMessage.conversation.id, activityId: teamsChannelMessage.id, auth: 'Bearer fake-outbound-token' });
+    expect(update).toMatchObject({ op: 'update', route: 'PUT /v3/conversations/:id/activities/:activityId', activityId: reply!.createdId });
+    const conversation = connector.conversation(teamsChannelMessage.conversation.id);
+    const [sent] = conversation.activities();
+    expect(sent?.replyToId).toBe(teamsChannelMessage.id);
+    expect((sent?.attachments as Array<{ content: { body: Array<{ text: string }> } }>)[0]!.content.body[0]!.text).toBe('Claimed by Alice');
+    expect(conversation.versions(sent!.id!)).toHaveLength(2);
+  });
+
+  it('creates a channel thread proactively and decodes percent-encoded conversation ids', async () => {
+    const connector = await connectorFake();
+    const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+    const channelId = '19:5f0c2a9e8d414c7a9b1e2f6d3c8a7e10@thread.tacv2';
+    let threadId = '';
+    await adapter.createConversationAsync(
+      '',
+      'msteams',
+      connector.url,
+      '',
+      {
+        isGroup: true,
+        bot: { id: `28:${APP_ID}`, name: 'Earshot' },
+        tenantId: 'tenant-1',
+        members: [],
+        channelData: { channel: { id: channelId } },
+        activity: MessageFactory.attachment(card('New case #2')) as Activity,
+      },
+      async (ctx) => {
+        threadId = ctx.activity.conversation.id;
+      },
+    );
+    expect(threadId).toMatch(new RegExp(`^${channelId.replace(/[.]/g, '\\.')};messageid=\\d+$`));
+    const rootId = threadId.split('=')[1]!;
+    expect(connector.conversation(threadId).activity(rootId)?.attachments).toBeDefined();
+
+    const raw = await fetch(`${connector.url}v3/conversations/${encodeURIComponent(threadId)}/activities/${rootId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'edited' }),
+    });
+    expect(raw.status).toBe(200);
+    expect(connector.conversation(threadId).activity(rootId)?.text).toBe('edited');
+  });
+
+  it('misbehaves on demand with Bot Framework error bodies', async () => {
+    const connector = await connectorFake();
+    const url = `${connector.url}v3/conversations/${encodeURIComponent('19:c@thread.tacv2')}/activities`;
+    const send = () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"message","text":"x"}' });
+    connector.faults
+      .schedule('POST /v3/conversations/:id/activities', { kind: '429', retryAfter: 2 })
+      .schedule('POST /v3/conversations/:id/activities', { kind: '5xx', status: 502 })
+      .schedule('POST /v3/conversations/:id/activities', { kind: 'drop' });
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await limited.json()).toEqual({ error: { code: 'TooManyRequests', message: 'Too many requests' } });
+    expect((await send()).status).toBe(502);
+    await expect(send()).rejects.toThrow();
+    expect((await send()).status).toBe(201);
+    expect(connector.conversation('19:c@thread.tacv2').activities()).toHaveLength(1);
+  });
+});
+
+describe('Teams fixtures', () => {
+  it('dispatch through TeamsActivityHandler the way Teams payloads do', async () => {
+    const connector = await connectorFake();
+    const seen: string[] = [];
+    class Probe extends TeamsActivityHandler {
+      constructor() {
+        super();
+        this.onTeamsMembersAddedEvent(async (members, team, ctx, next) => {
+          seen.push(`installed:${members.some((m) => m.id === ctx.activity.recipient.id)}:${team.name}`);
+          await next();
+        });
+        this.onMessage(async (ctx, next) => {
+          seen.push(`message:${TurnContext.removeRecipientMention(ctx.activity)?.trim()}`);
+          await next();
+        });
+      }
+      protected override async onAdaptiveCardInvoke(_ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+        seen.push(`execute:${value.action.verb}:${JSON.stringify(value.action.data)}`);
+        return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard', version: '1.5', body: [] } };
+      }
+      protected override async handleTeamsTaskModuleFetch(_ctx: TurnContext, req: TaskModuleRequest): Promise<TaskModuleResponse> {
+        seen.push(`fetch:${(req.data as { action: string }).action}`);
+        return { task: { type: 'message', value: 'fetched' } };
+      }
+      protected override async handleTeamsTaskModuleSubmit(_ctx: TurnContext, req: TaskModuleRequest): Promise<TaskModuleResponse> {
+        seen.push(`submit:${(req.data as { reply: string }).reply}`);
+        return { task: { type: 'message', value: 'submitted' } };
+      }
+    }
+    const bot = new Probe();
+    const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+    const app = express();
+    app.use(express.json());
+    app.post('/api/messages', (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/messages`;
+    const deliver = async (name: string) => {
+      const activity = JSON.parse(readFileSync(new URL(`./fixtures/teams/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...activity, serviceUrl: connector.url }) });
+      return { status: res.status, body: await res.text() };
+    };
+
+    expect((await deliver('conversationUpdate.installed.json')).status).toBe(200);
+    expect((await deliver('message.channel.json')).status).toBe(200);
+    expect((await deliver('invoke.adaptiveCard-action.json')).status).toBe(200);
+    expect(JSON.parse((await deliver('invoke.task-fetch.json')).body)).toEqual({ task: { type: 'message', value: 'fetched' } });
+    expect((await deliver('invoke.task-submit.json')).status).toBe(200);
+    expect(seen).toEqual([
+      'installed:true:Customer Care',
+      'message:metrics today',
+      'execute:case.claim:{"caseId":"case-1","version":1}',
+      'fetch:case.draft',
+      'submit:Sorry about that! Please DM us your account number.',
+    ]);
   });
 });
