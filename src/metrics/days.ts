@@ -40,18 +40,31 @@ export function instantIn(iso: string, zone: string): DateTime<true> {
   return dt;
 }
 
+// Rollups run on every transition: for UTC and the usual `…Z` timestamps, plain Date
+// arithmetic gives the same answer as luxon at a fraction of the cost.
+const UTC_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z$/;
+const isUtc = (zone: string): boolean => zone === 'UTC' || zone === 'utc' || zone === 'Etc/UTC';
+
 /** The rollup day of an instant: its calendar date in `zone`. */
 export function dayKey(iso: string, zone = 'UTC'): string {
+  if (isUtc(zone) && UTC_ISO.test(iso)) return new Date(epochMs(iso)).toISOString().slice(0, 10);
   return instantIn(iso, zone).toISODate();
 }
 
 /** The local hour (0–23) of an instant in `zone`. */
 export function localHour(iso: string, zone = 'UTC'): number {
+  if (isUtc(zone) && UTC_ISO.test(iso)) return new Date(epochMs(iso)).getUTCHours();
   return instantIn(iso, zone).hour;
 }
 
 /** Milliseconds since the epoch of an ISO instant; throws {@link InstantInvalidError}. */
 export function epochMs(iso: string): number {
+  if (UTC_ISO.test(iso)) {
+    const ms = Date.parse(iso);
+    // Date.parse rolls 30 February over into March; luxon (and ISO 8601) refuse it.
+    if (Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === iso.slice(0, 10)) return ms;
+    throw new InstantInvalidError(iso);
+  }
   const ms = DateTime.fromISO(iso, { zone: 'utc' }).toMillis();
   if (!Number.isFinite(ms)) throw new InstantInvalidError(iso);
   return ms;

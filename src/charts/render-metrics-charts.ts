@@ -1,0 +1,138 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { MetricsSummary } from '../metrics/summary.js';
+import { CHART_FONTS, renderVegaLite, type RenderOptions } from './render-vega-lite.js';
+
+/**
+ * The three charts of a metrics answer, as PNG buffers ready to upload. Each takes the
+ * summary the text was made from, so picture and words always agree. Charts hold only
+ * our own labels and numbers: no text from posts is drawn.
+ */
+
+const WIDTH = 560;
+const HEIGHT = 220;
+const COLORS = { cases: '#4c78a8', replies: '#f58518', negative: '#d62728', neutral: '#9e9e9e', positive: '#2ca02c', unknown: '#d9d9d9' };
+
+const base = (title: string, subtitle: string): Partial<TopLevelSpec> => ({
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  width: WIDTH,
+  height: HEIGHT,
+  background: 'white',
+  padding: 12,
+  title: { text: title, subtitle, anchor: 'start', fontSize: 15, subtitleFontSize: 11, subtitleColor: '#666' },
+  config: { font: CHART_FONTS, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, gridColor: '#eee' }, legend: { labelFontSize: 11, titleFontSize: 11 } },
+});
+
+/** A chart with nothing to plot still says what it is about. */
+function emptySpec(title: string, subtitle: string): TopLevelSpec {
+  return {
+    ...base(title, subtitle),
+    data: { values: [{ text: 'No data for this period' }] },
+    mark: { type: 'text', fontSize: 14, color: '#888' },
+    encoding: { text: { field: 'text', type: 'nominal' } },
+  } as TopLevelSpec;
+}
+
+const periodText = (s: Pick<MetricsSummary, 'period'>): string =>
+  s.period.from === s.period.to ? s.period.from : `${s.period.from} to ${s.period.to}`;
+
+/** Day labels: "May 6" for short periods, ISO dates would crowd the axis. */
+const dayAxis = { field: 'day', type: 'ordinal', title: null, sort: 'ascending', axis: { labelAngle: -45, labelOverlap: 'greedy' } } as const;
+const dayLabel = (day: string): string => {
+  const d = new Date(`${day}T00:00:00Z`);
+  return `${d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${d.getUTCDate()}`;
+};
+
+/** Cases per day (bars) and replies sent per day (line). */
+export function volumeChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>): TopLevelSpec {
+  const title = 'Cases per day';
+  const sub = `${periodText(s)} · bars: new cases · line: replies sent`;
+  if (s.daily.every((d) => d.cases === 0 && d.replies === 0)) return emptySpec(title, sub);
+  const values = s.daily.map((d) => ({ day: dayLabel(d.day), iso: d.day, cases: d.cases, replies: d.replies }));
+  const x = { ...dayAxis, sort: { field: 'iso' } };
+  return {
+    ...base(title, sub),
+    data: { values },
+    layer: [
+      { mark: { type: 'bar', color: COLORS.cases }, encoding: { x, y: { field: 'cases', type: 'quantitative', title: 'cases' } } },
+      { mark: { type: 'line', color: COLORS.replies, point: true, strokeWidth: 2 }, encoding: { x, y: { field: 'replies', type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Human bins for response times, in seconds (upper bounds). */
+const RESPONSE_BINS: ReadonlyArray<readonly [string, number]> = [
+  ['<1m', 60], ['1–5m', 300], ['5–15m', 900], ['15–30m', 1800], ['30m–1h', 3600], ['1–2h', 7200],
+  ['2–4h', 14_400], ['4–8h', 28_800], ['8–24h', 86_400], ['1–3d', 259_200], ['>3d', Infinity],
+];
+
+/** First-response time distribution over the period, in human bins. */
+export function responseTimeChartSpec(s: Pick<MetricsSummary, 'firstResponseBuckets' | 'period'>): TopLevelSpec {
+  const title = 'First-response time';
+  const sub = `${periodText(s)} · cases answered, by time to first reply`;
+  const counts = RESPONSE_BINS.map(([label]) => ({ bin: label, cases: 0 }));
+  for (const b of s.firstResponseBuckets) {
+    // A histogram bucket goes to the bin that holds its geometric middle.
+    const mid = Number.isFinite(b.hi) ? Math.sqrt(Math.max(b.lo, 0.5) * b.hi) : b.lo;
+    const i = RESPONSE_BINS.findIndex(([, hi]) => mid < hi);
+    counts[i < 0 ? counts.length - 1 : i]!.cases += b.count;
+  }
+  if (counts.every((c) => c.cases === 0)) return emptySpec(title, sub);
+  return {
+    ...base(title, sub),
+    data: { values: counts },
+    mark: { type: 'bar', color: COLORS.cases },
+    encoding: {
+      x: { field: 'bin', type: 'ordinal', sort: RESPONSE_BINS.map(([l]) => l), title: null, axis: { labelAngle: 0 } },
+      y: { field: 'cases', type: 'quantitative', title: 'cases' },
+    },
+  } as TopLevelSpec;
+}
+
+/** New cases per day by sentiment, stacked. */
+export function sentimentChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>): TopLevelSpec {
+  const title = 'Sentiment of new cases';
+  const sub = `${periodText(s)} · cases per day by sentiment`;
+  const kinds = ['negative', 'neutral', 'positive', 'unknown'] as const;
+  const values = s.daily.flatMap((d) => kinds.map((k) => ({ day: dayLabel(d.day), iso: d.day, sentiment: k, cases: d[k] })));
+  if (values.every((v) => v.cases === 0)) return emptySpec(title, sub);
+  return {
+    ...base(title, sub),
+    data: { values },
+    mark: { type: 'bar' },
+    encoding: {
+      x: { ...dayAxis, sort: { field: 'iso' } },
+      y: { field: 'cases', type: 'quantitative', stack: 'zero', title: 'cases' },
+      color: {
+        field: 'sentiment', type: 'nominal', title: null,
+        scale: { domain: [...kinds], range: kinds.map((k) => COLORS[k]) },
+        legend: { orient: 'top', direction: 'horizontal' },
+      },
+      order: { field: 'sentiment', sort: 'ascending' },
+    },
+  } as TopLevelSpec;
+}
+
+/** Cases per day and replies, as PNG. */
+export const renderVolumeChart = (s: Pick<MetricsSummary, 'daily' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
+  renderVegaLite(volumeChartSpec(s), opts);
+
+/** First-response time distribution, as PNG. */
+export const renderResponseTimeChart = (s: Pick<MetricsSummary, 'firstResponseBuckets' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
+  renderVegaLite(responseTimeChartSpec(s), opts);
+
+/** Sentiment of new cases per day, as PNG. */
+export const renderSentimentChart = (s: Pick<MetricsSummary, 'daily' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
+  renderVegaLite(sentimentChartSpec(s), opts);
+
+/** All three charts of a summary, with file names for the upload. */
+export async function renderMetricsCharts(s: MetricsSummary, opts?: RenderOptions): Promise<Array<{ filename: string; title: string; png: Buffer }>> {
+  const [volume, response, sentiment] = await Promise.all([
+    renderVolumeChart(s, opts), renderResponseTimeChart(s, opts), renderSentimentChart(s, opts),
+  ]);
+  const tag = s.period.from === s.period.to ? s.period.from : `${s.period.from}_${s.period.to}`;
+  return [
+    { filename: `earshot-volume-${tag}.png`, title: 'Cases per day', png: volume },
+    { filename: `earshot-first-response-${tag}.png`, title: 'First-response time', png: response },
+    { filename: `earshot-sentiment-${tag}.png`, title: 'Sentiment of new cases', png: sentiment },
+  ];
+}
