@@ -200,7 +200,11 @@ export interface FakeSlack {
   sent429: Record<string, number>;
   /** Errors thrown inside the fake itself (should stay empty). */
   internalErrors: Error[];
-  /** Stops the fake, killing hanging sockets and Socket Mode connections. */
+  /**
+   * Stops the fake, killing hanging sockets and Socket Mode connections. Disconnect Socket Mode
+   * clients first (`await receiver.client.disconnect()`): a client whose socket is killed waits
+   * 30 s for a close handshake (platform notes §1.2).
+   */
   close(): Promise<void>;
 }
 
@@ -232,9 +236,10 @@ type Answer = Record<string, unknown>;
 /** Nested arguments Slack clients send JSON-encoded inside form bodies. */
 const JSON_ARGS = ['blocks', 'view', 'attachments', 'metadata', 'files', 'unfurls', 'user_auth_blocks'];
 
-class SlackError extends Error {
-  constructor(readonly slackError: string) {
-    super(slackError);
+/** A Web API method refused the call; `code` is Slack's error string (`channel_not_found`, ...). */
+class SlackMethodFailedError extends Error {
+  constructor(readonly code: string) {
+    super(code);
   }
 }
 
@@ -323,11 +328,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   };
 
   const channelState = (id: string | undefined): ChannelState => {
-    if (!id) throw new SlackError('channel_not_found');
+    if (!id) throw new SlackMethodFailedError('channel_not_found');
     let ch = channels.get(id);
     if (!ch) {
       const known = opts.channels?.[id];
-      if (opts.channels && !known) throw new SlackError('channel_not_found');
+      if (opts.channels && !known) throw new SlackMethodFailedError('channel_not_found');
       ch = {
         id,
         name: known?.name ?? id.toLowerCase(),
@@ -358,15 +363,15 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   const validateContent = (args: Answer): void => {
     const text = typeof args.text === 'string' ? args.text : '';
-    if (text.length > 40_000) throw new SlackError('msg_too_long');
+    if (text.length > 40_000) throw new SlackMethodFailedError('msg_too_long');
     if (args.blocks !== undefined) {
-      if (!Array.isArray(args.blocks)) throw new SlackError('invalid_blocks_format');
-      if (args.blocks.length > 50) throw new SlackError('invalid_blocks');
+      if (!Array.isArray(args.blocks)) throw new SlackMethodFailedError('invalid_blocks_format');
+      if (args.blocks.length > 50) throw new SlackMethodFailedError('invalid_blocks');
     }
     if (args.metadata !== undefined) {
       const md = args.metadata as Record<string, unknown> | null;
       if (!md || typeof md.event_type !== 'string' || typeof md.event_payload !== 'object') {
-        throw new SlackError('invalid_metadata_format');
+        throw new SlackMethodFailedError('invalid_metadata_format');
       }
     }
   };
@@ -401,7 +406,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const postMessage = (args: Answer, user = botUserId): Answer => {
     const ch = channelState(str(args.channel));
     if (!str(args.text) && args.blocks === undefined && args.attachments === undefined && args.files === undefined) {
-      throw new SlackError('no_text');
+      throw new SlackMethodFailedError('no_text');
     }
     validateContent(args);
     const threadTs = str(args.thread_ts);
@@ -436,7 +441,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const ch = channelState(str(args.channel));
     const ts = str(args[tsKey]);
     const stored = ts ? ch.byTs.get(ts) : undefined;
-    if (!stored || stored.deleted) throw new SlackError('message_not_found');
+    if (!stored || stored.deleted) throw new SlackMethodFailedError('message_not_found');
     return { ch, stored };
   };
 
@@ -458,7 +463,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const limit = Math.max(1, Math.min(Number(args.limit ?? defaultLimit) || defaultLimit, 999));
     const cursor = str(args.cursor);
     const start = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, '')) : 0;
-    if (!Number.isInteger(start) || start < 0) throw new SlackError('invalid_cursor');
+    if (!Number.isInteger(start) || start < 0) throw new SlackMethodFailedError('invalid_cursor');
     const page = items.slice(start, start + limit);
     const more = start + limit < items.length;
     return {
@@ -503,22 +508,22 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
   const useTrigger = (args: Answer): void => {
     const trigger = str(args.trigger_id);
-    if (!trigger) throw new SlackError('invalid_arguments');
-    if (expiredTriggers.has(trigger)) throw new SlackError('expired_trigger_id');
-    if (usedTriggers.has(trigger)) throw new SlackError('exchanged_trigger_id');
+    if (!trigger) throw new SlackMethodFailedError('invalid_arguments');
+    if (expiredTriggers.has(trigger)) throw new SlackMethodFailedError('expired_trigger_id');
+    if (usedTriggers.has(trigger)) throw new SlackMethodFailedError('exchanged_trigger_id');
     usedTriggers.add(trigger);
   };
 
   const requireView = (args: Answer): Record<string, unknown> => {
     const view = args.view;
-    if (!view || typeof view !== 'object') throw new SlackError('invalid_arguments');
+    if (!view || typeof view !== 'object') throw new SlackMethodFailedError('invalid_arguments');
     return view as Record<string, unknown>;
   };
 
   const userObject = (id: string) => {
     const known = opts.users?.[id];
-    if (opts.users && !known) throw new SlackError('user_not_found');
-    if (!/^[UW][A-Z0-9]+$/.test(id)) throw new SlackError('user_not_found');
+    if (opts.users && !known) throw new SlackMethodFailedError('user_not_found');
+    if (!/^[UW][A-Z0-9]+$/.test(id)) throw new SlackMethodFailedError('user_not_found');
     const name = known?.name ?? id.toLowerCase();
     const realName = known?.realName ?? `User ${id}`;
     return {
@@ -565,8 +570,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     'chat.postEphemeral': (args) => {
       const ch = channelState(str(args.channel));
-      if (!str(args.user)) throw new SlackError('user_not_found');
-      if (!str(args.text) && args.blocks === undefined && args.attachments === undefined) throw new SlackError('no_text');
+      if (!str(args.user)) throw new SlackMethodFailedError('user_not_found');
+      if (!str(args.text) && args.blocks === undefined && args.attachments === undefined) throw new SlackMethodFailedError('no_text');
       validateContent(args);
       const eph: SlackEphemeral = {
         channel: ch.id,
@@ -604,7 +609,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const previous = lastView ? views.get(lastView) : undefined;
       const root = (previous?.root_view_id as string | undefined) ?? undefined;
       const depth = [...views.values()].filter((v) => root !== undefined && v.root_view_id === root).length;
-      if (depth >= 3) throw new SlackError('push_limit_reached');
+      if (depth >= 3) throw new SlackMethodFailedError('push_limit_reached');
       const id = nextId('V');
       const made = viewObject(id, view, { previous_view_id: lastView ?? null, root_view_id: root ?? id });
       views.set(id, made);
@@ -616,8 +621,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const byExternal = str(args.external_id);
       const id = str(args.view_id) ?? [...views.values()].find((v) => byExternal && v.external_id === byExternal)?.id;
       const existing = typeof id === 'string' ? views.get(id) : undefined;
-      if (!existing || typeof id !== 'string') throw new SlackError('not_found');
-      if (str(args.hash) && args.hash !== existing.hash) throw new SlackError('hash_conflict');
+      if (!existing || typeof id !== 'string') throw new SlackMethodFailedError('not_found');
+      if (str(args.hash) && args.hash !== existing.hash) throw new SlackMethodFailedError('hash_conflict');
       const made = viewObject(id, view, {
         previous_view_id: existing.previous_view_id,
         root_view_id: existing.root_view_id,
@@ -661,7 +666,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const ch = channelState(str(args.channel));
       const ts = str(args.ts);
       const root = ts ? ch.byTs.get(ts) : undefined;
-      if (!root || root.deleted) throw new SlackError('thread_not_found');
+      if (!root || root.deleted) throw new SlackMethodFailedError('thread_not_found');
       const withMd = truthy(args.include_all_metadata);
       const thread = [root, ...root.replies.map((r) => ch.byTs.get(r))]
         .filter((s): s is StoredMessage => !!s && !s.deleted && inRange(s.current.ts, args))
@@ -672,7 +677,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     'files.getUploadURLExternal': (args) => {
       const filename = str(args.filename);
       const length = Number(args.length);
-      if (!filename || !Number.isInteger(length) || length < 0) throw new SlackError('invalid_arguments');
+      if (!filename || !Number.isInteger(length) || length < 0) throw new SlackMethodFailedError('invalid_arguments');
       const id = nextId('F');
       files.set(id, {
         id,
@@ -687,10 +692,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     'files.completeUploadExternal': (args) => {
       const list = args.files;
-      if (!Array.isArray(list) || list.length === 0) throw new SlackError('invalid_arguments');
+      if (!Array.isArray(list) || list.length === 0) throw new SlackMethodFailedError('invalid_arguments');
       const infos: SlackFileInfo[] = list.map((entry: { id?: string; title?: string }) => {
         const f = entry.id ? files.get(entry.id) : undefined;
-        if (!f || !f.bytes) throw new SlackError('file_not_found');
+        if (!f || !f.bytes) throw new SlackMethodFailedError('file_not_found');
         if (entry.title) f.title = entry.title;
         return { id: f.id, name: f.name, title: f.title, size: f.bytes.length };
       });
@@ -774,7 +779,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     try {
       ok(handler(args, token));
     } catch (err) {
-      if (err instanceof SlackError) return fail(err.slackError);
+      if (err instanceof SlackMethodFailedError) return fail(err.code);
       throw err;
     }
   };

@@ -172,8 +172,9 @@ const ROUTES: Array<{ method: string; pattern: RegExp; route: XRoute }> = [
 const TWEET_FIELDS = ['author_id', 'created_at', 'conversation_id', 'lang', 'referenced_tweets', 'in_reply_to_user_id', 'public_metrics'] as const;
 const USER_FIELDS = ['created_at', 'description', 'verified', 'verified_type', 'protected', 'public_metrics'] as const;
 
-/** An X "problem" answer. */
-class XProblem extends Error {
+/** The request is refused with an X "problem" answer (`status` and documented `body`). */
+class XRequestRefusedError extends Error {
+  readonly code = 'x_request_refused';
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
@@ -183,14 +184,14 @@ class XProblem extends Error {
 }
 
 const invalidRequest = (parameter: string, value: string, message: string) =>
-  new XProblem(400, {
+  new XRequestRefusedError(400, {
     errors: [{ parameters: { [parameter]: [value] }, message }],
     title: 'Invalid Request',
     detail: 'One or more parameters to your request was invalid.',
     type: 'https://api.twitter.com/2/problems/invalid-request',
   });
 
-const forbidden = (detail: string) => new XProblem(403, { detail, type: 'about:blank', title: 'Forbidden', status: 403 });
+const forbidden = (detail: string) => new XRequestRefusedError(403, { detail, type: 'about:blank', title: 'Forbidden', status: 403 });
 
 const notFound = (resource: 'user' | 'tweet', parameter: string, value: string, detail: string) => ({
   errors: [
@@ -424,7 +425,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
   const postTweet = (body: unknown, auth: string | undefined): Record<string, unknown> => {
     const bearer = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1];
     if (bearer && opts.appOnlyBearerTokens?.includes(bearer)) {
-      throw new XProblem(403, {
+      throw new XRequestRefusedError(403, {
         title: 'Unsupported Authentication',
         detail:
           'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
@@ -434,7 +435,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     }
     const b = (body ?? {}) as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown }; quote_tweet_id?: unknown };
     if (typeof b.text !== 'string' || b.text === '') {
-      throw new XProblem(400, {
+      throw new XRequestRefusedError(400, {
         errors: [{ message: 'Post text is required' }],
         title: 'Invalid Request',
         detail: 'One or more parameters to your request was invalid.',
@@ -551,7 +552,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
           return sendJson(res, 201, postTweet(call.body, req.headers.authorization), headers);
       }
     } catch (err) {
-      if (err instanceof XProblem) return sendJson(res, err.status, err.body, headers);
+      if (err instanceof XRequestRefusedError) return sendJson(res, err.status, err.body, headers);
       throw err;
     }
   };
