@@ -2,6 +2,11 @@ import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
+import {
+  AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, RetentionSchema, SlaSchema,
+} from './workflow-schema.js';
+
+export { PolicySchema };
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, {
   error: 'use lower-case letters, digits, "-" or "_" (max 40), starting with a letter or digit',
@@ -23,6 +28,8 @@ export const GroupSchema = z.strictObject({
   teams: TeamsBinding.optional(),
   /** Where SLA escalations for this group go (a Slack channel id). */
   leadChannel: z.string().optional(),
+  /** Assign or suggest an agent for each new case (routing to people). */
+  assign: AssignSchema.optional(),
 });
 
 const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
@@ -105,6 +112,10 @@ export const TemplateSchema = z.strictObject({
   text: z.string().min(1),
   groups: z.array(id).optional(),
   intents: z.array(z.enum(INTENTS)).optional(),
+  /** Topics (as screening names them) the template answers. */
+  topics: z.array(z.string().min(1)).optional(),
+  /** Words in the mention that make this template a better match. */
+  keywords: z.array(z.string().min(1)).optional(),
   /** Offered for personal-data mentions: invites the author to a private channel. */
   private: z.boolean().default(false),
 });
@@ -114,16 +125,6 @@ const ActorRef = z.string().regex(/^(slack|teams):[A-Za-z0-9._@-]+$/, {
   error: 'name a user as slack:U0123ABCD or teams:<AAD object id>',
 });
 
-export const PolicySchema = z.strictObject({
-  approvers: z.array(ActorRef).default([]),
-  /** When false, a case can be sent straight from its draft. */
-  requireApproval: z.boolean().default(true),
-  /** May the drafter approve their own draft? */
-  allowSelfApproval: z.boolean().default(false),
-  /** Who may claim/draft/send; empty means everyone in the channel. */
-  agents: z.array(ActorRef).default([]),
-  bannedPhrases: z.array(z.string().min(1)).default([]),
-});
 
 export const BrandSchema = z.strictObject({
   name: z.string().min(1),
@@ -148,6 +149,31 @@ export const ConfigSchema = z
     }).default({ vip: [], blocked: [] }),
     policy: PolicySchema.default(PolicySchema.parse({})),
     templates: z.array(TemplateSchema).default([]),
+    /** Links templates may use as {{links.<name>}}. */
+    links: z.record(z.string().regex(/^[a-z0-9_-]{1,40}$/), z.url({ protocol: /^https?$/ })).default({}),
+    /** When people are available for assignment (working hours). */
+    availability: AvailabilitySchema.default({ people: {} }),
+    /** Service-level targets in business hours; reminders and escalations. */
+    sla: SlaSchema.optional(),
+    /** Purge cases and the personal data in them after a number of days. */
+    retention: RetentionSchema.optional(),
+    jobs: JobsSchema.default({ sweepInterval: 60_000, retentionInterval: 3_600_000 }),
+    /** Managers' numbers: time zone of "today", campaign hashtags, who sees everyone's figures, the digest. */
+    metrics: z.strictObject({
+      timezone: z.string().default('UTC'),
+      /** Campaign hashtags (without #) whose volume is reported. */
+      campaigns: z.array(z.string().min(1)).default([]),
+      /** Who may see other agents' numbers (approvers always may). */
+      viewers: z.array(ActorRef).default([]),
+      digest: z.strictObject({
+        /** A Slack channel id for the digest. */
+        channel: z.string().min(1),
+        /** daily or weekly (Mondays). */
+        every: z.enum(['daily', 'weekly']).default('daily'),
+        at: HHMM.default('08:00'),
+        timezone: z.string().optional(),
+      }).optional(),
+    }).default({ timezone: 'UTC', campaigns: [], viewers: [] }),
     slack: z.strictObject({
       mode: z.enum(['http', 'socket']).default('http'),
       /** Channel for operational notices (source failures, etc.). */
@@ -199,6 +225,7 @@ export const ConfigSchema = z
     groupsList.forEach((g, i) => {
       if (g && typeof g === 'object' && !g.slack && !g.teams) ctx.addIssue({ code: 'custom', path: ['groups', i], message: 'bind the group to a Slack channel (slack.channel) or a Teams channel (teams.channel)' });
     });
+    checkWorkflowConfig(cfg, groups, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
     const brand = (cfg.brand ?? {}) as { publicNumberPatterns?: unknown };
     arr<unknown>(brand.publicNumberPatterns).forEach((p, i) => {
       if (typeof p !== 'string') return;

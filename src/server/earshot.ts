@@ -12,6 +12,9 @@ import { processInbox, type PipelineDeps } from '../app/pipeline.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import { uploadSlackImage } from '../chat/slack/upload-image.js';
+import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
+import { renderMetricsCharts } from '../charts/render-metrics-charts.js';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
 import type { CardView } from '../domain/case.js';
@@ -68,6 +71,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const repo = new CaseRepository(store);
   const cases = new CaseService({ repo, outbox, config, clock, log, sources });
   const commands = new CommandRouter();
+  trackMetrics(cases, store, config);
+  registerMetricsCommands(commands, { store, repo, config, log, charts: (summary) => renderMetricsCharts(summary) });
 
   const gateways = new Map<CardView['platform'], ChatGateway>();
   const http = express();
@@ -106,7 +111,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN });
 
   if (slackApp) {
-    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log });
+    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage });
     await slackApp.init();
   }
 
