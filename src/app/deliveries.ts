@@ -10,6 +10,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { Logger } from '../util/logger.js';
 import { DELIVERY, type CaseService } from './case-service.js';
 import { maskText } from './mask-pii.js';
+import { DELIVER_IMAGE, DELIVER_NOTICE } from './digest.js';
 
 export interface DeliveryDeps {
   config: Config;
@@ -91,6 +92,19 @@ export function registerDeliveries(deps: DeliveryDeps): void {
       // does not repeat the note here.
       item.payload.done = done;
     }
+  });
+
+  outbox.on(DELIVER_NOTICE, async (item) => {
+    const g = gateway(item.payload.platform as CardView['platform']);
+    if (!g.postNotice) throw new DeliveryPermanentError(`${g.platform} cannot post notices`);
+    await g.postNotice(String(item.payload.target), String(item.payload.text));
+  });
+
+  outbox.on(DELIVER_IMAGE, async (item) => {
+    const g = gateway(item.payload.platform as CardView['platform']);
+    if (!g.postImage) throw new DeliveryPermanentError(`${g.platform} cannot post images`);
+    const p = item.payload as { target: string; title: string; filename: string; png: string };
+    await g.postImage(p.target, { title: p.title, filename: p.filename, png: Buffer.from(p.png, 'base64') });
   });
 
   outbox.on(DELIVERY.sendReply, async (item) => {

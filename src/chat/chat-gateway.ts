@@ -19,4 +19,6 @@ export interface ChatGateway {
   postNote(view: CardView, text: string): Promise<void>;
   /** Posts a plain notice into a channel (ops messages, digests). */
   postNotice?(target: string, text: string): Promise<void>;
+  /** Uploads an image (a chart) into a channel. */
+  postImage?(target: string, image: { title: string; filename: string; png: Buffer }): Promise<void>;
 }

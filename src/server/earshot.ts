@@ -14,6 +14,7 @@ import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
+import { runDigest } from '../app/digest.js';
 import { renderMetricsCharts } from '../charts/render-metrics-charts.js';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
@@ -157,6 +158,11 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   };
 
   const onJobMessage = (job: string, message: JobMessage) => {
+    if (message.type === 'digest-due') {
+      runDigest({ store, repo, config, outbox, charts: (summary) => renderMetricsCharts(summary) }, clock.now())
+        .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
+      return;
+    }
     if (message.type === 'listened') {
       const h = health.get(message.outcome.source);
       if (h) Object.assign(h, { ok: true, lastSuccess: clock.now().toISOString(), failures: 0 });

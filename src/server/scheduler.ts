@@ -17,6 +17,7 @@ function jobPath(name: string): string {
 }
 
 export type JobMessage =
+  | { type: 'digest-due' }
   | { type: 'listened'; outcome: ListenOutcome }
   | { type: 'listen-failed'; source: string; error: string; code: string | null };
 
@@ -45,12 +46,23 @@ export function createScheduler(opts: SchedulerOptions): Bree {
     closeWorkerAfterMs: Math.max(60_000, s.interval * 3),
     worker: { workerData: { config: opts.config, sourceName: s.name, instanceId: opts.instanceId, storeUrl: opts.storeUrl, namespace: opts.namespace } },
   }));
+  const digest = opts.config.metrics.digest;
+  const jobList: Array<Record<string, unknown>> = [...jobs];
+  if (digest) {
+    const [hh, mm] = digest.at.split(':').map(Number);
+    jobList.push({
+      name: 'digest',
+      path: jobPath('digest'),
+      cron: `${mm} ${hh} * * ${digest.every === 'weekly' ? '1' : '*'}`,
+      timezone: digest.timezone ?? opts.config.metrics.timezone,
+    });
+  }
   const log = opts.log;
   return new Bree({
     root: false,
     doRootCheck: false,
     logger: { info: (...a: unknown[]) => log.debug({ bree: a.map(String).join(' ') }), warn: (...a: unknown[]) => log.warn({ bree: a.map(String).join(' ') }), error: (...a: unknown[]) => log.error({ bree: a.map(String).join(' ') }) } as unknown as Bree.BreeLogger,
-    jobs,
+    jobs: jobList as Bree.JobOptions[],
     errorHandler: (error: unknown, meta: { name: string }) => opts.onError(meta.name, error instanceof Error ? error : new Error(String(error))),
     workerMessageHandler: ({ name, message }: { name: string; message: unknown }) => {
       if (message && typeof message === 'object' && 'type' in message) opts.onMessage(name, message as JobMessage);

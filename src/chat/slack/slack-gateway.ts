@@ -80,6 +80,10 @@ export class SlackGateway implements ChatGateway {
     }));
   }
 
+  async postImage(channel: string, image: { title: string; filename: string; png: Buffer }): Promise<void> {
+    await call(() => this.client.filesUploadV2({ channel_id: channel, file: image.png, filename: image.filename, title: image.title }));
+  }
+
   async postNotice(channel: string, text: string): Promise<void> {
     await call(() => this.client.chat.postMessage({ channel, text: clipEscaped(escapeMrkdwn(text), 3900), parse: 'none', link_names: false, unfurl_links: false }));
   }

@@ -1,0 +1,50 @@
+import type { Config } from '../config/schema.js';
+import { formatSummary } from '../metrics/format-summary.js';
+import { addDays, dayKey } from '../metrics/days.js';
+import { rangePeriod } from '../metrics/period.js';
+import { metricsFor } from '../metrics-store/rollup-store.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Store } from '../store/store.js';
+import { openCases } from './metrics-commands.js';
+import type { CaseRepository } from './case-repository.js';
+
+export const DELIVER_NOTICE = 'notice.post';
+export const DELIVER_IMAGE = 'image.post';
+
+export interface DigestDeps {
+  store: Store;
+  repo: CaseRepository;
+  config: Config;
+  outbox: Outbox;
+  charts?: (summary: Awaited<ReturnType<typeof metricsFor>>) => Promise<Array<{ filename: string; title: string; png: Buffer }>>;
+}
+
+/** The period a digest covers at `now`: yesterday (daily) or the 7 days before today (weekly). */
+export function digestPeriod(now: Date, every: 'daily' | 'weekly', zone: string) {
+  const today = dayKey(now.toISOString(), zone);
+  const to = addDays(today, -1);
+  const from = every === 'daily' ? to : addDays(today, -7);
+  return rangePeriod(from, to);
+}
+
+/**
+ * Composes the managers' digest and hands it to the outbox (text first, then the charts,
+ * in one lane so they arrive in that order). Sent at most once per period across
+ * instances and restarts: the period's key is claimed with set-if-absent.
+ */
+export async function runDigest(deps: DigestDeps, now: Date): Promise<'sent' | 'already-sent' | 'not-configured'> {
+  const d = deps.config.metrics.digest;
+  if (!d) return 'not-configured';
+  const zone = d.timezone ?? deps.config.metrics.timezone;
+  const period = digestPeriod(now, d.every, zone);
+  if (!(await deps.store.insertIfAbsent(`digest:${d.every}:${period.from}..${period.to}`, now.toISOString()))) return 'already-sent';
+  const open = (await openCases(deps)).map((c) => ({ id: c.id, group: c.group, createdAt: c.createdAt }));
+  const summary = await metricsFor(deps.store, period, undefined, { now: now.toISOString(), timezone: deps.config.metrics.timezone, open, campaigns: deps.config.metrics.campaigns });
+  const title = `Earshot ${d.every} digest · ${period.from === period.to ? period.from : `${period.from} – ${period.to}`}`;
+  const lane = `digest:${period.from}`;
+  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain' })}` });
+  for (const image of (await deps.charts?.(summary)) ?? []) {
+    await deps.outbox.enqueue(DELIVER_IMAGE, lane, { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') });
+  }
+  return 'sent';
+}
