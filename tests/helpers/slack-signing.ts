@@ -2,31 +2,19 @@
  * Sign and send requests exactly as Slack does, and build realistic inbound payloads from the
  * recorded fixtures in `tests/fixtures/slack/`.
  *
- * Signing (platform notes §1.3): `x-slack-signature = 'v0=' + hex(HMAC_SHA256(secret,
+ * Signing (platform notes §1.3, implemented in `src/sandbox/sign-slack.ts`, which the sandbox
+ * shares): `x-slack-signature = 'v0=' + hex(HMAC_SHA256(secret,
  * 'v0:' + ts + ':' + rawBody))`, `x-slack-request-timestamp = ts` (Unix seconds). Bolt compares
  * the content type as an exact string, so interactivity and commands are sent with the bare
  * `application/x-www-form-urlencoded`, as Slack sends them; events are `application/json`.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BlockAction, ButtonAction, EnvelopedEvent, SlashCommand, types, ViewSubmitAction } from '@slack/bolt';
+import { signSlack } from '../../src/sandbox/sign-slack.js';
 
 type AppMentionEvent = types.AppMentionEvent;
 
-/** The two headers Slack adds to every request it sends to an app. */
-export interface SlackSignatureHeaders {
-  'x-slack-request-timestamp': string;
-  'x-slack-signature': string;
-}
-
-/**
- * Signs `rawBody` with the app's signing secret. `ts` defaults to now; pass an old one to test
- * the 5-minute replay window.
- */
-export function signSlack(rawBody: string, secret: string, ts: number = Math.floor(Date.now() / 1000)): SlackSignatureHeaders {
-  const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${rawBody}`).digest('hex')}`;
-  return { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature };
-}
+export { signSlack, type SlackSignatureHeaders } from '../../src/sandbox/sign-slack.js';
 
 /** Per-request knobs for {@link slackRequest}. */
 export interface SlackSendOptions {
