@@ -15,3 +15,12 @@ export class DeliveryPermanentError extends Error {
     this.name = 'DeliveryPermanentError';
   }
 }
+
+/** A delivery took longer than the outbox allows; it is retried, checking first whether it landed. */
+export class DeliveryTimeoutError extends Error {
+  readonly code = 'DELIVERY_TIMEOUT';
+  constructor(readonly timeoutMs: number, kind: string) {
+    super(`${kind} delivery took longer than ${timeoutMs} ms`);
+    this.name = 'DeliveryTimeoutError';
+  }
+}
