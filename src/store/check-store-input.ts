@@ -1,0 +1,113 @@
+import { StoreInputError } from './store-input-error.js';
+
+/** Same rule as STORE_NAMESPACE in the environment schema; table names are built from it. */
+const NAMESPACE = /^[a-z0-9_-]{1,32}$/;
+
+/**
+ * Keyv's SQL adapters declare `key VARCHAR(255)` (PostgreSQL enforces it, SQLite does
+ * not), so the prefixed key is limited to 255 characters on every backend to keep the
+ * backends interchangeable.
+ */
+const MAX_PREFIXED_KEY = 255;
+
+/**
+ * Argument checks shared by the three Store implementations, so that a call that is
+ * refused on one backend is refused on all of them.
+ */
+export const checkStoreInput = {
+  namespace(namespace: string): string {
+    if (!NAMESPACE.test(namespace)) {
+      throw new StoreInputError(
+        `Store namespace ${JSON.stringify(namespace)} is invalid: use 1–32 characters from a-z, 0-9, "_" and "-"`,
+      );
+    }
+    return namespace;
+  },
+
+  key(namespace: string, key: string): string {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new StoreInputError('Store key must be a non-empty string');
+    }
+    if (namespace.length + 1 + key.length > MAX_PREFIXED_KEY) {
+      throw new StoreInputError(
+        `Store key is too long (${key.length} characters): namespace + ":" + key must fit in ${MAX_PREFIXED_KEY}`,
+      );
+    }
+    return key;
+  },
+
+  /** A name of a set, hash, counter or lease; stored in a TEXT column or a Redis key. */
+  name(what: string, name: string): string {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new StoreInputError(`${what} must be a non-empty string`);
+    }
+    return name;
+  },
+
+  value(value: unknown): unknown {
+    if (value === undefined) {
+      throw new StoreInputError('Store value must not be undefined (use delete to remove a key)');
+    }
+    return value;
+  },
+
+  /** Returns the TTL in whole milliseconds, or undefined for "keep forever" (0 or undefined). */
+  ttl(ttlMs: number | undefined): number | undefined {
+    if (ttlMs === undefined || ttlMs === 0) return undefined;
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 0) {
+      throw new StoreInputError(`TTL must be a whole number of milliseconds ≥ 0, got ${ttlMs}`);
+    }
+    return ttlMs;
+  },
+
+  leaseTtl(ttlMs: number): number {
+    if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+      throw new StoreInputError(`Lease TTL must be a whole number of milliseconds > 0, got ${ttlMs}`);
+    }
+    return ttlMs;
+  },
+
+  score(score: number): number {
+    if (!Number.isFinite(score)) {
+      throw new StoreInputError(`Score must be a finite number, got ${score}`);
+    }
+    return score;
+  },
+
+  /** Range bounds may be ±Infinity ("everything below now"), never NaN. */
+  bound(bound: number): number {
+    if (typeof bound !== 'number' || Number.isNaN(bound)) {
+      throw new StoreInputError(`Score bound must be a number, got ${bound}`);
+    }
+    return bound;
+  },
+
+  limit(limit: number | undefined): number | undefined {
+    if (limit === undefined) return undefined;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new StoreInputError(`Limit must be a whole number ≥ 0, got ${limit}`);
+    }
+    return limit;
+  },
+
+  /** Redis HINCRBY/INCR take integers only, so every backend does. */
+  step(by: number): number {
+    if (!Number.isSafeInteger(by)) {
+      throw new StoreInputError(`Counter step must be a safe integer, got ${by}`);
+    }
+    return by;
+  },
+
+  member(member: string): string {
+    if (typeof member !== 'string') throw new StoreInputError('Set members must be strings');
+    return member;
+  },
+
+  /** Checks members and drops duplicates (SQL inserts them in one statement). */
+  members(members: string[]): string[] {
+    for (const m of members) {
+      if (typeof m !== 'string') throw new StoreInputError('Set members must be strings');
+    }
+    return [...new Set(members)];
+  },
+};
