@@ -1,57 +1,54 @@
-import Sentiment from 'sentiment';
-
-import type { Intent, Sentiment as SentimentLabel } from '../domain/screening.js';
-import { matchPhrase } from './match-phrase.js';
+import type { Intent, Sentiment } from '../domain/screening.js';
+import { afinnScore } from './afinn-lexicon.js';
+import { bareToken, type PostTokens } from './tokenize-post.js';
 
 /**
- * The screening a team gets before it has trained a model: the AFINN lexicon (the
- * `sentiment` package) for sentiment, and word rules for intent. It is deliberately
- * simple and transparent; a trained model replaces it task by task.
+ * The screening a team gets before it has trained a model: the AFINN lexicon for
+ * sentiment and word rules for intent. Deliberately simple and explainable; a trained
+ * model replaces it task by task.
  */
 export interface LexiconPrediction {
-  sentiment: SentimentLabel;
+  sentiment: Sentiment;
   intent: Intent;
   /** The AFINN score the sentiment came from. */
   score: number;
 }
 
-const afinn = new Sentiment();
-
-// Complaint words AFINN does not score (it sees "delayed", "cancelled" as neutral).
-const COMPLAINT_WORDS = [
-  'delayed', 'delay', 'cancelled', 'canceled', 'lost', 'missing', 'broken', 'damaged', 'refund',
-  'stuck', 'still waiting', 'on hold', 'no one', 'nobody', 'never', 'worst', 'rude', 'overbooked',
-  'not working', "doesn't work", 'does not work', 'charged twice', 'unacceptable', 'ridiculous',
+// Complaint words AFINN does not score (it sees "delayed" and "cancelled" as neutral).
+const COMPLAINT = [
+  'delayed', 'delay', 'cancelled', 'canceled', 'lost', 'missing', 'broken', 'damaged', 'refund', 'stuck',
+  'still waiting', 'on hold', 'no one', 'nobody', 'worst', 'rude', 'overbooked', 'not working', 'doesnt work',
+  'charged twice', 'unacceptable', 'ridiculous', 'never again', 'cancel my',
 ];
-const PRAISE_WORDS = ['thank', 'thanks', 'thank you', 'thx', 'love', 'great', 'awesome', 'amazing', 'best', 'kudos', 'shoutout', 'shout out'];
-const REQUEST_WORDS = ['please', 'pls', 'plz', 'can you', 'could you', 'would you', 'help me', 'need', 'dm me', 'follow back', 'i want', "i'd like", 'i would like'];
-const LEAD_WORDS = [
+const PRAISE = ['thank', 'thanks', 'thank you', 'thx', 'love', 'great', 'awesome', 'amazing', 'best', 'kudos', 'shoutout', 'shout out'];
+const REQUEST = ['please', 'pls', 'plz', 'can you', 'could you', 'would you', 'help me', 'need', 'dm me', 'i want', 'id like', 'i would like'];
+const LEAD = [
   'looking for', 'recommend', 'thinking of switching', 'thinking about switching', 'switch to', 'how much',
   'price', 'pricing', 'quote', 'interested in', 'sign up', 'signing up', 'want to buy', 'plan to buy', 'any deals',
 ];
-const QUESTION_START = /^\s*(?:@\S+\s+)*(?:who|what|when|where|why|how|which|is|are|can|could|will|would|do|does|did|should|any)\b/iu;
+const QUESTION_START = new Set(['who', 'what', 'when', 'where', 'why', 'how', 'which', 'is', 'are', 'can', 'could', 'will', 'would', 'do', 'does', 'did', 'should', 'any']);
 
-const any = (text: string, words: string[]): boolean => words.some((w) => matchPhrase(text, w) !== undefined);
-
-/** The AFINN score of a text (sum of word valences, with AFINN's own negation rule). */
-export function afinnScore(text: string): number {
-  return afinn.analyze(text).score;
+/** The post as one lower-case line of bare words, padded, for phrase look-ups. */
+export function wordLine(post: PostTokens): string {
+  return ` ${post.tokens.map(bareToken).join(' ')} `;
 }
 
+const has = (line: string, phrases: readonly string[]): boolean => phrases.some((p) => line.includes(` ${p} `));
+
 /** Sentiment and intent from the lexicon and word rules alone. */
-export function lexiconPredict(text: string): LexiconPrediction {
-  const score = afinnScore(text);
-  const complaintWords = any(text, COMPLAINT_WORDS);
-  const sentiment: SentimentLabel = score < 0 || (score === 0 && complaintWords) ? 'negative' : score > 0 ? 'positive' : 'neutral';
-  const question = text.includes('?') || QUESTION_START.test(text);
+export function lexiconPredict(post: PostTokens, line = wordLine(post)): LexiconPrediction {
+  const { score } = afinnScore(post);
+  const complaint = has(line, COMPLAINT);
+  const sentiment: Sentiment = score < 0 || (score <= 1 && complaint) ? 'negative' : score > 0 ? 'positive' : 'neutral';
+  const first = post.tokens.find((t) => t !== 'zzuser');
+  const question = post.questions > 0 || (first !== undefined && QUESTION_START.has(bareToken(first)));
   let intent: Intent;
-  if (sentiment === 'negative' && (complaintWords || score <= -2)) intent = 'complaint';
-  else if (any(text, LEAD_WORDS)) intent = 'lead';
+  if (sentiment === 'negative' && (complaint || score <= -2)) intent = 'complaint';
+  else if (has(line, LEAD)) intent = 'lead';
   else if (question) intent = sentiment === 'negative' ? 'complaint' : 'question';
-  else if (any(text, REQUEST_WORDS)) intent = 'request';
+  else if (has(line, REQUEST)) intent = 'request';
   else if (sentiment === 'negative') intent = 'complaint';
-  else if (sentiment === 'positive' && any(text, PRAISE_WORDS)) intent = 'praise';
-  else if (sentiment === 'positive') intent = 'praise';
+  else if (sentiment === 'positive' || has(line, PRAISE)) intent = 'praise';
   else intent = 'other';
   return { sentiment, intent, score };
 }

@@ -1,62 +1,81 @@
 import type { Config } from '../config/schema.js';
 import type { Mention } from '../domain/mention.js';
-import { PRIORITIES, type Priority, type RuleHit, type Screening } from '../domain/screening.js';
+import { INTENTS, PRIORITIES, SENTIMENTS, type Intent, type Priority, type RuleHit, type Screening, type Sentiment } from '../domain/screening.js';
 import { detectLanguage } from './detect-language.js';
+import { detectNoise } from './detect-noise.js';
 import { evaluateRule, onList } from './evaluate-rule.js';
-import { lexiconPredict } from './lexicon-predict.js';
-import { predictText, type TextModel } from './text-model.js';
+import { findPii } from './find-pii.js';
+import { lexiconPredict, wordLine, type LexiconPrediction } from './lexicon-predict.js';
+import { scorePriority } from './score-priority.js';
+import { predictTokens, type TextModel } from './text-model.js';
+import { tokenizePost } from './tokenize-post.js';
+
+export { isBrandPost } from './detect-noise.js';
+export type { TextModel } from './text-model.js';
 
 /** Everything screening needs besides the mention. `now` is passed in: screening reads no clock. */
 export interface ScreenContext {
   config: Config;
   /** ISO timestamp of the moment of screening (for time-window rules). */
   now: string;
-  /** A trained text model; without it sentiment and intent come from the lexicon. */
+  /** A trained text model; without it sentiment and intent come from the lexicon and word rules. */
   model?: TextModel | undefined;
 }
 
 const rank = (p: Priority): number => PRIORITIES.indexOf(p);
+const isSentiment = (s: string | undefined): s is Sentiment => s !== undefined && (SENTIMENTS as readonly string[]).includes(s);
+const isIntent = (s: string | undefined): s is Intent => s !== undefined && (INTENTS as readonly string[]).includes(s);
 
-/** Whether the author is one of the brand's own accounts on that network. */
-export function isBrandPost(mention: Mention, config: Config): boolean {
-  const own = config.brand.handles[mention.network] ?? [];
-  const h = mention.author.handle.replace(/^@/u, '').toLowerCase();
-  return own.some((o) => o.replace(/^@/u, '').toLowerCase() === h);
-}
+/** Tag added when personal data is found, so rules and cards can key on it. */
+export const PII_TAG = 'personal-data';
 
 /**
- * Screens one mention: language, sentiment, intent and topic, then the configured rules
- * in order. The first fired rule with a `route` picks the skill group (else the model's
- * topic when it names a group, else `routing.fallback`); every fired rule adds its tags
- * and is listed with why it fired; a `final` rule stops the evaluation.
+ * Screens one mention.
+ *
+ * 1. Language (writing system, function words, then the network's and the author's).
+ * 2. Sentiment, intent and topic from the trained model, else the lexicon and word rules.
+ * 3. Personal data, and noise: reposts/quotes without comment, the brand's own posts,
+ *    blocked authors, spam and bot patterns (these are dropped, with the reason).
+ * 4. The configured rules, in order. The first fired rule with a `route` picks the skill
+ *    group (else the model's topic when it names a group, else `routing.fallback`); every
+ *    fired rule adds its tags and is listed with why it fired; the highest priority a
+ *    fired rule sets wins over the computed one; a `final` rule stops the evaluation.
+ * 5. Priority from sentiment, intent, reach and alarm words, unless a rule set it.
  *
  * Pure: no clock, no I/O, no environment. The same inputs give the same screening.
  */
 export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const { config } = ctx;
-  const lang = detectLanguage({ text: mention.text, networkLang: mention.lang, authorLang: mention.author.lang });
+  const post = tokenizePost(mention.text);
+  const line = wordLine(post);
+  const lang = detectLanguage({ text: mention.text, tokens: post, networkLang: mention.lang, authorLang: mention.author.lang });
 
-  const lexicon = lexiconPredict(mention.text);
-  const learned = ctx.model ? predictText(ctx.model, mention.text) : {};
-  const sentiment = (learned.sentiment?.label as Screening['sentiment']) ?? lexicon.sentiment;
-  const intent = (learned.intent?.label as Screening['intent']) ?? lexicon.intent;
+  const learned = ctx.model ? predictTokens(ctx.model, post) : {};
+  let lexicon: LexiconPrediction | undefined;
+  const fromLexicon = (): LexiconPrediction => (lexicon ??= lexiconPredict(post, line));
+  const sentiment: Sentiment = isSentiment(learned.sentiment?.label) ? learned.sentiment.label : fromLexicon().sentiment;
+  const intent: Intent = isIntent(learned.intent?.label) ? learned.intent.label : fromLexicon().intent;
   const topic = learned.topic?.label;
 
-  const rulesFired: RuleHit[] = [];
+  const pii = findPii(mention.text, config);
   const tags = new Set<string>();
-  let routed: string | undefined;
-  let rulePriority: Priority | undefined;
+  if (pii.length > 0) tags.add(PII_TAG);
+
   let drop = false;
   let dropReason: string | undefined;
-  let secondApprover = false;
-  const dropFor = (reason: string) => {
+  const dropFor = (reason: string): void => {
     if (!drop) { drop = true; dropReason = reason; }
   };
-
-  if (mention.isRepost) dropFor('repost without comment');
-  if (isBrandPost(mention, config)) dropFor("the brand's own post");
+  const noise = detectNoise(mention, post, line, config);
+  if (noise.noise) dropFor(noise.reason ?? 'noise');
+  for (const t of noise.tags) tags.add(t);
   if (onList(config.lists.blocked, mention.author, mention.network)) dropFor('author is on the blocked list');
+  const vip = onList(config.lists.vip, mention.author, mention.network);
 
+  const rulesFired: RuleHit[] = [];
+  let routed: string | undefined;
+  let rulePriority: Priority | undefined;
+  let secondApprover = false;
   const facts = {
     mention,
     language: lang.language,
@@ -83,7 +102,16 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const topicGroup = topic === undefined ? undefined : (ctx.model?.topicGroups[topic] ?? topic);
   const group = routed ?? (topicGroup !== undefined && groups.has(topicGroup) ? topicGroup : config.routing.fallback);
 
-  const priority: Priority = rulePriority ?? (sentiment === 'negative' && intent === 'complaint' ? 'high' : 'normal');
+  let priority: Priority;
+  if (rulePriority !== undefined) {
+    priority = rulePriority;
+  } else {
+    const verdict = scorePriority({ sentiment, intent, author: mention.author, vip, line, shouted: post.shouted });
+    priority = verdict.priority;
+    if (rank(priority) >= rank('high') && verdict.reasons.length > 0) {
+      rulesFired.push({ rule: 'priority', why: `${priority}: ${verdict.reasons.join('; ')}` });
+    }
+  }
 
   return {
     group,
@@ -95,7 +123,7 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     sentiment,
     intent,
     ...(topic !== undefined ? { topic } : {}),
-    pii: [],
+    pii,
     rulesFired,
     secondApprover,
   };

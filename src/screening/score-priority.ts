@@ -1,0 +1,66 @@
+import type { Author } from '../domain/mention.js';
+import type { Intent, Priority, Sentiment } from '../domain/screening.js';
+
+/** What priority is judged on. `line` is the post's bare words, space-padded (see `wordLine`). */
+export interface PriorityInput {
+  sentiment: Sentiment | undefined;
+  intent: Intent | undefined;
+  author: Author;
+  vip: boolean;
+  line: string;
+  shouted: number;
+}
+
+export interface PriorityVerdict {
+  priority: Priority;
+  /** What raised or lowered it, for the card ("legal or safety words: 'lawyer'"). */
+  reasons: string[];
+}
+
+/** Words that put a post in front of a lead at once: legal exposure or someone's safety. */
+const LEGAL_SAFETY = [
+  'lawyer', 'attorney', 'lawsuit', 'sue', 'suing', 'legal action', 'court', 'small claims', 'ombudsman', 'regulator',
+  'injured', 'injury', 'hurt', 'bleeding', 'unsafe', 'safety', 'emergency', 'ambulance', 'police', 'fire', 'smoke',
+  'allergic reaction', 'assault', 'assaulted', 'harassed', 'harassment', 'discrimination', 'discriminated', 'racist',
+  'threatened', 'data breach', 'hacked', 'fraud', 'scam', 'stolen', 'identity theft', 'dot complaint', 'faa',
+];
+/** Words of a customer about to leave. */
+const CHURN = [
+  'cancel my account', 'close my account', 'cancel my subscription', 'cancel my membership', 'cancelling my',
+  'canceling my', 'switching to', 'never again', 'never flying', 'never fly', 'done with you', 'last time i',
+  'take my business', 'taking my business', 'delete my account', 'chargeback', 'charge back',
+];
+
+const firstHit = (line: string, words: readonly string[]): string | undefined => words.find((w) => line.includes(` ${w} `));
+
+/**
+ * Priority from sentiment, intent, the author's reach and alarm words. A score is
+ * summed from the signals and cut into low / normal / high / urgent:
+ * a plain complaint is `normal`, a complaint from a large or VIP account or with churn
+ * words is `high`, legal or safety words make it `urgent`; praise and chatter are `low`.
+ */
+export function scorePriority(input: PriorityInput): PriorityVerdict {
+  let score = 0;
+  const reasons: string[] = [];
+  if (input.sentiment === 'negative') score += 1;
+  if (input.sentiment === 'positive') score -= 1;
+  if (input.intent === 'complaint') score += 1;
+  if (input.intent === 'question' || input.intent === 'request' || input.intent === 'lead') score += 1;
+  if (input.intent === 'praise') score -= 0.5;
+  const negative = input.sentiment === 'negative' || input.intent === 'complaint';
+
+  const legal = firstHit(input.line, LEGAL_SAFETY);
+  if (legal) { score += 4; reasons.push(`legal or safety words: '${legal}'`); }
+  const churn = firstHit(input.line, CHURN);
+  if (churn) { score += 2; reasons.push(`about to leave: '${churn}'`); }
+
+  const f = input.author.followers;
+  if (input.vip) { score += 2; reasons.push('author is on the VIP list'); }
+  if (f >= 100_000) { score += negative ? 2 : 1; reasons.push(`author has ${f.toLocaleString('en-US')} followers`); }
+  else if (f >= 10_000) { score += negative ? 1 : 0.5; reasons.push(`author has ${f.toLocaleString('en-US')} followers`); }
+  if (input.author.verified) { score += 0.5; reasons.push('verified author'); }
+  if (negative && input.shouted >= 2) { score += 0.5; reasons.push('written in capitals'); }
+
+  const priority: Priority = score >= 5 ? 'urgent' : score >= 3 ? 'high' : score >= 1 ? 'normal' : 'low';
+  return { priority, reasons };
+}

@@ -1,0 +1,175 @@
+/**
+ * One pass over a post that every text-based screening step shares: the classifier's
+ * features, the lexicon, language detection, spam and priority cues. Screening must stay
+ * within a few times the cost of plain lexicon scoring, so the post is scanned once.
+ */
+export interface PostTokens {
+  /**
+   * Lower-cased words, emoji and `!`/`?` marks in order. Handles, links and numbers are
+   * placeholders (`zzuser`, `zzurl`, `zznum`, `zznumlong`, `zzcode`), emoticons become
+   * `zzemohappy`/`zzemosad`/`zzemolove`. A word inside a negation's scope ("not happy",
+   * until the next punctuation) carries a `!` prefix, so it is a different feature.
+   */
+  tokens: string[];
+  /** Handles mentioned, lower-case, without `@`. */
+  handles: string[];
+  urls: number;
+  /** Words of three letters or more written all in capitals ("WORST"). */
+  shouted: number;
+  exclamations: number;
+  questions: number;
+}
+
+const NEGATORS = new Set([
+  'not', 'no', 'never', 'none', 'nobody', 'nothing', 'nowhere', 'neither', 'nor', 'cannot',
+  'cant', 'dont', 'doesnt', 'didnt', 'isnt', 'wasnt', 'arent', 'werent', 'wont', 'wouldnt',
+  'couldnt', 'shouldnt', 'havent', 'hasnt', 'hadnt', 'aint', 'without',
+]);
+
+const HAPPY_END = new Set([')', ']', 'd', 'D', 'p', 'P', '*', '3']);
+const EMOTICON_END = new Set([')', '(', ']', '[', 'd', 'D', 'p', 'P', '/', '\\', '|', '*', '3', 'o', 'O']);
+const NOSE = new Set(['-', 'o', '^', "'"]);
+const WORDISH = /[\p{L}\p{M}\p{N}_]/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+const DIGIT = /\p{N}/u;
+const ALL_DIGITS = /^\p{N}+$/u;
+
+/** Letter, digit or underscore; ASCII is decided without a regex (most posts are ASCII). */
+function isWordCode(code: number, text: string, i: number): boolean {
+  if (code < 128) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+  const cp = text.codePointAt(i) ?? code;
+  return WORDISH.test(String.fromCodePoint(cp));
+}
+
+const isSpace = (code: number): boolean => code === 32 || code === 10 || code === 9 || code === 13 || code === 160;
+
+/** Squeezes letters repeated three times or more to two: "soooo" and "sooo" become "soo". */
+function squeeze(w: string): string {
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < w.length; i++) {
+    run = i > 0 && w[i] === w[i - 1] ? run + 1 : 1;
+    if (run <= 2) out += w[i];
+  }
+  return out;
+}
+
+/** Scans a post into tokens and simple counts. Pure; one pass over the characters. */
+export function tokenizePost(text: string): PostTokens {
+  const tokens: string[] = [];
+  const handles: string[] = [];
+  let urls = 0;
+  let shouted = 0;
+  let exclamations = 0;
+  let questions = 0;
+  let negated = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) { i++; continue; }
+    const prevWord = i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1);
+    // Links: skipped to the next space.
+    if ((c === 104 || c === 119) && !prevWord && (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))) {
+      while (i < n && !isSpace(text.charCodeAt(i))) i++;
+      tokens.push('zzurl');
+      urls++;
+      continue;
+    }
+    // Handles.
+    if ((c === 64 || c === 0xff20) && i + 1 < n && isWordCode(text.charCodeAt(i + 1), text, i + 1)) {
+      let j = i + 1;
+      while (j < n && isWordCode(text.charCodeAt(j), text, j)) j++;
+      handles.push(text.slice(i + 1, j).toLowerCase());
+      tokens.push('zzuser');
+      i = j;
+      continue;
+    }
+    // HTML entities as the X API sends them (&amp; &lt; &gt;).
+    if (c === 38) {
+      const semi = text.indexOf(';', i);
+      if (semi > i && semi - i <= 6 && /^&(?:amp|lt|gt|quot|#\d+);$/u.test(text.slice(i, semi + 1))) { i = semi + 1; continue; }
+      i++;
+      continue;
+    }
+    // Emoticons: ":)", ";-D", "=(", ":/", "<3".
+    if ((c === 58 || c === 59 || c === 61) && !prevWord) {
+      let j = i + 1;
+      if (j < n && NOSE.has(text[j]!)) j++;
+      if (j < n && EMOTICON_END.has(text[j]!) && (j + 1 >= n || !isWordCode(text.charCodeAt(j + 1), text, j + 1))) {
+        // "://" is a link scheme, not a face; "o"/"O" alone after ":" is too ambiguous without a nose.
+        if (!(text[j] === '/' && text[j + 1] === '/')) {
+          tokens.push(HAPPY_END.has(text[j]!) ? 'zzemohappy' : text[j] === '*' ? 'zzemohappy' : 'zzemosad');
+          i = j + 1;
+          continue;
+        }
+      }
+    }
+    if (c === 60 && text[i + 1] === '3') {
+      tokens.push('zzemolove');
+      i += 2;
+      while (i < n && text[i] === '3') i++;
+      continue;
+    }
+    if (c === 33 || c === 63) {
+      let q = false;
+      while (i < n && (text.charCodeAt(i) === 33 || text.charCodeAt(i) === 63)) { if (text.charCodeAt(i) === 63) q = true; i++; }
+      if (q) questions++; else exclamations++;
+      tokens.push(q ? '?' : '!');
+      negated = false;
+      continue;
+    }
+    if (c === 46 || c === 44 || c === 59 || c === 58) { negated = false; i++; continue; }
+    if (isWordCode(c, text, i)) {
+      let j = i;
+      let word = '';
+      let upper = 0;
+      let lower = 0;
+      let apostrophe = false;
+      let run = 0;
+      let elongated = false;
+      let prev = -1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (isWordCode(d, text, j)) {
+          if (d >= 65 && d <= 90) upper++;
+          else if (d >= 97 && d <= 122) lower++;
+          run = d === prev ? run + 1 : 1;
+          if (run >= 3) elongated = true;
+          prev = d;
+          const width = d >= 0xd800 && d <= 0xdbff ? 2 : 1;
+          j += width;
+          continue;
+        }
+        // An apostrophe between letters stays inside the word ("can't", "it’s").
+        if ((d === 39 || d === 0x2019) && j + 1 < n && isWordCode(text.charCodeAt(j + 1), text, j + 1)) { apostrophe = true; j++; continue; }
+        break;
+      }
+      word = text.slice(i, j);
+      i = j;
+      if (upper >= 3 && lower === 0) shouted++;
+      let w = word.toLowerCase();
+      if (apostrophe) w = w.replace(/['’]/gu, '');
+      if (DIGIT.test(w)) {
+        w = ALL_DIGITS.test(w) ? (w.length >= 5 ? 'zznumlong' : 'zznum') : 'zzcode';
+      } else if (elongated) {
+        w = squeeze(w);
+      }
+      if (NEGATORS.has(w)) { tokens.push(w); negated = true; continue; }
+      tokens.push(negated ? `!${w}` : w);
+      continue;
+    }
+    if (c >= 0x2000) {
+      const cp = text.codePointAt(i) ?? c;
+      const ch = String.fromCodePoint(cp);
+      if (PICTOGRAPH.test(ch)) tokens.push(ch);
+      i += ch.length;
+      continue;
+    }
+    i++;
+  }
+  return { tokens, handles, urls, shouted, exclamations, questions };
+}
+
+/** A token without its negation mark. */
+export const bareToken = (t: string): string => (t.charCodeAt(0) === 33 && t.length > 1 ? t.slice(1) : t);
