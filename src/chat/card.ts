@@ -1,7 +1,9 @@
+import { DateTime } from 'luxon';
 import type { CaseActionId } from '../domain/actions.js';
 import { actorLabel } from '../domain/actor.js';
 import type { Case, CaseStatus } from '../domain/case.js';
 import type { Network } from '../domain/mention.js';
+import { formatBusinessTime, type SlaClock, type SlaClockName } from '../cases/sla.js';
 
 /**
  * One platform-neutral card, rendered twice: Block Kit for Slack and an Adaptive Card
@@ -40,7 +42,10 @@ const STATUS_LABEL: Record<CaseStatus, string> = {
   sending: 'Sending…',
   sent: 'Replied',
   escalated: 'Escalated',
+  snoozed: 'Snoozed',
   closed: 'Closed',
+  ignored: 'Ignored',
+  redirected: 'Moved to a private channel',
 };
 
 const NETWORK_LABEL: Record<Network, string> = {
@@ -55,6 +60,35 @@ export interface CardOptions {
   /** Can replies go back through this network? */
   canReply?: boolean;
   templateName?: (id: string) => string | undefined;
+  /** Where the SLA clocks stand (computed by the caller at `now`). */
+  sla?: Partial<Record<SlaClockName, SlaClock>> | undefined;
+  /** The author's earlier cases, newest first (context before answering). */
+  earlierCases?: ReadonlyArray<{ id: string; status: CaseStatus; createdAt: string }> | undefined;
+  /** The claim lease of this case's group, if claims lapse (ms). */
+  claimTimeoutMs?: number | undefined;
+  /** Is there a private-channel template to redirect with? */
+  canRedirect?: boolean | undefined;
+}
+
+/** Times on cards: `Mon 14:30 UTC`, in the zone given. */
+export function cardTime(iso: string, zone = 'UTC'): string {
+  const dt = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
+  return dt.isValid ? `${dt.toFormat('ccc d LLL HH:mm')} ${zone === 'UTC' ? 'UTC' : dt.toFormat('ZZZZ')}` : iso;
+}
+
+const CLOCK_LABEL: Record<SlaClockName, string> = { firstResponse: 'First response', resolution: 'Resolution' };
+
+/** "due Mon 09:30 GMT · 1h 20m left", "paused (waiting on the author)", "missed by 25m"… */
+export function slaFact(clock: SlaClock): string {
+  switch (clock.state) {
+    case 'running':
+      return clock.remainingMs > 0
+        ? `due ${clock.dueAt ? cardTime(clock.dueAt, clock.hours.timezone) : 'soon'} · ${formatBusinessTime(clock.remainingMs)} left`
+        : `overdue by ${formatBusinessTime(clock.remainingMs)}`;
+    case 'paused': return `paused, waiting on the author · ${formatBusinessTime(clock.remainingMs)} left`;
+    case 'met': return 'met';
+    case 'missed': return `missed by ${formatBusinessTime(clock.remainingMs)}`;
+  }
 }
 
 /** Which buttons make sense in each state (the workflow still checks every click). */
@@ -62,18 +96,27 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
   const canReply = opts.canReply !== false;
   const a: Card['actions'] = [];
   const push = (id: CaseActionId, label: string, style?: 'primary' | 'danger') => a.push({ id, label, ...(style ? { style } : {}) });
+  const redirect = () => { if (opts.canRedirect) push('case.redirect', 'Move to DM'); };
   switch (c.status) {
     case 'new':
       push('case.claim', 'Claim', 'primary');
       if (canReply) push('case.draft', 'Draft reply');
+      push('case.reassign', 'Assign to…');
+      push('case.snooze', 'Snooze');
       push('case.escalate', 'Escalate');
+      redirect();
+      push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
     case 'claimed':
     case 'rejected':
       if (canReply) push('case.draft', c.status === 'rejected' ? 'Redraft' : 'Draft reply', 'primary');
       push('case.release', 'Release');
+      push('case.reassign', 'Reassign…');
+      push('case.snooze', 'Snooze');
       push('case.escalate', 'Escalate');
+      redirect();
+      push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
     case 'drafted':
@@ -81,13 +124,17 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.reject', 'Reject', 'danger');
       if (opts.approvalsNeeded === 0) push('case.send', 'Send');
       push('case.draft', 'Edit draft');
+      push('case.reassign', 'Reassign…');
       push('case.escalate', 'Escalate');
+      redirect();
       push('case.close', 'Close');
       break;
     case 'approved':
       push('case.send', 'Send', 'primary');
       push('case.reject', 'Reject', 'danger');
       push('case.draft', 'Edit draft');
+      push('case.reassign', 'Reassign…');
+      redirect();
       push('case.close', 'Close');
       break;
     case 'sending':
@@ -95,6 +142,15 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
     case 'escalated':
       if (!c.owner) push('case.claim', 'Claim', 'primary');
       if (canReply) push('case.draft', 'Draft reply');
+      push('case.reassign', c.owner ? 'Reassign…' : 'Assign to…');
+      push('case.snooze', 'Snooze');
+      redirect();
+      push('case.ignore', 'Ignore');
+      push('case.close', 'Close');
+      break;
+    case 'snoozed':
+      push('case.wake', 'Wake now', 'primary');
+      push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
     case 'sent':
@@ -102,6 +158,8 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.reopen', 'Reopen');
       break;
     case 'closed':
+    case 'ignored':
+    case 'redirected':
       push('case.reopen', 'Reopen');
       break;
   }
@@ -124,10 +182,34 @@ export function buildCard(c: Case, opts: CardOptions): Card {
     { label: 'Group', value: c.group },
   ];
   if (c.owner) facts.push({ label: 'Owner', value: actorLabel(c.owner) });
+  if (c.owner && opts.claimTimeoutMs !== undefined && (c.status === 'claimed' || c.status === 'rejected')) {
+    const since = c.activeAt ?? c.claimedAt ?? c.updatedAt;
+    facts.push({ label: 'Claim lapses', value: `${cardTime(new Date(Date.parse(since) + opts.claimTimeoutMs).toISOString())} unless ${actorLabel(c.owner)} acts` });
+  }
+  if (c.assignment && !c.owner) facts.push({ label: c.assignment.mode === 'assign' ? 'Assigned to' : 'Suggested', value: actorLabel(c.assignment.to) });
+  if (c.status === 'snoozed' && c.snooze) facts.push({ label: 'Snoozed until', value: cardTime(c.snooze.until) });
+  if (c.status === 'ignored' && c.ignored) facts.push({ label: 'Ignored', value: `${c.ignored.reason} (${actorLabel(c.ignored.by)})` });
+  if (c.status === 'redirected' && c.redirect) facts.push({ label: 'Moved to DM with', value: opts.templateName?.(c.redirect.templateId) ?? c.redirect.templateId });
+  for (const name of ['firstResponse', 'resolution'] as const) {
+    const clock = opts.sla?.[name];
+    if (clock) facts.push({ label: CLOCK_LABEL[name], value: slaFact(clock) });
+  }
   if (c.duplicates > 0) facts.push({ label: 'Similar posts', value: String(c.duplicates) });
 
   const notes = s.rulesFired.map((r) => `${r.rule}: ${r.why}`);
   if (s.pii.length > 0) notes.push('Personal data was masked. Offer the private-channel template rather than a public reply.');
+  const last = c.audit[c.audit.length - 1];
+  if (c.status === 'new' && last?.action === 'expire_claim') notes.push(`The claim lapsed at ${cardTime(last.at)} (${last.note ?? 'no activity'}); the case is back in the channel.`);
+  if (c.status === 'new' && last?.action === 'assign' && !c.assignment) notes.push('Nobody picked this case up in time; it is back in the channel for anyone to claim.');
+  const earlier = opts.earlierCases ?? [];
+  if (earlier.length > 0) {
+    const shown = earlier.slice(0, 5).map((e) => `#${e.id} ${STATUS_LABEL[e.status].toLowerCase()} (${e.createdAt.slice(0, 10)})`);
+    notes.push(`Earlier cases from @${m.author.handle}: ${shown.join(', ')}${earlier.length > 5 ? ` and ${earlier.length - 5} more` : ''}`);
+  }
+  for (const f of (c.followUps ?? []).slice(-3)) notes.push(`@${m.author.handle} wrote again (${cardTime(f.at)}): ${f.text}`);
+  const internal = c.notes ?? [];
+  for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}: ${n.text}`);
+  if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
 
   const links: Card['links'] = [{ label: `Open on ${NETWORK_LABEL[m.network]}`, url: m.url }];
   if (c.reply) links.push({ label: 'View our reply', url: c.reply.url });

@@ -5,7 +5,7 @@ import { ScreeningSchema } from './screening.js';
 
 export const CASE_STATUSES = [
   'new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'sent',
-  'escalated', 'closed',
+  'escalated', 'snoozed', 'closed', 'ignored', 'redirected',
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
@@ -37,6 +37,28 @@ export type CardView = z.infer<typeof CardViewSchema>;
 export const ReplySchema = z.object({ id: z.string(), url: z.string(), at: z.string(), text: z.string() });
 export type Reply = z.infer<typeof ReplySchema>;
 
+/** An internal note: a reply in the card's thread, kept on the case (never sent publicly). */
+export const CaseNoteSchema = z.object({
+  /** Where it came from (`slack:<channel>:<ts>`), so a redelivered event is kept once. */
+  id: z.string(),
+  at: z.string(),
+  by: ActorSchema,
+  text: z.string(),
+});
+export type CaseNote = z.infer<typeof CaseNoteSchema>;
+
+/** A later post by the same author in the same conversation, folded into the case. */
+export const FollowUpSchema = z.object({ id: z.string(), text: z.string(), at: z.string(), url: z.string() });
+export type FollowUp = z.infer<typeof FollowUpSchema>;
+
+/** Routing to people: the agent a case is offered to now, and since when. */
+export const AssignmentSchema = z.object({
+  to: ActorSchema,
+  mode: z.enum(['assign', 'suggest']),
+  at: z.string(),
+});
+export type Assignment = z.infer<typeof AssignmentSchema>;
+
 /**
  * A case: one mention worked by staff. `version` grows by one on every change and is
  * what compare-and-set and stale-click detection compare.
@@ -61,8 +83,22 @@ export const CaseSchema = z.object({
   audit: z.array(AuditEntrySchema).default([]),
   /** How many near-identical posts were folded into this case. */
   duplicates: z.number().int().nonnegative().default(0),
+  /** When the current owner claimed it, and when they last did something (the claim lease runs from there). */
+  claimedAt: z.string().optional(),
+  activeAt: z.string().optional(),
+  assignment: AssignmentSchema.optional(),
+  /** Every agent the case has been offered to, in order (the current one last); cleared when it is reopened. */
+  offered: z.array(ActorSchema).optional(),
+  snooze: z.object({ until: z.string(), from: z.enum(CASE_STATUSES), by: ActorSchema }).optional(),
+  ignored: z.object({ reason: z.string(), by: ActorSchema, at: z.string() }).optional(),
+  /** Moved to a private channel with this (private) template; no public reply is posted. */
+  redirect: z.object({ templateId: z.string(), by: ActorSchema, at: z.string() }).optional(),
+  notes: z.array(CaseNoteSchema).optional(),
+  followUps: z.array(FollowUpSchema).optional(),
+  /** SLA reminders and escalations already done, by `<clock>.<event>` (e.g. `firstResponse.breach`), with when. */
+  slaMarks: z.record(z.string(), z.string()).optional(),
 });
 export type Case = z.infer<typeof CaseSchema>;
 
-export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'escalated'];
+export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'escalated', 'snoozed'];
 export const isOpen = (s: CaseStatus): boolean => OPEN_STATUSES.includes(s);

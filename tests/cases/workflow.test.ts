@@ -71,7 +71,7 @@ const rows: Row[] = [
   ['close while sending', 'sending', { type: 'close' }, alice, { refused: /being sent/ }],
   ['close twice', 'closed', { type: 'close' }, alice, { refused: 'This case is already closed.' }],
   ['reopen a closed case', 'closed', { type: 'reopen' }, bob, 'new'],
-  ['reopen an open case', 'claimed', { type: 'reopen' }, bob, { refused: /Only a closed or answered case/ }],
+  ['reopen an open case', 'claimed', { type: 'reopen' }, bob, { refused: /Only a closed, answered, ignored or redirected case/ }],
 ];
 
 describe('workflow transitions', () => {
