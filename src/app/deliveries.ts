@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import { DELIVERY, type CaseService } from './case-service.js';
 import { maskText } from './mask-pii.js';
 import { DELIVER_IMAGE, DELIVER_NOTICE } from './digest.js';
+import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
 export interface DeliveryDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface DeliveryDeps {
   log: Logger;
   /** Log replies instead of posting them. */
   dryRun: boolean;
+  /** Rate limits every API call goes through (see delivery-resources.ts); none in unit tests. */
+  limits?: CallLimiter | undefined;
 }
 
 /** The card for a case, as every surface shows it. */
@@ -40,6 +43,7 @@ const sameView = (a: CardView, b: CardView) => a.platform === b.platform && view
 /** Registers the handlers for everything the app puts in the outbox. */
 export function registerDeliveries(deps: DeliveryDeps): void {
   const { outbox, cases, gateways, log } = deps;
+  const limited = limitedCall(deps.limits);
   const gateway = (platform: CardView['platform']): ChatGateway => {
     const g = gateways.get(platform);
     if (!g) throw new DeliveryPermanentError(`no ${platform} connection is configured`);
@@ -60,8 +64,8 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     const already = c.views.find((v) => v.platform === platform && (v.platform === 'slack' ? v.channel === target : v.conversationId === target || (item.payload.resolved as string | undefined) === v.conversationId));
     if (already) return;
     // An earlier attempt may have posted and died before recording it: look first.
-    const found = item.attempts > 0 ? await g.findCard(target, c.id) : undefined;
-    const view = found ?? (await g.postCard(target, cardFor(c, deps)));
+    const found = item.attempts > 0 ? await limited(`${platform}.read`, () => g.findCard(target, c.id, item.createdAt)) : undefined;
+    const view = found ?? (await limited(`${platform}.post:${target}`, () => g.postCard(target, cardFor(c, deps))));
     const updated = await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
     // The case may have moved while the card was being posted.
     if (updated && updated.version !== c.version) {
@@ -73,7 +77,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     const c = await load(item);
     if (!c) return;
     const card = cardFor(c, deps);
-    for (const view of c.views) await gateway(view.platform).updateCard(view, card);
+    for (const view of c.views) await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, card));
   });
 
   outbox.on(DELIVERY.note, async (item) => {
@@ -86,7 +90,11 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     for (const view of c.views) {
       const id = `${view.platform}:${viewTarget(view)}`;
       if (done.includes(id)) continue;
-      await gateway(view.platform).postNote(view, text);
+      const g = gateway(view.platform);
+      // Exactly once: after an attempt that may have posted, look for the note's marker first.
+      const ref = `${item.id}`;
+      const posted = item.attempts > 0 && g.findNote ? await limited(`${view.platform}.read`, () => g.findNote!(view, ref)) : false;
+      if (!posted) await limited(`${view.platform}.post:${viewTarget(view)}`, () => g.postNote(view, text, ref));
       done.push(id);
       // Remembered on the item, so a retry after a failure on another surface
       // does not repeat the note here.
@@ -97,7 +105,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
   outbox.on(DELIVER_NOTICE, async (item) => {
     const g = gateway(item.payload.platform as CardView['platform']);
     if (!g.postNotice) throw new DeliveryPermanentError(`${g.platform} cannot post notices`);
-    await g.postNotice(String(item.payload.target), String(item.payload.text));
+    await limited(`${g.platform}.post:${String(item.payload.target)}`, () => g.postNotice!(String(item.payload.target), String(item.payload.text)));
   });
 
   outbox.on(DELIVER_IMAGE, async (item) => {
@@ -126,7 +134,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     let reply = existing;
     if (!reply) {
       try {
-        reply = await source.reply(c.mention, text);
+        reply = await limited(`${c.mention.network}.reply:${source.name}`, () => source.reply(c.mention, text));
       } catch (e) {
         if (e instanceof DeliveryPermanentError) {
           await cases.apply(c.id, { type: 'send_failed', error: e.message }, SYSTEM);

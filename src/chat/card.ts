@@ -243,3 +243,32 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   if (c.reply) card.reply = { url: c.reply.url };
   return card;
 }
+
+/**
+ * The storm card: one live card standing for many mentions on one topic while a group is
+ * in storm mode (see src/domain/storm.ts). Like {@link Card}, every string is PLAIN TEXT
+ * and much of it comes from strangers; renderers escape all of it, and only `links` (built
+ * by Earshot from post ids) become live links. Built by build-storm-card.ts; rendered by
+ * each surface's renderer (Block Kit: render-storm-block-kit.ts).
+ */
+export interface StormCard {
+  kind: 'storm';
+  stormId: string;
+  /** Grows with every change of the storm's state; buttons carry it (stale clicks are refused). */
+  version: number;
+  summary: string;
+  title: string;
+  status: { code: 'live' | 'calm' | 'closed'; label: string };
+  /** Mentions folded into this card so far. */
+  count: number;
+  facts: Array<{ label: string; value: string }>;
+  /** How the mentions feel, as counts. */
+  sentiment: { negative: number; neutral: number; positive: number };
+  /** Authors with the widest reach first. */
+  topAuthors: Array<{ name: string; handle: string; followers: number; verified: boolean }>;
+  /** A few posts, the widest reach first. */
+  samples: Array<{ author: string; handle: string; followers: number; text: string }>;
+  reply?: { template: string; text: string; by: string; approvals: string[]; needed: number; state: string };
+  links: Array<{ label: string; url: string }>;
+  actions: Array<{ id: 'storm.draft' | 'storm.approve' | 'storm.discard' | 'storm.send' | 'storm.close'; label: string; style?: 'primary' | 'danger' }>;
+}

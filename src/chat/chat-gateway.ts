@@ -1,5 +1,5 @@
 import type { CardView } from '../domain/case.js';
-import type { Card } from './card.js';
+import type { Card, StormCard } from './card.js';
 
 /**
  * A chat surface the bot posts cards to (Slack, Teams). Adapters live under
@@ -12,11 +12,24 @@ export interface ChatGateway {
   /**
    * Looks for a card for this case already in the channel. Called before re-posting
    * after an attempt that may have succeeded without being recorded (a crash).
+   * `sinceMs` is when the card was first asked for: nothing older needs looking at.
    */
-  findCard(target: string, caseId: string): Promise<CardView | undefined>;
+  findCard(target: string, caseId: string, sinceMs?: number): Promise<CardView | undefined>;
   updateCard(view: CardView, card: Card): Promise<void>;
-  /** Posts a note in the card's thread (the audit trail people read). */
-  postNote(view: CardView, text: string): Promise<void>;
+  /**
+   * Posts a note in the card's thread (the audit trail people read). `ref` marks the
+   * note (Slack: message metadata) so {@link findNote} can tell whether it landed.
+   */
+  postNote(view: CardView, text: string, ref?: string): Promise<void>;
+  /** Is the note marked `ref` already in the card's thread? Asked before re-posting after a crash. */
+  findNote?(view: CardView, ref: string): Promise<boolean>;
+  /**
+   * Storm mode: one live card standing for many mentions on one topic (see StormCard in
+   * card.ts). Optional: a surface without it still gets every high-priority card.
+   */
+  postStormCard?(target: string, card: StormCard): Promise<CardView>;
+  findStormCard?(target: string, stormId: string, sinceMs?: number): Promise<CardView | undefined>;
+  updateStormCard?(view: CardView, card: StormCard): Promise<void>;
   /** Posts a plain notice into a channel (ops messages, digests). */
   postNotice?(target: string, text: string): Promise<void>;
   /** Uploads an image (a chart) into a channel. */

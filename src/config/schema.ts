@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
+import { DEFAULT_STORM_CONFIG, StormConfigSchema } from './storm-schema.js';
 import {
   AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, RetentionSchema, SlaSchema,
 } from './workflow-schema.js';
@@ -174,6 +175,8 @@ export const ConfigSchema = z
         timezone: z.string().optional(),
       }).optional(),
     }).default({ timezone: 'UTC', campaigns: [], viewers: [] }),
+    /** Storm mode: one live card per topic when a group's mentions outrun its channel. */
+    storm: StormConfigSchema.default(DEFAULT_STORM_CONFIG),
     slack: z.strictObject({
       mode: z.enum(['http', 'socket']).default('http'),
       /** Channel for operational notices (source failures, etc.). */

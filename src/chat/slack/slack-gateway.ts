@@ -1,11 +1,12 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import type { CardView } from '../../domain/case.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
-import type { Card } from '../card.js';
+import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
 import { clipEscaped } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { renderBlockKit } from './render-block-kit.js';
+import { renderStormBlockKit } from './render-storm-block-kit.js';
 
 /** Slack errors that retrying will not fix (docs.slack.dev/reference/methods/chat.postMessage#errors). */
 const PERMANENT = new Set([
@@ -16,6 +17,13 @@ const PERMANENT = new Set([
 
 /** Custom message metadata lets the bot find its own card after a crash. */
 export const CARD_EVENT = 'earshot_case';
+export const NOTE_EVENT = 'earshot_note';
+export const STORM_EVENT = 'earshot_storm';
+
+type Meta = { event_type?: string; event_payload?: Record<string, unknown> };
+const metaOf = (m: unknown): Meta | undefined => (m as { metadata?: Meta }).metadata;
+/** Pages of history looked through when checking whether a post landed (200 messages each). */
+const FIND_PAGES = 10;
 
 /** Turns a WebClient error into the outbox's vocabulary. */
 export function classifySlackError(e: unknown): Error {
@@ -56,13 +64,26 @@ export class SlackGateway implements ChatGateway {
     return { platform: 'slack', channel: r.channel ?? channel, ts: r.ts };
   }
 
-  async findCard(channel: string, caseId: string): Promise<CardView | undefined> {
-    const r = await call(() => this.client.conversations.history({ channel, limit: 100, include_all_metadata: true }));
-    const hit = r.messages?.find((m) => {
-      const md = (m as { metadata?: { event_type?: string; event_payload?: { case_id?: unknown } } }).metadata;
-      return md?.event_type === CARD_EVENT && String(md.event_payload?.case_id) === caseId;
-    });
-    return hit?.ts ? { platform: 'slack', channel, ts: hit.ts } : undefined;
+  async findCard(channel: string, caseId: string, sinceMs?: number): Promise<CardView | undefined> {
+    const ts = await this.findInHistory(channel, sinceMs, (md) => md.event_type === CARD_EVENT && String(md.event_payload?.case_id) === caseId);
+    return ts ? { platform: 'slack', channel, ts } : undefined;
+  }
+
+  /**
+   * Looks through the channel's history (newest first, from `sinceMs` less a minute of
+   * clock skew) for a message of ours whose metadata matches.
+   */
+  private async findInHistory(channel: string, sinceMs: number | undefined, match: (md: Meta) => boolean): Promise<string | undefined> {
+    const oldest = sinceMs ? String(Math.max(0, Math.floor(sinceMs / 1000) - 60)) : undefined;
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const r = await call(() => this.client.conversations.history({ channel, limit: 200, include_all_metadata: true, ...(oldest ? { oldest } : {}), ...(cursor ? { cursor } : {}) }));
+      const hit = r.messages?.find((m) => { const md = metaOf(m); return !!md && match(md); });
+      if (hit?.ts) return hit.ts;
+      cursor = r.response_metadata?.next_cursor || undefined;
+      if (!r.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   async updateCard(view: CardView, card: Card): Promise<void> {
@@ -72,11 +93,48 @@ export class SlackGateway implements ChatGateway {
     await call(() => this.client.chat.update({ channel: view.channel, ts: view.ts, text, blocks, parse: 'none', link_names: false }));
   }
 
-  async postNote(view: CardView, text: string): Promise<void> {
+  async postNote(view: CardView, text: string, ref?: string): Promise<void> {
     if (view.platform !== 'slack') return;
     await call(() => this.client.chat.postMessage({
       channel: view.channel, thread_ts: view.ts, text: clipEscaped(escapeMrkdwn(text), 3900),
       parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
+      ...(ref ? { metadata: { event_type: NOTE_EVENT, event_payload: { ref } } } : {}),
+    }));
+  }
+
+  async findNote(view: CardView, ref: string): Promise<boolean> {
+    if (view.platform !== 'slack') return false;
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_PAGES; page++) {
+      const r = await call(() => this.client.conversations.replies({ channel: view.channel, ts: view.ts, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) }));
+      if (r.messages?.some((m) => { const md = metaOf(m); return md?.event_type === NOTE_EVENT && String(md.event_payload?.ref) === ref; })) return true;
+      cursor = r.response_metadata?.next_cursor || undefined;
+      if (!r.has_more || !cursor) return false;
+    }
+    return false;
+  }
+
+  async postStormCard(channel: string, card: StormCard): Promise<CardView> {
+    const { text, blocks } = renderStormBlockKit(card);
+    const r = await call(() => this.client.chat.postMessage({
+      channel, text, blocks, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
+      metadata: { event_type: STORM_EVENT, event_payload: { storm_id: card.stormId, count: card.count } },
+    }));
+    if (!r.ts) throw new Error('Slack answered chat.postMessage without a ts');
+    return { platform: 'slack', channel: r.channel ?? channel, ts: r.ts };
+  }
+
+  async findStormCard(channel: string, stormId: string, sinceMs?: number): Promise<CardView | undefined> {
+    const ts = await this.findInHistory(channel, sinceMs, (md) => md.event_type === STORM_EVENT && String(md.event_payload?.storm_id) === stormId);
+    return ts ? { platform: 'slack', channel, ts } : undefined;
+  }
+
+  async updateStormCard(view: CardView, card: StormCard): Promise<void> {
+    if (view.platform !== 'slack') return;
+    const { text, blocks } = renderStormBlockKit(card);
+    await call(() => this.client.chat.update({
+      channel: view.channel, ts: view.ts, text, blocks, parse: 'none', link_names: false,
+      metadata: { event_type: STORM_EVENT, event_payload: { storm_id: card.stormId, count: card.count } },
     }));
   }
 

@@ -1,0 +1,60 @@
+import type { KnownBlock } from '@slack/web-api';
+import { encodeActionValue } from '../../domain/actions.js';
+import type { StormCard } from '../card.js';
+import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText } from '../safe-text.js';
+import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
+
+type Block = Record<string, unknown>;
+const SECTION_MAX = 3000;
+const mrkdwn = (text: string): Block => ({ type: 'mrkdwn', text: clipEscaped(text, SECTION_MAX), verbatim: true });
+const plain = (text: string, max = SECTION_MAX): Block => ({ type: 'plain_text', text: clip(sanitizeText(text), max), emoji: true });
+const link = (url: string, label: string): string => {
+  const safe = safeUrl(url);
+  return safe ? `<${escapeMrkdwn(safe)}|${escapeInline(label)}>` : escapeInline(label);
+};
+
+/**
+ * Renders a storm card as Block Kit. Pure. Like the case card, every string from a
+ * mention (sample texts, author names) is escaped and shown in verbatim mrkdwn, so a post
+ * crafted to ping the channel or fake a link shows as text.
+ */
+export function renderStormBlockKit(card: StormCard): { text: string; blocks: KnownBlock[] } {
+  const blocks: Block[] = [];
+  blocks.push({ type: 'header', block_id: `sh:${card.stormId}:${card.version}:${card.count}`, text: plain(card.title, 150) });
+  blocks.push({ type: 'context', block_id: 'status', elements: [mrkdwn(`*${escapeInline(card.status.label)}*`)] });
+  blocks.push({
+    type: 'section',
+    block_id: 'facts',
+    fields: card.facts.slice(0, 10).map((f) => mrkdwn(`*${escapeInline(f.label)}*\n${escapeInline(f.value)}`)),
+  });
+  if (card.topAuthors.length > 0) {
+    const who = card.topAuthors.map((a) => `${escapeInline(a.name || a.handle)} ${escapeInline(`@${a.handle}`)} (${compactNumber(a.followers)}${a.verified ? ', verified' : ''})`);
+    blocks.push({ type: 'section', block_id: 'authors', text: mrkdwn(`*Widest reach*\n${who.join('\n')}`) });
+  }
+  for (const [i, s] of card.samples.entries()) {
+    const head = `*${escapeInline(s.author || s.handle)}* ${escapeInline(`@${s.handle}`)} · ${compactNumber(s.followers)} followers`;
+    const body = s.text.trim() ? quote(escapeMrkdwn(clip(s.text, 600))) : '_(no text)_';
+    blocks.push({ type: 'section', block_id: `sample:${i}`, text: mrkdwn(`${head}\n${body}`) });
+  }
+  if (card.reply) {
+    const r = card.reply;
+    const approvals = r.needed > 0 ? ` · approvals ${r.approvals.length}/${r.needed}${r.approvals.length ? ` (${r.approvals.map(escapeInline).join(', ')})` : ''}` : '';
+    blocks.push({
+      type: 'section',
+      block_id: 'reply',
+      text: mrkdwn(`*Reply to all* (${escapeInline(r.state)}) by ${escapeInline(r.by)} · template _${escapeInline(r.template)}_${approvals}\n${quote(escapeMrkdwn(r.text))}`),
+    });
+  }
+  if (card.links.length > 0) {
+    blocks.push({ type: 'context', block_id: 'links', elements: [mrkdwn(card.links.map((l) => link(l.url, l.label)).join('  ·  '))] });
+  }
+  if (card.actions.length > 0) {
+    const value = encodeActionValue({ caseId: card.stormId, version: card.version });
+    blocks.push({
+      type: 'actions',
+      block_id: `storm-actions:${card.stormId}:${card.version}`,
+      elements: card.actions.map((a) => ({ type: 'button', action_id: a.id, text: plain(a.label, 75), value, ...(a.style ? { style: a.style } : {}) })),
+    });
+  }
+  return { text: escapeMrkdwn(clip(card.summary, 300)), blocks: blocks as unknown as KnownBlock[] };
+}
