@@ -55,7 +55,7 @@ export class CaseService {
   /** The network's reply check for a case (length rules), if its source is known. */
   replyCheck(c: Case): ((text: string) => string | undefined) | undefined {
     const source = this.deps.sources.get(c.mention.source);
-    return source ? (t) => source.checkReply(t) : undefined;
+    return source ? (t) => source.checkReply(t, c.mention) : undefined;
   }
 
   async apply(caseId: string, cmd: CaseCommand, actor: Actor, expectedVersion?: number): Promise<ApplyResult> {

@@ -4,6 +4,7 @@ import { parseDocument, isNode, LineCounter } from 'yaml';
 
 import { ConfigSchema, type Config } from './schema.js';
 import { EnvSchema, type Env } from './env.js';
+import { sourceConfigProblems } from '../sources/create-sources.js';
 
 /** One thing wrong with the configuration, with where it is and what to do. */
 export interface ConfigProblem {
@@ -119,6 +120,8 @@ export function crossCheck(config: Config, env: Env, opts: { needChat: boolean }
       add(`sources[${i}]`, `source "${s.name}" listens on X but no X credentials are set`, 'set X_BEARER_TOKEN (search) and X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET (replies)');
     }
   });
+  // Bluesky, Mastodon, Reddit and feeds: credentials and `options`, as each adapter checks them.
+  for (const p of sourceConfigProblems(config, env)) add(p.path, p.message, p.hint);
   return problems;
 }
 

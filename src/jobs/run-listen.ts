@@ -10,6 +10,8 @@ export interface ListenOutcome {
   added: number;
   requests: number;
   rateLimit?: { remaining: number; resetAt: number } | undefined;
+  /** Parts of the source that failed while the rest was heard (see PollResult.problems). */
+  problems?: string[] | undefined;
 }
 
 /**
@@ -27,5 +29,5 @@ export async function runListen(opts: { store: Store; source: MentionSource; ins
   const cursor = await store.get<string>(CURSOR(source.name));
   const result = await source.poll(cursor);
   const added = await recordPoll(store, source.name, result);
-  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit };
+  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit, ...(result.problems?.length ? { problems: result.problems } : {}) };
 }

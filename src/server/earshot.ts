@@ -65,7 +65,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const clock = opts.clock ?? systemClock;
   const instanceId = env.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
   const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
-  const sources = opts.sources ?? createSources(config, env);
+  // The store keeps the networks' sessions and tokens, so listening ticks do not log in each time.
+  const sources = opts.sources ?? createSources(config, env, { cache: store });
   const health = new Map<string, SourceHealth>([...sources.keys()].map((k) => [k, { ok: true, failures: 0 }]));
 
   const outbox = new Outbox({ store, clock, log, instanceId });
@@ -163,18 +164,32 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
       return;
     }
+    const failing = (source: string, error: string) => {
+      const h = health.get(source) ?? { ok: true, failures: 0 };
+      const wasOk = h.ok;
+      Object.assign(h, { ok: false, lastError: error, failures: h.failures + 1 });
+      health.set(source, h);
+      log.error({ job, source, error }, 'listening failed');
+      if (wasOk) void opsNotice(`Earshot: source "${source}" is failing: ${error}`);
+    };
     if (message.type === 'listened') {
-      const h = health.get(message.outcome.source);
-      if (h) Object.assign(h, { ok: true, lastSuccess: clock.now().toISOString(), failures: 0 });
+      const { source, problems } = message.outcome;
+      // Part of the source failed (one feed of several): what was heard still counts.
+      if (problems && problems.length > 0) failing(source, problems.join('; '));
+      else {
+        const h = health.get(source);
+        if (h && !h.ok) void opsNotice(`Earshot: source "${source}" is working again.`);
+        if (h) Object.assign(h, { ok: true, lastSuccess: clock.now().toISOString(), failures: 0 });
+      }
       if (message.outcome.added > 0) runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed'));
       return;
     }
-    const h = health.get(message.source) ?? { ok: true, failures: 0 };
-    const wasOk = h.ok;
-    Object.assign(h, { ok: false, lastError: message.error, failures: h.failures + 1 });
-    health.set(message.source, h);
-    log.error({ job, source: message.source, error: message.error }, 'listening failed');
-    if (wasOk) void opsNotice(`Earshot: source "${message.source}" is failing: ${message.error}`);
+    // A network asking us to wait is not broken: the next tick after the window tries again.
+    if (message.code === 'DELIVERY_RATE_LIMITED') {
+      log.warn({ job, source: message.source, error: message.error }, 'listening paused by the network\'s rate limit');
+      return;
+    }
+    failing(message.source, message.error);
   };
 
   const scheduler = opts.schedule === false ? undefined : createScheduler({

@@ -1,19 +1,18 @@
 import type { Config, SourceConfig } from '../config/schema.js';
 import type { Env } from '../config/env.js';
-import type { MentionSource } from './mention-source.js';
+import type { MentionSource, SourceContext } from './mention-source.js';
+import { createBlueskySource } from './bluesky/create-bluesky-source.js';
+import { createMastodonSource } from './mastodon/create-mastodon-source.js';
+import { createRedditSource } from './reddit/create-reddit-source.js';
+import { createRssSource } from './rss/create-rss-source.js';
+import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 import { createXClients } from './twitter/twitter-client.js';
 import { TwitterSource } from './twitter/twitter-source.js';
 
-export class SourceConfigError extends Error {
-  readonly code = 'SOURCE_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'SourceConfigError';
-  }
-}
+export { SourceConfigError };
 
-/** A factory per network; other networks register theirs here. */
-export type SourceFactory = (source: SourceConfig, config: Config, env: Env) => MentionSource;
+/** A factory per network; other networks register theirs here. Factories connect to nothing. */
+export type SourceFactory = (source: SourceConfig, config: Config, env: Env, ctx: SourceContext) => MentionSource;
 
 const factories = new Map<string, SourceFactory>([
   ['x', (s, config, env) => {
@@ -24,6 +23,10 @@ const factories = new Map<string, SourceFactory>([
     if (!read) throw new SourceConfigError(`source "${s.name}": set X_BEARER_TOKEN (or the four user-context X_* variables) to listen on X`);
     return new TwitterSource({ name: s.name, queries: s.queries, maxPages: s.maxPages, ownHandles: config.brand.handles.x ?? [], read, write });
   }],
+  ['bluesky', createBlueskySource],
+  ['mastodon', createMastodonSource],
+  ['reddit', createRedditSource],
+  ['rss', createRssSource],
 ]);
 
 export function registerSourceFactory(network: string, factory: SourceFactory): void {
@@ -31,14 +34,33 @@ export function registerSourceFactory(network: string, factory: SourceFactory): 
 }
 
 /** Builds one adapter per enabled source in the config. */
-export function createSource(source: SourceConfig, config: Config, env: Env): MentionSource {
+export function createSource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
   const factory = factories.get(source.network);
   if (!factory) throw new SourceConfigError(`source "${source.name}": the ${source.network} network is not supported yet`);
-  return factory(source, config, env);
+  return factory(source, config, env, ctx);
 }
 
-export function createSources(config: Config, env: Env): Map<string, MentionSource> {
+export function createSources(config: Config, env: Env, ctx: SourceContext = {}): Map<string, MentionSource> {
   const out = new Map<string, MentionSource>();
-  for (const s of config.sources) if (s.enabled) out.set(s.name, createSource(s, config, env));
+  for (const s of config.sources) if (s.enabled) out.set(s.name, createSource(s, config, env, ctx));
   return out;
+}
+
+/**
+ * Every problem with the enabled sources' options and credentials, by path, found by
+ * building each adapter (which connects to nothing): for `check-config` and start-up.
+ */
+export function sourceConfigProblems(config: Config, env: Env): SourceConfigProblem[] {
+  const problems: SourceConfigProblem[] = [];
+  for (const s of config.sources) {
+    // X's credentials are checked by crossCheck itself, and X has no options.
+    if (!s.enabled || s.network === 'x') continue;
+    try {
+      createSource(s, config, env);
+    } catch (e) {
+      if (!(e instanceof SourceConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  return problems;
 }

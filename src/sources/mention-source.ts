@@ -1,6 +1,23 @@
 import type { Reply } from '../domain/case.js';
 import type { Mention, Network } from '../domain/mention.js';
 
+/**
+ * Durable storage the adapters may use for sessions and tokens (the Store), so that a
+ * listening tick — a fresh worker each time — does not log in again.
+ */
+export interface SourceCache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** What a source factory may be given besides the config and the environment. */
+export interface SourceContext {
+  cache?: SourceCache | undefined;
+  /** The clock (ms); tests pass a fixed one. */
+  now?: (() => number) | undefined;
+}
+
 export interface PollResult {
   mentions: Mention[];
   /** The cursor to persist once the mentions are safely recorded. */
@@ -8,6 +25,11 @@ export interface PollResult {
   /** Requests this poll made, for the budget. */
   requests: number;
   rateLimit?: { remaining: number; resetAt: number } | undefined;
+  /**
+   * Parts of the source that failed while the rest worked (one dead feed among several):
+   * what was heard is kept, and these are reported like a failing source.
+   */
+  problems?: string[] | undefined;
 }
 
 /**
@@ -27,6 +49,10 @@ export interface MentionSource {
    * retrying a send whose outcome is unknown, so a reply is never posted twice.
    */
   findReply(mention: Mention, text: string): Promise<Reply | undefined>;
-  /** The network's rules for a reply (length with its own weighting); a message if broken. */
-  checkReply(text: string): string | undefined;
+  /**
+   * The network's rules for a reply (length with its own weighting); a message if broken.
+   * With the mention, the check covers the text as it will be posted (Mastodon prefixes
+   * the author's @handle so they are notified).
+   */
+  checkReply(text: string, mention?: Mention): string | undefined;
 }

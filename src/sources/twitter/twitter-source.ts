@@ -4,6 +4,7 @@ import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
+import { SourceUnavailableError } from '../source-errors.js';
 
 /** Per-query cursor: the newest id seen, and a gap still to fill when a poll stopped paging early. */
 interface QueryCursor { since?: string; gapUntil?: string; gapNewest?: string }
@@ -22,13 +23,8 @@ export interface TwitterSourceOptions {
 const X_REPLY_LIMIT = 280;
 const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
 
-export class SourceUnavailableError extends Error {
-  readonly code = 'SOURCE_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SourceUnavailableError';
-  }
-}
+/** Shared by every network adapter; re-exported here for existing imports. */
+export { SourceUnavailableError };
 
 /** X (Twitter) recent search as a {@link MentionSource}. */
 export class TwitterSource implements MentionSource {
@@ -172,7 +168,10 @@ export class TwitterSource implements MentionSource {
         const reset = e.rateLimit?.reset ? e.rateLimit.reset * 1000 - Date.now() : 60_000;
         return new DeliveryRateLimitedError(Math.max(1000, reset), `X rate limit on ${what}`, { cause: e });
       }
-      if (e.isAuthError || e.code === 401 || e.code === 403) return new DeliveryPermanentError(`X refused the ${what} (HTTP ${e.code}): check the X credentials and the app's permissions`, { cause: e });
+      if (e.isAuthError || e.code === 401 || e.code === 403) {
+        const vars = what === 'search' ? 'X_BEARER_TOKEN' : 'X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET';
+        return new DeliveryPermanentError(`X refused the ${what} (HTTP ${e.code}): check ${vars} and the app's permissions`, { cause: e });
+      }
       if (e.code >= 400 && e.code < 500) return new DeliveryPermanentError(`X rejected the ${what} (HTTP ${e.code}): ${e.data?.detail ?? e.message}`, { cause: e });
       return new SourceUnavailableError(`X answered ${e.code} to the ${what}`, { cause: e });
     }

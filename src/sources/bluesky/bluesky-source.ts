@@ -1,0 +1,288 @@
+import { AppBskyEmbedRecord, AppBskyEmbedRecordWithMedia, AppBskyFeedPost, AtpAgent, AtUri, XRPCError, type AppBskyFeedDefs, type AtpSessionData } from '@atproto/api';
+import type { Reply } from '../../domain/case.js';
+import type { Mention } from '../../domain/mention.js';
+import type { MentionSource, PollResult, SourceCache } from '../mention-source.js';
+import { pollWindow, type WindowState } from '../poll-window.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
+import { isNetworkFailure, timedFetch } from '../timed-fetch.js';
+
+/** Bluesky counts a post's length in graphemes (app.bsky.feed.post lexicon: maxGraphemes 300, maxLength 3000 bytes). */
+export const BLUESKY_MAX_GRAPHEMES = 300;
+export const BLUESKY_MAX_BYTES = 3000;
+
+export interface BlueskySourceOptions {
+  name: string;
+  queries: string[];
+  maxPages: number;
+  /** Results per searchPosts page (1–100). */
+  pageSize: number;
+  /** The brand's own handles or DIDs (lower case, no @): their posts are never mentions. */
+  ownHandles: Set<string>;
+  serviceUrl: string;
+  identifier: string;
+  appPassword: string;
+  cache?: SourceCache | undefined;
+  /** Re-read this far below the newest post heard: search indexing is not instant. */
+  overlapMs: number;
+  /** How far back the very first poll reaches. */
+  lookbackMs: number;
+  timeoutMs: number;
+  now: () => number;
+}
+
+type Cursor = { q?: Record<string, WindowState> };
+type PostView = AppBskyFeedDefs.PostView;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+export const countGraphemes = (text: string): number => [...graphemes.segment(text)].length;
+
+/** sortAt as the AppView defines it: the earlier of createdAt and indexedAt (a post cannot date itself into the future). */
+function sortAt(p: PostView): number {
+  const indexed = Date.parse(p.indexedAt);
+  const created = AppBskyFeedPost.isRecord(p.record) ? Date.parse((p.record as AppBskyFeedPost.Record).createdAt) : Number.NaN;
+  return Number.isNaN(created) ? indexed : Math.min(created, indexed);
+}
+
+/** The public web address of a post: https://bsky.app/profile/<handle or did>/post/<rkey>. */
+export function blueskyPostUrl(uri: string, handle?: string): string {
+  const at = new AtUri(uri);
+  const who = handle && handle !== 'handle.invalid' ? handle : at.host;
+  return `https://bsky.app/profile/${encodeURIComponent(who)}/post/${encodeURIComponent(at.rkey)}`;
+}
+
+/**
+ * Bluesky through @atproto/api: `app.bsky.feed.searchPosts` (sort=latest) per query,
+ * authors' follower counts from `app.bsky.actor.getProfiles`, replies as
+ * `app.bsky.feed.post` records with root and parent references.
+ *
+ * The brand logs in with an app password. The session is kept in the store, because
+ * every listening tick is a fresh worker and Bluesky limits createSession (30 per five
+ * minutes, 300 a day per account); an expired access token is refreshed by the SDK.
+ */
+export class BlueskySource implements MentionSource {
+  readonly network = 'bluesky' as const;
+  readonly canReply = true;
+  readonly name: string;
+  private agent: AtpAgent | undefined;
+  private rateLimit: PollResult['rateLimit'];
+
+  constructor(private readonly opts: BlueskySourceOptions) {
+    this.name = opts.name;
+  }
+
+  checkReply(text: string): string | undefined {
+    const n = countGraphemes(text);
+    if (n > BLUESKY_MAX_GRAPHEMES) return `The reply is ${n} characters; Bluesky allows ${BLUESKY_MAX_GRAPHEMES} (emoji and accented letters count as one). Shorten it by ${n - BLUESKY_MAX_GRAPHEMES}.`;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > BLUESKY_MAX_BYTES) return `The reply is ${bytes} bytes; Bluesky allows ${BLUESKY_MAX_BYTES}. Shorten it.`;
+    return undefined;
+  }
+
+  async poll(raw: string | undefined): Promise<PollResult> {
+    let cursor: Cursor = {};
+    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const next: Required<Cursor> = { q: {} };
+    const found = new Map<string, PostView>();
+    let requests = 0;
+    const agent = await this.session();
+    for (const q of this.opts.queries) {
+      const r = await this.call('search', () => pollWindow<PostView>({
+        state: cursor.q?.[q],
+        maxPages: this.opts.maxPages,
+        overlap: BigInt(this.opts.overlapMs),
+        now: this.opts.now(),
+        lookbackMs: this.opts.lookbackMs,
+        // searchPosts cursors are offsets into one query: a gap is re-read from its `until`.
+        durableTokens: false,
+        fetchPage: async (bounds, token) => {
+          const res = await agent.app.bsky.feed.searchPosts({
+            q,
+            sort: 'latest',
+            limit: this.opts.pageSize,
+            ...(bounds.min !== undefined ? { since: new Date(Number(bounds.min)).toISOString() } : {}),
+            ...(bounds.max !== undefined ? { until: new Date(Number(bounds.max)).toISOString() } : {}),
+            ...(token ? { cursor: token } : {}),
+          });
+          this.noteRateLimit(res.headers);
+          return {
+            items: res.data.posts.map((p) => ({ id: p.uri, key: BigInt(sortAt(p)), at: sortAt(p), value: this.isOwn(p) || !AppBskyFeedPost.isRecord(p.record) ? undefined : p })),
+            next: res.data.cursor,
+          };
+        },
+      }));
+      requests += r.requests;
+      next.q[q] = r.state;
+      for (const p of r.values) found.set(p.uri, p);
+    }
+    const posts = [...found.values()].sort((a, b) => sortAt(a) - sortAt(b));
+    const { followers, requests: profileRequests } = await this.followers(agent, posts);
+    const mentions = posts.map((p) => this.toMention(p, followers.get(p.author.did)));
+    return { mentions, cursor: JSON.stringify(next), requests: requests + profileRequests, rateLimit: this.rateLimit };
+  }
+
+  async reply(mention: Mention, text: string): Promise<Reply> {
+    const agent = await this.session();
+    return this.call('reply', async () => {
+      // The parent's CID is needed for the strong reference; getPosts also tells us the thread's root.
+      const { data } = await agent.app.bsky.feed.getPosts({ uris: [mention.id] });
+      const post = data.posts[0];
+      if (!post || !AppBskyFeedPost.isRecord(post.record)) throw new DeliveryPermanentError('the Bluesky post was deleted or is not visible to the brand account; it cannot be replied to');
+      const parent = { uri: post.uri, cid: post.cid };
+      const root = (post.record as AppBskyFeedPost.Record).reply?.root ?? parent;
+      const at = new Date(this.opts.now()).toISOString();
+      const created = await agent.post({ text, reply: { root, parent }, createdAt: at });
+      return { id: created.uri, url: blueskyPostUrl(created.uri, agent.session?.handle), at, text };
+    });
+  }
+
+  async findReply(mention: Mention, text: string): Promise<Reply | undefined> {
+    const agent = await this.session();
+    return this.call('reply check', async () => {
+      const actor = agent.assertDid;
+      let cursor: string | undefined;
+      // Our reply is recent (the send was just attempted): two pages of our own feed are plenty.
+      for (let page = 0; page < 2; page++) {
+        const { data } = await agent.app.bsky.feed.getAuthorFeed({ actor, filter: 'posts_with_replies', limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const item of data.feed) {
+          const p = item.post;
+          if (p.author.did !== actor || !AppBskyFeedPost.isRecord(p.record)) continue;
+          const rec = p.record as AppBskyFeedPost.Record;
+          if (rec.reply?.parent.uri === mention.id) return { id: p.uri, url: blueskyPostUrl(p.uri, p.author.handle), at: rec.createdAt, text: rec.text ?? text };
+        }
+        cursor = data.cursor;
+        if (!cursor) break;
+      }
+      return undefined;
+    });
+  }
+
+  private isOwn(p: PostView): boolean {
+    const own = this.opts.ownHandles;
+    return own.has(p.author.did.toLowerCase()) || own.has(p.author.handle.toLowerCase()) || p.author.did === this.agent?.session?.did;
+  }
+
+  private toMention(p: PostView, followers: number | undefined): Mention {
+    const rec = p.record as AppBskyFeedPost.Record;
+    const quoted = AppBskyEmbedRecord.isMain(rec.embed) || AppBskyEmbedRecordWithMedia.isMain(rec.embed);
+    const lang = rec.langs?.[0];
+    return {
+      network: 'bluesky',
+      source: this.name,
+      id: p.uri,
+      text: rec.text,
+      ...(lang ? { lang: lang.split('-')[0]!.toLowerCase() } : {}),
+      createdAt: new Date(sortAt(p)).toISOString(),
+      url: blueskyPostUrl(p.uri, p.author.handle),
+      author: {
+        id: p.author.did,
+        handle: p.author.handle,
+        name: p.author.displayName?.trim() || p.author.handle,
+        followers: followers ?? 0,
+        verified: p.author.verification?.verifiedStatus === 'valid',
+      },
+      conversationId: rec.reply?.root.uri ?? p.uri,
+      ...(rec.reply ? { inReplyToId: rec.reply.parent.uri } : {}),
+      isRepost: false,
+      isQuote: quoted,
+    };
+  }
+
+  /** Follower counts (searchPosts carries only the basic profile). getProfiles takes 25 actors a call. */
+  private async followers(agent: AtpAgent, posts: PostView[]): Promise<{ followers: Map<string, number>; requests: number }> {
+    const dids = [...new Set(posts.map((p) => p.author.did))];
+    const followers = new Map<string, number>();
+    let requests = 0;
+    for (let i = 0; i < dids.length; i += 25) {
+      const batch = dids.slice(i, i + 25);
+      const res = await this.call('profile lookup', () => agent.app.bsky.actor.getProfiles({ actors: batch }));
+      requests += 1;
+      this.noteRateLimit(res.headers);
+      for (const p of res.data.profiles) followers.set(p.did, p.followersCount ?? 0);
+    }
+    return { followers, requests };
+  }
+
+  private noteRateLimit(headers: Record<string, string | undefined>): void {
+    const remaining = Number(headers['ratelimit-remaining']);
+    const reset = Number(headers['ratelimit-reset']);
+    if (Number.isFinite(remaining) && Number.isFinite(reset)) this.rateLimit = { remaining, resetAt: reset * 1000 };
+  }
+
+  private sessionKey(): string {
+    return `source-session:bluesky:${this.opts.serviceUrl}:${this.opts.identifier.toLowerCase()}`;
+  }
+
+  /** A logged-in agent: the stored session if there is one, else a new login. */
+  private async session(): Promise<AtpAgent> {
+    if (this.agent?.hasSession) return this.agent;
+    const cache = this.opts.cache;
+    const key = this.sessionKey();
+    const agent = new AtpAgent({
+      service: this.opts.serviceUrl,
+      fetch: timedFetch(this.opts.timeoutMs),
+      persistSession: (event, session) => {
+        // Refreshed tokens are written back so the next tick (another worker) uses them.
+        const write = session && (event === 'create' || event === 'update') ? cache?.set(key, session) : event === 'expired' ? cache?.delete(key) : undefined;
+        write?.catch(() => undefined);
+      },
+    });
+    const stored = await cache?.get<AtpSessionData>(key);
+    if (stored?.did && stored.accessJwt && stored.refreshJwt) {
+      agent.sessionManager.session = stored;
+    } else {
+      await this.login(agent);
+    }
+    this.agent = agent;
+    return agent;
+  }
+
+  private async login(agent: AtpAgent): Promise<void> {
+    try {
+      await agent.login({ identifier: this.opts.identifier, password: this.opts.appPassword });
+    } catch (e) {
+      throw this.explain(e, 'login');
+    }
+  }
+
+  /**
+   * Runs a call, mapping errors. A stored session the server no longer accepts (revoked,
+   * or refreshed elsewhere) gets one fresh login and one retry.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof XRPCError && this.isAuthFailure(e) && this.agent) {
+        await this.opts.cache?.delete(this.sessionKey());
+        await this.login(this.agent);
+        try { return await fn(); } catch (e2) { throw this.explain(e2, what); }
+      }
+      throw this.explain(e, what);
+    }
+  }
+
+  private isAuthFailure(e: XRPCError): boolean {
+    return e.status === 401 || ['AuthenticationRequired', 'ExpiredToken', 'InvalidToken', 'AuthMissing'].includes(e.error ?? '');
+  }
+
+  /** Maps Bluesky's errors to what callers act on: wait, give up, or retry. */
+  private explain(e: unknown, what: string): Error {
+    if (e instanceof DeliveryPermanentError || e instanceof DeliveryRateLimitedError || e instanceof SourceUnavailableError) return e;
+    if (e instanceof XRPCError) {
+      if (e.status === 429) {
+        const reset = Number(e.headers?.['ratelimit-reset']);
+        const wait = Number.isFinite(reset) ? reset * 1000 - this.opts.now() : 60_000;
+        return new DeliveryRateLimitedError(Math.max(1000, wait), `Bluesky rate limit on the ${what}`, { cause: e });
+      }
+      if (this.isAuthFailure(e) || e.error === 'AccountTakedown') {
+        return new DeliveryPermanentError(`Bluesky refused the ${what} (${e.error ?? e.status}: ${e.message}): check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings → Privacy and security → App passwords) and BLUESKY_SERVICE_URL`, { cause: e });
+      }
+      if (e.status === 1 || e.status === 2 || e.status >= 500) {
+        return new SourceUnavailableError(`Bluesky ${e.status === 1 ? 'could not be reached' : e.status === 2 ? 'answered in an unexpected shape' : `answered ${e.status}`} for the ${what}: ${e.message}`, { cause: e });
+      }
+      return new DeliveryPermanentError(`Bluesky rejected the ${what} (${e.error ?? e.status}): ${e.message}`, { cause: e });
+    }
+    if (isNetworkFailure(e)) return new SourceUnavailableError(`Bluesky could not be reached for the ${what}: ${(e as Error).message}`, { cause: e });
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

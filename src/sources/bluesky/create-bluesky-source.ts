@@ -1,0 +1,52 @@
+import * as z from 'zod';
+import { durationField } from '../../config/duration.js';
+import type { Env } from '../../config/env.js';
+import type { Config, SourceConfig } from '../../config/schema.js';
+import type { SourceContext } from '../mention-source.js';
+import { SourceConfigError } from '../source-errors.js';
+import { ownHandles, parseSourceOptions, sourcePath } from '../source-options.js';
+import { BlueskySource } from './bluesky-source.js';
+
+/** `options` of a Bluesky source. */
+export const BlueskyOptionsSchema = z.strictObject({
+  /** Results per searchPosts page (the API allows 1–100). */
+  pageSize: z.number().int().min(1).max(100).default(100),
+  /** How far back the very first poll reaches. */
+  lookback: durationField(0).default(86_400_000),
+  /** Re-read this far below the newest post heard, for posts the search index takes a while to list. */
+  overlap: durationField(0).default(120_000),
+  /** Give up on a request after this long. */
+  timeout: durationField(1000).default(30_000),
+});
+
+/** Problems with the environment for a Bluesky source. */
+export function blueskyEnvProblems(source: SourceConfig, config: Config, env: Env) {
+  const missing = (['BLUESKY_HANDLE', 'BLUESKY_APP_PASSWORD'] as const).filter((k) => !env[k]);
+  return missing.length === 0 ? [] : [{
+    path: sourcePath(source, config),
+    message: `source "${source.name}" listens on Bluesky but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set`,
+    hint: 'set BLUESKY_HANDLE to the brand account (e.g. acme.bsky.social) and BLUESKY_APP_PASSWORD to an app password (Settings → Privacy and security → App passwords); search needs a logged-in account',
+  }];
+}
+
+/** Builds a Bluesky source; connects to nothing until it is polled. */
+export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): BlueskySource {
+  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
+  const problems = blueskyEnvProblems(source, config, env);
+  if (problems.length > 0) throw new SourceConfigError(problems);
+  return new BlueskySource({
+    name: source.name,
+    queries: source.queries,
+    maxPages: source.maxPages,
+    pageSize: options.pageSize,
+    ownHandles: ownHandles(config, 'bluesky'),
+    serviceUrl: env.BLUESKY_SERVICE_URL,
+    identifier: env.BLUESKY_HANDLE!,
+    appPassword: env.BLUESKY_APP_PASSWORD!,
+    cache: ctx.cache,
+    overlapMs: options.overlap,
+    lookbackMs: options.lookback,
+    timeoutMs: options.timeout,
+    now: ctx.now ?? Date.now,
+  });
+}

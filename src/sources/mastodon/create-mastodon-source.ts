@@ -1,0 +1,62 @@
+import * as z from 'zod';
+import { durationField } from '../../config/duration.js';
+import type { Env } from '../../config/env.js';
+import type { Config, SourceConfig } from '../../config/schema.js';
+import type { SourceContext } from '../mention-source.js';
+import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
+import { parseSourceOptions, sourcePath } from '../source-options.js';
+import { MastodonSource } from './mastodon-source.js';
+
+/** `options` of a Mastodon source. */
+export const MastodonOptionsSchema = z.strictObject({
+  /** The instance's character limit (its /api/v2/instance `configuration.statuses.max_characters`). */
+  maxCharacters: z.number().int().min(1).max(100_000).default(500),
+  /** Visibility of replies to public posts. Replies to followers-only or direct posts keep that visibility. */
+  visibility: z.enum(['public', 'unlisted']).default('public'),
+  /** Results per page (Mastodon allows up to 40, 80 for notifications). */
+  pageSize: z.number().int().min(1).max(40).default(40),
+  lookback: durationField(0).default(86_400_000),
+  /** Re-read this far below the newest status heard: federated statuses arrive late with older ids. */
+  overlap: durationField(0).default(600_000),
+  timeout: durationField(1000).default(30_000),
+});
+
+export function mastodonEnvProblems(source: SourceConfig, config: Config, env: Env): SourceConfigProblem[] {
+  const missing = (['MASTODON_URL', 'MASTODON_ACCESS_TOKEN'] as const).filter((k) => !env[k]);
+  return missing.length === 0 ? [] : [{
+    path: sourcePath(source, config),
+    message: `source "${source.name}" listens on Mastodon but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set`,
+    hint: 'set MASTODON_URL to the brand account\'s instance (e.g. https://mastodon.social) and MASTODON_ACCESS_TOKEN to a token from Preferences → Development → New application (scopes read, write:statuses)',
+  }];
+}
+
+/** The brand's accounts as `user@instance`: a bare `user` is on the configured instance. */
+function ownAccounts(config: Config, instanceUrl: string): Set<string> {
+  const host = new URL(instanceUrl).host.toLowerCase();
+  return new Set((config.brand.handles.mastodon ?? []).map((h) => {
+    const bare = h.replace(/^@/, '').toLowerCase();
+    return bare.includes('@') ? bare : `${bare}@${host}`;
+  }));
+}
+
+/** Builds a Mastodon source; connects to nothing until it is polled. */
+export function createMastodonSource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MastodonSource {
+  const options = parseSourceOptions(MastodonOptionsSchema, source, config);
+  const problems = mastodonEnvProblems(source, config, env);
+  if (problems.length > 0) throw new SourceConfigError(problems);
+  return new MastodonSource({
+    name: source.name,
+    queries: source.queries,
+    maxPages: source.maxPages,
+    pageSize: options.pageSize,
+    ownAccounts: ownAccounts(config, env.MASTODON_URL!),
+    instanceUrl: env.MASTODON_URL!,
+    accessToken: env.MASTODON_ACCESS_TOKEN!,
+    maxCharacters: options.maxCharacters,
+    visibility: options.visibility,
+    overlapMs: options.overlap,
+    lookbackMs: options.lookback,
+    timeoutMs: options.timeout,
+    now: ctx.now ?? Date.now,
+  });
+}

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpectedError, type mastodon } from 'masto';
+import type { Reply } from '../../domain/case.js';
+import type { Mention } from '../../domain/mention.js';
+import type { MentionSource, PollResult } from '../mention-source.js';
+import { pollWindow, type WindowItem, type WindowPage, type WindowState } from '../poll-window.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
+import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
+import { addressTo, countMastodonLength, htmlToText } from './mastodon-text.js';
+
+/** The query that means "mentions of the brand account" (its notifications of type mention). */
+export const MASTODON_MENTIONS_QUERY = '@me';
+
+export interface MastodonSourceOptions {
+  name: string;
+  /** `@me` (notifications), `#tag` (hashtag timeline) or words (full-text search, where the instance offers it). */
+  queries: string[];
+  maxPages: number;
+  pageSize: number;
+  /** The brand's own accounts as `user@instance` (lower case). */
+  ownAccounts: Set<string>;
+  instanceUrl: string;
+  accessToken: string;
+  /** The instance's `max_characters` (500 unless the instance says otherwise). */
+  maxCharacters: number;
+  /** Visibility of replies to public posts; replies to private or direct posts keep theirs. */
+  visibility: 'public' | 'unlisted';
+  /** Re-read this far below the newest status heard: federation delivers late, with older ids. */
+  overlapMs: number;
+  lookbackMs: number;
+  timeoutMs: number;
+  now: () => number;
+}
+
+type Cursor = { q?: Record<string, WindowState> };
+type Status = mastodon.v1.Status;
+
+/** Mastodon ids are snowflakes: milliseconds shifted left 16 bits. */
+const idAt = (ms: number): bigint => BigInt(Math.max(0, Math.floor(ms))) << 16n;
+const VISIBILITY_RANK = { public: 0, unlisted: 1, private: 2, direct: 3 } as const;
+
+/**
+ * Mastodon through masto: the brand account's mention notifications (`@me`), hashtag
+ * timelines (`#tag`) and v2 full-text search (other queries; only statuses the instance
+ * has indexed and whose authors opted in). Replies are statuses with `in_reply_to_id`,
+ * addressed to the author so they are notified, sent with an Idempotency-Key.
+ */
+export class MastodonSource implements MentionSource {
+  readonly network = 'mastodon' as const;
+  readonly canReply = true;
+  readonly name: string;
+  private readonly client: mastodon.rest.Client;
+  private readonly host: string;
+  private me: mastodon.v1.AccountCredentials | undefined;
+
+  constructor(private readonly opts: MastodonSourceOptions) {
+    this.name = opts.name;
+    this.client = createRestAPIClient({ url: opts.instanceUrl, accessToken: opts.accessToken, timeout: opts.timeoutMs });
+    this.host = new URL(opts.instanceUrl).host.toLowerCase();
+  }
+
+  checkReply(text: string, mention?: Mention): string | undefined {
+    const posted = mention ? addressTo(text, mention.author.handle) : text;
+    const n = countMastodonLength(posted);
+    if (n <= this.opts.maxCharacters) return undefined;
+    const note = posted !== text ? ' including the @mention of the author Earshot adds' : '';
+    return `The reply is ${n} characters as Mastodon counts them${note} (links count ${23}); this instance allows ${this.opts.maxCharacters}. Shorten it by ${n - this.opts.maxCharacters}.`;
+  }
+
+  async poll(raw: string | undefined): Promise<PollResult> {
+    let cursor: Cursor = {};
+    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const next: Required<Cursor> = { q: {} };
+    const found = new Map<string, Status>();
+    let requests = 1;
+    await this.account();
+    for (const q of this.opts.queries) {
+      const r = await this.call('search', () => pollWindow<Status>({
+        state: cursor.q?.[q],
+        maxPages: this.opts.maxPages,
+        // Notification ids are a plain sequence; status ids are time-based and arrive late over federation.
+        overlap: q === MASTODON_MENTIONS_QUERY ? 0n : idAt(this.opts.overlapMs),
+        now: this.opts.now(),
+        lookbackMs: this.opts.lookbackMs,
+        durableTokens: !this.isSearch(q),
+        fetchPage: (bounds, token) => this.page(q, bounds, token),
+      }));
+      requests += r.requests;
+      next.q[q] = r.state;
+      for (const s of r.values) found.set(s.id, s);
+    }
+    const statuses = [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests };
+  }
+
+  private isSearch(q: string): boolean {
+    return q !== MASTODON_MENTIONS_QUERY && !/^#[\p{L}\p{N}_]+$/u.test(q);
+  }
+
+  private async page(q: string, bounds: { min?: bigint | undefined; max?: bigint | undefined }, token: string | undefined): Promise<WindowPage<Status>> {
+    const limit = this.opts.pageSize;
+    const sinceId = bounds.min !== undefined ? (bounds.min - 1n).toString() : undefined;
+    const maxId = token ?? (bounds.max !== undefined ? bounds.max.toString() : undefined);
+    if (q === MASTODON_MENTIONS_QUERY) {
+      const list = await this.client.v1.notifications.list({ types: ['mention'], limit, ...(sinceId ? { sinceId } : {}), ...(maxId ? { maxId } : {}) });
+      return {
+        items: list.map((n): WindowItem<Status> => ({ id: n.id, key: BigInt(n.id), at: Date.parse(n.createdAt), value: n.type === 'mention' && n.status ? this.keep(n.status) : undefined })),
+        next: list.length === limit ? list[list.length - 1]!.id : undefined,
+      };
+    }
+    if (!this.isSearch(q)) {
+      const list = await this.client.v1.timelines.tag.$select(q.slice(1)).list({ limit, ...(sinceId ? { sinceId } : {}), ...(maxId ? { maxId } : {}) });
+      return { items: list.map((s) => this.item(s)), next: list.length === limit ? list[list.length - 1]!.id : undefined };
+    }
+    // v2 search turns min_id/max_id into whole-second dates: widen by a second and let the window filter exactly.
+    const second = idAt(1000);
+    const offset = token ? Number(token) : 0;
+    const res = await this.client.v2.search.list({
+      q, type: 'statuses', limit, offset,
+      ...(bounds.min !== undefined ? { minId: (bounds.min - second).toString() } : {}),
+      ...(bounds.max !== undefined ? { maxId: (bounds.max + second).toString() } : {}),
+    });
+    return { items: res.statuses.map((s) => this.item(s)), next: res.statuses.length === limit ? String(offset + limit) : undefined };
+  }
+
+  private item(s: Status): WindowItem<Status> {
+    return { id: s.id, key: BigInt(s.id), at: Date.parse(s.createdAt), value: this.keep(s) };
+  }
+
+  /** Drops boosts (no words of the booster) and the brand's own statuses. */
+  private keep(s: Status): Status | undefined {
+    if (s.reblog) return undefined;
+    if (this.me && s.account.id === this.me.id) return undefined;
+    const acct = s.account.acct.toLowerCase();
+    const own = this.opts.ownAccounts;
+    const local = !acct.includes('@');
+    return own.has(acct) || own.has(this.fullAcct(s.account)) || (local && own.has(`${acct}@${this.host}`)) ? undefined : s;
+  }
+
+  /** `user@domain` for every account: local accounts get the domain of their profile URL (the instance's public name). */
+  private fullAcct(a: Status['account']): string {
+    if (a.acct.includes('@')) return a.acct.toLowerCase();
+    let domain = this.host;
+    try { domain = new URL(a.url ?? '').host || domain; } catch { /* keep the instance host */ }
+    return `${a.acct}@${domain}`.toLowerCase();
+  }
+
+  private toMention(s: Status): Mention {
+    const text = htmlToText(s.content);
+    return {
+      network: 'mastodon',
+      source: this.name,
+      id: s.id,
+      text: s.spoilerText ? `${s.spoilerText}\n\n${text}` : text,
+      ...(s.language ? { lang: s.language } : {}),
+      createdAt: new Date(Date.parse(s.createdAt)).toISOString(),
+      url: s.url ?? s.uri,
+      author: {
+        id: s.account.id,
+        handle: this.fullAcct(s.account),
+        name: s.account.displayName?.trim() || s.account.username,
+        followers: Math.max(0, s.account.followersCount ?? 0),
+        // Mastodon has no verified badge; a rel=me-verified profile link is the closest thing.
+        verified: s.account.fields?.some((f) => !!f.verifiedAt) ?? false,
+      },
+      ...(s.inReplyToId ? { inReplyToId: s.inReplyToId } : {}),
+      isRepost: false,
+      isQuote: false,
+    };
+  }
+
+  async reply(mention: Mention, text: string): Promise<Reply> {
+    await this.account();
+    return this.call('reply', async () => {
+      // The status as our instance knows it: its author's acct to address, and its visibility to keep.
+      const parent = await this.client.v1.statuses.$select(mention.id).fetch();
+      const visibility = VISIBILITY_RANK[parent.visibility] > VISIBILITY_RANK[this.opts.visibility] ? parent.visibility : this.opts.visibility;
+      const status = addressTo(text, parent.account.acct);
+      // Mastodon keeps idempotency keys for an hour: a retried send returns the first status.
+      const key = createHash('sha256').update(`${this.name}\n${mention.id}\n${text}`).digest('hex');
+      const created = await this.client.v1.statuses.create(
+        { status, inReplyToId: mention.id, visibility, ...(mention.lang ? { language: mention.lang } : {}) },
+        { requestInit: { headers: { 'Idempotency-Key': key } } },
+      );
+      return { id: created.id, url: created.url ?? created.uri, at: new Date(Date.parse(created.createdAt)).toISOString(), text: status };
+    });
+  }
+
+  async findReply(mention: Mention, text: string): Promise<Reply | undefined> {
+    const me = await this.account();
+    return this.call('reply check', async () => {
+      const mine = await this.client.v1.accounts.$select(me.id).statuses.list({ limit: 40, excludeReblogs: true, sinceId: mention.id });
+      const hit = mine.find((s) => s.inReplyToId === mention.id);
+      return hit ? { id: hit.id, url: hit.url ?? hit.uri, at: new Date(Date.parse(hit.createdAt)).toISOString(), text: htmlToText(hit.content) || text } : undefined;
+    });
+  }
+
+  /** The brand account (also checks the token). */
+  private async account(): Promise<mastodon.v1.AccountCredentials> {
+    this.me ??= await this.call('sign-in check', () => this.client.v1.accounts.verifyCredentials());
+    return this.me;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.explain(e, what);
+    }
+  }
+
+  /** Maps Mastodon's errors to what callers act on: wait, give up, or retry. */
+  private explain(e: unknown, what: string): Error {
+    if (e instanceof DeliveryPermanentError || e instanceof DeliveryRateLimitedError || e instanceof SourceUnavailableError) return e;
+    if (e instanceof MastoHttpError) {
+      const headers = e.cause instanceof Response ? e.cause.headers : undefined;
+      if (e.statusCode === 429) {
+        // X-RateLimit-Reset is an ISO timestamp on Mastodon.
+        const wait = retryAfterMs(headers?.get('x-ratelimit-reset') ?? headers?.get('retry-after'), this.opts.now()) ?? 60_000;
+        return new DeliveryRateLimitedError(Math.max(1000, wait), `Mastodon rate limit on the ${what}`, { cause: e });
+      }
+      if (e.statusCode === 401 || e.statusCode === 403) {
+        return new DeliveryPermanentError(`Mastodon refused the ${what} (HTTP ${e.statusCode}: ${e.message}): check MASTODON_ACCESS_TOKEN (scopes read and write:statuses) and MASTODON_URL`, { cause: e });
+      }
+      if (e.statusCode >= 500) return new SourceUnavailableError(`Mastodon answered ${e.statusCode} to the ${what}`, { cause: e });
+      return new DeliveryPermanentError(`Mastodon rejected the ${what} (HTTP ${e.statusCode}): ${e.message}`, { cause: e });
+    }
+    if (e instanceof MastoTimeoutError || e instanceof MastoUnexpectedError || isNetworkFailure(e)) {
+      return new SourceUnavailableError(`Mastodon could not be reached for the ${what}: ${(e as Error).message}`, { cause: e });
+    }
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

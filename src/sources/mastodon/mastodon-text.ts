@@ -1,0 +1,50 @@
+/**
+ * Mastodon text rules: statuses arrive as HTML, and the server counts a reply's length
+ * its own way (StatusLengthValidator): graphemes, every URL as 23 characters whatever
+ * its length, and a mention as `@username` without its `@domain`.
+ */
+
+/** What Mastodon counts any URL as (instance configuration `characters_reserved_per_url`). */
+export const MASTODON_URL_LENGTH = 23;
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Plain text of a status's HTML `content`: paragraphs and line breaks kept, tags dropped, entities decoded. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/p>\s*<p[^>]*>/gi, '\n\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, code: string) => {
+      if (code[0] === '#') {
+        const n = code[1] === 'x' || code[1] === 'X' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1));
+        return Number.isFinite(n) && n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : whole;
+      }
+      return ENTITIES[code.toLowerCase()] ?? whole;
+    })
+    .trim();
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+// Mastodon's own mention pattern (Account::MENTION_RE): the `@domain` part is what is not counted.
+const MENTION_RE = /(^|[^\w/@])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)@[\w.-]+\w/gi;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The length Mastodon counts for a status text. */
+export function countMastodonLength(text: string): number {
+  const countable = text
+    .replace(URL_RE, 'x'.repeat(MASTODON_URL_LENGTH))
+    .replace(MENTION_RE, (_m, pre: string, user: string) => `${pre}@${user}`);
+  return [...segmenter.segment(countable)].length;
+}
+
+/** Does the text already address this account (`@user` or `@user@domain`)? */
+export function mentionsAccount(text: string, acct: string): boolean {
+  const user = acct.split('@')[0]!.toLowerCase();
+  return new RegExp(`(^|[^\\w/@])@${user.replace(/[.]/g, '\\.')}(@[\\w.-]+)?(?![\\w@])`, 'i').test(text);
+}
+
+/** The reply text as posted: prefixed with the author's @handle unless it already names them, so they are notified. */
+export function addressTo(text: string, acct: string): string {
+  return mentionsAccount(text, acct) ? text : `@${acct} ${text}`;
+}
