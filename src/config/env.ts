@@ -45,26 +45,6 @@ export const EnvSchema = z
     /** Where Reddit tokens come from, and the OAuth API base; for tests and the sandbox. */
     REDDIT_AUTH_URL: z.url().default('https://www.reddit.com'),
     REDDIT_API_URL: z.url().default('https://oauth.reddit.com'),
-    /** Bluesky: the PDS the brand account lives on (most accounts: https://bsky.social). */
-    BLUESKY_SERVICE_URL: z.url().default('https://bsky.social'),
-    /** The brand's Bluesky handle (or its DID). */
-    BLUESKY_HANDLE: optionalSecret,
-    /** An app password (Settings → Privacy and security → App passwords), never the account password. */
-    BLUESKY_APP_PASSWORD: optionalSecret,
-    /** Mastodon: the brand account's instance, e.g. https://mastodon.social. */
-    MASTODON_URL: z.url().optional(),
-    /** An access token of the brand account (Preferences → Development → New application; scopes read, write:statuses). */
-    MASTODON_ACCESS_TOKEN: optionalSecret,
-    /** Reddit "script" app credentials (https://www.reddit.com/prefs/apps) and the brand account that owns it. */
-    REDDIT_CLIENT_ID: optionalSecret,
-    REDDIT_CLIENT_SECRET: optionalSecret,
-    REDDIT_USERNAME: optionalSecret,
-    REDDIT_PASSWORD: optionalSecret,
-    /** Reddit asks for a descriptive User-Agent; the default names Earshot and REDDIT_USERNAME. */
-    REDDIT_USER_AGENT: optionalSecret,
-    /** Where Reddit tokens come from, and the OAuth API base; for tests and the sandbox. */
-    REDDIT_AUTH_URL: z.url().default('https://www.reddit.com'),
-    REDDIT_API_URL: z.url().default('https://oauth.reddit.com'),
     MICROSOFT_APP_ID: optionalSecret,
     MICROSOFT_APP_PASSWORD: optionalSecret,
     MICROSOFT_APP_TENANT_ID: optionalSecret,
