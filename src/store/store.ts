@@ -6,50 +6,82 @@
  *
  * Keys are plain strings chosen by the caller (`case:42`); each implementation adds
  * the deployment's namespace so several deployments can share one server.
+ *
+ * Open one with `openStore(url, { namespace })` (src/store/open-store.ts). Every
+ * implementation passes the same contract suite (tests/store/store-contract.test.ts);
+ * arguments one backend could not hold (an undefined value, a negative TTL, a
+ * fractional counter step, a key longer than 255 characters with its namespace) are
+ * refused on all of them with a `StoreInputError` before anything is written.
  */
 export interface Store {
   readonly kind: 'sqlite' | 'redis' | 'postgres';
 
+  /**
+   * Values are stored as JSON (through Keyv's serializer): a `Date` comes back as its
+   * ISO string, so store epoch numbers or ISO strings and parse them on the way out.
+   */
   get<T>(key: string): Promise<T | undefined>;
-  /** ttlMs 0 or undefined = keep forever. */
+  /** ttlMs 0 or undefined = keep forever; otherwise whole milliseconds. `value` must not be undefined. */
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<void>;
 
-  /** Writes the value only if the key holds no live value. True when this call wrote it. */
+  /**
+   * Writes the value only if the key holds no live value (an expired one counts as
+   * absent). True when this call wrote it; of any number of concurrent callers, on any
+   * number of instances, exactly one gets true.
+   */
   insertIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean>;
-  /** Reads a value with an opaque token for {@link compareAndSet}. */
+  /**
+   * Reads a value with an opaque token for {@link compareAndSet}: a short digest of the
+   * stored text, so two writes of identical text share a token.
+   */
   getVersioned<T>(key: string): Promise<Versioned<T> | undefined>;
-  /** Replaces the value only if it is unchanged since `token` was read. */
+  /**
+   * Replaces the value only if it is unchanged since `token` was read; false when it
+   * changed, was deleted or expired. The key keeps its expiry, if it had one. Callers
+   * doing read-modify-write retry from {@link getVersioned} on false.
+   */
   compareAndSet(key: string, token: string, value: unknown): Promise<boolean>;
 
   /** Unordered sets of strings: indexes such as "open cases of group X". */
   setAdd(set: string, ...members: string[]): Promise<void>;
   setRemove(set: string, ...members: string[]): Promise<void>;
+  /** In no particular order. */
   setMembers(set: string): Promise<string[]>;
   setSize(set: string): Promise<number>;
 
   /** Scored sets: members ordered by a number (a due time, a sequence). */
+  /** Adds the member or moves it to `score` (a finite number). */
   zAdd(set: string, member: string, score: number): Promise<void>;
   zRemove(set: string, ...members: string[]): Promise<void>;
-  /** Members with min ≤ score ≤ max, lowest score first. */
+  /**
+   * Members with min ≤ score ≤ max, lowest score first; equal scores in byte order of
+   * the member (as Redis orders them). `min`/`max` may be ±Infinity; `limit` 0 gives [].
+   */
   zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>>;
   zCard(set: string): Promise<number>;
 
-  /** Atomic counters in a hash (metrics rollups): returns the new value. */
+  /** Atomic counters in a hash (metrics rollups): returns the new value. `by` is an integer (default 1). */
   hIncr(hash: string, field: string, by?: number): Promise<number>;
   hGetAll(hash: string): Promise<Record<string, number>>;
-  /** A single atomic counter (sequences such as case numbers). */
+  /** A single atomic counter (sequences such as case numbers), starting at 1. Separate from hashes of the same name. */
   incr(key: string): Promise<number>;
 
   /**
    * Takes or renews a lease: true when `holder` holds `name` for the next `ttlMs`.
    * Used so each scheduled job runs once per tick across instances.
+   *
+   * Succeeds when the lease is free, expired, or already held by `holder` (which
+   * renews it). Expiry is judged by the server's clock on Redis and PostgreSQL, so
+   * instances on different hosts agree; SQLite (one host) uses that host's clock.
    */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Frees the lease if `holder` holds it; does nothing otherwise (a late release never frees someone else's lease). */
   releaseLease(name: string, holder: string): Promise<void>;
 
-  /** Is the backend reachable? */
+  /** Is the backend reachable? Never throws; false after {@link close}. */
   ping(): Promise<boolean>;
+  /** Releases this instance's connections only (others on the same URL stay open). Safe to call twice. */
   close(): Promise<void>;
 }
 
