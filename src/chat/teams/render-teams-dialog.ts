@@ -1,0 +1,53 @@
+import type { CaseForm, FormAction } from '../../app/case-interactions.js';
+import { clip, sanitizeText } from '../safe-text.js';
+import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
+import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, plainText, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
+
+/** The id of the text input in each dialog; it comes back under this name in task/submit. */
+export const DIALOG_FIELD: Record<FormAction, string> = { 'case.draft': 'reply', 'case.reject': 'note' };
+
+/** A `task/fetch` or `task/submit` answer that shows (or keeps showing) a dialog. */
+export interface TeamsDialogResponse {
+  task: { type: 'continue'; value: { title: string; width: 'medium'; height: 'medium'; card: { contentType: typeof ADAPTIVE_CARD_TYPE; content: AdaptiveCard } } };
+}
+
+const LABELS: Record<FormAction, { title: string; field: string; submit: string; intro: string; max: number; missing: string }> = {
+  'case.draft': { title: 'Draft reply', field: 'Your reply', submit: 'Submit for approval', intro: 'wrote:', max: 3000, missing: 'Write a reply first.' },
+  'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: 2000, missing: 'Say what should change: the note is required.' },
+};
+
+/**
+ * The Teams dialog (task module) for a draft or reject form: the mention or the draft
+ * quoted as plain text, one text field, and a submit button whose data remembers the
+ * case and the version the form was opened on. `text` keeps what was typed when the
+ * dialog is shown again with a `problem` under it.
+ */
+export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem?: string } = {}): TeamsDialogResponse {
+  const l = LABELS[form.action];
+  const quoted = form.action === 'case.draft' ? form.mentionText : form.draft ?? '';
+  const body: AdaptiveElement[] = [
+    textBlock(`${escapeTeamsInline(form.title)} · ${escapeTeamsInline(form.author)} ${l.intro}`, { isSubtle: true }),
+    quoted.trim() ? plainText(quoted) : textBlock('_(no text)_', { isSubtle: true }),
+    {
+      type: 'Input.Text',
+      id: DIALOG_FIELD[form.action],
+      label: l.field,
+      isMultiline: true,
+      maxLength: l.max,
+      isRequired: true,
+      errorMessage: l.missing,
+      value: clip(sanitizeText(opts.text ?? form.initial), l.max),
+    },
+  ];
+  if (form.action === 'case.draft') body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
+  if (opts.problem) body.push(textBlock(escapeTeamsMarkdown(opts.problem), { color: 'Attention', weight: 'Bolder' }));
+  const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}) };
+  const content: AdaptiveCard = {
+    type: 'AdaptiveCard',
+    $schema: ADAPTIVE_CARD_SCHEMA,
+    version: '1.5',
+    body,
+    actions: [{ type: 'Action.Submit', title: l.submit, data, style: form.action === 'case.draft' ? 'positive' : 'destructive' }],
+  };
+  return { task: { type: 'continue', value: { title: `${l.title} · ${clip(form.title, 40)}`, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+}
