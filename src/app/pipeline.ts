@@ -10,12 +10,16 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { DELIVERY, type CaseService } from './case-service.js';
+import { foldFollowUp } from './follow-up.js';
+import type { StormService } from './storms.js';
 
-const INBOX = (key: string) => `inbox:${key}`;
-const PENDING = 'inbox:pending';
-const MENTION_CASE = (key: string) => `mention-case:${key}`;
+export const INBOX = (key: string) => `inbox:${key}`;
+export const PENDING = 'inbox:pending';
+/** The case a mention (network:post id) belongs to, or {@link DROPPED}. */
+export const MENTION_CASE = (key: string) => `mention-case:${key}`;
 export const CURSOR = (source: string) => `cursor:${source}`;
-const DROPPED = 'dropped';
+/** A mention that will never make a case (screened out, purged or erased). */
+export const DROPPED = 'dropped';
 
 /**
  * Records what a poll heard, then moves the source's cursor. Mentions go to a durable
@@ -44,6 +48,8 @@ export interface PipelineDeps {
   cases: CaseService;
   /** The trained text model, if the team has one. */
   model?: () => TextModel | undefined;
+  /** Storm mode: decides whether a case gets its own card or joins its group's storm card. */
+  storms?: Pick<StormService, 'place'> | undefined;
 }
 
 export interface ProcessReport { cases: number; dropped: number; duplicates: number }
@@ -81,6 +87,8 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   const key = mentionKey(mention);
   let caseId = await store.get<string>(MENTION_CASE(key));
   if (caseId === DROPPED) return 'dropped';
+  // The author wrote again in a conversation that already has their case: fold it in.
+  if (await foldFollowUp(deps, mention, caseId, now)) return 'existing';
   const model = deps.model?.();
   const screening = screenMention(mention, { config, now, ...(model ? { model } : {}) });
   if (!caseId && screening.drop) {
@@ -111,7 +119,9 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   const created = await cases.repo.create(c);
   // Enqueued even when the case already existed: a crash may have come between the
   // two. Coalescing plus the delivery's own check keep it to one card per channel.
-  for (const ch of channels) {
+  // In a storm most cases join the storm card instead (decided once per case).
+  const placement = deps.storms ? await deps.storms.place(created ? c : (await cases.repo.get(caseId)) ?? c, channels) : { kind: 'card' as const };
+  for (const ch of placement.kind === 'card' ? channels : []) {
     await outbox.enqueue(DELIVERY.postCard, `case:${caseId}`, { caseId, platform: ch.platform, target: ch.target }, { coalesce: `post:${caseId}:${ch.platform}:${ch.target}` });
   }
   if (created) {

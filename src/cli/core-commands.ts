@@ -40,6 +40,9 @@ export function registerCoreCommands(program: Command): void {
       const { config, env, file } = loadAll(program, { needChat: true });
       const log = createLogger(env.LOG_LEVEL);
       log.info({ config: file }, 'configuration is valid');
+      // A bug that leaves a promise unhandled is logged loudly, not allowed to kill the
+      // process mid-delivery (the outbox would recover, but acks in flight would be lost).
+      process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'unhandled rejection'));
       const app = await startEarshot({ config, env, log });
       let stopping = false;
       const shutdown = (signal: string) => {

@@ -1,6 +1,7 @@
 import { CURSOR, recordPoll } from '../app/pipeline.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Store } from '../store/store.js';
+import { planPoll, readUsage, recordSpend, type Budget } from './poll-budget.js';
 
 export interface ListenOutcome {
   source: string;
@@ -10,8 +11,8 @@ export interface ListenOutcome {
   added: number;
   requests: number;
   rateLimit?: { remaining: number; resetAt: number } | undefined;
-  /** Parts of the source that failed while the rest was heard (see PollResult.problems). */
-  problems?: string[] | undefined;
+  /** Why the tick did not poll (the request budget), and when it may. */
+  skipped?: { reason: string; retryAt: number } | undefined;
 }
 
 /**
@@ -20,14 +21,27 @@ export interface ListenOutcome {
  * expires, so another instance's tick within the same interval finds it taken; if
  * this instance dies the lease lapses and another takes over within one interval.
  */
-export async function runListen(opts: { store: Store; source: MentionSource; instanceId: string; intervalMs: number }): Promise<ListenOutcome> {
+export async function runListen(opts: {
+  store: Store; source: MentionSource; instanceId: string; intervalMs: number;
+  /** The source's request budget; ticks that would overspend it are skipped. */
+  budget?: Budget | undefined;
+  /** Requests one poll needs at least (one per query). */
+  requestsPerPoll?: number;
+  now?: () => number;
+}): Promise<ListenOutcome> {
   const { store, source } = opts;
   const lease = `job:listen:${source.name}`;
   if (!(await store.acquireLease(lease, opts.instanceId, Math.max(1000, Math.floor(opts.intervalMs * 0.9))))) {
     return { source: source.name, ran: false, heard: 0, added: 0, requests: 0 };
   }
+  const now = opts.now ?? Date.now;
+  if (opts.budget) {
+    const plan = planPoll(opts.budget, await readUsage(store, source.name, opts.budget, now()), opts.requestsPerPoll ?? 1, now());
+    if (!plan.run) return { source: source.name, ran: false, heard: 0, added: 0, requests: 0, skipped: { reason: plan.reason, retryAt: plan.retryAt } };
+  }
   const cursor = await store.get<string>(CURSOR(source.name));
   const result = await source.poll(cursor);
+  if (opts.budget) await recordSpend(store, source.name, opts.budget, result.requests, result.rateLimit, now());
   const added = await recordPoll(store, source.name, result);
-  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit, ...(result.problems?.length ? { problems: result.problems } : {}) };
+  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit };
 }

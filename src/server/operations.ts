@@ -1,0 +1,118 @@
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { Config } from '../config/schema.js';
+import type { Env } from '../config/env.js';
+import { budgetLeft } from '../jobs/poll-budget.js';
+import { RateLimits, type LimitSpec } from '../outbox/rate-limits.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
+import { OpsMetrics, type MetricsSources } from './ops-metrics.js';
+
+/** Largest request body accepted on the bot's endpoints. Slack's payloads stay far below. */
+export const MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * Refuses requests that could exhaust the process before any SDK reads them: bodies over
+ * {@link MAX_BODY_BYTES} (413), and POSTs without a Content-Length (411), which Slack and
+ * Bot Framework always send; a chunked body could otherwise grow without bound.
+ */
+export function bodyGuard(maxBytes = MAX_BODY_BYTES) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method !== 'POST' && req.method !== 'PUT') return next();
+    const raw = req.headers['content-length'];
+    if (raw === undefined) {
+      res.status(411).json({ ok: false, error: 'length_required' });
+      return;
+    }
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      res.status(400).json({ ok: false, error: 'bad_content_length' });
+      return;
+    }
+    if (n > maxBytes) {
+      res.status(413).json({ ok: false, error: 'payload_too_large' });
+      // Do not read the rest of a body we refused.
+      res.once('finish', () => req.socket.destroy());
+      return;
+    }
+    next();
+  };
+}
+
+/** Wraps a check so it runs at most once per `ttlMs` (readiness probes come every few seconds). */
+export function cachedCheck(check: () => Promise<boolean>, ttlMs: number, now: () => number = Date.now): () => Promise<boolean> {
+  let last: { at: number; ok: boolean } | undefined;
+  let running: Promise<boolean> | undefined;
+  return async () => {
+    if (last && now() - last.at < ttlMs) return last.ok;
+    running ??= check().catch(() => false).then((ok) => { last = { at: now(), ok }; running = undefined; return ok; });
+    return running;
+  };
+}
+
+/** The rate limits for this deployment: shared through Redis when the store is Redis. */
+export function createRateLimits(env: Env, log: Logger, specs?: Partial<Record<string, LimitSpec>>): RateLimits {
+  const redis = /^rediss?:\/\//.test(env.STORE_URL) ? { url: env.STORE_URL, namespace: env.STORE_NAMESPACE } : undefined;
+  return new RateLimits({ log, ...(specs ? { specs } : {}), ...(redis ? { redis } : {}) });
+}
+
+export interface OpsRoutesDeps {
+  config: Config;
+  store: Store;
+  limits: RateLimits;
+  metrics: MetricsSources;
+  /** Is each chat surface reachable (cached)? */
+  chatChecks: Record<string, () => Promise<boolean>>;
+  sourceHealth: () => Record<string, { ok: boolean; lastError?: string | undefined }>;
+  /** Shutting down: /readyz says so, so a load balancer stops sending work. */
+  draining: () => boolean;
+}
+
+/** Replies left in each network window the outbox spends (for /metrics and `/earshot budget`). */
+export async function replyWindows(config: Config, limits: RateLimits): Promise<Array<{ resource: string; remaining: number }>> {
+  const out: Array<{ resource: string; remaining: number }> = [];
+  for (const s of config.sources.filter((x) => x.enabled)) {
+    const resource = `${s.network}.reply:${s.name}`;
+    const remaining = await limits.remaining(resource);
+    if (remaining !== undefined) out.push({ resource, remaining });
+  }
+  return out;
+}
+
+/** Budget figures per source for /metrics. */
+export async function sourceBudgets(config: Config, store: Store, now: number) {
+  const out = [];
+  for (const s of config.sources.filter((x) => x.enabled && x.budget)) {
+    const b = await budgetLeft(store, s.name, s.budget!, now);
+    out.push({ source: s.name, window: b.window, month: b.month, apiRemaining: b.apiRemaining });
+  }
+  return out;
+}
+
+/**
+ * /healthz (the process answers), /readyz (the store and every chat surface are reachable,
+ * and the process is not shutting down) and /metrics (Prometheus text format).
+ */
+export function mountOpsRoutes(http: Express, deps: OpsRoutesDeps): OpsMetrics {
+  const metrics = new OpsMetrics(deps.metrics);
+  http.get('/healthz', (_req, res) => { res.json({ ok: true }); });
+  http.get('/readyz', async (_req, res) => {
+    const [storeOk, ...chat] = await Promise.all([
+      deps.store.ping().catch(() => false),
+      ...Object.values(deps.chatChecks).map((c) => c()),
+    ]);
+    const chatStatus = Object.fromEntries(Object.keys(deps.chatChecks).map((k, i) => [k, chat[i]!]));
+    const sources = deps.sourceHealth();
+    const broken = Object.entries(sources).filter(([, h]) => !h.ok).map(([source, h]) => ({ source, error: h.lastError }));
+    const draining = deps.draining();
+    const ok = storeOk && chat.every(Boolean) && !draining;
+    res.status(ok ? 200 : 503).json({ ok, store: storeOk, chat: chatStatus, draining, sources, broken });
+  });
+  http.get('/metrics', async (_req, res) => {
+    try {
+      res.set('content-type', metrics.contentType).send(await metrics.text());
+    } catch (e) {
+      res.status(500).type('text/plain').send(`metrics failed: ${(e as Error).message}`);
+    }
+  });
+  return metrics;
+}
