@@ -97,8 +97,8 @@ async function createTablesOnce(pool: pg.Pool, t: SqlTables): Promise<void> {
 }
 
 /**
- * The Store on PostgreSQL, for several instances sharing one database. Plain values go
- * through Keyv's PostgreSQL adapter (table `public.keyv`); the atomic operations are
+ * The Store on PostgreSQL, for several instances sharing one database. Plain values are
+ * written through Keyv's PostgreSQL adapter (table `public.keyv`); the atomic operations are
  * single statements (`INSERT … ON CONFLICT … RETURNING`, conditional `UPDATE`) on the
  * same pool, and the indexes, counters and leases live in tables named after the
  * namespace.

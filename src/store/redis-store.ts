@@ -48,6 +48,9 @@ export interface RedisStoreOptions {
 function newRedisClient(url: string, connectedOnce: () => boolean) {
   return createClient({
     url,
+    // While disconnected, commands fail at once instead of queueing until Redis is
+    // back: callers (and ping) see the outage, jobs do not pile up behind it.
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries: number, cause: Error) =>
@@ -66,8 +69,8 @@ function scoreBound(bound: number): string | number {
 }
 
 /**
- * The Store on Redis, for several instances sharing one server. Plain values go
- * through Keyv (`<namespace>::<key>`, TTL as `PX`); set-if-absent is `SET NX PX` and
+ * The Store on Redis, for several instances sharing one server. Plain values are
+ * written through Keyv (`<namespace>::<key>`, TTL as `PX`); set-if-absent is `SET NX PX` and
  * compare-and-set a Lua script on the same keys, so Keyv reads what they wrote.
  * Indexes, counters and leases are native Redis types under `<namespace>:<kind>:<name>`,
  * which Keyv's `clear()` (it scans `<namespace>::*`) does not touch.
@@ -120,9 +123,13 @@ export class RedisStore implements Store {
     return `${this.namespace}:${kind}:${name}`;
   }
 
+  /**
+   * Reads the key Keyv wrote, decoded as Keyv decodes it. Not through `Keyv.get`: it
+   * deletes a value whose embedded expiry has passed, and in the few ms before Redis
+   * drops the key itself that delete could remove a value insertIfAbsent just wrote.
+   */
   async get<T>(key: string): Promise<T | undefined> {
-    checkStoreInput.key(this.namespace, key);
-    return (await this.kv.get(key)) as T | undefined;
+    return (await this.readLive(key))?.value as T | undefined;
   }
 
   async set(key: string, value: unknown, ttlMs?: number): Promise<void> {

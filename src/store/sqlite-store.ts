@@ -25,7 +25,7 @@ interface LiveRecord {
 }
 
 /**
- * The embedded Store: one SQLite file. Plain values go through Keyv's SQLite adapter;
+ * The embedded Store: one SQLite file. Plain values are written through Keyv's SQLite adapter;
  * the atomic operations are single SQL statements on the adapter's own connection, so
  * they are atomic across connections and processes (SQLite serialises writers, and the
  * busy timeout makes the others wait instead of failing).

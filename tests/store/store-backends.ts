@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createClient } from '@keyv/redis';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
+import { redactUrl } from '../../src/store/redact-url.js';
 import type { Store } from '../../src/store/store.js';
 
 /** One backend the Store contract runs against. CI starts Redis and PostgreSQL on 127.0.0.1. */
@@ -34,7 +35,7 @@ async function assertOpens(url: string, namespace: string, what: string, hint: s
     store = await openStore(url, { namespace });
   } catch (err) {
     throw new Error(
-      `${what} is required by the store tests and is not usable at ${url}: ${hint}. ` +
+      `${what} is required by the store tests and is not usable at ${redactUrl(url)}: ${hint}. ` +
         `(${(err as Error).message})`,
       { cause: err },
     );

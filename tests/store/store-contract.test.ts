@@ -81,12 +81,15 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
     });
 
     it('expires a value set with a TTL, and keeps one set with TTL 0', async () => {
-      await store.set('short', 'v', 60);
+      // Liveness is checked on a long TTL so a slow machine cannot make the test flaky.
+      await store.set('long', 'v', 60_000);
+      await store.set('short', 'v', 50);
       await store.set('forever', 'v', 0);
-      expect(await store.get('short')).toBe('v');
+      expect(await store.get('long')).toBe('v');
       await sleep(120);
       expect(await store.get('short')).toBeUndefined();
       expect(await store.get('forever')).toBe('v');
+      expect(await store.get('long')).toBe('v');
     });
 
     it('keeps namespaces apart', async () => {
@@ -123,10 +126,12 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
     });
 
     it('treats an expired value as absent, and its own TTL expires', async () => {
-      expect(await store.insertIfAbsent('seen', 1, 60)).toBe(true);
-      expect(await store.insertIfAbsent('seen', 2, 60)).toBe(false);
-      await store.set('old', 'x', 60);
+      expect(await store.insertIfAbsent('held', 1, 60_000)).toBe(true);
+      expect(await store.insertIfAbsent('held', 2, 60_000)).toBe(false);
+      expect(await store.insertIfAbsent('seen', 1, 50)).toBe(true);
+      await store.set('old', 'x', 50);
       await sleep(120);
+      expect(await store.get('held')).toBe(1);
       expect(await store.get('seen')).toBeUndefined();
       expect(await store.insertIfAbsent('seen', 3)).toBe(true);
       expect(await store.insertIfAbsent('old', 'y')).toBe(true);
@@ -189,11 +194,11 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
     });
 
     it('keeps the expiry of the key it replaces', async () => {
-      await store.set('temp', 'a', 150);
+      await store.set('temp', 'a', 1_000);
       const v = await store.getVersioned<string>('temp');
       expect(await store.compareAndSet('temp', v!.token, 'b')).toBe(true);
       expect(await store.get('temp')).toBe('b');
-      await sleep(250);
+      await sleep(1_300);
       expect(await store.get('temp')).toBeUndefined();
       expect(await store.getVersioned('temp')).toBeUndefined();
     });
@@ -344,20 +349,20 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
     });
 
     it('lets the loser take the lease once it expires', async () => {
-      expect(await store.acquireLease('digest', 'a', 80)).toBe(true);
-      expect(await store.acquireLease('digest', 'b', 80)).toBe(false);
-      await sleep(150);
+      expect(await store.acquireLease('digest', 'a', 500)).toBe(true);
+      expect(await store.acquireLease('digest', 'b', 500)).toBe(false);
+      await sleep(650);
       expect(await store.acquireLease('digest', 'b', 10_000)).toBe(true);
       expect(await store.acquireLease('digest', 'a', 10_000)).toBe(false);
     });
 
     it('extends the lease when the holder renews', async () => {
-      expect(await store.acquireLease('retention', 'a', 150)).toBe(true);
-      await sleep(80);
-      expect(await store.acquireLease('retention', 'a', 400)).toBe(true);
-      await sleep(120);
-      // Past the first TTL, inside the renewed one.
-      expect(await store.acquireLease('retention', 'b', 400)).toBe(false);
+      expect(await store.acquireLease('retention', 'a', 200)).toBe(true);
+      await sleep(100);
+      expect(await store.acquireLease('retention', 'a', 5_000)).toBe(true);
+      await sleep(250);
+      // Past the first TTL, well inside the renewed one.
+      expect(await store.acquireLease('retention', 'b', 5_000)).toBe(false);
     });
 
     it('gives the lease to exactly one of many contenders on two Store instances', async () => {
