@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
-import { DEFAULT_STORM_CONFIG, StormConfigSchema } from './storm-schema.js';
+import { DEFAULT_LIMITS_CONFIG, DEFAULT_STORM_CONFIG, LimitsConfigSchema, StormConfigSchema } from './storm-schema.js';
 import {
   AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, RetentionSchema, SlaSchema,
 } from './workflow-schema.js';
@@ -177,6 +177,8 @@ export const ConfigSchema = z
     }).default({ timezone: 'UTC', campaigns: [], viewers: [] }),
     /** Storm mode: one live card per topic when a group's mentions outrun its channel. */
     storm: StormConfigSchema.default(DEFAULT_STORM_CONFIG),
+    /** The APIs' rate limits Earshot paces itself to (the documented ones by default). */
+    limits: LimitsConfigSchema.default(DEFAULT_LIMITS_CONFIG),
     slack: z.strictObject({
       mode: z.enum(['http', 'socket']).default('http'),
       /** Channel for operational notices (source failures, etc.). */

@@ -31,3 +31,24 @@ export const StormConfigSchema = z.strictObject({
 });
 export type StormConfig = z.output<typeof StormConfigSchema>;
 export const DEFAULT_STORM_CONFIG: StormConfig = StormConfigSchema.parse({});
+
+/**
+ * The APIs' rate limits as Earshot paces itself (docs/operations.md). The defaults are the
+ * documented ones; change them only when the platform tells you yours differ (an Enterprise
+ * Grid workspace, a higher X tier) or to run a local sandbox faster.
+ */
+export const LimitsConfigSchema = z.strictObject({
+  slack: z.strictObject({
+    /** chat.postMessage per channel: about 1 per second. */
+    postsPerSecond: z.number().positive().max(100).default(1),
+    /** chat.update (Tier 3): 50 per minute per workspace. */
+    updatesPerMinute: z.number().positive().max(6000).default(50),
+  }).default({ postsPerSecond: 1, updatesPerMinute: 50 }),
+  /** Public replies per account and window (X: 100 per 15 minutes). */
+  replies: z.strictObject({
+    perWindow: z.number().int().positive().default(100),
+    window: durationField(100).default(900_000),
+  }).default({ perWindow: 100, window: 900_000 }),
+});
+export type LimitsConfig = z.output<typeof LimitsConfigSchema>;
+export const DEFAULT_LIMITS_CONFIG: LimitsConfig = LimitsConfigSchema.parse({});

@@ -50,9 +50,17 @@ export function cachedCheck(check: () => Promise<boolean>, ttlMs: number, now: (
 }
 
 /** The rate limits for this deployment: shared through Redis when the store is Redis. */
-export function createRateLimits(env: Env, log: Logger, specs?: Partial<Record<string, LimitSpec>>): RateLimits {
+export function createRateLimits(env: Env, config: Config, log: Logger, overrides?: Partial<Record<string, LimitSpec>>): RateLimits {
   const redis = /^rediss?:\/\//.test(env.STORE_URL) ? { url: env.STORE_URL, namespace: env.STORE_NAMESPACE } : undefined;
-  return new RateLimits({ log, ...(specs ? { specs } : {}), ...(redis ? { redis } : {}) });
+  const l = config.limits;
+  const specs: Partial<Record<string, LimitSpec>> = {
+    'slack.post': { minTimeMs: 1000 / l.slack.postsPerSecond },
+    'slack.update': { minTimeMs: 60_000 / l.slack.updatesPerMinute },
+    'slack.read': { minTimeMs: 60_000 / l.slack.updatesPerMinute },
+    'x.reply': { perWindow: l.replies.perWindow, windowMs: l.replies.window },
+    ...overrides,
+  };
+  return new RateLimits({ log, specs, ...(redis ? { redis } : {}) });
 }
 
 export interface OpsRoutesDeps {
