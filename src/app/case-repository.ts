@@ -1,10 +1,21 @@
-import { CaseSchema, isOpen, type Case } from '../domain/case.js';
+import { CaseSchema, isOpen, type Case, type CardView } from '../domain/case.js';
+import type { Network } from '../domain/mention.js';
 import type { Store, Versioned } from '../store/store.js';
 
 export const caseKey = (id: string) => `case:${id}`;
 export const OPEN_INDEX = (group: string) => `open:${group}`;
 export const BY_CREATED = 'cases:by-created';
 export const SENDING = 'cases:sending';
+/** An author's cases (scored by creation time): the card shows earlier ones, erasure finds them all. */
+export const AUTHOR_INDEX = (network: string, authorId: string) => `author:${network}:${authorId}`;
+/** The author id behind a handle, for erasure requests that name a handle. */
+export const AUTHOR_HANDLE = (network: string, handle: string) => `author-handle:${network}:${handle.toLowerCase()}`;
+/** The case of an author in a conversation: a later post there is folded into it. */
+export const CONVERSATION = (network: string, conversationId: string, authorId: string) => `conversation:${network}:${conversationId}:${authorId}`;
+/** The case a reply of ours belongs to: an answer to that reply is folded into it. */
+export const REPLY_CASE = (network: string, replyId: string) => `reply-case:${network}:${replyId}`;
+/** The case behind a posted card, so replies in the card's thread become notes. */
+export const CARD_VIEW = (v: CardView) => (v.platform === 'slack' ? `card:slack:${v.channel}:${v.ts}` : `card:teams:${v.conversationId}:${v.activityId}`);
 
 export class CaseConflictError extends Error {
   readonly code = 'CASE_CONFLICT';
@@ -58,9 +69,74 @@ export class CaseRepository {
     throw new CaseConflictError(id);
   }
 
+  /** The author's other cases, newest first. */
+  async earlierCases(c: Case, limit = 10): Promise<Array<{ id: string; status: Case['status']; createdAt: string }>> {
+    const ids = await this.store.zRangeByScore(AUTHOR_INDEX(c.mention.network, c.mention.author.id), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const others = ids.filter((x) => x.member !== c.id).reverse().slice(0, limit);
+    const found = await Promise.all(others.map((x) => this.get(x.member)));
+    return found.filter((o): o is Case => !!o).map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt }));
+  }
+
+  /** Every case id of an author on a network (any status). */
+  async caseIdsOfAuthor(network: Network | string, authorId: string): Promise<string[]> {
+    const rows = await this.store.zRangeByScore(AUTHOR_INDEX(network, authorId), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    return rows.map((r) => r.member);
+  }
+
+  /** The author id last seen with this handle on a network. */
+  authorIdOfHandle(network: string, handle: string): Promise<string | undefined> {
+    return this.store.get<string>(AUTHOR_HANDLE(network, handle.replace(/^@/, '')));
+  }
+
+  /** The case an earlier post of this author in this conversation opened, or that our reply answered. */
+  async caseForFollowUp(network: string, authorId: string, conversationId: string | undefined, inReplyToId: string | undefined): Promise<string | undefined> {
+    if (conversationId) {
+      const id = await this.store.get<string>(CONVERSATION(network, conversationId, authorId));
+      if (id) return id;
+    }
+    return inReplyToId ? this.store.get<string>(REPLY_CASE(network, inReplyToId)) : undefined;
+  }
+
+  /** The case whose card this is. */
+  caseForCard(view: CardView): Promise<string | undefined> {
+    return this.store.get<string>(CARD_VIEW(view));
+  }
+
+  /**
+   * Deletes a case and every index entry that points at it (retention, erasure). The
+   * mention stays mapped to a tombstone by the caller, so the post never comes back.
+   */
+  async purge(c: Case): Promise<void> {
+    const { store } = this;
+    const m = c.mention;
+    await store.zRemove(BY_CREATED, c.id);
+    await store.setRemove(OPEN_INDEX(c.group), c.id);
+    await store.setRemove(SENDING, c.id);
+    await store.zRemove(AUTHOR_INDEX(m.network, m.author.id), c.id);
+    if ((await store.zRangeByScore(AUTHOR_INDEX(m.network, m.author.id), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 1)).length === 0) {
+      await store.delete(AUTHOR_HANDLE(m.network, m.author.handle));
+    }
+    const conversation = CONVERSATION(m.network, m.conversationId ?? m.id, m.author.id);
+    if ((await store.get<string>(conversation)) === c.id) await store.delete(conversation);
+    if (c.reply) await store.delete(REPLY_CASE(m.network, c.reply.id));
+    for (const v of c.views) await store.delete(CARD_VIEW(v));
+    await store.delete(caseKey(c.id));
+  }
+
   private async reindex(prev: Case | undefined, next: Case): Promise<void> {
     const { store } = this;
-    if (!prev) await store.zAdd(BY_CREATED, next.id, Date.parse(next.createdAt));
+    if (!prev) {
+      const m = next.mention;
+      await store.zAdd(BY_CREATED, next.id, Date.parse(next.createdAt));
+      await store.zAdd(AUTHOR_INDEX(m.network, m.author.id), next.id, Date.parse(next.createdAt));
+      await store.set(AUTHOR_HANDLE(m.network, m.author.handle), m.author.id);
+      // The first case of an author in a conversation keeps it; later posts there fold into it.
+      await store.insertIfAbsent(CONVERSATION(m.network, m.conversationId ?? m.id, m.author.id), next.id);
+    }
+    if (next.reply && next.reply.id !== prev?.reply?.id) await store.set(REPLY_CASE(next.mention.network, next.reply.id), next.id);
+    for (const v of next.views) {
+      if (!prev?.views.some((p) => CARD_VIEW(p) === CARD_VIEW(v))) await store.set(CARD_VIEW(v), next.id);
+    }
     if (prev && prev.group !== next.group) await store.setRemove(OPEN_INDEX(prev.group), next.id);
     if (isOpen(next.status)) await store.setAdd(OPEN_INDEX(next.group), next.id);
     else await store.setRemove(OPEN_INDEX(next.group), next.id);

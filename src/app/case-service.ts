@@ -8,6 +8,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CaseConflictError, type CaseRepository } from './case-repository.js';
+import { membershipOf, type PeopleDirectory } from './people-directory.js';
 
 export type ApplyResult =
   | { ok: true; case: Case; summary: string }
@@ -23,6 +24,8 @@ export interface CaseServiceDeps {
   clock: Clock;
   log: Logger;
   sources: ReadonlyMap<string, MentionSource>;
+  /** Slack user groups named in the policy are resolved through this (the Slack adapter). */
+  directory?: PeopleDirectory | undefined;
 }
 
 /** Outbox kinds the app enqueues; handlers are in deliveries.ts. */
@@ -48,6 +51,11 @@ export class CaseService {
     this.listeners.push(listener);
   }
 
+  /** Sets where Slack user groups are resolved (the Slack adapter is created after the service). */
+  useDirectory(directory: PeopleDirectory): void {
+    this.deps.directory = directory;
+  }
+
   get repo(): CaseRepository {
     return this.deps.repo;
   }
@@ -60,6 +68,7 @@ export class CaseService {
 
   async apply(caseId: string, cmd: CaseCommand, actor: Actor, expectedVersion?: number): Promise<ApplyResult> {
     const { repo, clock, config } = this.deps;
+    const memberOf = await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor]);
     for (let attempt = 0; attempt < 20; attempt++) {
       const current = await repo.getVersioned(caseId);
       if (!current) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${caseId}.` } };
@@ -69,10 +78,13 @@ export class CaseService {
         now: clock.now().toISOString(),
         expectedVersion,
         checkReply: this.replyCheck(current.value),
+        memberOf,
+        templates: config.templates,
       });
       if (!result.ok) return { ok: false, refusal: result.refusal, case: current.value };
       if (await repo.replace(current.token, current.value, result.case)) {
-        await this.afterChange(current.value, result.case, result.summary);
+        // A note came from the card's thread: echoing it there would only repeat it.
+        await this.afterChange(current.value, result.case, result.summary, { threadNote: cmd.type !== 'note' });
         return { ok: true, case: result.case, summary: result.summary };
       }
       // Lost a race: re-read. With an expected version the next round refuses as stale
@@ -93,12 +105,12 @@ export class CaseService {
   }
 
   /** Durable follow-ups of a change, then in-process listeners. */
-  async afterChange(prev: Case | undefined, next: Case, summary: string): Promise<void> {
+  async afterChange(prev: Case | undefined, next: Case, summary: string, opts: { threadNote?: boolean } = {}): Promise<void> {
     const { outbox } = this.deps;
     const key = `case:${next.id}`;
     await outbox.enqueue(DELIVERY.updateCard, key, { caseId: next.id }, { coalesce: `update:${next.id}` });
     const last = next.audit[next.audit.length - 1];
-    await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null });
+    if (opts.threadNote !== false) await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null });
     if (next.status === 'sending' && prev?.status !== 'sending') {
       // Its own lane: a slow chat API must not hold back the reply, nor the reverse.
       await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version });

@@ -335,12 +335,13 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
       if (!isSystem) return refuse('not_allowed', 'Only the pipeline records the author\'s later posts.');
       if ((c.followUps ?? []).some((f) => f.id === cmd.post.id)) return refuse('invalid_transition', 'That post is already on the case.');
       const followUps = [...(c.followUps ?? []), cmd.post];
-      const words = `The author wrote again`;
+      // The audit names the post, not its words: the text is on the case (and purged with it).
+      const words = `The author wrote again (post ${cmd.post.id})`;
       if (c.status === 'closed' || c.status === 'sent') {
-        return next('new', { ...UNOWNED, followUps, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [] }, `${words}; the case is reopened`, cmd.post.text.slice(0, MAX_NOTE));
+        return next('new', { ...UNOWNED, followUps, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [] }, `${words}; the case is reopened`);
       }
-      if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { followUps, snooze: undefined }, `${words}; the case is awake again`, cmd.post.text.slice(0, MAX_NOTE));
-      return next(c.status, { followUps }, words, cmd.post.text.slice(0, MAX_NOTE));
+      if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { followUps, snooze: undefined }, `${words}; the case is awake again`);
+      return next(c.status, { followUps }, words);
     }
     case 'expire_claim': {
       if (!isSystem) return refuse('not_allowed', 'Claims lapse on their own; use Release to give a case back.');

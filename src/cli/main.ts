@@ -3,6 +3,7 @@
  * `earshot <command>`: the one command-line entry (the package's `bin`).
  */
 import { Command, CommanderError } from 'commander';
+import { register as registerEraseAuthor } from './commands/erase-author.js';
 import { registerCoreCommands } from './core-commands.js';
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
   .exitOverride();
 
 registerCoreCommands(program);
+registerEraseAuthor(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -27,6 +27,7 @@ import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createScheduler, type JobMessage } from './scheduler.js';
+import { wireWorkflow, type WorkflowWiring } from './workflow-wiring.js';
 
 export interface EarshotOptions {
   config: Config;
@@ -54,6 +55,8 @@ export interface Earshot {
   health: Map<string, SourceHealth>;
   /** Screens and opens cases for everything waiting in the inbox now. */
   processInbox(): Promise<void>;
+  /** Routing to people and the leased jobs (SLA sweep, retention). */
+  workflow: WorkflowWiring;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   registerMetricsCommands(commands, { store, repo, config, log, charts: (summary) => renderMetricsCharts(summary) });
 
   const gateways = new Map<CardView['platform'], ChatGateway>();
+  const workflow = wireWorkflow({ config, store, cases, outbox, clock, log, commands, gateways, instanceId });
   const http = express();
   http.disable('x-powered-by');
   let slackApp: App | undefined;
@@ -114,6 +118,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   if (slackApp) {
     registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage });
+    workflow.attachSlack(slackApp);
     await slackApp.init();
   }
 
@@ -159,6 +164,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   };
 
   const onJobMessage = (job: string, message: JobMessage) => {
+    if (message.type === 'job-due') { workflow.onJobMessage(message); return; }
     if (message.type === 'digest-due') {
       runDigest({ store, repo, config, outbox, charts: (summary) => renderMetricsCharts(summary) }, clock.now())
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
@@ -202,7 +208,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   let stopped = false;
   return {
-    port, store, outbox, cases, commands, sources, health,
+    port, store, outbox, cases, commands, sources, health, workflow,
     processInbox: runInbox,
     async stop() {
       if (stopped) return;
@@ -210,6 +216,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       clearInterval(inboxTimer);
       if (scheduler) await scheduler.stop();
       await processing;
+      await workflow.stop();
       await outbox.stop();
       if (socketReceiver) await socketReceiver.client.disconnect().catch(() => undefined);
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });

@@ -16,8 +16,12 @@ function jobPath(name: string): string {
   return found;
 }
 
+/** Jobs whose work runs in the main process under a lease (src/jobs/leased-job.ts). */
+export type LeasedJob = 'sla-sweep' | 'retention';
+
 export type JobMessage =
   | { type: 'digest-due' }
+  | { type: 'job-due'; job: LeasedJob }
   | { type: 'listened'; outcome: ListenOutcome }
   | { type: 'listen-failed'; source: string; error: string; code: string | null };
 
@@ -56,6 +60,11 @@ export function createScheduler(opts: SchedulerOptions): Bree {
       cron: `${mm} ${hh} * * ${digest.every === 'weekly' ? '1' : '*'}`,
       timezone: digest.timezone ?? opts.config.metrics.timezone,
     });
+  }
+  // The sweep runs whatever the config: snoozes and reopened cases need it anyway.
+  jobList.push({ name: 'sla-sweep', path: jobPath('sla-sweep'), interval: opts.config.jobs.sweepInterval, timeout: 0 });
+  if (opts.config.retention) {
+    jobList.push({ name: 'retention', path: jobPath('retention'), interval: opts.config.jobs.retentionInterval, timeout: 0 });
   }
   const log = opts.log;
   return new Bree({

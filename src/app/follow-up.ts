@@ -1,0 +1,34 @@
+import { SYSTEM } from '../domain/actor.js';
+import { mentionKey, type Mention } from '../domain/mention.js';
+import type { PipelineDeps } from './pipeline.js';
+import { MENTION_CASE } from './pipeline.js';
+
+/**
+ * Folds a later post by the same author in the same conversation (or in answer to our
+ * reply) into the case their earlier post opened, and reopens it if it was answered
+ * or closed (the workflow's `follow_up`). One post still maps to one case: the post is
+ * bound to the existing case with set-if-absent, and the follow-up is recorded once,
+ * so processing the inbox again after a crash changes nothing.
+ *
+ * Returns true when the post belongs to an existing case (folded now or before).
+ */
+export async function foldFollowUp(deps: Pick<PipelineDeps, 'store' | 'cases' | 'log'>, mention: Mention, mapped: string | undefined, now: string): Promise<boolean> {
+  if (mention.isRepost) return false;
+  const { store, cases } = deps;
+  const key = mentionKey(mention);
+  let caseId = mapped;
+  if (!caseId) {
+    const found = await cases.repo.caseForFollowUp(mention.network, mention.author.id, mention.conversationId, mention.inReplyToId);
+    if (!found) return false;
+    const existing = await cases.repo.get(found);
+    // The post that opened the case is not a follow-up of itself.
+    if (!existing || existing.mention.id === mention.id) return false;
+    caseId = (await store.insertIfAbsent(MENTION_CASE(key), found)) ? found : await store.get<string>(MENTION_CASE(key));
+    if (!caseId) return false;
+  }
+  const c = await cases.repo.get(caseId);
+  if (!c || c.mention.id === mention.id) return false;
+  const result = await cases.apply(caseId, { type: 'follow_up', post: { id: mention.id, text: mention.text, at: mention.createdAt || now, url: mention.url } }, SYSTEM);
+  if (result.ok) deps.log.info({ caseId, post: key, status: result.case.status }, 'the author wrote again; folded into their case');
+  return true;
+}

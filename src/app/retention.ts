@@ -1,0 +1,151 @@
+import type { Card } from '../chat/card.js';
+import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { Config } from '../config/schema.js';
+import { CardViewSchema, isOpen, type Case, type CardView } from '../domain/case.js';
+import { MentionSchema, mentionKey, type Network } from '../domain/mention.js';
+import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { BY_CREATED, type CaseRepository } from './case-repository.js';
+import { DROPPED, INBOX, MENTION_CASE, PENDING } from './pipeline.js';
+
+export interface RetentionDeps {
+  store: Store;
+  repo: CaseRepository;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  outbox: Outbox;
+}
+
+/** Outbox kind: replace a purged case's cards with a notice that it was removed. */
+export const REDACT_CARD = 'card.redact';
+
+const DAY = 86_400_000;
+
+/** A card with nothing of the author left in it. */
+export function redactedCard(caseId: string, why: string): Card {
+  return {
+    caseId,
+    version: 0,
+    summary: `Case ${caseId} · removed`,
+    title: `Case ${caseId} · removed`,
+    network: 'demo',
+    author: { name: 'removed', handle: 'removed', followers: 0, verified: false },
+    text: `This case was removed: ${why}.`,
+    status: { code: 'closed', label: 'Removed' },
+    badges: [],
+    facts: [],
+    notes: [],
+    links: [],
+    actions: [],
+  };
+}
+
+/**
+ * Removes one case for good: its cards are replaced by a removal notice (through the
+ * outbox, so a running bot does it even when this runs from the command line), every
+ * index that points at it goes, and its posts are tombstoned so listening again does
+ * not bring them back.
+ */
+export async function purgeCase(deps: Pick<RetentionDeps, 'store' | 'repo' | 'outbox'>, c: Case, why: string): Promise<void> {
+  if (c.views.length > 0) await deps.outbox.enqueue(REDACT_CARD, `case:${c.id}`, { caseId: c.id, views: c.views, why });
+  for (const key of [mentionKey(c.mention), ...(c.followUps ?? []).map((f) => mentionKey({ network: c.mention.network, id: f.id }))]) {
+    await deps.store.set(MENTION_CASE(key), DROPPED);
+  }
+  await deps.repo.purge(c);
+}
+
+/**
+ * The retention job: purges cases (with the author's posts, names and our replies)
+ * that have not changed for `retention.days`; open cases only once they are older
+ * than `retention.openDays`, if set.
+ */
+export async function purgeExpired(deps: RetentionDeps): Promise<{ purged: number; kept: number }> {
+  const r = deps.config.retention;
+  if (!r) return { purged: 0, kept: 0 };
+  const now = deps.clock.now().getTime();
+  const cutoff = now - r.days * DAY;
+  const old = await deps.store.zRangeByScore(BY_CREATED, Number.NEGATIVE_INFINITY, cutoff, 5000);
+  let purged = 0;
+  let kept = 0;
+  for (const { member: id } of old) {
+    const c = await deps.repo.get(id);
+    if (!c) { await deps.store.zRemove(BY_CREATED, id); continue; }
+    const openTooLong = r.openDays !== undefined && Date.parse(c.createdAt) < now - r.openDays * DAY;
+    if ((isOpen(c.status) && !openTooLong) || Date.parse(c.updatedAt) > cutoff) { kept += 1; continue; }
+    await purgeCase(deps, c, `retention (${r.days} days)`);
+    purged += 1;
+  }
+  if (purged > 0) deps.log.info({ purged, kept, days: r.days }, 'retention: old cases purged');
+  return { purged, kept };
+}
+
+export class AuthorRefInvalidError extends Error {
+  readonly code = 'AUTHOR_REF_INVALID';
+  constructor(ref: string) {
+    super(`"${ref}" is not an author reference: write <network>:<handle or id>, e.g. x:traveller or x:123456`);
+    this.name = 'AuthorRefInvalidError';
+  }
+}
+
+/** Parses `x:traveller`, `x:@traveller` or `bluesky:did:plc:…`. */
+export function parseAuthorRef(ref: string): { network: Network; who: string } {
+  const m = /^([a-z]+):@?(.+)$/.exec(ref.trim());
+  const network = MentionSchema.shape.network.safeParse(m?.[1]);
+  if (!m || !network.success || !m[2]) throw new AuthorRefInvalidError(ref);
+  return { network: network.data, who: m[2] };
+}
+
+/**
+ * Erases everything about one author on request: every case of theirs (posts, name,
+ * our replies and drafts, notes) with its cards, and their posts still waiting in the
+ * inbox. What stays is a tombstone per post id, so the posts are not heard again.
+ */
+export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | 'outbox' | 'log'>, ref: string): Promise<{ network: Network; authorId: string | undefined; cases: number; waiting: number }> {
+  const { network, who } = parseAuthorRef(ref);
+  let authorId: string | undefined = who;
+  let ids = await deps.repo.caseIdsOfAuthor(network, who);
+  if (ids.length === 0) {
+    authorId = await deps.repo.authorIdOfHandle(network, who);
+    ids = authorId ? await deps.repo.caseIdsOfAuthor(network, authorId) : [];
+  }
+  let cases = 0;
+  for (const id of ids) {
+    const c = await deps.repo.get(id);
+    if (!c) continue;
+    await purgeCase(deps, c, 'erased at the author\'s request');
+    cases += 1;
+  }
+  let waiting = 0;
+  const handle = who.toLowerCase();
+  for (const { member: key } of await deps.store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)) {
+    const m = MentionSchema.safeParse(await deps.store.get(INBOX(key)));
+    if (!m.success || m.data.network !== network) continue;
+    if (m.data.author.id !== who && m.data.author.id !== authorId && m.data.author.handle.toLowerCase() !== handle) continue;
+    authorId ??= m.data.author.id;
+    await deps.store.set(MENTION_CASE(key), DROPPED);
+    await deps.store.zRemove(PENDING, key);
+    await deps.store.delete(INBOX(key));
+    waiting += 1;
+  }
+  // No name or handle in the log: only how much was erased.
+  deps.log.info({ network, cases, waiting }, 'author erased on request');
+  return { network, authorId: cases + waiting > 0 ? authorId : undefined, cases, waiting };
+}
+
+/** Registers the delivery that replaces a purged case's cards with a removal notice. */
+export function registerRetentionDeliveries(outbox: Outbox, gateways: ReadonlyMap<CardView['platform'], ChatGateway>): void {
+  outbox.on(REDACT_CARD, async (item) => {
+    const views = CardViewSchema.array().safeParse(item.payload.views);
+    if (!views.success) throw new DeliveryPermanentError('a redaction without card views');
+    const card = redactedCard(String(item.payload.caseId), String(item.payload.why ?? 'removed'));
+    for (const v of views.data) {
+      const g = gateways.get(v.platform);
+      if (!g) continue;
+      await g.updateCard(v, card);
+    }
+  });
+}
