@@ -1,0 +1,57 @@
+import * as z from 'zod';
+import { isCaseActionId, type ActionRef, type CaseActionId } from '../../domain/actions.js';
+import type { Actor } from '../../domain/actor.js';
+
+/** A case action as a Teams card sent it: which action, on which case and version, plus any form fields. */
+export interface TeamsAction {
+  actionId: CaseActionId;
+  ref: ActionRef;
+  /** The template a draft dialog was prefilled from. */
+  templateId?: string | undefined;
+  /** Text inputs of a dialog (`reply`, `note`), as typed. */
+  fields: Record<string, string>;
+}
+
+export type TeamsParseResult = { ok: true; value: TeamsAction } | { ok: false; problem: string };
+
+// Values are untrusted: the client sends back whatever data the card held, merged with inputs.
+const CaseId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Version = z.union([z.number().int().nonnegative().max(999_999_999), z.string().regex(/^\d{1,9}$/).transform(Number)]);
+const Data = z.looseObject({
+  caseId: CaseId,
+  version: Version,
+  action: z.string().max(64).optional(),
+  templateId: z.string().max(64).optional(),
+  reply: z.string().max(20_000).optional(),
+  note: z.string().max(20_000).optional(),
+});
+const Execute = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64), data: Data }) });
+
+/**
+ * Parses what a Teams card sends back for a case action, in any of its forms: the
+ * `adaptiveCard/action` invoke value of an Action.Execute (`{action: {verb, data}}`),
+ * or the data of an Action.Submit — the legacy fallback, and the task/fetch and
+ * task/submit of the draft and reject dialogs (`{action, caseId, version, …inputs}`).
+ */
+export function parseTeamsAction(value: unknown): TeamsParseResult {
+  const execute = Execute.safeParse(value);
+  const data = execute.success ? execute.data.action.data : Data.safeParse(value).data;
+  const id = execute.success ? execute.data.action.verb : data?.action;
+  if (!data || !id) return { ok: false, problem: 'That button carries no valid case reference.' };
+  if (!isCaseActionId(id)) return { ok: false, problem: `Unknown action "${id.slice(0, 40)}".` };
+  const fields: Record<string, string> = {};
+  if (data.reply !== undefined) fields.reply = data.reply;
+  if (data.note !== undefined) fields.note = data.note;
+  return { ok: true, value: { actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields } };
+}
+
+/**
+ * The person behind an activity, identified by their Entra ID (AAD) object id: the id
+ * `policy.approvers` and `policy.agents` name as `teams:<id>`, stable across chats and
+ * teams, unlike the `29:…` id Bot Framework uses.
+ */
+export function teamsActor(from: { id?: string; name?: string; aadObjectId?: string } | undefined): Actor | undefined {
+  const id = from?.aadObjectId;
+  if (!id || !/^[A-Za-z0-9._@-]{1,128}$/.test(id)) return undefined;
+  return { platform: 'teams', id, ...(from.name ? { name: from.name.slice(0, 200) } : {}) };
+}

@@ -1,0 +1,256 @@
+import {
+  TeamsActivityHandler, TeamsInfo, TurnContext,
+  type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TaskModuleRequest, type TaskModuleResponse,
+} from 'botbuilder';
+import { isFormAction, type CaseInteractions, type FormAction } from '../../app/case-interactions.js';
+import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
+import { cardFor } from '../../app/deliveries.js';
+import type { Config } from '../../config/schema.js';
+import type { Actor } from '../../domain/actor.js';
+import type { MentionSource } from '../../sources/mention-source.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import { clip } from '../safe-text.js';
+import type { ChannelReferences, TeamsChannel } from './channel-references.js';
+import { parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
+import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
+import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
+import { renderTeamsMessage } from './render-teams-message.js';
+import { cardActivity } from './teams-gateway.js';
+
+export interface TeamsBotDeps {
+  interactions: CaseInteractions;
+  channels: ChannelReferences;
+  commands: CommandRouter;
+  config: Config;
+  sources: ReadonlyMap<string, MentionSource>;
+  clock: Clock;
+  log: Logger;
+  /** When set, activities from any other Entra ID tenant are refused. */
+  tenantId?: string | undefined;
+}
+
+/** Shapes of `channelData` Teams sends (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/subscribe-to-conversation-events). */
+interface TeamsChannelData {
+  eventType?: string;
+  channel?: { id?: string; name?: string };
+  team?: { id?: string; name?: string };
+  tenant?: { id?: string };
+  settings?: { selectedChannel?: { id?: string } };
+}
+
+// Universal Actions answer types (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
+const MESSAGE_TYPE = 'application/vnd.microsoft.activity.message';
+/** An empty task/submit answer closes the dialog. */
+const CLOSE_DIALOG = undefined as unknown as TaskModuleResponse;
+const SOMETHING_WENT_WRONG = 'Something went wrong; the error is in the bot log.';
+// Teams accepts inline (base64) images up to 1 MB in bot messages.
+const MAX_INLINE_IMAGE = 1024 * 1024;
+
+const toastOf = (message: string): AdaptiveCardInvokeResponse => ({
+  statusCode: 200,
+  type: MESSAGE_TYPE,
+  // The response type says a string; botbuilder's type says an object.
+  value: clip(message, 1000) as unknown as Record<string, unknown>,
+});
+const dialogMessage = (message: string): TaskModuleResponse => ({ task: { type: 'message', value: clip(message, 4000) } });
+
+/**
+ * The Teams side of Earshot: remembers the channels it is added to, answers card
+ * buttons (Universal Actions, updating the card in place), opens the draft and reject
+ * dialogs, and runs the same commands as Slack's /earshot. Decisions are made by
+ * {@link CaseInteractions} and the command router, exactly as for Slack.
+ */
+export class TeamsBot extends TeamsActivityHandler {
+  constructor(private readonly deps: TeamsBotDeps) {
+    super();
+    this.onTurn(async (ctx, next) => {
+      if (!(await this.admit(ctx))) return;
+      await next();
+    });
+    this.onConversationUpdate(async (ctx, next) => {
+      await this.conversationChanged(ctx);
+      await next();
+    });
+    this.onMessage(async (ctx, next) => {
+      await this.message(ctx);
+      await next();
+    });
+  }
+
+  /** Refuses other tenants, and refreshes the channel's reference from whatever it sends. */
+  private async admit(ctx: TurnContext): Promise<boolean> {
+    const a = ctx.activity;
+    const data = (a.channelData ?? {}) as TeamsChannelData;
+    const tenant = a.conversation?.tenantId ?? data.tenant?.id;
+    if (this.deps.tenantId && tenant !== this.deps.tenantId) {
+      this.deps.log.warn({ tenant, type: a.type }, 'Teams activity from another tenant refused (MICROSOFT_APP_TENANT_ID)');
+      if (a.type === 'invoke') await ctx.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
+      return false;
+    }
+    const channelId = data.channel?.id;
+    if (channelId && a.serviceUrl && a.recipient?.id) {
+      const known = await this.deps.channels.get(channelId);
+      // Write only when something changed: this runs on every click.
+      if (!known || known.serviceUrl !== a.serviceUrl || known.bot.id !== a.recipient.id) {
+        await this.deps.channels.save(this.channelFrom(ctx, { id: channelId, name: data.channel?.name }));
+      }
+    }
+    return true;
+  }
+
+  private channelFrom(ctx: TurnContext, channel: { id: string; name?: string | undefined }): Omit<TeamsChannel, 'updatedAt'> {
+    const a = ctx.activity;
+    const data = (a.channelData ?? {}) as TeamsChannelData;
+    const teamId = data.team?.id;
+    return {
+      id: channel.id,
+      // The General channel has no name of its own in Bot Framework; it is the team's id.
+      name: channel.name ?? (teamId && channel.id === teamId ? 'General' : undefined),
+      teamId,
+      teamName: data.team?.name,
+      tenantId: a.conversation?.tenantId ?? data.tenant?.id,
+      serviceUrl: a.serviceUrl,
+      bot: { id: a.recipient.id, name: a.recipient.name },
+    };
+  }
+
+  /** Installation in a team, removal, and channel changes keep the channel references current. */
+  private async conversationChanged(ctx: TurnContext): Promise<void> {
+    const { channels, log } = this.deps;
+    const a = ctx.activity;
+    const data = (a.channelData ?? {}) as TeamsChannelData;
+    const teamId = data.team?.id;
+    const isBot = (m: { id?: string }) => m.id === a.recipient.id;
+    if (teamId && a.membersAdded?.some(isBot)) {
+      const id = data.channel?.id ?? data.settings?.selectedChannel?.id ?? a.conversation.id.split(';')[0]!;
+      await channels.save(this.channelFrom(ctx, { id, name: data.channel?.name ?? a.conversation.name }));
+      // Channels other than the one the app was added in never send anything on their own:
+      // list them now, so a group can name any of them.
+      try {
+        for (const c of await TeamsInfo.getTeamChannels(ctx, teamId)) {
+          if (c.id) await channels.save(this.channelFrom(ctx, { id: c.id, name: c.name }));
+        }
+      } catch (e) {
+        log.warn({ err: e, teamId }, 'could not list the team\'s channels; only channels Earshot hears from can be bound by name');
+      }
+      log.info({ team: data.team?.name, teamId, channels: (await channels.list()).filter((c) => c.teamId === teamId).map((c) => c.name ?? c.id) }, 'Earshot was added to a Teams team');
+      return;
+    }
+    if (teamId && a.membersRemoved?.some(isBot)) {
+      const n = await channels.forgetTeam(teamId);
+      log.info({ team: data.team?.name, teamId, channels: n }, 'Earshot was removed from a Teams team; its channels are forgotten');
+      return;
+    }
+    const channel = data.channel;
+    if (!channel?.id) return;
+    if (data.eventType === 'channelDeleted') await channels.forget(channel.id);
+    else if (['channelCreated', 'channelRenamed', 'channelRestored'].includes(data.eventType ?? '')) await channels.save(this.channelFrom(ctx, { id: channel.id, name: channel.name }));
+  }
+
+  /** A command typed to the bot, or an Action.Submit from a client without Universal Actions. */
+  private async message(ctx: TurnContext): Promise<void> {
+    const a = ctx.activity;
+    const actor = teamsActor(a.from);
+    if (a.value && !a.text?.trim()) {
+      const parsed = parseTeamsAction(a.value);
+      if (!parsed.ok) return void (await this.say(ctx, parsed.problem));
+      if (!actor) return void (await this.say(ctx, 'Teams did not say who you are, so nothing was changed.'));
+      if (isFormAction(parsed.value.actionId)) return void (await this.say(ctx, 'Update Teams to write drafts and notes from the card.'));
+      // The outbox refreshes the card for everyone; only a refusal needs an answer here.
+      const result = await this.deps.interactions.click(parsed.value.actionId, parsed.value.ref, actor);
+      if (!result.ok) await this.say(ctx, result.refusal.message);
+      return;
+    }
+    const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
+    const who: Actor = actor ?? { platform: 'teams', id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}) };
+    let reply: CommandReply;
+    try {
+      reply = await this.deps.commands.run(text, { actor: who, channel: a.conversation.id, now: this.deps.clock.now() });
+    } catch (e) {
+      if (!(e instanceof CommandUnknownError)) this.deps.log.error({ err: e, command: clip(text, 200) }, 'Teams command failed');
+      return void (await this.say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));
+    }
+    const activity = cardActivity(renderTeamsMessage(reply), reply.title ?? reply.lines[0] ?? 'Earshot');
+    for (const image of reply.images ?? []) {
+      if (image.png.length > MAX_INLINE_IMAGE) continue;
+      activity.attachments!.push({ contentType: 'image/png', contentUrl: `data:image/png;base64,${image.png.toString('base64')}`, name: image.filename });
+    }
+    await ctx.sendActivity(activity);
+  }
+
+  /** A reply in the thread the activity came from; a card, so nothing in it is parsed as Markdown. */
+  private async say(ctx: TurnContext, text: string): Promise<void> {
+    await ctx.sendActivity(cardActivity(renderTeamsMessage({ lines: text.split('\n') }), text));
+  }
+
+  /** A card button (Action.Execute): apply it and answer with the card as it is now. */
+  protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    try {
+      const actor = teamsActor(ctx.activity.from);
+      if (!actor) return toastOf('Teams did not say who you are, so nothing was changed.');
+      const parsed = parseTeamsAction(value);
+      if (!parsed.ok) return toastOf(parsed.problem);
+      if (isFormAction(parsed.value.actionId)) return toastOf('That action opens a form; use its button on the card.');
+      const result = await this.deps.interactions.click(parsed.value.actionId, parsed.value.ref, actor);
+      // A refusal (a stale card among them) is told to the clicker alone; the outbox
+      // re-renders the card for everyone, so a stale card catches up too.
+      if (!result.ok) return toastOf(result.refusal.message);
+      return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderAdaptiveCard(cardFor(result.case, this.deps)) as unknown as Record<string, unknown> };
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'Teams card action failed');
+      return toastOf(SOMETHING_WENT_WRONG);
+    }
+  }
+
+  /** Draft reply / Reject pressed: open the dialog, checked and prefilled. */
+  protected override async handleTeamsTaskModuleFetch(ctx: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+    try {
+      const actor = teamsActor(ctx.activity.from);
+      if (!actor) return dialogMessage('Teams did not say who you are, so no form was opened.');
+      const parsed = this.formAction(request);
+      if (!parsed.ok) return dialogMessage(parsed.problem);
+      const opened = await this.deps.interactions.openForm(parsed.action, parsed.value.ref, actor);
+      return opened.ok ? renderTeamsDialog(opened.form) : dialogMessage(opened.refusal.message);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'Teams dialog could not be opened');
+      return dialogMessage(SOMETHING_WENT_WRONG);
+    }
+  }
+
+  /** The dialog was submitted: save the draft or send it back, or show the dialog again with the problem. */
+  protected override async handleTeamsTaskModuleSubmit(ctx: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
+    const { interactions } = this.deps;
+    try {
+      const actor = teamsActor(ctx.activity.from);
+      if (!actor) return dialogMessage('Teams did not say who you are, so nothing was saved.');
+      const parsed = this.formAction(request);
+      if (!parsed.ok) return dialogMessage(parsed.problem);
+      const { action, value } = parsed;
+      const text = value.fields[DIALOG_FIELD[action]] ?? '';
+      const problem = action === 'case.draft' ? await interactions.draftProblem(value.ref.caseId, text) : interactions.noteProblem(text);
+      if (problem) {
+        // Show the dialog again, with what was typed and the problem under it.
+        const reopened = await interactions.openForm(action, value.ref, actor);
+        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem });
+        return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
+      }
+      const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId };
+      const result = action === 'case.draft' ? await interactions.saveDraft(form, text, actor) : await interactions.sendBack(form, text, actor);
+      if (result.ok) return CLOSE_DIALOG;
+      const what = action === 'case.draft' ? 'Your draft was not saved' : 'The draft was not sent back';
+      return dialogMessage(`${what}: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'Teams dialog submission failed');
+      return dialogMessage(SOMETHING_WENT_WRONG);
+    }
+  }
+
+  private formAction(request: TaskModuleRequest): { ok: true; action: FormAction; value: TeamsAction } | { ok: false; problem: string } {
+    const parsed = parseTeamsAction(request.data);
+    if (!parsed.ok) return parsed;
+    const id = parsed.value.actionId;
+    if (!isFormAction(id)) return { ok: false, problem: `"${id}" has no form.` };
+    return { ok: true, action: id, value: parsed.value };
+  }
+}

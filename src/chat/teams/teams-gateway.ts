@@ -1,0 +1,167 @@
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import type { CardView } from '../../domain/case.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
+import type { Store } from '../../store/store.js';
+import type { Card } from '../card.js';
+import type { ChatGateway } from '../chat-gateway.js';
+import { clip } from '../safe-text.js';
+import type { ChannelReferences, TeamsChannel } from './channel-references.js';
+import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard, type AdaptiveCard } from './render-adaptive-card.js';
+import { renderTeamsMessage } from './render-teams-message.js';
+
+// Statuses retrying will not fix: bad request, forbidden (bot removed, no permission), not found.
+// 412 and 5xx are retried: Microsoft lists 412, 502 and 504 among the throttling answers
+// (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit).
+const PERMANENT = new Set([400, 401, 403, 404, 405, 413]);
+
+/** How long the record of a posted card is kept for {@link TeamsGateway.findCard}. */
+const CARD_RECORD_TTL_MS = 14 * 24 * 3600_000;
+const CARD_RECORD = (caseId: string, channelId: string) => `teams:card:${caseId}:${channelId}`;
+
+/** Turns a Bot Connector error into the outbox's vocabulary. */
+export function classifyTeamsError(e: unknown): Error {
+  const err = e as { statusCode?: number; response?: { headers?: { get?(name: string): string | undefined } }; message?: string };
+  const status = err?.statusCode;
+  if (status === 429) {
+    const after = Number(err.response?.headers?.get?.('retry-after'));
+    return new DeliveryRateLimitedError(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 'Teams rate limit', { cause: e });
+  }
+  if (status !== undefined && PERMANENT.has(status)) return new DeliveryPermanentError(`Teams refused (${status}): ${clip(err.message ?? '', 200)}`, { cause: e });
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** The Teams thread of a card: `<channel id>;messageid=<root message id>`. */
+const channelOf = (conversationId: string): string => conversationId.split(';')[0]!;
+
+export interface TeamsGatewayDeps {
+  adapter: CloudAdapter;
+  /** The bot's Microsoft App ID ('' when authentication is off for local development). */
+  appId: string;
+  channels: ChannelReferences;
+  store: Store;
+}
+
+/**
+ * Teams as a {@link ChatGateway}. Each card is the first message of its own thread in
+ * the group's channel; notes are replies in that thread; updates replace the card in
+ * place for everyone. Calls go through the Bot Connector of the channel's tenant, with
+ * the SDK's own retries removed: the outbox schedules retries (and honours Retry-After),
+ * so one throttled channel never holds a delivery worker for seconds.
+ */
+export class TeamsGateway implements ChatGateway {
+  readonly platform = 'teams' as const;
+
+  constructor(private readonly deps: TeamsGatewayDeps) {}
+
+  private async channel(target: string): Promise<TeamsChannel> {
+    const found = await this.deps.channels.resolve(target);
+    if (!found.ok) throw new DeliveryPermanentError(found.problem);
+    return found.channel;
+  }
+
+  /** Runs `fn` with a Bot Connector client for the channel's tenant. */
+  private async connector<T>(channel: TeamsChannel, fn: (client: ConnectorClient) => Promise<T>): Promise<T> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl: channel.serviceUrl,
+      bot: { id: channel.bot.id, name: channel.bot.name ?? '' },
+      conversation: { id: channel.id, name: channel.name ?? '', isGroup: true, conversationType: 'channel', tenantId: channel.tenantId },
+    };
+    let result: { value: T } | undefined;
+    try {
+      await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (ctx) => {
+        const client = ctx.turnState.get<ConnectorClient>(ctx.adapter.ConnectorClientKey);
+        withoutRetries(client);
+        result = { value: await fn(client) };
+      });
+    } catch (e) {
+      throw classifyTeamsError(e);
+    }
+    if (!result) throw new Error('the Bot Connector turn ended without a result');
+    return result.value;
+  }
+
+  async postCard(target: string, card: Card): Promise<CardView> {
+    const channel = await this.channel(target);
+    const activity = cardActivity(renderAdaptiveCard(card), card.summary);
+    // A new conversation in a channel is a new thread whose first message is the card
+    // (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+    const created = await this.connector(channel, (client) => client.conversations.createConversation({
+      isGroup: true,
+      bot: { id: channel.bot.id, name: channel.bot.name ?? '' },
+      tenantId: channel.tenantId,
+      channelData: { channel: { id: channel.id }, ...(channel.tenantId ? { tenant: { id: channel.tenantId } } : {}) },
+      activity: activity as Activity,
+      members: [],
+      topicName: '',
+    }));
+    // Teams puts the root message id in the thread id; older answers also carry activityId.
+    const activityId = created.activityId || /;messageid=(\d+)$/.exec(created.id ?? '')?.[1];
+    if (!created.id || !activityId) throw new Error('Teams created the thread without telling its id');
+    const view: CardView = { platform: 'teams', conversationId: created.id, activityId };
+    await this.deps.store.set(CARD_RECORD(card.caseId, channel.id), view, CARD_RECORD_TTL_MS);
+    return view;
+  }
+
+  /**
+   * Best effort. Bot Framework cannot list a channel's messages (that needs Microsoft
+   * Graph and ChannelMessage.Read.All, which Earshot does not ask for), so this finds
+   * only cards whose post was recorded locally right after Teams answered. A crash
+   * between Teams creating the thread and that record (one HTTP round trip) can still
+   * leave a duplicate card.
+   */
+  async findCard(target: string, caseId: string): Promise<CardView | undefined> {
+    const found = await this.deps.channels.resolve(target);
+    if (!found.ok) return undefined;
+    return this.deps.store.get<CardView>(CARD_RECORD(caseId, found.channel.id));
+  }
+
+  private async threadChannel(view: CardView): Promise<TeamsChannel> {
+    if (view.platform !== 'teams') throw new DeliveryPermanentError('not a Teams card');
+    const channel = await this.deps.channels.get(channelOf(view.conversationId));
+    if (!channel) throw new DeliveryPermanentError(`Earshot no longer knows the Teams channel of ${view.conversationId} (was the app removed from the team?)`);
+    return channel;
+  }
+
+  async updateCard(view: CardView, card: Card): Promise<void> {
+    if (view.platform !== 'teams') return;
+    const channel = await this.threadChannel(view);
+    const activity = { ...cardActivity(renderAdaptiveCard(card), card.summary), id: view.activityId };
+    await this.connector(channel, (client) => client.conversations.updateActivity(view.conversationId, view.activityId, activity));
+  }
+
+  async postNote(view: CardView, text: string): Promise<void> {
+    if (view.platform !== 'teams') return;
+    const channel = await this.threadChannel(view);
+    const activity = cardActivity(renderTeamsMessage({ lines: text.split('\n') }), text);
+    await this.connector(channel, (client) => client.conversations.replyToActivity(view.conversationId, view.activityId, activity));
+  }
+
+  async postNotice(target: string, text: string): Promise<void> {
+    const channel = await this.channel(target);
+    const activity = cardActivity(renderTeamsMessage({ lines: text.split('\n') }), text);
+    await this.connector(channel, (client) => client.conversations.createConversation({
+      isGroup: true, bot: { id: channel.bot.id, name: channel.bot.name ?? '' }, tenantId: channel.tenantId,
+      channelData: { channel: { id: channel.id } }, activity: activity as Activity, members: [], topicName: '',
+    }));
+  }
+}
+
+/**
+ * A message holding one Adaptive Card. `summary` is what notifications and the activity
+ * feed show; there is no `text`, because Teams would render it as Markdown above the card.
+ */
+export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {
+  return { type: 'message', summary: clip(summary, 200), attachments: [{ contentType: ADAPTIVE_CARD_TYPE, content: card }] };
+}
+
+/**
+ * Removes the connector client's retry policies (throttling and exponential backoff) so
+ * a 429 or 5xx reaches the outbox at once. The pipeline is not part of the SDK's typed
+ * surface; tests/chat/teams-gateway.test.ts fails if a 429 is retried here.
+ */
+function withoutRetries(client: ConnectorClient | undefined): void {
+  const inner = (client as unknown as { client?: { pipeline?: { removePolicy(options: { phase: string }): unknown } } } | undefined)?.client;
+  inner?.pipeline?.removePolicy({ phase: 'Retry' });
+}
