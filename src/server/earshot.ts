@@ -7,6 +7,7 @@ import { WebClient } from '@slack/web-api';
 import { CaseRepository } from '../app/case-repository.js';
 import { CaseService } from '../app/case-service.js';
 import { CommandRouter } from '../app/commands.js';
+import { registerAuthorLinkCommands } from '../app/author-links.js';
 import { registerDeliveries } from '../app/deliveries.js';
 import { processInbox, type PipelineDeps } from '../app/pipeline.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
@@ -78,6 +79,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const commands = new CommandRouter();
   trackMetrics(cases, store, config);
   registerMetricsCommands(commands, { store, repo, config, log, charts: (summary) => renderMetricsCharts(summary) });
+  registerAuthorLinkCommands(commands, { store });
 
   const gateways = new Map<CardView['platform'], ChatGateway>();
   const workflow = wireWorkflow({ config, store, cases, outbox, clock, log, commands, gateways, instanceId });

@@ -1,14 +1,12 @@
-import { AppBskyEmbedRecord, AppBskyEmbedRecordWithMedia, AppBskyFeedPost, AtpAgent, AtUri, XRPCError, type AppBskyFeedDefs, type AtpSessionData } from '@atproto/api';
+import { AppBskyEmbedRecord, AppBskyEmbedRecordWithMedia, AppBskyFeedPost, AtpAgent, XRPCError, type AppBskyFeedDefs, type AtpSessionData } from '@atproto/api';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import type { MentionSource, PollResult, SourceCache } from '../mention-source.js';
 import { pollWindow, type WindowState } from '../poll-window.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, timedFetch } from '../timed-fetch.js';
+import { blueskyPostUrl, checkBlueskyReply } from './bluesky-text.js';
 
-/** Bluesky counts a post's length in graphemes (app.bsky.feed.post lexicon: maxGraphemes 300, maxLength 3000 bytes). */
-export const BLUESKY_MAX_GRAPHEMES = 300;
-export const BLUESKY_MAX_BYTES = 3000;
 
 export interface BlueskySourceOptions {
   name: string;
@@ -33,21 +31,11 @@ export interface BlueskySourceOptions {
 type Cursor = { q?: Record<string, WindowState> };
 type PostView = AppBskyFeedDefs.PostView;
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-export const countGraphemes = (text: string): number => [...graphemes.segment(text)].length;
-
 /** sortAt as the AppView defines it: the earlier of createdAt and indexedAt (a post cannot date itself into the future). */
 function sortAt(p: PostView): number {
   const indexed = Date.parse(p.indexedAt);
   const created = AppBskyFeedPost.isRecord(p.record) ? Date.parse((p.record as AppBskyFeedPost.Record).createdAt) : Number.NaN;
   return Number.isNaN(created) ? indexed : Math.min(created, indexed);
-}
-
-/** The public web address of a post: https://bsky.app/profile/<handle or did>/post/<rkey>. */
-export function blueskyPostUrl(uri: string, handle?: string): string {
-  const at = new AtUri(uri);
-  const who = handle && handle !== 'handle.invalid' ? handle : at.host;
-  return `https://bsky.app/profile/${encodeURIComponent(who)}/post/${encodeURIComponent(at.rkey)}`;
 }
 
 /**
@@ -71,11 +59,7 @@ export class BlueskySource implements MentionSource {
   }
 
   checkReply(text: string): string | undefined {
-    const n = countGraphemes(text);
-    if (n > BLUESKY_MAX_GRAPHEMES) return `The reply is ${n} characters; Bluesky allows ${BLUESKY_MAX_GRAPHEMES} (emoji and accented letters count as one). Shorten it by ${n - BLUESKY_MAX_GRAPHEMES}.`;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > BLUESKY_MAX_BYTES) return `The reply is ${bytes} bytes; Bluesky allows ${BLUESKY_MAX_BYTES}. Shorten it.`;
-    return undefined;
+    return checkBlueskyReply(text);
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {

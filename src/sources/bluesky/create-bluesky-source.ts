@@ -2,10 +2,11 @@ import * as z from 'zod';
 import { durationField } from '../../config/duration.js';
 import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
-import type { SourceContext } from '../mention-source.js';
+import type { MentionSource, SourceContext } from '../mention-source.js';
+import { LazySource } from '../lazy-source.js';
 import { SourceConfigError } from '../source-errors.js';
 import { ownHandles, parseSourceOptions, sourcePath } from '../source-options.js';
-import { BlueskySource } from './bluesky-source.js';
+import { checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
 export const BlueskyOptionsSchema = z.strictObject({
@@ -29,12 +30,12 @@ export function blueskyEnvProblems(source: SourceConfig, config: Config, env: En
   }];
 }
 
-/** Builds a Bluesky source; connects to nothing until it is polled. */
-export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): BlueskySource {
+/** Builds a Bluesky source; loads @atproto/api and connects only when it is first used. */
+export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
   const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
   const problems = blueskyEnvProblems(source, config, env);
   if (problems.length > 0) throw new SourceConfigError(problems);
-  return new BlueskySource({
+  const opts = {
     name: source.name,
     queries: source.queries,
     maxPages: source.maxPages,
@@ -48,5 +49,6 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
     lookbackMs: options.lookback,
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
-  });
+  };
+  return new LazySource(source.name, 'bluesky', true, (text) => checkBlueskyReply(text), async () => new (await import('./bluesky-source.js')).BlueskySource(opts));
 }

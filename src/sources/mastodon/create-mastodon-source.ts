@@ -2,10 +2,11 @@ import * as z from 'zod';
 import { durationField } from '../../config/duration.js';
 import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
-import type { SourceContext } from '../mention-source.js';
+import type { MentionSource, SourceContext } from '../mention-source.js';
+import { LazySource } from '../lazy-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
 import { parseSourceOptions, sourcePath } from '../source-options.js';
-import { MastodonSource } from './mastodon-source.js';
+import { checkMastodonReply } from './mastodon-text.js';
 
 /** `options` of a Mastodon source. */
 export const MastodonOptionsSchema = z.strictObject({
@@ -39,12 +40,12 @@ function ownAccounts(config: Config, instanceUrl: string): Set<string> {
   }));
 }
 
-/** Builds a Mastodon source; connects to nothing until it is polled. */
-export function createMastodonSource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MastodonSource {
+/** Builds a Mastodon source; loads masto and connects only when it is first used. */
+export function createMastodonSource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
   const options = parseSourceOptions(MastodonOptionsSchema, source, config);
   const problems = mastodonEnvProblems(source, config, env);
   if (problems.length > 0) throw new SourceConfigError(problems);
-  return new MastodonSource({
+  const opts = {
     name: source.name,
     queries: source.queries,
     maxPages: source.maxPages,
@@ -58,5 +59,7 @@ export function createMastodonSource(source: SourceConfig, config: Config, env: 
     lookbackMs: options.lookback,
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
-  });
+  };
+  return new LazySource(source.name, 'mastodon', true, (text, mention) => checkMastodonReply(text, opts.maxCharacters, mention?.author.handle),
+    async () => new (await import('./mastodon-source.js')).MastodonSource(opts));
 }

@@ -6,7 +6,7 @@ import type { MentionSource, PollResult } from '../mention-source.js';
 import { pollWindow, type WindowItem, type WindowPage, type WindowState } from '../poll-window.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
-import { addressTo, countMastodonLength, htmlToText } from './mastodon-text.js';
+import { addressTo, checkMastodonReply, htmlToText } from './mastodon-text.js';
 
 /** The query that means "mentions of the brand account" (its notifications of type mention). */
 export const MASTODON_MENTIONS_QUERY = '@me';
@@ -60,11 +60,7 @@ export class MastodonSource implements MentionSource {
   }
 
   checkReply(text: string, mention?: Mention): string | undefined {
-    const posted = mention ? addressTo(text, mention.author.handle) : text;
-    const n = countMastodonLength(posted);
-    if (n <= this.opts.maxCharacters) return undefined;
-    const note = posted !== text ? ' including the @mention of the author Earshot adds' : '';
-    return `The reply is ${n} characters as Mastodon counts them${note} (links count ${23}); this instance allows ${this.opts.maxCharacters}. Shorten it by ${n - this.opts.maxCharacters}.`;
+    return checkMastodonReply(text, this.opts.maxCharacters, mention?.author.handle);
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {

@@ -48,3 +48,12 @@ export function mentionsAccount(text: string, acct: string): boolean {
 export function addressTo(text: string, acct: string): string {
   return mentionsAccount(text, acct) ? text : `@${acct} ${text}`;
 }
+
+/** A message when the reply, as it will be posted (addressed to `acct`), is over the instance's limit. */
+export function checkMastodonReply(text: string, maxCharacters: number, acct?: string): string | undefined {
+  const posted = acct ? addressTo(text, acct) : text;
+  const n = countMastodonLength(posted);
+  if (n <= maxCharacters) return undefined;
+  const note = posted !== text ? ' including the @mention of the author Earshot adds' : '';
+  return `The reply is ${n} characters as Mastodon counts them${note} (every link counts ${MASTODON_URL_LENGTH}); this instance allows ${maxCharacters}. Shorten it by ${n - maxCharacters}.`;
+}

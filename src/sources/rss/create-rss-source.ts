@@ -2,9 +2,10 @@ import * as z from 'zod';
 import { durationField } from '../../config/duration.js';
 import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
-import type { SourceContext } from '../mention-source.js';
+import type { MentionSource, SourceContext } from '../mention-source.js';
+import { LazySource } from '../lazy-source.js';
 import { ownHandles, parseLocalQueries, parseSourceOptions, sourcePath } from '../source-options.js';
-import { RssSource } from './rss-source.js';
+import { RSS_LISTEN_ONLY } from './rss-rules.js';
 
 const FeedUrl = z.url({ protocol: /^https?$/, error: 'the address of an RSS or Atom feed (http or https)' });
 
@@ -28,12 +29,12 @@ export function rssEnvProblems(): [] {
   return [];
 }
 
-/** Builds a feed source; fetches nothing until it is polled. */
-export function createRssSource(source: SourceConfig, config: Config, _env: Env, ctx: SourceContext = {}): RssSource {
+/** Builds a feed source; loads the feed parser and fetches only when it is first polled. */
+export function createRssSource(source: SourceConfig, config: Config, _env: Env, ctx: SourceContext = {}): MentionSource {
   const options = parseSourceOptions(RssOptionsSchema, source, config);
   const queries = parseLocalQueries(source, config);
   const base = `${sourcePath(source, config)}.options.feeds`;
-  return new RssSource({
+  const opts = {
     name: source.name,
     feeds: options.feeds.map((f, i) => (typeof f === 'string' ? { url: f, path: `${base}[${i}]` } : { url: f.url, name: f.name, path: `${base}[${i}]` })),
     queries,
@@ -44,5 +45,6 @@ export function createRssSource(source: SourceConfig, config: Config, _env: Env,
     timeoutMs: options.timeout,
     userAgent: options.userAgent,
     now: ctx.now ?? Date.now,
-  });
+  };
+  return new LazySource(source.name, 'rss', false, () => RSS_LISTEN_ONLY, async () => new (await import('./rss-source.js')).RssSource(opts));
 }

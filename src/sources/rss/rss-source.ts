@@ -7,6 +7,7 @@ import type { MentionSource, PollResult } from '../mention-source.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import type { LocalQuery } from '../source-options.js';
 import { isNetworkFailure, retryAfterMs, timedFetch } from '../timed-fetch.js';
+import { RSS_LISTEN_ONLY } from './rss-rules.js';
 
 export interface FeedConfig {
   url: string;
@@ -60,7 +61,7 @@ export class RssSource implements MentionSource {
   }
 
   checkReply(): string | undefined {
-    return 'Feeds are listen-only: open the post in the browser to answer there.';
+    return RSS_LISTEN_ONLY;
   }
 
   async reply(): Promise<Reply> {
