@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
+import { CaseInteractions } from '../app/case-interactions.js';
 import { CaseRepository } from '../app/case-repository.js';
 import { CaseService } from '../app/case-service.js';
 import { CommandRouter } from '../app/commands.js';
@@ -13,6 +14,7 @@ import { processInbox, type PipelineDeps } from '../app/pipeline.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import { startTeams } from '../chat/teams/start-teams.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
 import { runDigest } from '../app/digest.js';
@@ -116,6 +118,11 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     }
   }
 
+  const teams = startTeams({ env, config, store, commands, sources, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox }) });
+  if (teams.gateway) gateways.set('teams', teams.gateway);
+  // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
+  http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
+
   registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN });
 
   if (slackApp) {
@@ -206,7 +213,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     onError: (job, error) => log.error({ job, err: error }, 'job failed'),
   });
   if (scheduler) await scheduler.start();
-  log.info({ port, store: store.kind, sources: [...sources.keys()], slack: slackApp ? config.slack.mode : 'off', dryRun: env.DRY_RUN }, 'Earshot is listening');
+  log.info({ port, store: store.kind, sources: [...sources.keys()], slack: slackApp ? config.slack.mode : 'off', teams: teams.mode, dryRun: env.DRY_RUN }, 'Earshot is listening');
 
   let stopped = false;
   return {
