@@ -27,7 +27,7 @@ export type WireActivity = Record<string, unknown> & { id?: string; type?: strin
 
 /** One operation the connector received. */
 export interface ConnectorCall {
-  op: 'createConversation' | 'send' | 'reply' | 'update' | 'delete' | 'unknown';
+  op: 'createConversation' | 'send' | 'reply' | 'update' | 'delete' | 'teamChannels' | 'unknown';
   method: string;
   path: string;
   /** Route key for faults, e.g. `PUT /v3/conversations/:id/activities/:activityId`. */
@@ -67,6 +67,11 @@ export interface FakeBotConnectorOptions {
   random?: RandomFaults;
   /** Clock for activity ids, in ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Channels of each team, answered on `GET /v3/teams/:teamId/conversations` (what
+   * `TeamsInfo.getTeamChannels` reads). Teams leaves the General channel's name out.
+   */
+  teams?: Record<string, Array<{ id: string; name?: string }>>;
 }
 
 /** A running fake connector. */
@@ -183,8 +188,13 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
         route = `${method} /v3/conversations/:id/activities/:activityId`;
       }
     }
+    const [, teams, teamId, teamConversations, ...teamRest] = segments;
+    if (v3 === 'v3' && teams === 'teams' && teamId !== undefined && teamConversations === 'conversations' && teamRest.length === 0 && method === 'GET') {
+      op = 'teamChannels';
+      route = 'GET /v3/teams/:teamId/conversations';
+    }
     const call: ConnectorCall = { op, method, path: url.pathname, route, headers: flatHeaders(req) };
-    if (op !== 'createConversation' && conversationId !== undefined) call.conversationId = conversationId;
+    if (op !== 'createConversation' && op !== 'teamChannels' && conversationId !== undefined) call.conversationId = conversationId;
     if (activityId !== undefined) call.activityId = activityId;
     if (body !== undefined) call.body = body;
     if (req.headers.authorization) call.auth = req.headers.authorization;
@@ -200,6 +210,11 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
 
     const activity = (body ?? {}) as WireActivity;
     switch (op) {
+      case 'teamChannels': {
+        const list = opts.teams?.[segments[2]!];
+        if (!list) return sendJson(res, 404, errorBody('NotFound', 'Team not found'));
+        return sendJson(res, 200, { conversations: list.map((c) => ({ id: c.id, ...(c.name ? { name: c.name } : {}) })) });
+      }
       case 'createConversation': {
         const params = activity as Record<string, unknown>;
         const first = params.activity as WireActivity | undefined;

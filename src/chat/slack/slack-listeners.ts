@@ -1,13 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { CaseInteractions, isFormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
-import { cardFor } from '../../app/deliveries.js';
-import { maskText } from '../../app/mask-pii.js';
-import type { CaseCommand } from '../../cases/workflow.js';
-import { transition } from '../../cases/workflow.js';
-import { checkReplyText } from '../../cases/policy.js';
-import { rankTemplates, renderTemplate } from '../../cases/templates.js';
 import type { Config } from '../../config/schema.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Outbox } from '../../outbox/outbox.js';
@@ -33,16 +28,6 @@ export interface SlackListenerDeps {
   uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
 }
 
-const SIMPLE: Partial<Record<string, (note?: string) => CaseCommand>> = {
-  'case.claim': () => ({ type: 'claim' }),
-  'case.release': () => ({ type: 'release' }),
-  'case.approve': () => ({ type: 'approve' }),
-  'case.send': () => ({ type: 'send' }),
-  'case.escalate': () => ({ type: 'escalate' }),
-  'case.close': () => ({ type: 'close' }),
-  'case.reopen': () => ({ type: 'reopen' }),
-};
-
 /** Renders a command reply as mrkdwn: every line escaped. */
 export function renderCommandReply(reply: CommandReply): string {
   const title = reply.title ? `*${escapeMrkdwn(reply.title)}*\n` : '';
@@ -55,7 +40,8 @@ export function renderCommandReply(reply: CommandReply): string {
  * lets the outbox refresh the card.
  */
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
-  const { cases, config, log, clock } = deps;
+  const { log, clock } = deps;
+  const interactions = new CaseInteractions(deps);
   const names = new Map<string, string>();
 
   /** Shows people by real name: users.info once per person (Tier 4), cached. */
@@ -81,8 +67,6 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     }
   };
 
-  const refreshCard = (caseId: string) => deps.outbox.enqueue('card.update', `case:${caseId}`, { caseId }, { coalesce: `update:${caseId}` });
-
   app.action(/^case\./, async ({ ack, body, client }) => {
     await ack();
     const parsed = parseCaseClick(body);
@@ -91,51 +75,32 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       return;
     }
     const click = parsed.value;
-    const actor = click.actionId === 'case.draft' || click.actionId === 'case.reject' ? click.actor : await resolve(client, click.actor);
 
-    if (click.actionId === 'case.draft' || click.actionId === 'case.reject') {
+    if (isFormAction(click.actionId)) {
       // views.open must follow the click within 3 s: check the case and open at once.
-      const c = await cases.repo.get(click.ref.caseId);
-      if (!c) return tell(client, click.channel, actor.id, `There is no case ${click.ref.caseId}.`);
-      const probe = transition(c, click.actionId === 'case.draft' ? { type: 'draft', text: c.draft?.text ?? 'x' } : { type: 'reject', note: 'x' }, {
-        policy: config.policy, actor, now: clock.now().toISOString(), expectedVersion: click.ref.version,
-      });
-      if (!probe.ok) {
-        if (probe.refusal.code === 'stale') await refreshCard(c.id);
-        return tell(client, click.channel, actor.id, probe.refusal.message);
-      }
-      const meta: ModalMeta = { caseId: c.id, version: c.version, ...(click.channel ? { channel: click.channel } : {}) };
-      const title = `Case ${c.id}`;
+      const opened = await interactions.openForm(click.actionId, click.ref, click.actor);
+      if (!opened.ok) return tell(client, click.channel, click.actor.id, opened.refusal.message);
+      const { form } = opened;
+      const meta: ModalMeta = { caseId: form.caseId, version: form.version, ...(click.channel ? { channel: click.channel } : {}), ...(form.templateId ? { templateId: form.templateId } : {}) };
       try {
-        if (click.actionId === 'case.draft') {
-          const template = rankTemplates(c, config.templates)[0];
-          const initial = c.draft?.text ?? (template ? renderTemplate(template.text, c) : '');
-          if (template && !c.draft) meta.templateId = template.id;
+        if (form.action === 'case.draft') {
           await client.views.open({
             trigger_id: click.triggerId ?? '',
-            view: draftModal({
-              meta, caseTitle: title, author: `@${c.mention.author.handle}`,
-              mentionText: maskText(c.mention.text, c.screening.pii), initial,
-              limitHint: c.mention.network === 'x' ? 'X counts 280 characters; links count 23 and most emoji 2.' : 'Keep it short and friendly.',
-            }),
+            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint }),
           });
         } else {
-          await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: title, draft: c.draft?.text ?? '' }) });
+          await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });
         }
       } catch (e) {
-        log.warn({ err: e, caseId: c.id }, 'could not open the modal');
-        await tell(client, click.channel, actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
+        log.warn({ err: e, caseId: form.caseId }, 'could not open the modal');
+        await tell(client, click.channel, click.actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
       }
       return;
     }
 
-    const make = SIMPLE[click.actionId];
-    if (!make) return;
-    const result = await cases.apply(click.ref.caseId, make(), actor, click.ref.version);
-    if (!result.ok) {
-      if (result.refusal.code === 'stale' && result.case) await refreshCard(result.case.id);
-      await tell(client, click.channel, actor.id, result.refusal.message);
-    }
+    const actor = await resolve(client, click.actor);
+    const result = await interactions.click(click.actionId, click.ref, actor);
+    if (!result.ok) await tell(client, click.channel, actor.id, result.refusal.message);
   });
 
   app.view(DRAFT_CALLBACK, async ({ ack, body, client }) => {
@@ -146,16 +111,15 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     }
     const { meta, values } = parsed.value;
     const text = (values[REPLY_BLOCK] ?? '').trim();
-    const c = await cases.repo.get(meta.caseId);
     // Problems with the text itself keep the modal open with the message under the field.
-    const problem = !text ? 'Write a reply first.' : checkReplyText(config.policy, text)?.message ?? (c ? cases.replyCheck(c)?.(text) : undefined);
+    const problem = await interactions.draftProblem(meta.caseId, text);
     if (problem) {
       await ack({ response_action: 'errors', errors: { [REPLY_BLOCK]: problem } });
       return;
     }
     await ack();
     const actor = await resolve(client, parsed.value.actor);
-    const result = await cases.apply(meta.caseId, { type: 'draft', text, templateId: meta.templateId }, actor, meta.version);
+    const result = await interactions.saveDraft(meta, text, actor);
     if (!result.ok) await tell(client, meta.channel, actor.id, `Your draft was not saved: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
   });
 
@@ -166,14 +130,15 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       return;
     }
     const note = (parsed.value.values[NOTE_BLOCK] ?? '').trim();
-    if (!note) {
-      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK]: 'Say what should change: the note is required.' } });
+    const problem = interactions.noteProblem(note);
+    if (problem) {
+      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK]: problem } });
       return;
     }
     await ack();
     const { meta } = parsed.value;
     const actor = await resolve(client, parsed.value.actor);
-    const result = await cases.apply(meta.caseId, { type: 'reject', note }, actor, meta.version);
+    const result = await interactions.sendBack(meta, note, actor);
     if (!result.ok) await tell(client, meta.channel, actor.id, `The draft was not sent back: ${result.refusal.message}`);
   });
 
