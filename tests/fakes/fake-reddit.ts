@@ -59,6 +59,11 @@ export interface FakeReddit {
   revokeTokens(): void;
   /** Spends the rate-limit window (the next call answers 429). */
   exhaustRateLimit(): void;
+  /**
+   * The next comment is refused with this `api_type=json` error, e.g.
+   * `['RATELIMIT', "Looks like you've been doing that a lot. Take a break for 9 minutes before trying again.", 'ratelimit']`.
+   */
+  refuseNextComment(error: [string, string, string]): void;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -75,6 +80,7 @@ export async function startFakeReddit(opts: FakeRedditOptions = {}): Promise<Fak
   const searchable = new Map<string, number>();
   const posted: RedditComment[] = [];
   const tokens = new Set<string>();
+  const commentRefusals: Array<[string, string, string]> = [];
   const brand = { username: opts.brand?.username ?? 'AcmeSupport', password: opts.brand?.password ?? 'hunter2', clientId: opts.brand?.clientId ?? 'p-jcoLKBynTLew', clientSecret: opts.brand?.clientSecret ?? 'gko_LXELoV07ZBNUXrvWZfzE3aI' };
   const budget = opts.rateLimit ?? { limit: 600, windowSec: 600 };
   const window = { used: 0, reset: 0 };
@@ -224,6 +230,8 @@ export async function startFakeReddit(opts: FakeRedditOptions = {}): Promise<Fak
           const form = call.form ?? {};
           const text = form.text ?? '';
           const errors = (e: [string, string, string]) => sendJson(res, 200, { json: { errors: [e] } }, headers);
+          const refusal = commentRefusals.shift();
+          if (refusal) return errors(refusal);
           if (!text.trim()) return errors(['NO_TEXT', 'we need something here', 'text']);
           if ([...text].length > 10_000) return errors(['TOO_LONG', 'this is too long (max: 10000)', 'text']);
           const parent = form.thing_id ? things.get(form.thing_id) : undefined;
@@ -254,6 +262,7 @@ export async function startFakeReddit(opts: FakeRedditOptions = {}): Promise<Fak
     get tokensIssued() { return seq.tokens; },
     revokeTokens: () => tokens.clear(),
     exhaustRateLimit: () => { rateHeaders(); window.used = budget.limit; },
+    refuseNextComment: (error) => { commentRefusals.push(error); },
     internalErrors: http.internalErrors,
     close: () => http.close(),
   };
