@@ -3,6 +3,7 @@
  * `earshot <command>`: the one command-line entry (the package's `bin`).
  */
 import { Command, CommanderError } from 'commander';
+import { register as registerDemo } from './commands/demo.js';
 import { register as registerEraseAuthor } from './commands/erase-author.js';
 import { registerCoreCommands } from './core-commands.js';
 
@@ -15,6 +16,7 @@ const program = new Command()
 
 registerCoreCommands(program);
 registerEraseAuthor(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,6 +35,8 @@ export interface SlackCall {
   raw: string;
   /** The fault injected on this call, if any. */
   fault?: Fault;
+  /** What the fake answered with HTTP 200 (`{ok, ...}`), once it has answered. */
+  answer?: Record<string, unknown>;
 }
 
 /** A message as Slack returns it from `conversations.history` (fake-only fields omitted). */
@@ -167,6 +169,26 @@ export interface FakeSlackOptions {
   rateLimits?: boolean | SlackRateLimits;
   /** Clock for rate-limit buckets and message timestamps, in ms; defaults to `Date.now`. */
   now?: () => number;
+  /** Channels, files and views saved by {@link FakeSlack.saveState} in an earlier run (the sandbox's --keep). */
+  state?: FakeSlackState;
+}
+
+/** Everything the fake Slack holds that a later run can carry on from (plain JSON). */
+export interface FakeSlackState {
+  lastMicros: number;
+  idCounter: number;
+  channels: Array<{
+    id: string;
+    name: string;
+    isPrivate: boolean;
+    created: number;
+    timeline: string[];
+    ephemerals: SlackEphemeral[];
+    messages: Array<{ current: SlackMessage; versions: SlackMessage[]; replies: string[]; replyUsers: string[]; deleted: boolean; orphan: boolean; broadcast: boolean }>;
+  }>;
+  /** Uploaded files, their bytes in base64. */
+  files: Array<Omit<FakeSlackFile, 'bytes'> & { bytes?: string }>;
+  views: Array<Record<string, unknown>>;
 }
 
 /** A running fake Slack. */
@@ -189,10 +211,12 @@ export interface FakeSlack {
   /** Makes a trigger_id answer `expired_trigger_id`, as Slack does after 3 s. */
   expireTrigger(triggerId: string): void;
   /**
-   * A `response_url` served by this fake. When `message` is given, `replace_original` /
-   * `delete_original` posts change that message in the channel model, as Slack does.
+   * A `response_url` served by this fake. When `message` is given, posts land in that
+   * channel: `replace_original` / `delete_original` change the message with `ts` (when given),
+   * `in_channel` posts a message, and anything else is an ephemeral shown to `user`, as Slack
+   * does for the person who clicked or typed the command.
    */
-  responseUrl(message?: { channel: string; ts: string }): string;
+  responseUrl(message?: { channel: string; ts?: string; user?: string }): string;
   /** Posts received on response URLs (all of them, or those of one URL). */
   responses(url?: string): SlackResponsePost[];
   socketMode: FakeSocketMode;
@@ -200,6 +224,8 @@ export interface FakeSlack {
   sent429: Record<string, number>;
   /** Errors thrown inside the fake itself (should stay empty). */
   internalErrors: Error[];
+  /** Channels, files and views as plain JSON, to start a later fake from (`state` option). */
+  saveState(): FakeSlackState;
   /**
    * Stops the fake, killing hanging sockets and Socket Mode connections. Disconnect Socket Mode
    * clients first (`await receiver.client.disconnect()`): a client whose socket is killed waits
@@ -298,7 +324,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const views = new Map<string, Record<string, unknown>>();
   const usedTriggers = new Set<string>();
   const expiredTriggers = new Set<string>();
-  const responseLinks = new Map<string, { channel: string; ts: string } | undefined>();
+  const responseLinks = new Map<string, { channel: string; ts?: string; user?: string } | undefined>();
   const responsePosts: SlackResponsePost[] = [];
   const sent429: Record<string, number> = {};
   const limits: SlackRateLimits | undefined =
@@ -310,6 +336,42 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   let lastMicros = 0;
   let idCounter = 0;
   let lastView: string | undefined;
+
+  if (opts.state) {
+    lastMicros = opts.state.lastMicros;
+    idCounter = opts.state.idCounter;
+    for (const c of opts.state.channels) {
+      const byTs = new Map<string, StoredMessage>();
+      for (const m of c.messages) byTs.set(m.current.ts, { ...clone(m), channel: c.id, replyUsers: new Set(m.replyUsers) });
+      channels.set(c.id, { id: c.id, name: c.name, isPrivate: c.isPrivate, created: c.created, byTs, timeline: [...c.timeline], ephemerals: clone(c.ephemerals) });
+    }
+    for (const f of opts.state.files) files.set(f.id, { ...clone(f), bytes: f.bytes === undefined ? undefined : Buffer.from(f.bytes, 'base64') });
+    for (const v of opts.state.views) views.set(String(v.id), clone(v));
+  }
+
+  const saveState = (): FakeSlackState => ({
+    lastMicros,
+    idCounter,
+    channels: [...channels.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      isPrivate: c.isPrivate,
+      created: c.created,
+      timeline: [...c.timeline],
+      ephemerals: clone(c.ephemerals),
+      messages: [...c.byTs.values()].map((m) => ({
+        current: clone(m.current),
+        versions: clone(m.versions),
+        replies: [...m.replies],
+        replyUsers: [...m.replyUsers],
+        deleted: m.deleted,
+        orphan: m.orphan,
+        broadcast: m.broadcast,
+      })),
+    })),
+    files: [...files.values()].map((f) => ({ ...clone({ ...f, bytes: undefined }), ...(f.bytes ? { bytes: f.bytes.toString('base64') } : {}) })),
+    views: [...views.values()].map(clone),
+  });
 
   const nextTs = (): string => {
     lastMicros = Math.max(lastMicros + 100, now() * 1000);
@@ -764,8 +826,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (fault?.kind === '429') sent429[method] = (sent429[method] ?? 0) + 1;
     if ((await faults.apply(fault, req, res, writers)) === 'answered') return;
 
-    const ok = (body: Answer) => sendJson(res, 200, { ok: true, ...body });
-    const fail = (error: string) => sendJson(res, 200, { ok: false, error });
+    const ok = (body: Answer) => {
+      call.answer = { ok: true, ...body };
+      sendJson(res, 200, call.answer);
+    };
+    const fail = (error: string) => {
+      call.answer = { ok: false, error };
+      sendJson(res, 200, call.answer);
+    };
     const handler = methods[method];
     if (!handler) return fail('unknown_method');
     if (!token) return fail('not_authed');
@@ -803,14 +871,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     const link = responseLinks.get(id);
     if (link) {
       const ch = channelState(link.channel);
-      const stored = ch.byTs.get(link.ts);
+      const stored = link.ts === undefined ? undefined : ch.byTs.get(link.ts);
       if (truthy(body.delete_original) && stored) stored.deleted = true;
       else if (truthy(body.replace_original) && stored) updateMessage(stored, body, botUserId);
       else if (body.response_type === 'in_channel') postMessage({ ...body, channel: ch.id });
       else {
         ch.ephemerals.push({
           channel: ch.id,
-          user: undefined,
+          user: link.user,
           message_ts: nextTs(),
           text: typeof body.text === 'string' ? body.text : '',
           ...(Array.isArray(body.blocks) ? { blocks: body.blocks } : {}),
@@ -943,6 +1011,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     socketMode,
     sent429,
     internalErrors: http.internalErrors,
+    saveState,
     async close() {
       for (const ws of [...sockets]) ws.terminate();
       wss.close();

@@ -126,6 +126,18 @@ export interface FakeXOptions {
   random?: RandomFaults;
   /** Clock in ms (tweet ids, created_at, rate-limit windows). Default `Date.now`. */
   now?: () => number;
+  /** Users and posts saved by {@link FakeX.saveState} in an earlier run (the sandbox's --keep). */
+  state?: FakeXState;
+}
+
+/** Everything the fake X holds that a later run can carry on from (plain JSON). */
+export interface FakeXState {
+  users: XUser[];
+  tweets: XTweet[];
+  /** Ids of the posts created through `POST /2/tweets`, in order. */
+  posted: string[];
+  lastId: string;
+  userSeq: number;
 }
 
 /** A running fake X API. */
@@ -152,6 +164,8 @@ export interface FakeX {
   rateLimit(route: XRoute): { limit: number; remaining: number; reset: number };
   /** Starts every rate-limit window afresh. */
   resetRateLimits(): void;
+  /** Users and posts as plain JSON, to start a later fake from (`state` option). */
+  saveState(): FakeXState;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -281,8 +295,19 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
   const findUser = (key: string): XUser | undefined =>
     users.get(key) ?? [...users.values()].find((u) => u.username.toLowerCase() === key.replace(/^@/, '').toLowerCase());
 
-  const me = addUser({ id: opts.me?.id ?? '1500000000000000001', username: opts.me?.username ?? 'acme', name: opts.me?.name ?? 'Acme Support', verified_type: 'business' });
-  for (const u of opts.users ?? []) addUser(u);
+  if (opts.state) {
+    for (const u of opts.state.users) users.set(u.id, structuredClone(u));
+    for (const t of opts.state.tweets) tweets.set(t.id, structuredClone(t));
+    for (const id of opts.state.posted) {
+      const t = tweets.get(id);
+      if (t) posted.push(t);
+    }
+    lastId = BigInt(opts.state.lastId);
+    userSeq = opts.state.userSeq;
+  }
+  const me = findUser(opts.me?.id ?? '') ?? findUser(opts.me?.username ?? 'acme')
+    ?? addUser({ id: opts.me?.id ?? '1500000000000000001', username: opts.me?.username ?? 'acme', name: opts.me?.name ?? 'Acme Support', verified_type: 'business' });
+  for (const u of opts.users ?? []) if (!opts.state || !findUser(u.username)) addUser(u);
 
   const addTweet = (input: AddTweetInput, authorOverride?: XUser): XTweet => {
     const author = authorOverride ?? findUser(input.author ?? 'customer') ?? addUser({ username: input.author ?? 'customer' });
@@ -578,6 +603,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
       return { limit: budgets[route].limit, remaining: w.remaining, reset: w.reset };
     },
     resetRateLimits: () => windows.clear(),
+    saveState: () => structuredClone({ users: [...users.values()], tweets: [...tweets.values()], posted: posted.map((t) => t.id), lastId: lastId.toString(), userSeq }),
     internalErrors: http.internalErrors,
     close: () => http.close(),
   };

@@ -1,0 +1,576 @@
+/**
+ * The sandbox's local workspace: a small web server that shows the fake Slack's channels and
+ * the fake X's posts in a browser, and turns clicks in the page into the signed requests
+ * Slack itself would send the bot (block_actions, view_submission, view_closed, slash
+ * commands). The page is plain HTML, CSS and JavaScript served from `src/sandbox/web/`.
+ *
+ * The server holds no copy of the workspace: every answer is read from the fakes as they
+ * are now, so what the page shows is exactly what the bot posted.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { FakeSlack, SlackMessage } from './fakes/fake-slack.js';
+import type { FakeX, XTweet } from './fakes/fake-x.js';
+import { signSlack } from './sign-slack.js';
+import {
+  blockActionsPayload, newTriggerId, slashCommandForm, viewClosedPayload, viewSubmissionPayload, type SlackTeam,
+} from './slack-payloads.js';
+
+/** A person in the workspace, as the user switcher shows them. */
+export interface WorkspacePerson {
+  id: string;
+  name: string;
+  realName: string;
+  role: string;
+}
+
+/** A channel in the sidebar, with the skill group it belongs to. */
+export interface WorkspaceChannel {
+  id: string;
+  name: string;
+  group: string;
+}
+
+/** Options for {@link startWorkspaceServer}. */
+export interface WorkspaceServerOptions {
+  slack: FakeSlack;
+  x: FakeX;
+  /** The bot's Slack endpoint, e.g. `http://127.0.0.1:41234/slack/events`. */
+  appEndpoint: string;
+  signingSecret: string;
+  team: SlackTeam & { name: string };
+  /** The bot user's id in the fake Slack (its messages show as the app). */
+  botUserId: string;
+  appName: string;
+  people: readonly WorkspacePerson[];
+  channels: readonly WorkspaceChannel[];
+  /** The slash command the app registered (`/earshot`). */
+  command: string;
+  port: number;
+  host: string;
+  /** Extra lines for the page's "about" panel (how the sandbox is wired). */
+  about?: Record<string, string>;
+  /** How often the page is told that something changed. Default 250 ms. */
+  changeCheckMs?: number;
+}
+
+/** A running workspace server. */
+export interface WorkspaceServer {
+  port: number;
+  /** `http://localhost:<port>` when bound to a loopback address. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A request the page made that cannot be carried out. */
+export class WorkspaceRequestInvalidError extends Error {
+  readonly code = 'WORKSPACE_REQUEST_INVALID';
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'WorkspaceRequestInvalidError';
+  }
+}
+
+/** A message as the page gets it: the bot's own text and blocks, and its thread. */
+export interface PageMessage {
+  ts: string;
+  user: string;
+  bot: boolean;
+  text: string;
+  blocks?: unknown[];
+  files?: Array<{ id: string; name: string; title: string }>;
+  /** The message metadata's event type (`earshot_case` on cards). */
+  kind?: string;
+  replies: PageMessage[];
+}
+
+/** One open modal in a person's stack. `inline` views came back in a `response_action`. */
+interface OpenView {
+  id: string;
+  triggerId: string;
+  inline?: Record<string, unknown>;
+  errors?: Record<string, string>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+const STATUS_LINK = /<https:\/\/x\.com\/i\/web\/status\/(\d+)\|/;
+const PENDING_TRIGGER_MS = 10_000;
+const MAX_BODY = 64 * 1024;
+
+/**
+ * What Slack reports in `view.state.values` for one input element, given what was typed or
+ * chosen (`null` when empty, as Slack sends it). A chosen option is looked up in the view, so
+ * its text comes from the bot's own view, never from the page.
+ */
+export function inputState(element: Record<string, unknown>, chosen: string | null): Record<string, unknown> | undefined {
+  const type = element.type;
+  switch (type) {
+    case 'plain_text_input':
+    case 'number_input':
+    case 'email_text_input':
+    case 'url_text_input':
+      return { type, value: chosen };
+    case 'static_select': {
+      const groups = (element.option_groups as Array<{ options?: unknown[] }> | undefined) ?? [];
+      const options = [...((element.options as unknown[] | undefined) ?? []), ...groups.flatMap((g) => g.options ?? [])] as Array<{ value?: unknown }>;
+      const option = options.find((o) => o.value === chosen);
+      return { type, selected_option: option ?? null };
+    }
+    case 'users_select':
+      return { type, selected_user: chosen };
+    case 'conversations_select':
+      return { type, selected_conversation: chosen };
+    case 'channels_select':
+      return { type, selected_channel: chosen };
+    default:
+      return undefined;
+  }
+}
+
+/** The page's files: next to this module when run from source, else back in src/ from dist/. */
+export function webRoot(): string {
+  const candidates = [
+    fileURLToPath(new URL('./web/', import.meta.url)),
+    fileURLToPath(new URL('../../../src/sandbox/web/', import.meta.url)),
+  ];
+  const found = candidates.find((p) => existsSync(`${p}index.html`));
+  if (!found) throw new Error('the sandbox page (src/sandbox/web/index.html) is missing from this checkout');
+  return found;
+}
+
+const isLoopback = (host: string) => host === '127.0.0.1' || host === '::1' || host === 'localhost';
+
+/** Starts the workspace web server. */
+export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promise<WorkspaceServer> {
+  const { slack, x, team } = opts;
+  const root = webRoot();
+  const files = new Map<string, { body: Buffer; type: string }>();
+  for (const name of readdirSync(root)) {
+    const ext = /\.[a-z]+$/.exec(name)?.[0] ?? '';
+    if (TYPES[ext]) files.set(name, { body: readFileSync(`${root}${name}`), type: TYPES[ext]! });
+  }
+  const people = new Map(opts.people.map((p) => [p.id, p]));
+  const channels = new Map(opts.channels.map((c) => [c.id, c]));
+  const pendingTriggers = new Map<string, { user: string; at: number }>();
+  const stacks = new Map<string, OpenView[]>();
+  const sseClients = new Set<ServerResponse>();
+  let localChanges = 0;
+
+  const person = (id: unknown): WorkspacePerson => {
+    const p = typeof id === 'string' ? people.get(id) : undefined;
+    if (!p) throw new WorkspaceRequestInvalidError('unknown user');
+    return p;
+  };
+  const channelOf = (id: unknown): WorkspaceChannel => {
+    const c = typeof id === 'string' ? channels.get(id) : undefined;
+    if (!c) throw new WorkspaceRequestInvalidError('unknown channel');
+    return c;
+  };
+  const stackOf = (user: string): OpenView[] => {
+    let s = stacks.get(user);
+    if (!s) stacks.set(user, (s = []));
+    return s;
+  };
+
+  /** Moves views the bot opened with a person's trigger ids onto that person's stack. */
+  const collectOpenedViews = (): void => {
+    const now = Date.now();
+    for (const method of ['views.open', 'views.push']) {
+      for (const call of slack.callsTo(method)) {
+        const trigger = call.args.trigger_id;
+        if (typeof trigger !== 'string') continue;
+        const pending = pendingTriggers.get(trigger);
+        if (!pending || !call.answer) continue;
+        pendingTriggers.delete(trigger);
+        const view = call.answer.view as { id?: unknown } | undefined;
+        if (call.answer.ok !== true || typeof view?.id !== 'string') continue;
+        const stack = stackOf(pending.user);
+        if (method === 'views.open') stack.length = 0;
+        stack.push({ id: view.id, triggerId: trigger });
+      }
+    }
+    for (const [trigger, p] of pendingTriggers) if (now - p.at > PENDING_TRIGGER_MS) pendingTriggers.delete(trigger);
+  };
+
+  const viewOf = (open: OpenView): Record<string, unknown> | undefined => open.inline ?? slack.view(open.id);
+
+  /** Posts a body to the bot, signed with the signing secret exactly as Slack signs it. */
+  const sendToApp = async (body: string, contentType: string): Promise<{ status: number; text: string }> => {
+    const res = await fetch(opts.appEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)', ...signSlack(body, opts.signingSecret) },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+  const sendInteraction = (payload: Record<string, unknown>) =>
+    sendToApp(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+
+  // ---- reading the workspace -------------------------------------------------------------
+
+  const messageOut = (m: SlackMessage, withThread: (ts: string) => SlackMessage[]): PageMessage => ({
+    ts: m.ts,
+    user: m.user,
+    bot: m.user === opts.botUserId || m.bot_id !== undefined,
+    text: m.text,
+    ...(m.blocks ? { blocks: m.blocks } : {}),
+    ...(m.files ? { files: m.files.map((f) => ({ id: f.id, name: f.name, title: f.title })) } : {}),
+    ...(m.metadata ? { kind: m.metadata.event_type } : {}),
+    replies: (m.reply_count ?? 0) > 0 ? withThread(m.ts).map((r) => messageOut(r, () => [])) : [],
+  });
+
+  /** Which card shows which post: the card's "Open on X" link names it. */
+  const cardsByPost = (): Map<string, { channel: string; ts: string }> => {
+    const out = new Map<string, { channel: string; ts: string }>();
+    for (const c of opts.channels) {
+      for (const m of slack.channel(c.id).messages()) {
+        const id = STATUS_LINK.exec(JSON.stringify(m.blocks ?? []))?.[1];
+        if (id && !out.has(id)) out.set(id, { channel: c.id, ts: m.ts });
+      }
+    }
+    return out;
+  };
+
+  const feed = () => {
+    const cards = cardsByPost();
+    const tweets = x.tweets;
+    const byId = new Map(tweets.map((t) => [t.id, t]));
+    const post = (t: XTweet) => {
+      const author = x.user(t.author_id);
+      const replyTo = t.referenced_tweets?.find((r) => r.type === 'replied_to')?.id;
+      const repostOf = t.referenced_tweets?.find((r) => r.type === 'retweeted')?.id;
+      return {
+        id: t.id,
+        text: t.text,
+        createdAt: t.created_at,
+        author: { handle: author?.username ?? t.author_id, name: author?.name ?? '', followers: author?.public_metrics.followers_count ?? 0, verified: author?.verified_type !== 'none' },
+        fromBrand: t.author_id === x.me.id,
+        ...(replyTo ? { replyTo } : {}),
+        ...(repostOf ? { repostOf } : {}),
+        ...(cards.has(t.id) ? { card: cards.get(t.id) } : {}),
+      };
+    };
+    // Conversations: each post that is not a reply to a known post, with its replies under it.
+    const rootOf = (t: XTweet): string => {
+      let cur = t;
+      for (let i = 0; i < 20; i++) {
+        const parent = cur.referenced_tweets?.find((r) => r.type === 'replied_to')?.id;
+        const p = parent ? byId.get(parent) : undefined;
+        if (!p) return cur.id;
+        cur = p;
+      }
+      return cur.id;
+    };
+    const threads = new Map<string, { root: ReturnType<typeof post>; replies: Array<ReturnType<typeof post>>; last: string }>();
+    for (const t of tweets) {
+      const root = rootOf(t);
+      if (root === t.id) threads.set(t.id, { root: post(t), replies: [], last: t.id });
+    }
+    for (const t of tweets) {
+      const root = rootOf(t);
+      if (root === t.id) continue;
+      const th = threads.get(root);
+      if (!th) continue;
+      th.replies.push(post(t));
+      if (BigInt(t.id) > BigInt(th.last)) th.last = t.id;
+    }
+    const conversations = [...threads.values()].sort((a, b) => (BigInt(b.last) > BigInt(a.last) ? 1 : -1)).map(({ root, replies }) => ({ ...root, replies }));
+    return { account: { handle: x.me.username, name: x.me.name }, posts: conversations, replies: x.posted.length };
+  };
+
+  const snapshot = (userId: string) => {
+    // A page opened for the first time names nobody yet: it gets the first person.
+    const me = people.get(userId) ?? opts.people[0]!;
+    collectOpenedViews();
+    const chans = opts.channels.map((c) => {
+      const model = slack.channel(c.id);
+      return {
+        id: c.id,
+        name: c.name,
+        group: c.group,
+        messages: model.messages().map((m) => messageOut(m, (ts) => model.thread(ts))),
+        ephemerals: model.ephemerals().filter((e) => e.user === me.id).map((e) => ({
+          ts: e.message_ts,
+          text: e.text,
+          ...(e.blocks ? { blocks: e.blocks } : {}),
+          ...(e.thread_ts ? { threadTs: e.thread_ts } : {}),
+        })),
+      };
+    });
+    const stack = stackOf(me.id);
+    const top = stack[stack.length - 1];
+    const view = top ? viewOf(top) : undefined;
+    return {
+      workspace: { name: team.name, app: opts.appName, command: opts.command, about: opts.about ?? {} },
+      me: me.id,
+      people: opts.people,
+      channels: chans,
+      modal: top && view ? { id: top.id, view, errors: top.errors ?? {}, depth: stack.length } : null,
+      feed: feed(),
+    };
+  };
+
+  // ---- acting in the workspace -----------------------------------------------------------
+
+  const click = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const ch = channelOf(body.channel);
+    const model = slack.channel(ch.id);
+    const message = typeof body.ts === 'string' ? model.message(body.ts) : undefined;
+    if (!message) throw new WorkspaceRequestInvalidError('that message is gone');
+    // The button as it is in the message now: its value comes from the bot, never the page.
+    const block = (message.blocks as Array<Record<string, unknown>> | undefined)?.find(
+      (b) => b.block_id === body.blockId && Array.isArray(b.elements),
+    );
+    const action = (block?.elements as Array<Record<string, unknown>> | undefined)?.find(
+      (e) => e.action_id === body.actionId && e.type === 'button',
+    );
+    if (!block || !action) throw new WorkspaceRequestInvalidError('that button is no longer on the message');
+    const triggerId = newTriggerId();
+    pendingTriggers.set(triggerId, { user: me.id, at: Date.now() });
+    const payload = blockActionsPayload({
+      team,
+      user: me,
+      channel: { id: ch.id, name: ch.name },
+      message: {
+        ts: message.ts,
+        text: message.text,
+        user: message.user,
+        ...(message.bot_id ? { bot_id: message.bot_id } : {}),
+        ...(message.app_id ? { app_id: message.app_id } : {}),
+        ...(message.blocks ? { blocks: message.blocks } : {}),
+        ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
+      },
+      action,
+      blockId: String(block.block_id),
+      triggerId,
+      responseUrl: slack.responseUrl({ channel: ch.id, ts: message.ts, user: me.id }),
+    });
+    const r = await sendInteraction(payload);
+    localChanges += 1;
+    return { status: r.status };
+  };
+
+  const submit = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const stack = stackOf(me.id);
+    const open = stack[stack.length - 1];
+    if (!open || open.id !== body.viewId) throw new WorkspaceRequestInvalidError('that form is not open', 409);
+    const view = viewOf(open);
+    if (!view) throw new WorkspaceRequestInvalidError('that form is gone', 409);
+    const typed = (body.values ?? {}) as Record<string, unknown>;
+    const values: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const b of (view.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
+      if (b.type !== 'input' || typeof b.block_id !== 'string') continue;
+      const element = b.element as Record<string, unknown> | undefined;
+      if (!element || typeof element.action_id !== 'string') continue;
+      const v = typed[b.block_id];
+      const state = inputState(element, typeof v === 'string' && v !== '' ? v : null);
+      if (state) values[b.block_id] = { [element.action_id]: state };
+    }
+    const r = await sendInteraction(viewSubmissionPayload({ team, user: me, view, values, triggerId: newTriggerId() }));
+    localChanges += 1;
+    if (r.status !== 200) return { status: r.status, closed: false };
+    let answer: { response_action?: string; errors?: Record<string, string>; view?: Record<string, unknown> } = {};
+    try {
+      answer = r.text.trim() ? (JSON.parse(r.text) as typeof answer) : {};
+    } catch {
+      answer = {};
+    }
+    switch (answer.response_action) {
+      case 'errors':
+        open.errors = answer.errors ?? {};
+        return { status: r.status, closed: false, errors: open.errors };
+      case 'update':
+        if (answer.view) {
+          open.inline = { ...answer.view, id: open.id };
+          delete open.errors;
+        }
+        return { status: r.status, closed: false };
+      case 'push':
+        if (answer.view) {
+          const id = `${open.id}-pushed-${stack.length}`;
+          stack.push({ id, triggerId: open.triggerId, inline: { ...answer.view, id } });
+        }
+        return { status: r.status, closed: false };
+      case 'clear':
+        stack.length = 0;
+        return { status: r.status, closed: true };
+      default:
+        stack.pop();
+        return { status: r.status, closed: true };
+    }
+  };
+
+  const close = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const stack = stackOf(me.id);
+    const open = stack[stack.length - 1];
+    if (!open || open.id !== body.viewId) return { closed: false };
+    const view = viewOf(open);
+    stack.length = 0;
+    localChanges += 1;
+    if (view?.notify_on_close === true) await sendInteraction(viewClosedPayload({ team, user: me, view }));
+    return { closed: true };
+  };
+
+  const command = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const ch = channelOf(body.channel);
+    const text = typeof body.text === 'string' ? body.text.trim() : '';
+    const m = new RegExp(`^${opts.command}(?:\\s+|$)`).exec(text);
+    if (!m) throw new WorkspaceRequestInvalidError(`only ${opts.command} commands can be sent here`);
+    const triggerId = newTriggerId();
+    pendingTriggers.set(triggerId, { user: me.id, at: Date.now() });
+    // Answers to the command land in the channel: ephemeral ones for this person only.
+    const responseUrl = slack.responseUrl({ channel: ch.id, user: me.id });
+    const form = slashCommandForm({ team, user: me, channel: { id: ch.id, name: ch.name }, command: opts.command, text: text.slice(m[0].length), responseUrl, triggerId });
+    const r = await sendToApp(new URLSearchParams(form).toString(), 'application/x-www-form-urlencoded');
+    localChanges += 1;
+    return { status: r.status };
+  };
+
+  const postAsCustomer = (body: Record<string, unknown>) => {
+    const handle = typeof body.author === 'string' ? body.author.trim().replace(/^@/, '') : '';
+    const text = typeof body.text === 'string' ? body.text.trim() : '';
+    if (!/^[A-Za-z0-9_]{1,15}$/.test(handle)) throw new WorkspaceRequestInvalidError('a handle is 1 to 15 letters, digits or _');
+    if (text === '' || text.length > 280) throw new WorkspaceRequestInvalidError('a post is 1 to 280 characters');
+    if (handle.toLowerCase() === x.me.username.toLowerCase()) throw new WorkspaceRequestInvalidError('post as a customer, not as the brand');
+    const t = x.addTweet({ text, author: handle });
+    localChanges += 1;
+    return { id: t.id };
+  };
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  /** Cheap to compute and changes whenever anything the page shows may have changed. */
+  const fingerprint = (): string =>
+    `${slack.calls.length}:${slack.responses().length}:${x.calls.length}:${x.tweets.length}:${localChanges}`;
+  let lastPrint = fingerprint();
+  const ticker = setInterval(() => {
+    const now = fingerprint();
+    if (now === lastPrint) return;
+    lastPrint = now;
+    for (const res of sseClients) res.write(`event: change\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
+  }, opts.changeCheckMs ?? 250);
+  // Comments keep idle connections open through proxies and tell the page the server is alive.
+  const keepAlive = setInterval(() => {
+    for (const res of sseClients) res.write(': alive\n\n');
+  }, 15_000);
+
+  const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
+    // JSON only: a cross-site form post cannot send it without a CORS preflight we never allow.
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new WorkspaceRequestInvalidError('send JSON', 415);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) throw new WorkspaceRequestInvalidError('too large', 413);
+      chunks.push(chunk as Buffer);
+    }
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new WorkspaceRequestInvalidError('send a JSON object');
+    return parsed as Record<string, unknown>;
+  };
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  const SECURITY_HEADERS = {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  };
+
+  const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown> | unknown> = {
+    'POST /api/click': click,
+    'POST /api/submit': submit,
+    'POST /api/close': close,
+    'POST /api/command': command,
+    'POST /api/post': postAsCustomer,
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    // A page on another site may resolve its own name to 127.0.0.1 (DNS rebinding): answer
+    // only requests addressed to this machine by a loopback name.
+    if (isLoopback(opts.host)) {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!isLoopback(host)) return json(res, 403, { error: 'use http://localhost' });
+    }
+    const key = `${req.method} ${url.pathname}`;
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/feed' || url.pathname.startsWith('/channel/'))) {
+      const page = files.get('index.html')!;
+      res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', ...SECURITY_HEADERS });
+      return void res.end(page.body);
+    }
+    const asset = /^\/static\/([a-z0-9-]+\.[a-z]+)$/.exec(url.pathname)?.[1];
+    if (req.method === 'GET' && asset) {
+      const f = files.get(asset);
+      if (!f) return json(res, 404, { error: 'not found' });
+      res.writeHead(200, { 'content-type': f.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+      return void res.end(f.body);
+    }
+    if (key === 'GET /api/snapshot') return json(res, 200, snapshot(url.searchParams.get('user') ?? ''));
+    if (key === 'GET /api/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write('retry: 1000\n\n');
+      sseClients.add(res);
+      req.on('close', () => sseClients.delete(res));
+      return;
+    }
+    const file = /^\/api\/files\/([A-Z0-9]+)$/.exec(url.pathname)?.[1];
+    if (req.method === 'GET' && file) {
+      const f = slack.file(file);
+      if (!f?.bytes) return json(res, 404, { error: 'not found' });
+      const png = f.bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      res.writeHead(200, { 'content-type': png ? 'image/png' : 'application/octet-stream', 'cache-control': 'no-store', ...SECURITY_HEADERS });
+      return void res.end(f.bytes);
+    }
+    const route = routes[key];
+    if (!route) return json(res, 404, { error: 'not found' });
+    const body = await readJson(req);
+    return json(res, 200, await route(body));
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof WorkspaceRequestInvalidError ? e.status : e instanceof SyntaxError ? 400 : 500;
+      if (!res.headersSent) json(res, status, { error: e instanceof Error ? e.message : String(e) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = isLoopback(opts.host) ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    port,
+    url: `http://${shownHost}:${port}`,
+    async close() {
+      clearInterval(ticker);
+      clearInterval(keepAlive);
+      for (const res of sseClients) res.end();
+      sseClients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,601 @@
+/**
+ * The sandbox page: a workspace with the skill groups' channels and a social feed. It reads
+ * everything from GET /api/snapshot (the fakes as they are now), is told about changes over
+ * server-sent events, and turns clicks into POSTs that the server forwards to the bot as
+ * signed Slack requests.
+ */
+import { el, renderBlocks, renderText } from './blocks.js';
+
+const USER_KEY = 'earshot-sandbox-user';
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  snap: null,
+  user: localStorage.getItem(USER_KEY) || '',
+  route: routeOf(location.pathname),
+  expanded: new Set(),
+  seenCounts: {},
+  seenPosts: -1,
+  knownTs: new Set(),
+  first: true,
+  modalKey: '',
+  shownChannel: '',
+  loading: false,
+  dirty: false,
+};
+
+function routeOf(path) {
+  const m = /^\/channel\/([A-Z0-9]+)$/.exec(path);
+  if (m) return { kind: 'channel', id: m[1] };
+  if (path === '/feed') return { kind: 'feed' };
+  return { kind: 'home' };
+}
+
+function go(path) {
+  const [p, hash] = path.split('#');
+  history.pushState(null, '', path);
+  state.route = routeOf(p);
+  render();
+  if (hash) flash(hash);
+}
+
+// ---- talking to the sandbox server ------------------------------------------------------
+
+async function api(path, body) {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: state.user, ...body }),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.error || `the sandbox answered ${res.status}`);
+  return data;
+}
+
+async function refresh() {
+  if (state.loading) {
+    state.dirty = true;
+    return;
+  }
+  state.loading = true;
+  try {
+    const res = await fetch(`/api/snapshot?user=${encodeURIComponent(state.user)}`);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    state.snap = await res.json();
+    if (state.user !== state.snap.me) {
+      state.user = state.snap.me;
+      localStorage.setItem(USER_KEY, state.user);
+    }
+    render();
+  } catch (e) {
+    toast(`The sandbox is not answering (${e.message}). Is "npm run demo" still running?`, 'error');
+  } finally {
+    state.loading = false;
+    if (state.dirty) {
+      state.dirty = false;
+      refresh();
+    }
+  }
+}
+
+function listen() {
+  const events = new EventSource('/api/events');
+  events.addEventListener('change', () => refresh());
+  events.addEventListener('open', () => refresh());
+  // Server-sent events reconnect by themselves; a slow poll covers anything missed meanwhile.
+  setInterval(refresh, 5000);
+}
+
+// ---- small helpers ----------------------------------------------------------------------
+
+function toast(text, kind = 'info') {
+  const t = el('div', `toast toast-${kind}`, text);
+  $('toasts').append(t);
+  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+const timeOf = (ts) => new Date(Number(ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const initials = (name) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]).join('').toUpperCase() || '?';
+const hue = (s) => [...s].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
+const compact = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+function avatar(name, kind) {
+  const a = el('div', `avatar${kind ? ` avatar-${kind}` : ''}`, kind === 'bot' ? '' : initials(name));
+  if (kind !== 'bot') a.style.setProperty('--hue', String(hue(name)));
+  a.setAttribute('aria-hidden', 'true');
+  return a;
+}
+
+/** X status links on cards point at the sandbox's own feed (the real x.com is not involved). */
+function linkTarget(url) {
+  const m = /^https:\/\/x\.com\/i\/web\/status\/(\d+)$/.exec(url);
+  return m ? { href: `/feed#post-${m[1]}`, internal: true } : undefined;
+}
+
+function flash(id) {
+  requestAnimationFrame(() => {
+    const target = document.getElementById(id);
+    if (!target) return;
+    target.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    target.classList.remove('flash');
+    void target.offsetWidth;
+    target.classList.add('flash');
+  });
+}
+
+const person = (id) => state.snap?.people.find((p) => p.id === id);
+const channelById = (id) => state.snap?.channels.find((c) => c.id === id);
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function render() {
+  const snap = state.snap;
+  if (!snap) return;
+  if (state.route.kind === 'home') state.route = { kind: 'channel', id: snap.channels[0]?.id };
+  document.title = `${state.route.kind === 'feed' ? 'Social feed' : `#${channelById(state.route.id)?.name ?? ''}`} · ${snap.workspace.name}`;
+  $('ws-name').textContent = snap.workspace.name;
+  $('app').classList.toggle('feed-mode', state.route.kind === 'feed');
+  renderSwitcher(snap);
+  renderChannelList(snap);
+  renderAbout(snap);
+  if (state.route.kind === 'feed') {
+    state.seenPosts = snap.feed.posts.length;
+    renderFeedPage(snap);
+  } else {
+    renderChannel(snap, state.route.id);
+    renderFeed($('feed-pane'), snap.feed, { compact: true });
+  }
+  const unseenPosts = state.seenPosts < 0 ? 0 : Math.max(0, snap.feed.posts.length - state.seenPosts);
+  $('feed-badge').hidden = unseenPosts === 0;
+  $('feed-badge').textContent = String(unseenPosts);
+  if (state.seenPosts < 0) state.seenPosts = snap.feed.posts.length;
+  renderModal(snap);
+  state.first = false;
+}
+
+function renderSwitcher(snap) {
+  const box = $('switcher');
+  box.replaceChildren(el('div', 'switcher-title', 'You are'));
+  for (const p of snap.people) {
+    const b = el('button', `person${p.id === snap.me ? ' person-active' : ''}`);
+    b.type = 'button';
+    b.dataset.user = p.id;
+    b.setAttribute('aria-pressed', String(p.id === snap.me));
+    const who = el('span', 'person-who');
+    who.append(el('span', 'person-name', p.realName), el('span', 'person-role', p.role));
+    b.append(avatar(p.realName), who);
+    b.addEventListener('click', () => {
+      if (p.id === state.user) return;
+      state.user = p.id;
+      localStorage.setItem(USER_KEY, p.id);
+      state.modalKey = '';
+      toast(`You are now ${p.realName} (${p.role.toLowerCase()}).`);
+      refresh();
+    });
+    box.append(b);
+  }
+}
+
+function renderChannelList(snap) {
+  const list = $('channel-list');
+  list.replaceChildren();
+  for (const c of snap.channels) {
+    const active = state.route.kind === 'channel' && state.route.id === c.id;
+    if (active || state.seenCounts[c.id] === undefined) state.seenCounts[c.id] = c.messages.length;
+    const unread = c.messages.length - state.seenCounts[c.id];
+    const a = el('a', `nav-item${active ? ' nav-active' : ''}${unread > 0 ? ' nav-unread' : ''}`);
+    a.href = `/channel/${c.id}`;
+    a.dataset.channel = c.name;
+    a.append(el('span', 'nav-glyph', '#'), el('span', 'nav-label', c.name));
+    if (unread > 0) a.append(el('span', 'badge', String(unread)));
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      go(`/channel/${c.id}`);
+    });
+    const li = el('li');
+    li.append(a);
+    list.append(li);
+  }
+  $('feed-link').classList.toggle('nav-active', state.route.kind === 'feed');
+}
+
+function renderAbout(snap) {
+  const list = $('about-list');
+  if (list.childElementCount > 0) return;
+  for (const [k, v] of Object.entries(snap.workspace.about)) list.append(el('dt', '', k), el('dd', '', v));
+}
+
+function renderChannel(snap, id) {
+  const channel = channelById(id);
+  const header = $('main-header');
+  header.replaceChildren();
+  if (!channel) {
+    header.append(el('h1', 'main-title', 'No such channel'));
+    $('messages').replaceChildren();
+    return;
+  }
+  const title = el('h1', 'main-title');
+  title.append(el('span', 'hash', '#'), document.createTextNode(channel.name));
+  header.append(title, el('span', 'main-sub', `${channel.group} · cards from Earshot`));
+  $('composer-input').placeholder = `Message #${channel.name}: try ${snap.workspace.command} help`;
+
+  const box = $('messages');
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  const keep = box.scrollTop;
+  const items = [
+    ...channel.messages.map((m) => ({ ts: m.ts, node: renderMessage(snap, channel, m, false) })),
+    ...channel.ephemerals.filter((e) => !e.threadTs).map((e) => ({ ts: e.ts, node: renderEphemeral(snap, e) })),
+  ].sort((a, b) => Number(a.ts) - Number(b.ts));
+  if (items.length === 0) {
+    const empty = el('div', 'empty');
+    empty.append(el('div', 'empty-title', 'No cards yet'), el('div', 'empty-text', 'Mentions are heard every 5 seconds. Sample posts arrive over the first two minutes, or write your own in the social feed.'));
+    box.replaceChildren(empty);
+  } else {
+    box.replaceChildren(...items.map((i) => i.node));
+  }
+  // A channel opens at its newest message, as in Slack; a refresh keeps where you were.
+  const switched = state.shownChannel !== channel.id;
+  state.shownChannel = channel.id;
+  if (atBottom || switched) box.scrollTop = box.scrollHeight;
+  else box.scrollTop = keep;
+}
+
+function messageHead(name, kind, ts, extra) {
+  const head = el('div', 'msg-head');
+  head.append(el('span', 'msg-author', name));
+  if (kind === 'bot') head.append(el('span', 'app-tag', 'APP'));
+  head.append(el('span', 'msg-time', timeOf(ts)));
+  if (extra) head.append(extra);
+  return head;
+}
+
+function renderMessage(snap, channel, m, inThread) {
+  const isNew = !state.first && !state.knownTs.has(m.ts);
+  state.knownTs.add(m.ts);
+  const row = el('div', `msg${m.kind === 'earshot_case' ? ' msg-card' : ''}${inThread ? ' msg-reply' : ''}${isNew ? ' msg-new' : ''}`);
+  row.id = `m-${m.ts.replace('.', '-')}`;
+  row.dataset.ts = m.ts;
+  const author = m.bot ? snap.workspace.app : person(m.user)?.realName ?? m.user;
+  row.append(avatar(author, m.bot ? 'bot' : ''));
+  const body = el('div', 'msg-body');
+  body.append(messageHead(author, m.bot ? 'bot' : '', m.ts));
+  const ctx = {
+    link: linkTarget,
+    onButton: (blockId, element, button) => clickButton(channel, m, blockId, element, button),
+  };
+  if (Array.isArray(m.blocks) && m.blocks.length > 0) body.append(renderBlocks(m.blocks, ctx));
+  else body.append(renderText({ type: 'mrkdwn', text: m.text }, ctx));
+  for (const f of m.files ?? []) {
+    const file = el('figure', 'file');
+    const img = el('img', 'file-image');
+    img.src = `/api/files/${encodeURIComponent(f.id)}`;
+    img.alt = f.title;
+    img.loading = 'lazy';
+    file.append(img, el('figcaption', 'file-caption', f.title || f.name));
+    body.append(file);
+  }
+  if (!inThread) body.append(renderThread(snap, channel, m));
+  row.append(body);
+  return row;
+}
+
+function renderThread(snap, channel, m) {
+  const ephemerals = channel.ephemerals.filter((e) => e.threadTs === m.ts);
+  const count = m.replies.length + ephemerals.length;
+  const box = el('div', 'thread');
+  if (count === 0) return box;
+  const open = state.expanded.has(m.ts);
+  const toggle = el('button', 'thread-toggle');
+  toggle.type = 'button';
+  toggle.setAttribute('aria-expanded', String(open));
+  const last = m.replies[m.replies.length - 1];
+  toggle.append(el('span', 'thread-count', `${count} ${count === 1 ? 'reply' : 'replies'}`), el('span', 'thread-last', open ? 'Hide thread' : last ? `Last reply ${timeOf(last.ts)}` : ''));
+  toggle.addEventListener('click', () => {
+    if (state.expanded.has(m.ts)) state.expanded.delete(m.ts);
+    else state.expanded.add(m.ts);
+    render();
+  });
+  box.append(toggle);
+  if (open) {
+    const list = el('div', 'thread-list');
+    const items = [
+      ...m.replies.map((r) => ({ ts: r.ts, node: renderMessage(snap, channel, r, true) })),
+      ...ephemerals.map((e) => ({ ts: e.ts, node: renderEphemeral(snap, e) })),
+    ].sort((a, b) => Number(a.ts) - Number(b.ts));
+    list.append(...items.map((i) => i.node));
+    box.append(list);
+  }
+  return box;
+}
+
+function renderEphemeral(snap, e) {
+  const row = el('div', 'msg msg-ephemeral');
+  row.append(avatar(snap.workspace.app, 'bot'));
+  const body = el('div', 'msg-body');
+  body.append(messageHead(snap.workspace.app, 'bot', e.ts, el('span', 'only-you', 'Only visible to you')));
+  if (Array.isArray(e.blocks) && e.blocks.length > 0) body.append(renderBlocks(e.blocks, { link: linkTarget }));
+  else body.append(renderText({ type: 'mrkdwn', text: e.text }, { link: linkTarget }));
+  row.append(body);
+  return row;
+}
+
+// ---- actions ------------------------------------------------------------------------------
+
+async function clickButton(channel, message, blockId, element, button) {
+  button.disabled = true;
+  button.classList.add('bk-busy');
+  try {
+    const r = await api('/api/click', { channel: channel.id, ts: message.ts, blockId, actionId: element.action_id });
+    if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that click.`, 'error');
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    refresh();
+  }
+}
+
+$('composer').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const input = $('composer-input');
+  const text = input.value.trim();
+  if (!text || state.route.kind !== 'channel') return;
+  const command = state.snap?.workspace.command ?? '/earshot';
+  if (!text.startsWith(command)) {
+    toast(`Only ${command} commands go to the bot here: try "${command} help".`);
+    return;
+  }
+  input.value = '';
+  try {
+    const r = await api('/api/command', { channel: state.route.id, text });
+    if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that command.`, 'error');
+  } catch (e) {
+    toast(e.message, 'error');
+  }
+  refresh();
+});
+
+// ---- modals -------------------------------------------------------------------------------
+
+function typedValues(form) {
+  const values = {};
+  for (const f of form.querySelectorAll('.bk-field')) values[f.name] = f.value;
+  return values;
+}
+
+function renderModal(snap) {
+  const root = $('modal-root');
+  const modal = snap.modal;
+  if (!modal) {
+    state.modalKey = '';
+    root.replaceChildren();
+    return;
+  }
+  const key = `${snap.me}|${modal.id}|${modal.view.hash}|${JSON.stringify(modal.errors)}`;
+  if (key === state.modalKey) return;
+  const previous = root.querySelector('form');
+  const kept = previous && previous.dataset.viewId === modal.id ? typedValues(previous) : {};
+  state.modalKey = key;
+  const view = modal.view;
+
+  const backdrop = el('div', 'modal-backdrop');
+  const dialog = el('div', 'modal');
+  dialog.setAttribute('role', 'dialog');
+  dialog.setAttribute('aria-modal', 'true');
+  dialog.setAttribute('aria-labelledby', 'modal-title');
+  const head = el('div', 'modal-head');
+  const title = el('h2', 'modal-title', view.title?.text ?? '');
+  title.id = 'modal-title';
+  const x = el('button', 'modal-x', '×');
+  x.type = 'button';
+  x.setAttribute('aria-label', 'Close');
+  head.append(avatar(snap.workspace.app, 'bot'), title, x);
+
+  const form = el('form', 'modal-body');
+  form.dataset.viewId = modal.id;
+  form.noValidate = true;
+  form.append(renderBlocks(view.blocks, { link: linkTarget, values: kept, errors: modal.errors, people: snap.people, channels: snap.channels }));
+
+  const foot = el('div', 'modal-foot');
+  const cancel = el('button', 'btn btn-secondary', view.close?.text ?? 'Cancel');
+  cancel.type = 'button';
+  foot.append(cancel);
+  if (view.submit) {
+    const submit = el('button', 'btn btn-primary', view.submit.text);
+    submit.type = 'submit';
+    submit.setAttribute('form', 'modal-form');
+    foot.append(submit);
+  }
+  form.id = 'modal-form';
+  dialog.append(head, form, foot);
+  backdrop.append(dialog);
+  root.replaceChildren(backdrop);
+
+  const closeModal = async () => {
+    try {
+      await api('/api/close', { viewId: modal.id });
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+    refresh();
+  };
+  x.addEventListener('click', closeModal);
+  cancel.addEventListener('click', closeModal);
+  backdrop.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeModal();
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submitModal(form, modal);
+  });
+  const first = form.querySelector('.bk-field');
+  if (first) {
+    first.focus();
+    if (first.setSelectionRange) first.setSelectionRange(first.value.length, first.value.length);
+  }
+}
+
+/** Checks what Slack's own client checks before it sends anything: required fields, lengths. */
+function localErrors(form) {
+  const errors = {};
+  for (const f of form.querySelectorAll('.bk-field')) {
+    const min = Number(f.dataset.minLength || 0);
+    if (f.dataset.required === 'true' && f.value.trim() === '') errors[f.name] = 'Please complete this required field.';
+    else if (min && f.value.length < min) errors[f.name] = `Please enter at least ${min} characters.`;
+  }
+  return errors;
+}
+
+function showErrors(form, errors) {
+  for (const box of form.querySelectorAll('.bk-input')) {
+    box.classList.remove('bk-has-error');
+    box.querySelector('.bk-error')?.remove();
+    const message = errors[box.dataset.blockId];
+    if (!message) continue;
+    box.classList.add('bk-has-error');
+    const err = el('div', 'bk-error', message);
+    const field = box.querySelector('.bk-counter') ?? box.querySelector('.bk-field');
+    field.after(err);
+  }
+}
+
+async function submitModal(form, modal) {
+  const local = localErrors(form);
+  if (Object.keys(local).length > 0) return showErrors(form, local);
+  const submit = document.querySelector('.modal-foot .btn-primary');
+  if (submit) submit.disabled = true;
+  try {
+    const r = await api('/api/submit', { viewId: modal.id, values: typedValues(form) });
+    if (r.errors) showErrors(form, r.errors);
+    else if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that form.`, 'error');
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    if (submit) submit.disabled = false;
+    refresh();
+  }
+}
+
+// ---- the social feed ------------------------------------------------------------------------
+
+function renderPost(post, feed, { reply }) {
+  const item = el('article', `post${post.fromBrand ? ' post-brand' : ''}${reply ? ' post-reply' : ''}`);
+  item.id = `post-${post.id}`;
+  item.append(avatar(post.author.name || post.author.handle, post.fromBrand ? 'brand' : ''));
+  const body = el('div', 'post-body');
+  const head = el('div', 'post-head');
+  head.append(el('span', 'post-name', post.author.name || post.author.handle));
+  if (post.author.verified) head.append(el('span', 'post-verified', '✓'));
+  head.append(el('span', 'post-handle', `@${post.author.handle}`), el('span', 'post-time', `· ${new Date(post.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`));
+  body.append(head);
+  if (post.repostOf) body.append(el('div', 'post-repost', 'Reposted'));
+  // Posts are plain text: textContent only.
+  body.append(el('div', 'post-text', post.text));
+  const meta = el('div', 'post-meta');
+  if (post.fromBrand) meta.append(el('span', 'post-sent', 'Sent from Earshot'));
+  else {
+    meta.append(el('span', 'post-followers', `${compact(post.author.followers)} followers`));
+    if (post.card) {
+      const ch = channelById(post.card.channel);
+      const a = el('a', 'post-card-link', `Card in #${ch?.name ?? post.card.channel}`);
+      a.href = `/channel/${post.card.channel}#m-${post.card.ts.replace('.', '-')}`;
+      a.addEventListener('click', (e) => {
+        e.preventDefault();
+        go(a.getAttribute('href'));
+      });
+      meta.append(a);
+    } else if (!reply) {
+      meta.append(el('span', 'post-no-card', post.repostOf ? 'Repost: screened out' : 'No card (yet)'));
+    }
+  }
+  body.append(meta);
+  item.append(body);
+  return item;
+}
+
+function renderCompose(feed) {
+  const form = el('form', 'compose');
+  form.autocomplete = 'off';
+  const title = el('div', 'compose-title', 'Post as a customer');
+  const handle = el('input', 'compose-handle');
+  handle.name = 'author';
+  handle.value = 'you';
+  handle.setAttribute('aria-label', 'Your handle');
+  const text = el('textarea', 'compose-text');
+  text.name = 'text';
+  text.rows = 2;
+  text.maxLength = 280;
+  text.placeholder = '@larkspurair my flight was cancelled, what now?';
+  text.setAttribute('aria-label', 'Post text');
+  const send = el('button', 'btn btn-primary', 'Post');
+  send.type = 'submit';
+  const row = el('div', 'compose-row');
+  row.append(el('span', 'compose-at', '@'), handle, send);
+  form.append(title, text, row, el('div', 'compose-hint', 'Mention @larkspurair, @larkspurbank or @larkspurmobile and the bot hears it at its next poll.'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api('/api/post', { author: handle.value, text: text.value });
+      text.value = '';
+      toast('Posted. The bot polls every 5 seconds.');
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+    refresh();
+  });
+  return form;
+}
+
+function renderFeed(container, feed, { compact: isPane }) {
+  const keep = container.querySelector('.feed-list')?.scrollTop ?? 0;
+  const typing = container.querySelector('.compose');
+  const head = el('header', 'feed-head');
+  const title = el('h2', 'feed-title', 'Social feed');
+  head.append(title, el('span', 'feed-sub', `X, as seen by @${feed.account.handle} · ${feed.replies} ${feed.replies === 1 ? 'reply' : 'replies'} sent`));
+  const list = el('div', 'feed-list');
+  if (feed.posts.length === 0) list.append(el('div', 'empty-text feed-empty', 'Nothing posted yet.'));
+  for (const post of feed.posts) {
+    const thread = el('div', 'conversation');
+    thread.append(renderPost(post, feed, { reply: false }));
+    for (const r of post.replies) thread.append(renderPost(r, feed, { reply: true }));
+    list.append(thread);
+  }
+  // Keep the compose box (and what is being typed in it) across refreshes.
+  const compose = typing ?? renderCompose(feed);
+  container.replaceChildren(head, compose, list);
+  list.scrollTop = keep;
+  container.classList.toggle('feed-wide', !isPane);
+}
+
+function renderFeedPage(snap) {
+  const header = $('main-header');
+  header.replaceChildren(el('h1', 'main-title', 'Social feed'), el('span', 'main-sub', 'What customers posted, and the replies the bot sent'));
+  const box = $('messages');
+  state.shownChannel = '';
+  let pane = box.querySelector('.feed-page');
+  if (!pane) {
+    pane = el('section', 'feed-page');
+    box.replaceChildren(pane);
+  }
+  renderFeed(pane, snap.feed, { compact: false });
+  if (location.hash && state.first) flash(location.hash.slice(1));
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a') : null;
+  if (!a || e.defaultPrevented || e.metaKey || e.ctrlKey) return;
+  if (a.dataset.internal === 'true' || a.id === 'feed-link') {
+    e.preventDefault();
+    go(a.getAttribute('href'));
+  }
+});
+window.addEventListener('popstate', () => {
+  state.route = routeOf(location.pathname);
+  render();
+});
+
+refresh().then(() => {
+  if (location.hash) flash(location.hash.slice(1));
+});
+listen();

@@ -1,0 +1,253 @@
+/**
+ * Block Kit → DOM, for the blocks Earshot posts and the modals it opens: header, section
+ * (mrkdwn or plain text, fields, a button accessory), context, actions (buttons), divider,
+ * input (plain_text_input) and a little rich_text. Every string goes in through textContent
+ * or the mrkdwn tree; nothing is ever assigned to innerHTML.
+ * Reference: docs.slack.dev/reference/block-kit/blocks
+ */
+import { parseMrkdwn } from './mrkdwn.js';
+
+/** Creates an element with a class and optional text. */
+export function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/**
+ * mrkdwn nodes → DOM. `ctx.link(url)` may return `{ href, internal }` to send a link
+ * somewhere else (the sandbox points X status links at its own feed).
+ */
+export function renderNodes(nodes, ctx = {}) {
+  const frag = document.createDocumentFragment();
+  for (const n of nodes) {
+    switch (n.type) {
+      case 'text':
+        frag.append(document.createTextNode(n.text));
+        break;
+      case 'br':
+        frag.append(el('br'));
+        break;
+      case 'bold':
+      case 'italic':
+      case 'strike': {
+        const e = el({ bold: 'strong', italic: 'em', strike: 's' }[n.type]);
+        e.append(renderNodes(n.children, ctx));
+        frag.append(e);
+        break;
+      }
+      case 'code':
+        frag.append(el('code', 'md-code', n.text));
+        break;
+      case 'pre':
+        frag.append(el('pre', 'md-pre', n.text));
+        break;
+      case 'quote': {
+        const q = el('blockquote', 'md-quote');
+        q.append(renderNodes(n.children, ctx));
+        frag.append(q);
+        break;
+      }
+      case 'link': {
+        const target = ctx.link ? ctx.link(n.url) : undefined;
+        const a = el('a', 'md-link');
+        a.href = target ? target.href : n.url;
+        if (target?.internal) a.dataset.internal = 'true';
+        else {
+          a.target = '_blank';
+          a.rel = 'noopener noreferrer';
+        }
+        a.title = n.url;
+        a.append(renderNodes(n.children, ctx));
+        frag.append(a);
+        break;
+      }
+      case 'mention':
+        frag.append(el('span', 'md-mention', n.text));
+        break;
+      default:
+        break;
+    }
+  }
+  return frag;
+}
+
+/** A Block Kit text object (mrkdwn or plain_text) as DOM. */
+export function renderText(obj, ctx = {}, className = 'bk-text') {
+  const box = el('div', className);
+  if (!obj || typeof obj.text !== 'string') return box;
+  if (obj.type === 'mrkdwn') box.append(renderNodes(parseMrkdwn(obj.text), ctx));
+  else box.textContent = obj.text;
+  return box;
+}
+
+const plain = (obj) => (obj && typeof obj.text === 'string' ? obj.text : '');
+
+/** A button element; `ctx.onButton(blockId, element, domButton)` handles the click. */
+function renderButton(element, blockId, ctx) {
+  const b = el('button', `bk-button${element.style ? ` bk-button-${element.style}` : ''}`, plain(element.text));
+  b.type = 'button';
+  b.dataset.actionId = element.action_id ?? '';
+  b.dataset.blockId = blockId ?? '';
+  if (ctx.onButton) b.addEventListener('click', () => ctx.onButton(blockId, element, b));
+  else {
+    b.disabled = true;
+    b.title = 'Buttons here cannot be clicked in the sandbox';
+  }
+  return b;
+}
+
+/** An interactive element the sandbox cannot drive (selects, date pickers…), shown inert. */
+function renderInert(element) {
+  const s = el('span', 'bk-inert', plain(element.placeholder) || element.type);
+  s.title = `${element.type} is shown but not interactive in the sandbox`;
+  return s;
+}
+
+function renderElement(element, blockId, ctx) {
+  if (element?.type === 'button') return renderButton(element, blockId, ctx);
+  if (element?.type === 'image') return el('span', 'bk-image-alt', `[image: ${element.alt_text ?? ''}]`);
+  if (element?.type === 'mrkdwn' || element?.type === 'plain_text') return renderText(element, ctx, 'bk-context-text');
+  return renderInert(element ?? { type: 'unknown' });
+}
+
+const optionOf = (value, text) => {
+  const o = el('option', '', text);
+  o.value = value;
+  return o;
+};
+
+/** The choices of each select menu the sandbox can drive, as [value, label] pairs. */
+const SELECTS = {
+  static_select: (e) => [...(e.options ?? []), ...(e.option_groups ?? []).flatMap((g) => g.options ?? [])].map((o) => [o.value, plain(o.text)]),
+  users_select: (_e, ctx) => (ctx.people ?? []).map((p) => [p.id, p.realName]),
+  conversations_select: (_e, ctx) => (ctx.channels ?? []).map((c) => [c.id, `#${c.name}`]),
+  channels_select: (_e, ctx) => (ctx.channels ?? []).map((c) => [c.id, `#${c.name}`]),
+};
+
+function initialChoice(e) {
+  return e.initial_option?.value ?? e.initial_user ?? e.initial_conversation ?? e.initial_channel ?? '';
+}
+
+/** One input block of a modal; `ctx.values[block_id]` and `ctx.errors[block_id]` fill it. */
+function renderInput(block, ctx) {
+  const box = el('div', 'bk-input');
+  box.dataset.blockId = block.block_id ?? '';
+  const id = `input-${block.block_id}`;
+  const label = el('label', 'bk-input-label', plain(block.label));
+  label.htmlFor = id;
+  if (block.optional) label.append(el('span', 'bk-optional', ' (optional)'));
+  box.append(label);
+  const element = block.element ?? {};
+  if (element.type === 'plain_text_input') {
+    const field = element.multiline ? el('textarea', 'bk-field') : el('input', 'bk-field');
+    if (!element.multiline) field.type = 'text';
+    field.id = id;
+    field.name = block.block_id;
+    if (element.multiline) field.rows = 5;
+    if (element.placeholder) field.placeholder = plain(element.placeholder);
+    if (element.max_length) field.maxLength = element.max_length;
+    const value = ctx.values?.[block.block_id];
+    field.value = value !== undefined ? value : element.initial_value ?? '';
+    field.dataset.required = block.optional ? 'false' : 'true';
+    if (element.min_length) field.dataset.minLength = String(element.min_length);
+    if (element.focus_on_load) field.autofocus = true;
+    box.append(field);
+    if (element.max_length) {
+      const counter = el('div', 'bk-counter');
+      const update = () => {
+        counter.textContent = `${field.value.length} / ${element.max_length}`;
+      };
+      field.addEventListener('input', update);
+      update();
+      box.append(counter);
+    }
+  } else if (SELECTS[element.type]) {
+    const field = el('select', 'bk-field');
+    field.id = id;
+    field.name = block.block_id;
+    field.dataset.required = block.optional ? 'false' : 'true';
+    field.append(optionOf('', plain(element.placeholder) || 'Choose…'));
+    for (const [value, text] of SELECTS[element.type](element, ctx)) field.append(optionOf(value, text));
+    const value = ctx.values?.[block.block_id];
+    field.value = value !== undefined ? value : initialChoice(element);
+    box.append(field);
+  } else {
+    box.append(renderInert(element));
+  }
+  const error = ctx.errors?.[block.block_id];
+  if (error) {
+    box.classList.add('bk-has-error');
+    box.append(el('div', 'bk-error', error));
+  }
+  if (block.hint) box.append(el('div', 'bk-hint', plain(block.hint)));
+  return box;
+}
+
+function renderRichText(block) {
+  const box = el('div', 'bk-text');
+  const walk = (items) => {
+    for (const item of items ?? []) {
+      if (item.type === 'text') box.append(document.createTextNode(item.text ?? ''));
+      else if (item.type === 'link') box.append(el('span', 'md-link', item.text || item.url));
+      else if (item.type === 'user') box.append(el('span', 'md-mention', `@${item.user_id}`));
+      else if (item.type === 'emoji') box.append(document.createTextNode(`:${item.name}:`));
+      else if (item.elements) walk(item.elements);
+    }
+  };
+  walk(block.elements);
+  return box;
+}
+
+/** Renders one block. Unknown types show as a labelled placeholder, never silently vanish. */
+export function renderBlock(block, ctx = {}) {
+  switch (block?.type) {
+    case 'header':
+      return el('div', 'bk-header', plain(block.text));
+    case 'section': {
+      const box = el('div', 'bk-section');
+      const body = el('div', 'bk-section-body');
+      if (block.text) body.append(renderText(block.text, ctx));
+      if (Array.isArray(block.fields) && block.fields.length > 0) {
+        const grid = el('div', 'bk-fields');
+        for (const f of block.fields) grid.append(renderText(f, ctx, 'bk-field-text'));
+        body.append(grid);
+      }
+      box.append(body);
+      if (block.accessory) {
+        const acc = el('div', 'bk-accessory');
+        acc.append(renderElement(block.accessory, block.block_id, ctx));
+        box.append(acc);
+      }
+      return box;
+    }
+    case 'context': {
+      const box = el('div', 'bk-context');
+      for (const e of block.elements ?? []) box.append(renderElement(e, block.block_id, ctx));
+      return box;
+    }
+    case 'actions': {
+      const box = el('div', 'bk-actions');
+      for (const e of block.elements ?? []) box.append(renderElement(e, block.block_id, ctx));
+      return box;
+    }
+    case 'divider':
+      return el('hr', 'bk-divider');
+    case 'image':
+      return el('div', 'bk-image-alt', `[image: ${block.alt_text ?? ''}]`);
+    case 'input':
+      return renderInput(block, ctx);
+    case 'rich_text':
+      return renderRichText(block);
+    default:
+      return el('div', 'bk-unsupported', `[${block?.type ?? 'unknown'} block: not shown in the sandbox]`);
+  }
+}
+
+/** Renders a list of blocks into one container. */
+export function renderBlocks(blocks, ctx = {}) {
+  const box = el('div', 'bk-blocks');
+  for (const b of blocks ?? []) box.append(renderBlock(b, ctx));
+  return box;
+}
