@@ -35,8 +35,8 @@ function emptySpec(title: string, subtitle: string): TopLevelSpec {
 const periodText = (s: Pick<MetricsSummary, 'period'>): string =>
   s.period.from === s.period.to ? s.period.from : `${s.period.from} to ${s.period.to}`;
 
-/** Day labels: "May 6" for short periods, ISO dates would crowd the axis. */
-const dayAxis = { field: 'day', type: 'ordinal', title: null, sort: 'ascending', axis: { labelAngle: -45, labelOverlap: 'greedy' } } as const;
+/** Day labels ("May 6"; ISO dates would crowd the axis), in the data's own (date) order. */
+const dayAxis = { field: 'day', type: 'ordinal', title: null, sort: null, axis: { labelAngle: -45, labelOverlap: 'greedy' } } as const;
 const dayLabel = (day: string): string => {
   const d = new Date(`${day}T00:00:00Z`);
   return `${d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${d.getUTCDate()}`;
@@ -47,8 +47,8 @@ export function volumeChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>): To
   const title = 'Cases per day';
   const sub = `${periodText(s)} · bars: new cases · line: replies sent`;
   if (s.daily.every((d) => d.cases === 0 && d.replies === 0)) return emptySpec(title, sub);
-  const values = s.daily.map((d) => ({ day: dayLabel(d.day), iso: d.day, cases: d.cases, replies: d.replies }));
-  const x = { ...dayAxis, sort: { field: 'iso' } };
+  const values = s.daily.map((d) => ({ day: dayLabel(d.day), cases: d.cases, replies: d.replies }));
+  const x = dayAxis;
   return {
     ...base(title, sub),
     data: { values },
@@ -93,14 +93,14 @@ export function sentimentChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>):
   const title = 'Sentiment of new cases';
   const sub = `${periodText(s)} · cases per day by sentiment`;
   const kinds = ['negative', 'neutral', 'positive', 'unknown'] as const;
-  const values = s.daily.flatMap((d) => kinds.map((k) => ({ day: dayLabel(d.day), iso: d.day, sentiment: k, cases: d[k] })));
+  const values = s.daily.flatMap((d) => kinds.map((k) => ({ day: dayLabel(d.day), sentiment: k, cases: d[k] })));
   if (values.every((v) => v.cases === 0)) return emptySpec(title, sub);
   return {
     ...base(title, sub),
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      x: { ...dayAxis, sort: { field: 'iso' } },
+      x: dayAxis,
       y: { field: 'cases', type: 'quantitative', stack: 'zero', title: 'cases' },
       color: {
         field: 'sentiment', type: 'nominal', title: null,

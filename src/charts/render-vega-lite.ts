@@ -1,4 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -41,13 +41,15 @@ export async function renderVegaLite(spec: TopLevelSpec, opts: RenderOptions = {
     view?.finalize();
   }
   try {
-    const resvg = new Resvg(svg, {
+    // renderAsync rasterises on libuv's thread pool: the event loop stays free to ack
+    // chat requests while a chart is drawn.
+    const image = await renderAsync(svg, {
       fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
       // The SVG names CHART_FONTS; resvg takes the first one installed, else any font it has.
       font: { loadSystemFonts: true },
       background: 'white',
     });
-    return resvg.render().asPng();
+    return image.asPng();
   } catch (e) {
     throw new ChartRenderError(`could not rasterise the chart: ${(e as Error).message}`, { cause: e });
   }

@@ -1,37 +1,61 @@
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Store } from '../store/store.js';
-import { daysIn } from '../metrics/days.js';
+import { addDays, dayKey, daysIn, epochMs } from '../metrics/days.js';
 import { previousPeriod, type Period } from '../metrics/period.js';
 import {
   rollupUpdates, sentimentShiftUpdates,
   type FollowUp, type Increment, type RollupOptions,
 } from '../metrics/rollup.js';
-import { ALL, OPEN_GAUGE_HASH, agentKey, dayHash, type Scope } from '../metrics/rollup-keys.js';
-import { summarize, type DayCounters, type MetricsSummary, type OpenCase } from '../metrics/summary.js';
+import {
+  ALL, OPEN_GAUGE_HASH, agentKey, dayHash, sealedKey, tagRankSet, tagsHash, type Scope,
+} from '../metrics/rollup-keys.js';
+import {
+  SEALED_TOP_HASHTAGS, pruneHashtags, sealCounters, splitCounters, sumCounters,
+} from '../metrics/seal-counters.js';
+import { dailyFigures, type DailyFigures } from '../metrics/daily-figures.js';
+import { dayUnit, sealedUnits, type SealedUnit } from '../metrics/sealed-units.js';
+import { summarize, type CounterBlock, type MetricsSummary, type OpenCase } from '../metrics/summary.js';
 
 /**
  * Rollups through the Store port: writing counter increments as cases move, and reading
- * a period back with one hGetAll per day (so answering costs the same with a million
- * cases as with a thousand).
+ * a period back at a cost that depends on the number of days, not of cases:
+ *
+ * - days that are over (and a grace period after them) are read from sealed values: whole
+ *   months and weeks inside the period one value each, the remaining days one each. The
+ *   first read seals them (or the nightly job does, with {@link sealDays}). A sealed
+ *   value is split in two: volume (all a comparison with the previous period reads) and
+ *   work (durations, SLA, agents…), so the previous period costs little;
+ * - today (and yesterday during the grace period) is read live: one `hGetAll` of the day
+ *   hash, whose size is bounded by configuration and staff, and the top hashtags from the
+ *   rank set (`zRangeByScore` with a limit), never the whole hashtag hash.
  */
 
+/** The counters store methods the rollups use. */
+export type RollupStore = Pick<Store, 'hIncr' | 'zAdd'>;
+export type MetricsReadStore = Pick<Store, 'hGetAll' | 'zRangeByScore' | 'get' | 'set'>;
+
 /**
- * Applies increments with `hIncr`. Each counter is atomic; the set is not, so a crash
- * half-way leaves some counters of one transition written (off by one transition, never
- * corrupt). Call once per stored transition.
+ * Applies increments with `hIncr` (and, for ranked counters, records the new value in the
+ * rank set). Each counter is atomic; the set is not, so a crash half-way leaves some
+ * counters of one transition written (off by one transition, never corrupt). Under
+ * concurrent writers a rank may lag its counter by one increment until the next one.
+ * Call once per stored transition.
  */
-export async function applyIncrements(store: Pick<Store, 'hIncr'>, increments: readonly Increment[]): Promise<void> {
-  await Promise.all(increments.map((i) => store.hIncr(i.hash, i.field, i.by)));
+export async function applyIncrements(store: RollupStore, increments: readonly Increment[]): Promise<void> {
+  await Promise.all(increments.map(async (i) => {
+    const n = await store.hIncr(i.hash, i.field, i.by);
+    if (i.rank) await store.zAdd(i.rank, i.field, -n);
+  }));
 }
 
 /** Keeps the rollups current after `next` was stored in place of `prev` (undefined for a new case). */
-export async function recordCaseChange(store: Pick<Store, 'hIncr'>, prev: Case | undefined, next: Case, opts?: RollupOptions): Promise<void> {
+export async function recordCaseChange(store: RollupStore, prev: Case | undefined, next: Case, opts?: RollupOptions): Promise<void> {
   await applyIncrements(store, rollupUpdates(prev, next, opts));
 }
 
 /** Counts the sentiment shift when the author of answered case `c` posts again. */
-export async function recordSentimentShift(store: Pick<Store, 'hIncr'>, c: Case, followUp: FollowUp, opts?: Pick<RollupOptions, 'timezone'>): Promise<void> {
+export async function recordSentimentShift(store: RollupStore, c: Case, followUp: FollowUp, opts?: Pick<RollupOptions, 'timezone'>): Promise<void> {
   await applyIncrements(store, sentimentShiftUpdates(c, followUp, opts));
 }
 
@@ -57,17 +81,158 @@ export function scopeOf(filter: MetricsFilter | undefined): Scope {
   return ALL;
 }
 
-/** The day hashes of `from`..`to` for one scope: one hGetAll per day, run together. */
-export async function readDayCounters(store: Pick<Store, 'hGetAll'>, from: string, to: string, scope: Scope): Promise<DayCounters[]> {
-  const days = daysIn(from, to);
-  const hashes = await Promise.all(days.map((d) => store.hGetAll(dayHash(d, scope))));
-  return days.map((day, i) => ({ day, counters: hashes[i]! }));
+/** The two halves of a sealed unit: what comparisons need, and the rest. */
+type Part = 'volume' | 'work';
+
+/** How a sealed unit is stored; `v` changes with the layout (older values are then sealed again). */
+interface SealedValue {
+  v: 2;
+  unit: string;
+  sealedAt: string;
+  counters: Record<string, number>;
+  /** Volume part only: the unit's days, for the charts. */
+  daily?: DailyFigures[];
 }
 
-export interface MetricsForOptions {
+const isSealed = (x: unknown): x is SealedValue =>
+  typeof x === 'object' && x !== null && (x as SealedValue).v === 2 && typeof (x as SealedValue).counters === 'object';
+
+/**
+ * Sealed values are stored as JSON text: the Store's serializer revives every value of an
+ * object it reads (to restore binary data), which for hundreds of counters costs more
+ * than the read itself; a single string is revived once and parsed natively here.
+ */
+const encodeSealed = (v: SealedValue): string => JSON.stringify(v);
+function decodeSealed(raw: unknown): SealedValue | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return isSealed(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ReadOptions {
   now: string;
   /** The zone the rollups were written in (the same as {@link RollupOptions.timezone}). */
   timezone?: string | undefined;
+  /**
+   * A day is sealed once it has been over this long (default 2 h), so that writes stamped
+   * a little late (clock skew between instances) still land before it is sealed.
+   */
+  sealAfterMs?: number | undefined;
+  /** Hashtags kept per sealed unit and read per live day (default {@link SEALED_TOP_HASHTAGS}). */
+  topTags?: number | undefined;
+}
+
+/** Days up to and including this one may be sealed. */
+export function lastSealableDay(opts: ReadOptions): string {
+  const at = new Date(epochMs(opts.now) - (opts.sealAfterMs ?? 2 * 3_600_000)).toISOString();
+  return addDays(dayKey(at, opts.timezone ?? 'UTC'), -1);
+}
+
+const partKey = (unit: SealedUnit, scope: Scope, part: Part): string => `${sealedKey(unit.id, scope)}:${part}`;
+
+/** Seals one unit from its sources (a day from its hashes, a week or month from its days) and stores both parts. */
+async function seal(store: MetricsReadStore, unit: SealedUnit, scope: Scope, opts: ReadOptions): Promise<Record<Part, SealedValue>> {
+  let counters: Record<string, number>;
+  let daily: DailyFigures[];
+  if (unit.kind === 'day') {
+    const [main, tags] = await Promise.all([store.hGetAll(dayHash(unit.from, scope)), store.hGetAll(tagsHash(unit.from, scope))]);
+    counters = sealCounters(main, tags, opts.topTags);
+    daily = [dailyFigures(unit.from, counters)];
+  } else {
+    const days = await Promise.all(daysIn(unit.from, unit.to).map((d) => readSealed(store, dayUnit(d), scope, ['volume', 'work'], opts)));
+    counters = pruneHashtags(sumCounters(days.flatMap((d) => [d.volume!.counters, d.work!.counters])), opts.topTags);
+    daily = days.flatMap((d) => d.volume!.daily ?? []);
+  }
+  const { volume, work } = splitCounters(counters);
+  const values: Record<Part, SealedValue> = {
+    volume: { v: 2, unit: unit.id, sealedAt: opts.now, counters: volume, daily },
+    work: { v: 2, unit: unit.id, sealedAt: opts.now, counters: work },
+  };
+  await Promise.all((['volume', 'work'] as const).map((p) => store.set(partKey(unit, scope, p), encodeSealed(values[p]))));
+  return values;
+}
+
+async function readSealed(
+  store: MetricsReadStore, unit: SealedUnit, scope: Scope, parts: readonly Part[], opts: ReadOptions,
+): Promise<Partial<Record<Part, SealedValue>>> {
+  const got = (await Promise.all(parts.map((p) => store.get<unknown>(partKey(unit, scope, p))))).map(decodeSealed);
+  if (got.every((v) => v !== undefined)) return Object.fromEntries(parts.map((p, i) => [p, got[i]!]));
+  return seal(store, unit, scope, opts);
+}
+
+async function readLive(store: MetricsReadStore, day: string, scope: Scope, opts: ReadOptions): Promise<CounterBlock> {
+  const [main, top] = await Promise.all([
+    store.hGetAll(dayHash(day, scope)),
+    // Ranks are −count: the lowest scores are the most used hashtags.
+    store.zRangeByScore(tagRankSet(day, scope), -Infinity, Infinity, opts.topTags ?? SEALED_TOP_HASHTAGS),
+  ]);
+  const counters = sealCounters(main, Object.fromEntries(top.map((t) => [t.member, -t.score])), opts.topTags);
+  return { from: day, to: day, counters };
+}
+
+/**
+ * The counters of `from`..`to` for one scope as blocks: days that are over from sealed
+ * weeks, months and days (sealing them on first read), the last day or two live.
+ * `volumeOnly` reads only what comparisons need; `splitLastDay` keeps the last day a
+ * block of its own (for the "same hours" comparison).
+ */
+export async function readCounterBlocks(
+  store: MetricsReadStore, from: string, to: string, scope: Scope,
+  opts: ReadOptions & { volumeOnly?: boolean | undefined; splitLastDay?: boolean | undefined },
+): Promise<CounterBlock[]> {
+  const lastSealed = lastSealableDay(opts);
+  const sealedTo = to < lastSealed ? to : lastSealed;
+  const units = opts.splitLastDay && sealedTo === to && from <= to
+    ? [...sealedUnits(from, addDays(to, -1)), dayUnit(to)]
+    : sealedUnits(from, sealedTo);
+  const live = daysIn(from > sealedTo ? from : addDays(sealedTo, 1), to);
+  const parts: Part[] = opts.volumeOnly ? ['volume'] : ['volume', 'work'];
+  const blocks = await Promise.all([
+    // A unit comes back as one block per part: their fields differ, so they simply add up.
+    ...units.map(async (u): Promise<CounterBlock[]> => {
+      const v = await readSealed(store, u, scope, parts, opts);
+      return [
+        { from: u.from, to: u.to, counters: v.volume!.counters, daily: v.volume!.daily },
+        ...(v.work ? [{ from: u.from, to: u.to, counters: v.work.counters, daily: [] }] : []),
+      ];
+    }),
+    ...live.map(async (d) => [await readLive(store, d, scope, opts)]),
+  ]);
+  return blocks.flat();
+}
+
+/**
+ * Seals what the periods in `range` will read, for the given scopes (default: all), so
+ * that the first answer after midnight does not pay for it; for the nightly job. `force`
+ * seals again units already sealed (after a repair of their counters). Returns how many
+ * units were sealed.
+ */
+export async function sealDays(
+  store: MetricsReadStore,
+  range: { from: string; to: string },
+  opts: ReadOptions & { scopes?: readonly Scope[] | undefined; force?: boolean | undefined },
+): Promise<number> {
+  const last = lastSealableDay(opts);
+  const to = range.to < last ? range.to : last;
+  let sealed = 0;
+  for (const scope of opts.scopes ?? [ALL]) {
+    // Days first (weeks and months are built from them), then the larger units.
+    const units = [...daysIn(range.from, to).map(dayUnit), ...sealedUnits(range.from, to).filter((u) => u.kind !== 'day')];
+    for (const unit of units) {
+      const existing = await Promise.all((['volume', 'work'] as const).map((p) => store.get<unknown>(partKey(unit, scope, p))));
+      if (!opts.force && existing.every((v) => decodeSealed(v) !== undefined)) continue;
+      await seal(store, unit, scope, opts);
+      sealed++;
+    }
+  }
+  return sealed;
+}
+
+export interface MetricsForOptions extends ReadOptions {
   /** Open cases from the open-case index, for the backlog's age. */
   open?: readonly OpenCase[] | undefined;
   campaigns?: readonly string[] | undefined;
@@ -76,11 +241,11 @@ export interface MetricsForOptions {
 
 /**
  * The figures of the metrics command for a period and an optional group or agent:
- * reads the period's and the previous period's day hashes and the backlog gauges, then
- * computes the summary. Cost: 2 × days + 1 hash reads.
+ * reads the period's and the previous period's days and the backlog gauges, then
+ * computes the summary. Cost: about one read per day of the two periods, plus one.
  */
 export async function metricsFor(
-  store: Pick<Store, 'hGetAll'>,
+  store: MetricsReadStore,
   period: Period,
   filter: MetricsFilter | undefined,
   opts: MetricsForOptions,
@@ -88,8 +253,8 @@ export async function metricsFor(
   const scope = scopeOf(filter);
   const prev = previousPeriod(period);
   const [current, previous, gauge] = await Promise.all([
-    readDayCounters(store, period.from, period.to, scope),
-    readDayCounters(store, prev.from, prev.to, scope),
+    readCounterBlocks(store, period.from, period.to, scope, opts),
+    readCounterBlocks(store, prev.from, prev.to, scope, { ...opts, volumeOnly: true, splitLastDay: true }),
     store.hGetAll(OPEN_GAUGE_HASH),
   ]);
   return summarize({

@@ -47,13 +47,14 @@ const isUtc = (zone: string): boolean => zone === 'UTC' || zone === 'utc' || zon
 
 /** The rollup day of an instant: its calendar date in `zone`. */
 export function dayKey(iso: string, zone = 'UTC'): string {
-  if (isUtc(zone) && UTC_ISO.test(iso)) return new Date(epochMs(iso)).toISOString().slice(0, 10);
+  // A valid `…Z` timestamp starts with its UTC date.
+  if (isUtc(zone) && UTC_ISO.test(iso)) return (epochMs(iso), iso.slice(0, 10));
   return instantIn(iso, zone).toISODate();
 }
 
 /** The local hour (0–23) of an instant in `zone`. */
 export function localHour(iso: string, zone = 'UTC'): number {
-  if (isUtc(zone) && UTC_ISO.test(iso)) return new Date(epochMs(iso)).getUTCHours();
+  if (isUtc(zone) && UTC_ISO.test(iso)) return (epochMs(iso), Number(iso.slice(11, 13)));
   return instantIn(iso, zone).hour;
 }
 
@@ -62,7 +63,7 @@ export function epochMs(iso: string): number {
   if (UTC_ISO.test(iso)) {
     const ms = Date.parse(iso);
     // Date.parse rolls 30 February over into March; luxon (and ISO 8601) refuse it.
-    if (Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === iso.slice(0, 10)) return ms;
+    if (Number.isFinite(ms) && new Date(ms).getUTCDate() === Number(iso.slice(8, 10))) return ms;
     throw new InstantInvalidError(iso);
   }
   const ms = DateTime.fromISO(iso, { zone: 'utc' }).toMillis();
@@ -70,24 +71,38 @@ export function epochMs(iso: string): number {
   return ms;
 }
 
+const DAY_MS = 86_400_000;
+// Calendar arithmetic on dates alone: midnight UTC of a date is exact, with no zone to mind.
+const dayMs = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+
 /** The day `n` days after `day` (n may be negative). Calendar arithmetic, no zone. */
 export function addDays(day: string, n: number): string {
-  return DateTime.fromISO(day, { zone: 'utc' }).plus({ days: n }).toISODate()!;
+  return new Date(dayMs(day) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** Number of days from `from` to `to` inclusive (1 for the same day; ≤ 0 if reversed). */
 export function dayCount(from: string, to: string): number {
-  const a = DateTime.fromISO(from, { zone: 'utc' });
-  const b = DateTime.fromISO(to, { zone: 'utc' });
-  return Math.round(b.diff(a, 'days').days) + 1;
+  return Math.round((dayMs(to) - dayMs(from)) / DAY_MS) + 1;
 }
 
 /** Every day from `from` to `to`, inclusive, in order. */
 export function daysIn(from: string, to: string): string[] {
   const out: string[] = [];
+  const start = dayMs(from);
   const n = dayCount(from, to);
-  for (let i = 0; i < n; i++) out.push(addDays(from, i));
+  for (let i = 0; i < n; i++) out.push(new Date(start + i * DAY_MS).toISOString().slice(0, 10));
   return out;
+}
+
+/** ISO weekday of a date: 1 Monday … 7 Sunday. */
+export function isoWeekday(day: string): number {
+  return new Date(dayMs(day)).getUTCDay() || 7;
+}
+
+/** The last day of the date's month. */
+export function monthEnd(day: string): string {
+  const d = new Date(dayMs(day));
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
 }
 
 /** Is `day` a real calendar date written YYYY-MM-DD? */

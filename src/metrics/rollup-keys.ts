@@ -4,11 +4,16 @@ import type { Actor } from '../domain/actor.js';
  * Names of the rollup hashes and of their fields, shared by the writer (rollup.ts) and
  * the reader (summary.ts) so the two cannot drift.
  *
- * Hashes:
- * - `metrics:day:<YYYY-MM-DD>:<scope>`: the counters of one day for one scope; scope is
- *   `all`, `group:<group>` or `agent:<platform>:<id>`. Reading a period costs one
- *   hGetAll per day, whatever the number of cases.
- * - `metrics:open`: backlog gauges (open cases) with fields `all`, `group:<g>`, `agent:<key>`.
+ * Keys:
+ * - `metrics:day:<YYYY-MM-DD>:<scope>` (hash): the counters of one day for one scope; scope
+ *   is `all`, `group:<group>` or `agent:<platform>:<id>`. Their number is bounded by the
+ *   configuration and the staff (sources, groups, agents, histogram buckets), not by traffic.
+ * - `metrics:tags:<day>:<scope>` (hash) and `metrics:tagrank:<day>:<scope>` (scored set):
+ *   hashtag counts, which grow with traffic, and their ranking, so a day's top hashtags
+ *   are read without reading them all.
+ * - `metrics:sealed:<day>:<scope>` (value): a day that is over, sealed into one value
+ *   with only its top hashtags, so a period of past days costs one read per day.
+ * - `metrics:open` (hash): backlog gauges (open cases) with fields `all`, `group:<g>`, `agent:<key>`.
  *
  * Variable parts (agent ids, hashtags, topics, source names) are percent-encoded where
  * they could contain the separators, so every field parses back unambiguously.
@@ -19,13 +24,17 @@ export type Scope = { kind: 'all' } | { kind: 'group'; group: string } | { kind:
 
 export const ALL: Scope = { kind: 'all' };
 
+const SEPARATORS = /[%:|\s\p{Cc}]/u;
+const SEPARATORS_G = /[%:|\s\p{Cc}]/gu;
+
 /** Encodes `%`, `:`, `|`, whitespace and control characters so they cannot split a key. */
 export function keyPart(s: string): string {
-  return s.replace(/[%:|\s\p{Cc}]/gu, (c) => encodeURIComponent(c));
+  return SEPARATORS.test(s) ? s.replace(SEPARATORS_G, (c) => encodeURIComponent(c)) : s;
 }
 
 /** Reverses {@link keyPart}; returns the input unchanged when it is not valid percent-encoding. */
 export function unKeyPart(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -51,6 +60,12 @@ export function scopeId(scope: Scope): string {
 }
 
 export const dayHash = (day: string, scope: Scope): string => `metrics:day:${day}:${scopeId(scope)}`;
+/** Hashtag counters of a day, apart from the rest: their number grows with traffic. */
+export const tagsHash = (day: string, scope: Scope): string => `metrics:tags:${day}:${scopeId(scope)}`;
+/** Scored set of a day's hashtags by −count, so the top ones are read without the rest. */
+export const tagRankSet = (day: string, scope: Scope): string => `metrics:tagrank:${day}:${scopeId(scope)}`;
+/** A past day's counters, sealed into one value (see metrics-store). */
+export const sealedKey = (day: string, scope: Scope): string => `metrics:sealed:${day}:${scopeId(scope)}`;
 export const OPEN_GAUGE_HASH = 'metrics:open';
 
 /** Field names inside a day hash. */
@@ -65,7 +80,10 @@ export const F = {
   sentiment: (s: string) => `sentiment:${keyPart(s)}`,
   intent: (i: string) => `intent:${keyPart(i)}`,
   priority: (p: string) => `prio:${keyPart(p)}`,
+  /** A hashtag's count, as it appears in sealed days and summaries (tags hash fields are the bare tag). */
   hashtag: (t: string) => `tag:${keyPart(t)}`,
+  /** A configured campaign hashtag: counted exactly in the day hash. */
+  campaign: (t: string) => `camp:${keyPart(t)}`,
   topic: (t: string) => `topic:${keyPart(t)}`,
   /** Histogram fields: `<name>:n`, `<name>:sum` (seconds), `<name>:b<k>`. */
   histCount: (h: HistogramName) => `${h}:n`,
@@ -82,6 +100,8 @@ export const F = {
   shift: (dir: 'improved' | 'same' | 'worsened') => `shift:${dir}`,
   shiftPair: (from: string, to: string) => `shift:${keyPart(from)}>${keyPart(to)}`,
   closed: 'closed',
+  ignored: 'ignored',
+  redirected: 'redirected',
   reopened: 'reopened',
   escalated: 'escalated',
   replies: 'replies',

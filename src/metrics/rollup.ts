@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { AuditEntry, Case } from '../domain/case.js';
+import type { AuditEntry, Case, CaseStatus } from '../domain/case.js';
 import { isOpen } from '../domain/case.js';
 import type { Priority, Sentiment } from '../domain/screening.js';
 import { businessDeadline, type BusinessHours } from './business-deadline.js';
@@ -7,15 +7,20 @@ import { dayKey, epochMs, localHour } from './days.js';
 import { hashtags } from './hashtags.js';
 import { bucketOf } from './histogram.js';
 import {
-  ALL, F, G, OPEN_GAUGE_HASH, agentKey, dayHash,
+  ALL, F, G, OPEN_GAUGE_HASH, agentKey, dayHash, keyPart, tagRankSet, tagsHash,
   type AgentCounter, type HistogramName, type Scope,
 } from './rollup-keys.js';
 
-/** One counter change: apply with `store.hIncr(hash, field, by)`. */
+/**
+ * One counter change: apply with `store.hIncr(hash, field, by)`. When `rank` is set, also
+ * record the counter's new value in that scored set (`zAdd(rank, field, -value)`), so the
+ * largest counters can be read first; `applyIncrements` in metrics-store does both.
+ */
 export interface Increment {
   hash: string;
   field: string;
   by: number;
+  rank?: string | undefined;
 }
 
 /** The first-response target. The deadline function, when given, wins. */
@@ -36,10 +41,10 @@ export interface RollupOptions {
   timezone?: string | undefined;
   sla?: SlaOptions | undefined;
   /**
-   * Count only these hashtags (lower case, without `#`), e.g. the campaigns. By default
-   * every hashtag in the post is counted (at most {@link RollupOptions.maxHashtags}).
+   * Campaign hashtags (without `#`, any case), counted exactly. Every hashtag is also
+   * counted for trends (at most {@link RollupOptions.maxHashtags} per post).
    */
-  hashtags?: readonly string[] | undefined;
+  campaigns?: readonly string[] | undefined;
   /** Most hashtags counted per post (default 10). */
   maxHashtags?: number | undefined;
 }
@@ -58,12 +63,12 @@ export function firstResponseDeadline(c: Case, sla: SlaOptions | undefined): str
 /** Collects increments, merging repeats of the same counter. */
 class Increments {
   private readonly map = new Map<string, Increment>();
-  add(hash: string, field: string, by = 1): void {
+  add(hash: string, field: string, by = 1, rank?: string): void {
     if (by === 0) return;
     const k = `${hash}\u0000${field}`;
     const cur = this.map.get(k);
     if (cur) cur.by += by;
-    else this.map.set(k, { hash, field, by });
+    else this.map.set(k, rank ? { hash, field, by, rank } : { hash, field, by });
   }
   /** The same field in the day hash of every scope. */
   each(day: string, scopes: readonly Scope[], field: string, by = 1): void {
@@ -109,9 +114,11 @@ function created(acc: Increments, c: Case, opts: RollupOptions, zone: string): v
   acc.each(day, scopes, F.intent(c.screening.intent ?? 'unknown'));
   acc.each(day, scopes, F.priority(c.screening.priority));
   if (c.screening.topic) acc.each(day, scopes, F.topic(c.screening.topic.toLowerCase()));
-  const track = opts.hashtags ? new Set(opts.hashtags.map((t) => t.replace(/^#/, '').toLowerCase())) : undefined;
+  const campaigns = new Set((opts.campaigns ?? []).map((t) => t.replace(/^#/, '').toLowerCase()));
   for (const tag of hashtags(m.text, opts.maxHashtags ?? 10)) {
-    if (!track || track.has(tag)) acc.each(day, scopes, F.hashtag(tag));
+    if (campaigns.has(tag)) acc.each(day, scopes, F.campaign(tag));
+    const field = keyPart(tag);
+    for (const s of scopes) acc.add(tagsHash(day, s), field, 1, tagRankSet(day, s));
   }
 }
 
@@ -124,9 +131,14 @@ function sender(c: Case, index: number): Actor | undefined {
   return isPerson(c.owner) ? c.owner : c.audit[index]?.actor;
 }
 
-/** Has the case been answered or closed before audit entry `index`? (decides SLA once) */
-const respondedBefore = (c: Case, index: number): boolean =>
-  c.audit.slice(0, index).some((e) => e.to === 'sent' || e.to === 'closed');
+/** A first response: a public reply, or the conversation moved to a private channel. */
+const RESPONSES: readonly CaseStatus[] = ['sent', 'redirected'];
+/** What decides the first-response SLA: a response, or closing the case without one. Ignored cases are not held to it. */
+const SLA_DECISIONS: readonly CaseStatus[] = ['sent', 'redirected', 'closed'];
+const reachedBefore = (c: Case, index: number, statuses: readonly CaseStatus[]): boolean => {
+  for (let i = 0; i < index; i++) if (statuses.includes(c.audit[i]!.to)) return true;
+  return false;
+};
 
 function slaOutcome(acc: Increments, day: string, c: Case, at: string, scopes: Scope[], opts: RollupOptions): void {
   const deadline = firstResponseDeadline(c, opts.sla);
@@ -135,6 +147,11 @@ function slaOutcome(acc: Increments, day: string, c: Case, at: string, scopes: S
   acc.each(day, scopes, met ? F.slaMet(c.screening.priority) : F.slaBreached(c.screening.priority));
 }
 
+/**
+ * One audit entry's counters. Agent work (claimed, drafted, approved, rejected) follows
+ * the action; response, resolution, SLA and "handled" follow the status it moved to, so
+ * every way out of the backlog is counted the same way.
+ */
 function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: RollupOptions, zone: string): void {
   const day = dayKey(e.at, zone);
   const scopes = caseScopes(c);
@@ -158,32 +175,9 @@ function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: Rol
       if (c.draft) acc.histogram(day, decided, 'apt', seconds(c.draft.at, e.at));
       break;
     }
-    case 'sent': {
-      const who = sender(c, index);
-      const mine = [...scopes, ...agentScope(who)];
-      acc.each(day, mine, F.replies);
-      countAgent(acc, day, c, who, 'sent');
-      if (isOpen(e.from)) countAgent(acc, day, c, who, 'handled');
-      if (!c.audit.slice(0, index).some((x) => x.to === 'sent')) {
-        acc.histogram(day, mine, 'frt', seconds(c.createdAt, e.at));
-        acc.each(day, mine, F.answered);
-        acc.each(day, mine, F.followers, c.mention.author.followers);
-      }
-      if (!respondedBefore(c, index)) slaOutcome(acc, day, c, e.at, mine, opts);
-      break;
-    }
     case 'send_failed':
       acc.each(day, scopes, F.sendFailed);
       break;
-    case 'close': {
-      const who = isPerson(e.actor) ? e.actor : c.owner;
-      const mine = [...scopes, ...agentScope(who)];
-      acc.each(day, mine, F.closed);
-      if (isOpen(e.from)) countAgent(acc, day, c, who, 'handled');
-      if (!c.audit.slice(0, index).some((x) => x.to === 'closed')) acc.histogram(day, mine, 'res', seconds(c.createdAt, e.at));
-      if (!respondedBefore(c, index)) slaOutcome(acc, day, c, e.at, mine, opts);
-      break;
-    }
     case 'reopen':
       acc.each(day, scopes, F.reopened);
       break;
@@ -193,6 +187,29 @@ function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: Rol
     default:
       break;
   }
+  if (e.from === e.to) return;
+
+  // Who is credited: the sender for a reply, else the person who acted, else the owner.
+  const who = e.to === 'sent' ? sender(c, index) : isPerson(e.actor) ? e.actor : c.owner;
+  const mine = [...scopes, ...agentScope(who)];
+  if (e.to === 'sent') {
+    acc.each(day, mine, F.replies);
+    countAgent(acc, day, c, who, 'sent');
+  }
+  if (e.to === 'closed') acc.each(day, mine, F.closed);
+  if (e.to === 'ignored') acc.each(day, mine, F.ignored);
+  if (e.to === 'redirected') acc.each(day, mine, F.redirected);
+  if (isOpen(e.from) && !isOpen(e.to)) countAgent(acc, day, c, who, 'handled');
+  if (RESPONSES.includes(e.to) && !reachedBefore(c, index, RESPONSES)) {
+    acc.histogram(day, mine, 'frt', seconds(c.createdAt, e.at));
+    // Reach counts public replies only: a private channel is seen by the author alone.
+    if (e.to === 'sent') {
+      acc.each(day, mine, F.answered);
+      acc.each(day, mine, F.followers, c.mention.author.followers);
+    }
+  }
+  if (e.to === 'closed' && !reachedBefore(c, index, ['closed'])) acc.histogram(day, mine, 'res', seconds(c.createdAt, e.at));
+  if (SLA_DECISIONS.includes(e.to) && !reachedBefore(c, index, SLA_DECISIONS)) slaOutcome(acc, day, c, e.at, mine, opts);
 }
 
 export class RollupMismatchError extends Error {
@@ -234,7 +251,10 @@ const SCORE: Record<Sentiment, number> = { negative: -1, neutral: 0, positive: 1
 /** The author's next post after our reply, as screened. */
 export interface FollowUp {
   sentiment: Sentiment | undefined;
-  /** When the follow-up was posted (ISO). */
+  /**
+   * When the follow-up was screened (ISO; normally `now`). Counting it on the day it was
+   * seen, not the day it was posted, keeps days that are over unchanged once sealed.
+   */
   at: string;
 }
 

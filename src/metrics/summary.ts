@@ -1,4 +1,5 @@
-import { dayKey, epochMs, localHour } from './days.js';
+import { dayKey, daysIn, epochMs, localHour } from './days.js';
+import { dailyFigures, emptyDay, type DailyFigures } from './daily-figures.js';
 import {
   bucketBounds, durationStats, emptyHistogram, type DurationStats, type Histogram,
 } from './histogram.js';
@@ -8,10 +9,16 @@ import {
   type AgentCounter, type HistogramName, type Scope,
 } from './rollup-keys.js';
 
-/** The counters of one day hash, as read with hGetAll. */
-export interface DayCounters {
-  day: string;
+/**
+ * Counters summed over `from`..`to`: one day, or a sealed week or month. Blocks are added
+ * up, so one span may come as several blocks holding different fields.
+ */
+export interface CounterBlock {
+  from: string;
+  to: string;
   counters: Readonly<Record<string, number>>;
+  /** The block's days for the charts; for a one-day block it is read from the counters when absent. */
+  daily?: readonly DailyFigures[] | undefined;
 }
 
 /** One open case, from the open-case index, for the backlog's age. */
@@ -25,10 +32,13 @@ export interface OpenCase {
 export interface SummaryInput {
   period: Period;
   scope: Scope;
-  /** Day hashes of the period, one per day (missing days count as empty). */
-  current: readonly DayCounters[];
-  /** Day hashes of the period of equal length just before. */
-  previous: readonly DayCounters[];
+  /** Counters covering the period (days not covered count as empty). */
+  current: readonly CounterBlock[];
+  /**
+   * Counters of the period of equal length just before; only the volume fields are used.
+   * Its last day should be a block of its own, for the "same hours" comparison.
+   */
+  previous: readonly CounterBlock[];
   /** The open-case gauges (`metrics:open`). */
   gauge: Readonly<Record<string, number>>;
   /** Open cases, for backlog age; filtered here by the scope's group or agent. */
@@ -67,16 +77,6 @@ export interface BucketCount {
   count: number;
 }
 
-export interface DailyFigures {
-  day: string;
-  cases: number;
-  negative: number;
-  neutral: number;
-  positive: number;
-  unknown: number;
-  replies: number;
-}
-
 export interface Trend {
   kind: 'hashtag' | 'topic';
   key: string;
@@ -95,6 +95,8 @@ export interface Spike {
   /** count / max(expected, 1) */
   ratio: number;
 }
+
+export type { DailyFigures };
 
 /** Every figure of a metrics answer. Plain data: strings from posts are not escaped here. */
 export interface MetricsSummary {
@@ -151,7 +153,7 @@ export interface MetricsSummary {
     average: number | undefined;
     pairs: Array<{ from: string; to: string; count: number }>;
   };
-  activity: { replies: number; closed: number; reopened: number; escalated: number; sendFailed: number };
+  activity: { replies: number; redirected: number; closed: number; ignored: number; reopened: number; escalated: number; sendFailed: number };
   hashtags: Count[];
   campaigns: Count[];
   topics: Count[];
@@ -159,34 +161,50 @@ export interface MetricsSummary {
   spikes: Spike[];
 }
 
-/** Sums day hashes into one map. */
-function sumDays(days: readonly DayCounters[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const d of days) {
-    for (const [f, v] of Object.entries(d.counters)) {
-      if (Number.isFinite(v)) out.set(f, (out.get(f) ?? 0) + v);
+/** Counters summed over blocks, indexed by the part of each field name before the first `:`. */
+class Summed {
+  readonly all = new Map<string, number>();
+  private readonly index = new Map<string, Array<[rest: string, n: number]>>();
+
+  constructor(blocks: readonly CounterBlock[]) {
+    for (const b of blocks) {
+      const c = b.counters;
+      for (const f in c) {
+        const v = c[f]!;
+        if (Number.isFinite(v)) this.all.set(f, (this.all.get(f) ?? 0) + v);
+      }
+    }
+    for (const [f, n] of this.all) {
+      const i = f.indexOf(':');
+      if (i < 0) continue;
+      const head = f.slice(0, i);
+      let list = this.index.get(head);
+      if (!list) this.index.set(head, (list = []));
+      list.push([f.slice(i + 1), n]);
     }
   }
-  return out;
-}
 
-const get = (m: ReadonlyMap<string, number>, f: string): number => m.get(f) ?? 0;
-
-/** All fields under a prefix (`src:`), keyed by the decoded rest. */
-function byPrefix(m: ReadonlyMap<string, number>, prefix: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [f, v] of m) {
-    if (f.startsWith(prefix)) {
-      const k = unKeyPart(f.slice(prefix.length));
-      out.set(k, (out.get(k) ?? 0) + v);
-    }
+  get(f: string): number {
+    return this.all.get(f) ?? 0;
   }
-  return out;
+
+  /** All fields under a prefix such as `src:` or `sla:met:`, keyed by the rest (decoded unless `raw`). */
+  byPrefix(prefix: string, raw = false): Map<string, number> {
+    const i = prefix.indexOf(':');
+    const sub = prefix.slice(i + 1);
+    const out = new Map<string, number>();
+    for (const [rest, n] of this.index.get(prefix.slice(0, i)) ?? []) {
+      if (!rest.startsWith(sub)) continue;
+      const k = raw ? rest.slice(sub.length) : unKeyPart(rest.slice(sub.length));
+      out.set(k, (out.get(k) ?? 0) + n);
+    }
+    return out;
+  }
 }
 
-function counts(cur: ReadonlyMap<string, number>, prev: ReadonlyMap<string, number>, prefix: string, scale: number): Count[] {
-  const a = byPrefix(cur, prefix);
-  const b = byPrefix(prev, prefix);
+function counts(cur: Summed, prev: Summed, prefix: string, scale: number): Count[] {
+  const a = cur.byPrefix(prefix);
+  const b = prev.byPrefix(prefix);
   const keys = new Set([...a.keys(), ...b.keys()]);
   return [...keys]
     .map((key) => ({ key, count: a.get(key) ?? 0, previous: round1((b.get(key) ?? 0) * scale) }))
@@ -196,17 +214,14 @@ function counts(cur: ReadonlyMap<string, number>, prev: ReadonlyMap<string, numb
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
-function histogramOf(m: ReadonlyMap<string, number>, name: HistogramName): Histogram {
+function histogramOf(m: Summed, name: HistogramName): Histogram {
   const h = emptyHistogram();
-  const prefix = `${name}:b`;
-  for (const [f, v] of m) {
-    if (f.startsWith(prefix) && v > 0) {
-      const k = Number(f.slice(prefix.length));
-      if (Number.isInteger(k)) h.buckets.set(k, (h.buckets.get(k) ?? 0) + v);
-    }
+  for (const [rest, v] of m.byPrefix(`${name}:b`)) {
+    const k = Number(rest);
+    if (Number.isInteger(k) && v > 0) h.buckets.set(k, (h.buckets.get(k) ?? 0) + v);
   }
-  h.count = get(m, F.histCount(name));
-  h.sum = get(m, F.histSum(name));
+  h.count = m.get(F.histCount(name));
+  h.sum = m.get(F.histSum(name));
   return h;
 }
 
@@ -216,23 +231,33 @@ function histogramOf(m: ReadonlyMap<string, number>, name: HistogramName): Histo
  * at the same local hour (from its hourly counts) and every previous count is scaled by
  * the same fraction, so "today so far" is not compared with a whole day.
  */
-function comparableFraction(input: SummaryInput, prevDays: readonly DayCounters[]): number {
+function comparableFraction(input: SummaryInput, prevBlocks: readonly CounterBlock[]): number {
   if (input.period.to !== dayKey(input.now, input.timezone)) return 1;
-  const prevTotal = prevDays.reduce((a, d) => a + (d.counters[F.cases] ?? 0), 0);
-  if (prevTotal <= 0) return 1;
-  const sorted = [...prevDays].sort((a, b) => a.day.localeCompare(b.day));
-  const last = sorted[sorted.length - 1]!;
+  const prevTotal = prevBlocks.reduce((a, d) => a + (d.counters[F.cases] ?? 0), 0);
+  const lastDay = previousPeriod(input.period).to;
+  const last = prevBlocks.filter((b) => b.from === lastDay && b.to === lastDay);
+  if (prevTotal <= 0 || last.length === 0) return 1;
   const hour = localHour(input.now, input.timezone);
-  let comparable = prevTotal - (last.counters[F.cases] ?? 0);
-  for (let h = 0; h <= hour; h++) comparable += last.counters[F.hour(h)] ?? 0;
+  const of = (f: string) => last.reduce((a, b) => a + (b.counters[f] ?? 0), 0);
+  let comparable = prevTotal - of(F.cases);
+  for (let h = 0; h <= hour; h++) comparable += of(F.hour(h));
   return Math.min(1, Math.max(0, comparable / prevTotal));
 }
 
-function agentsOf(m: ReadonlyMap<string, number>): AgentFigures[] {
+/** One entry per day of the period, from the blocks' series (days without data are zeros). */
+function dailySeries(period: Period, blocks: readonly CounterBlock[]): DailyFigures[] {
+  const byDay = new Map<string, DailyFigures>();
+  for (const b of blocks) {
+    const days = b.daily ?? (b.from === b.to ? [dailyFigures(b.from, b.counters)] : []);
+    for (const d of days) byDay.set(d.day, d);
+  }
+  return daysIn(period.from, period.to).map((day) => byDay.get(day) ?? emptyDay(day));
+}
+
+function agentsOf(m: Summed): AgentFigures[] {
   const out = new Map<string, AgentFigures>();
-  for (const [f, v] of m) {
-    if (!f.startsWith('ag:')) continue;
-    const rest = f.slice(3);
+  // Agent keys stay encoded: they are identifiers, decoded by parseAgentKey where shown.
+  for (const [rest, v] of m.byPrefix('ag:', true)) {
     const i = rest.lastIndexOf(':');
     const counter = rest.slice(i + 1) as AgentCounter;
     if (i < 0 || !AGENT_COUNTERS.includes(counter)) continue;
@@ -276,16 +301,16 @@ const SPIKE_DIMENSIONS: Array<[Spike['dimension'], string]> = [
  * counter names, not on the number of cases.
  */
 export function summarize(input: SummaryInput): MetricsSummary {
-  const cur = sumDays(input.current);
-  const prevRaw = sumDays(input.previous);
+  const cur = new Summed(input.current);
+  const prevRaw = new Summed(input.previous);
   const scale = comparableFraction(input, input.previous);
-  const prevTotal = round1(get(prevRaw, F.cases) * scale);
+  const prevTotal = round1(prevRaw.get(F.cases) * scale);
 
   const hist = Object.fromEntries(HISTOGRAMS.map((h) => [h, histogramOf(cur, h)])) as Record<HistogramName, Histogram>;
 
-  const slaPriorities = new Set([...byPrefix(cur, 'sla:met:').keys(), ...byPrefix(cur, 'sla:breached:').keys()]);
-  const metBy = byPrefix(cur, 'sla:met:');
-  const breachedBy = byPrefix(cur, 'sla:breached:');
+  const slaPriorities = new Set([...cur.byPrefix('sla:met:').keys(), ...cur.byPrefix('sla:breached:').keys()]);
+  const metBy = cur.byPrefix('sla:met:');
+  const breachedBy = cur.byPrefix('sla:breached:');
   const ratio = (a: number, b: number): number | undefined => (a + b > 0 ? a / (a + b) : undefined);
   const rank = (p: string): number => {
     const i = ['urgent', 'high', 'normal', 'low'].indexOf(p);
@@ -301,16 +326,19 @@ export function summarize(input: SummaryInput): MetricsSummary {
   const met = byPriority.reduce((a, p) => a + p.met, 0);
   const breached = byPriority.reduce((a, p) => a + p.breached, 0);
 
-  const approved = get(cur, F.approved);
-  const rejected = get(cur, F.rejected);
-  const shiftN = get(cur, F.shiftCount);
+  const approved = cur.get(F.approved);
+  const rejected = cur.get(F.rejected);
+  const shiftN = cur.get(F.shiftCount);
 
   const hashtagCounts = counts(cur, prevRaw, 'tag:', scale);
   const topicCounts = counts(cur, prevRaw, 'topic:', scale);
-  const campaigns = (input.campaigns ?? []).map((c) => c.replace(/^#/, '').toLowerCase()).map((key) => {
-    const found = hashtagCounts.find((h) => h.key === key);
-    return { key, count: found?.count ?? 0, previous: found?.previous ?? 0 };
-  });
+  // Campaigns are counted exactly (camp: fields); configured ones are listed even at zero.
+  const campaignCounts = counts(cur, prevRaw, 'camp:', scale);
+  const configured = (input.campaigns ?? []).map((c) => c.replace(/^#/, '').toLowerCase());
+  const campaigns = [
+    ...configured.map((key) => campaignCounts.find((c) => c.key === key) ?? { key, count: 0, previous: 0 }),
+    ...campaignCounts.filter((c) => !configured.includes(c.key)),
+  ];
 
   const trending: Trend[] = [
     ...hashtagCounts.map((c) => ({ kind: 'hashtag' as const, ...c })),
@@ -329,22 +357,16 @@ export function summarize(input: SummaryInput): MetricsSummary {
       spikes.push({ dimension, key, count, expected: round1(expected), ratio: round1(count / Math.max(expected, 1)) });
     }
   };
-  consider('cases', '', get(cur, F.cases), get(prevRaw, F.cases) * scale);
+  consider('cases', '', cur.get(F.cases), prevRaw.get(F.cases) * scale);
   for (const [dimension, prefix] of SPIKE_DIMENSIONS) {
-    const a = byPrefix(cur, prefix);
-    const b = byPrefix(prevRaw, prefix);
+    const a = cur.byPrefix(prefix);
+    const b = prevRaw.byPrefix(prefix);
     for (const [key, count] of a) consider(dimension, key, count, (b.get(key) ?? 0) * scale);
   }
   // The total comes first: it is the headline; then the largest jumps.
   spikes.sort((a, b) => +(b.dimension === 'cases') - +(a.dimension === 'cases') || b.ratio - a.ratio || b.count - a.count);
 
-  const daily = [...input.current]
-    .sort((a, b) => a.day.localeCompare(b.day))
-    .map((d): DailyFigures => {
-      const c = d.counters;
-      const s = (x: string) => c[F.sentiment(x)] ?? 0;
-      return { day: d.day, cases: c[F.cases] ?? 0, negative: s('negative'), neutral: s('neutral'), positive: s('positive'), unknown: s('unknown'), replies: c[F.replies] ?? 0 };
-    });
+  const daily = dailySeries(input.period, input.current);
 
   return {
     period: input.period,
@@ -352,7 +374,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
     scope: input.scope,
     now: input.now,
     volume: {
-      total: get(cur, F.cases),
+      total: cur.get(F.cases),
       previous: prevTotal,
       byNetwork: counts(cur, prevRaw, 'net:', scale),
       bySource: counts(cur, prevRaw, 'src:', scale),
@@ -371,14 +393,14 @@ export function summarize(input: SummaryInput): MetricsSummary {
     backlog: backlogOf(input),
     agents: agentsOf(cur),
     approvals: { approved, rejected, rejectionRate: ratio(rejected, approved), turnaround: durationStats(hist.apt) },
-    reach: { answered: get(cur, F.answered), followers: get(cur, F.followers) },
+    reach: { answered: cur.get(F.answered), followers: cur.get(F.followers) },
     sentimentShift: {
       measured: shiftN,
-      improved: get(cur, F.shift('improved')),
-      same: get(cur, F.shift('same')),
-      worsened: get(cur, F.shift('worsened')),
-      average: shiftN > 0 ? get(cur, F.shiftSum) / shiftN : undefined,
-      pairs: [...byPrefix(cur, 'shift:').entries()]
+      improved: cur.get(F.shift('improved')),
+      same: cur.get(F.shift('same')),
+      worsened: cur.get(F.shift('worsened')),
+      average: shiftN > 0 ? cur.get(F.shiftSum) / shiftN : undefined,
+      pairs: [...cur.byPrefix('shift:').entries()]
         .filter(([k]) => k.includes('>'))
         .map(([k, count]) => {
           const [from, to] = k.split('>');
@@ -387,11 +409,13 @@ export function summarize(input: SummaryInput): MetricsSummary {
         .sort((a, b) => b.count - a.count),
     },
     activity: {
-      replies: get(cur, F.replies),
-      closed: get(cur, F.closed),
-      reopened: get(cur, F.reopened),
-      escalated: get(cur, F.escalated),
-      sendFailed: get(cur, F.sendFailed),
+      replies: cur.get(F.replies),
+      redirected: cur.get(F.redirected),
+      closed: cur.get(F.closed),
+      ignored: cur.get(F.ignored),
+      reopened: cur.get(F.reopened),
+      escalated: cur.get(F.escalated),
+      sendFailed: cur.get(F.sendFailed),
     },
     hashtags: hashtagCounts.slice(0, 10),
     campaigns,

@@ -86,9 +86,11 @@ export function applyAll(increments: readonly Increment[], into = new Map<string
   return into;
 }
 
-/** An in-memory stand-in for the Store's counter methods. */
+/** An in-memory stand-in for the Store methods the metrics use (counters, scored sets, values). */
 export class MemoryCounters {
   readonly hashes = new Map<string, Record<string, number>>();
+  readonly zsets = new Map<string, Map<string, number>>();
+  readonly values = new Map<string, unknown>();
   reads = 0;
   async hIncr(hash: string, field: string, by = 1): Promise<number> {
     const h = this.hashes.get(hash) ?? {};
@@ -99,5 +101,25 @@ export class MemoryCounters {
   async hGetAll(hash: string): Promise<Record<string, number>> {
     this.reads++;
     return { ...(this.hashes.get(hash) ?? {}) };
+  }
+  async zAdd(set: string, member: string, score: number): Promise<void> {
+    const z = this.zsets.get(set) ?? new Map<string, number>();
+    z.set(member, score);
+    this.zsets.set(set, z);
+  }
+  async zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
+    this.reads++;
+    const all = [...(this.zsets.get(set) ?? new Map<string, number>())]
+      .filter(([, s]) => s >= min && s <= max)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([member, score]) => ({ member, score }));
+    return limit === undefined ? all : all.slice(0, limit);
+  }
+  async get<T>(key: string): Promise<T | undefined> {
+    this.reads++;
+    return structuredClone(this.values.get(key)) as T | undefined;
+  }
+  async set(key: string, value: unknown): Promise<void> {
+    this.values.set(key, structuredClone(value));
   }
 }

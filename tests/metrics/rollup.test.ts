@@ -14,9 +14,13 @@ describe('rollupUpdates', () => {
     const all = h.get(ALL_DAY('2024-05-06'))!;
     expect(all).toMatchObject({
       cases: 1, 'hour:09': 1, 'net:x': 1, 'src:x-main': 1, 'grp:billing': 1, 'sentiment:negative': 1,
-      'intent:complaint': 1, 'prio:high': 1, 'topic:refunds': 1, 'tag:acmefail': 1,
+      'intent:complaint': 1, 'prio:high': 1, 'topic:refunds': 1,
     });
-    expect(Object.keys(all).filter((k) => k.startsWith('tag:'))).toEqual(['tag:acmefail']);
+    // hashtags live apart (their number grows with traffic), ranked for a cheap top list
+    expect(h.get('metrics:tags:2024-05-06:all')).toEqual({ acmefail: 1 });
+    expect(h.get('metrics:tags:2024-05-06:group:billing')).toEqual({ acmefail: 1 });
+    const tagInc = rollupUpdates(undefined, c).find((i) => i.hash === 'metrics:tags:2024-05-06:all')!;
+    expect(tagInc).toEqual({ hash: 'metrics:tags:2024-05-06:all', field: 'acmefail', by: 1, rank: 'metrics:tagrank:2024-05-06:all' });
     expect(h.get(dayHash('2024-05-06', { kind: 'group', group: 'billing' }))!.cases).toBe(1);
     expect(h.get(OPEN_GAUGE_HASH)).toEqual({ all: 1, 'group:billing': 1 });
   });
@@ -28,11 +32,12 @@ describe('rollupUpdates', () => {
     expect(h.has(ALL_DAY('2024-05-06'))).toBe(false);
   });
 
-  it('counts only the tracked campaign hashtags when a list is given', () => {
+  it('counts campaign hashtags exactly, beside every hashtag', () => {
     const c = newCase({ id: 'c1', at: '2024-05-06T10:00:00Z', text: '#Summer24 deal? #random' });
-    const all = applyAll(rollupUpdates(undefined, c, { hashtags: ['#summer24'] })).get(ALL_DAY('2024-05-06'))!;
-    expect(all['tag:summer24']).toBe(1);
-    expect(all['tag:random']).toBeUndefined();
+    const h = applyAll(rollupUpdates(undefined, c, { campaigns: ['#summer24'] }));
+    expect(h.get(ALL_DAY('2024-05-06'))!['camp:summer24']).toBe(1);
+    expect(h.get(ALL_DAY('2024-05-06'))!['camp:random']).toBeUndefined();
+    expect(h.get('metrics:tags:2024-05-06:all')).toEqual({ summer24: 1, random: 1 });
   });
 
   it('follows a full answer: agent counters, first response, reach, approval turnaround, backlog', () => {

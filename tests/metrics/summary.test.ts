@@ -46,8 +46,15 @@ describe('metricsFor + summarize on hand-built histories', () => {
     ]);
     expect(s.reach).toEqual({ answered: 10, followers: 1000 });
     expect(s.firstResponseBuckets.reduce((a, b) => a + b.count, 0)).toBe(10);
-    // cost: one read per day for the period, one for the previous period, one for the gauges
-    expect(store.reads).toBe(3);
+    // The day is over, so the first answer sealed it and the day before: each a miss, then day hash + tags hash.
+    expect(store.reads).toBe(8);
+    expect(store.values.has('metrics:sealed:d2024-05-06:all:volume')).toBe(true);
+    expect(store.values.has('metrics:sealed:d2024-05-06:all:work')).toBe(true);
+    // From then on: volume and work of the day, volume of the day before, the gauges.
+    store.reads = 0;
+    const again = await metricsFor(store, rangePeriod('2024-05-06', '2024-05-06'), undefined, { now: at('2024-05-07', 12) });
+    expect(store.reads).toBe(4);
+    expect(again).toEqual(s);
   });
 
   it('filters by agent and by group from their own hashes', async () => {
@@ -95,7 +102,7 @@ describe('metricsFor + summarize on hand-built histories', () => {
     for (let i = 0; i < 12; i++) histories.push([{ id: `x${i}`, at: at('2024-05-06', 10), text: 'hi' }, []]);
     for (let i = 0; i < 15; i++) histories.push([{ id: `o${i}`, at: at('2024-05-06', 11), source: 'rss-status', network: 'rss', text: 'still down #Outage', sentiment: 'negative', topic: 'outage' }, []]);
     for (let i = 0; i < 3; i++) histories.push([{ id: `s${i}`, at: at('2024-05-06', 12), text: 'love #summer24' }, []]);
-    const store = await storeWith(histories);
+    const store = await storeWith(histories, { campaigns: ['summer24', 'winter'] });
     const s = await metricsFor(store, rangePeriod('2024-05-06', '2024-05-06'), undefined, { now: at('2024-05-08', 0), campaigns: ['#Summer24', 'winter'] });
     expect(s.volume.total).toBe(30);
     expect(s.volume.previous).toBe(10);

@@ -1,0 +1,527 @@
+/**
+ * `npm run bench:metrics`: how long the metrics command takes to answer with 10k and
+ * with 1M cases in a SQLite store, and how that time grows with the number of cases.
+ *
+ * 1. Synthetic but realistic case histories (weekly and daily rhythm, growth, a few spike
+ *    days, skewed hashtags and topics, six agents per group, approvals, rejections,
+ *    escalations, reopenings, sentiment follow-ups) over the same year for both sizes.
+ *    Every transition goes through the real `rollupUpdates`. The 10k store and the last
+ *    week of the 1M store are simulated case by case; the older 1M days replay 20k
+ *    simulated histories (their recorded increments, moved to the day).
+ * 2. The counters are bulk-loaded into the SQLite file the Store uses (one transaction),
+ *    then checked through the Store port.
+ * 3. The answer is timed on the real path through `openStore`: `metricsFor` +
+ *    `summarize` + `formatSummary`, for today / 7d / 30d, a group and an agent, repeated
+ *    after warm-up (the first answer seals the days it reads, timed on its own); the
+ *    three charts are timed separately.
+ *
+ * The last line printed is one JSON object with the headline figures.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import KeyvSqlite from '@keyv/sqlite';
+import type { Actor } from '../src/domain/actor.js';
+import { CaseSchema, isOpen, type AuditEntry, type Case, type CaseStatus } from '../src/domain/case.js';
+import type { Intent, Priority, Sentiment } from '../src/domain/screening.js';
+import type { Network } from '../src/domain/mention.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Store } from '../src/store/store.js';
+import { rollupUpdates, sentimentShiftUpdates, type Increment, type RollupOptions } from '../src/metrics/rollup.js';
+import { lastDays, todayPeriod } from '../src/metrics/period.js';
+import { formatSummary } from '../src/metrics/format-summary.js';
+import type { OpenCase } from '../src/metrics/summary.js';
+import { metricsFor, sealDays, type MetricsFilter } from '../src/metrics-store/rollup-store.js';
+import { renderResponseTimeChart, renderSentimentChart, renderVolumeChart } from '../src/charts/render-metrics-charts.js';
+
+const NOW = '2025-06-30T15:00:00.000Z';
+const NOW_MS = Date.parse(NOW);
+const DAY_MS = 86_400_000;
+const SPAN_DAYS = 365;
+const NAMESPACE = 'bench';
+
+// ── deterministic randomness ───────────────────────────────────────────────────────
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Rand {
+  constructor(readonly next: () => number) {}
+  int(n: number): number { return Math.floor(this.next() * n); }
+  chance(p: number): boolean { return this.next() < p; }
+  pick<T>(items: readonly T[]): T { return items[this.int(items.length)]!; }
+  weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
+    const total = items.reduce((a, [, w]) => a + w, 0);
+    let x = this.next() * total;
+    for (const [v, w] of items) if ((x -= w) < 0) return v;
+    return items[items.length - 1]![0];
+  }
+  /** Log-normal with the given median (same unit) and shape sigma. */
+  logNormal(median: number, sigma: number): number {
+    const u = Math.max(1e-12, this.next());
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    return median * Math.exp(sigma * z);
+  }
+}
+
+/** Zipf sampler over 0..n-1 (rank 0 most frequent). */
+function zipf(n: number, s: number): (r: Rand) => number {
+  const cdf: number[] = [];
+  let acc = 0;
+  for (let k = 1; k <= n; k++) cdf.push((acc += 1 / k ** s));
+  return (r) => {
+    const x = r.next() * acc;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+// ── the synthetic world ────────────────────────────────────────────────────────────
+const GROUPS = ['care', 'billing', 'delivery', 'tech', 'social', 'vip'] as const;
+const GROUP_WEIGHTS = [30, 20, 20, 15, 10, 5];
+const SOURCES: ReadonlyArray<readonly [[Network, string], number]> = [
+  [['x', 'x-mentions'], 50], [['x', 'x-keywords'], 20], [['bluesky', 'bluesky-main'], 15],
+  [['mastodon', 'mastodon-main'], 10], [['reddit', 'reddit-acme'], 5],
+];
+const SENTIMENTS: ReadonlyArray<readonly [Sentiment | undefined, number]> = [['negative', 45], ['neutral', 35], ['positive', 15], [undefined, 5]];
+const INTENTS: ReadonlyArray<readonly [Intent | undefined, number]> = [
+  ['complaint', 35], ['question', 30], ['request', 12], ['praise', 10], ['lead', 3], ['other', 7], [undefined, 3],
+];
+const PRIORITIES: ReadonlyArray<readonly [Priority, number]> = [['low', 20], ['normal', 60], ['high', 15], ['urgent', 5]];
+const TOPICS = Array.from({ length: 25 }, (_, i) => `topic-${i}`);
+const HASHTAGS = Array.from({ length: 2000 }, (_, i) => `tag${i}`);
+const CAMPAIGNS = ['acmesummer', 'acmeback2school', 'acmeblackfriday'];
+const AGENTS: Actor[] = GROUPS.flatMap((g, gi) => Array.from({ length: 6 }, (_, i) => ({ platform: 'slack' as const, id: `U${gi}${i}AGENT`, name: `${g}-${i}` })));
+const APPROVERS: Actor[] = Array.from({ length: 4 }, (_, i) => ({ platform: 'slack' as const, id: `U9${i}LEAD` }));
+const OUTBOX: Actor = { platform: 'system', id: 'outbox' };
+const HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 9, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2];
+
+const ROLLUP: RollupOptions = { sla: { targetMinutes: { urgent: 30, high: 60, normal: 240, low: 1440 } }, campaigns: CAMPAIGNS };
+
+/** Defaults for every Case field, taken from the schema once (zod per case would dominate the run). */
+const BLANK: Case = CaseSchema.parse({
+  id: 'blank', version: 0, group: 'care', status: 'new', createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z',
+  mention: { network: 'x', source: 'x', id: 'm', text: '', createdAt: '2025-01-01T00:00:00.000Z', url: 'https://example.test', author: { id: 'a', handle: 'a', name: 'a' } },
+  screening: { group: 'care' },
+});
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** How many cases each day gets: weekly rhythm, growth over the year, a few spikes. */
+function dailyVolumes(total: number, r: Rand): number[] {
+  const weights = Array.from({ length: SPAN_DAYS }, (_, d) => {
+    const dow = new Date(NOW_MS - (SPAN_DAYS - 1 - d) * DAY_MS).getUTCDay();
+    const weekly = dow === 0 || dow === 6 ? 0.6 : 1;
+    const growth = 0.7 + 0.6 * (d / SPAN_DAYS);
+    const spike = r.chance(0.02) ? 3 : 1;
+    return weekly * growth * spike * (0.85 + 0.3 * r.next());
+  });
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const out = weights.map((w) => Math.floor((w / sum) * total));
+  let rest = total - out.reduce((a, b) => a + b, 0);
+  for (let d = SPAN_DAYS - 1; rest > 0; d = (d + SPAN_DAYS - 1) % SPAN_DAYS, rest--) out[d]! += 1;
+  return out;
+}
+
+/** Where generated increments go. */
+type Sink = (increments: readonly Increment[]) => void;
+
+/**
+ * One case's life, fed through `rollupUpdates` one transition at a time; nothing happens
+ * after `endMs`. Returns the case when it is still open at the end.
+ */
+function simulateCase(sink: Sink, r: Rand, n: number, createdMs: number, endMs: number, pickTag: (r: Rand) => number, pickTopic: (r: Rand) => number): { transitions: number; open?: OpenCase } {
+  const [network, source] = r.weighted(SOURCES);
+  const group = GROUPS[r.weighted(GROUPS.map((g, i) => [i, GROUP_WEIGHTS[i]!] as const))]!;
+  const tags: string[] = [];
+  if (r.chance(0.35)) for (let k = 1 + r.int(3); k > 0; k--) tags.push(HASHTAGS[pickTag(r)]!);
+  if (r.chance(0.05)) tags.push(r.pick(CAMPAIGNS));
+  const sentiment = r.weighted(SENTIMENTS);
+  const intent = r.weighted(INTENTS);
+  const createdAt = iso(createdMs);
+  const base: Case = {
+    ...BLANK,
+    id: `c${n}`,
+    mention: {
+      ...BLANK.mention,
+      network, source, id: `m${n}`, text: `@acme help please ${tags.map((t) => `#${t}`).join(' ')}`, createdAt,
+      url: `https://example.test/${n}`,
+      author: { id: `a${r.int(5_000_000)}`, handle: `user${n}`, name: `User ${n}`, followers: Math.round(r.logNormal(300, 1.8)), verified: false },
+    },
+    screening: {
+      ...BLANK.screening,
+      group, priority: r.weighted(PRIORITIES),
+      ...(sentiment ? { sentiment } : {}), ...(intent ? { intent } : {}),
+      ...(r.chance(0.8) ? { topic: TOPICS[pickTopic(r)]! } : {}),
+    },
+    group,
+    createdAt,
+    updatedAt: createdAt,
+  };
+  sink(rollupUpdates(undefined, base, ROLLUP));
+
+  const agent = AGENTS[GROUPS.indexOf(group) * 6 + r.int(6)]!;
+  let c = base;
+  let t = createdMs;
+  let transitions = 0;
+  const step = (dtMs: number, actor: Actor, action: string, to: CaseStatus, patch: (at: string) => Partial<Case> = () => ({})): boolean => {
+    t += Math.max(1000, Math.round(dtMs));
+    if (t > endMs) return false;
+    const at = iso(t);
+    const entry: AuditEntry = { at, actor, action, from: c.status, to };
+    const next: Case = { ...c, ...patch(at), status: to, version: c.version + 1, updatedAt: at, audit: [...c.audit, entry] };
+    sink(rollupUpdates(c, next, ROLLUP));
+    transitions++;
+    c = next;
+    return true;
+  };
+  const min = 60_000;
+  const hour = 3_600_000;
+  const draft = (text: string) => (at: string): Partial<Case> => ({ owner: agent, draft: { text, by: agent, at }, approvals: [], rejection: undefined });
+  const fate = r.next();
+  const live = (): boolean => {
+    if (fate < 0.08) return step(r.logNormal(30 * min, 1.2), agent, 'close', 'closed');
+    if (!step(r.logNormal(12 * min, 1.3), agent, 'claim', 'claimed', () => ({ owner: agent }))) return false;
+    if (r.chance(0.03) && !step(r.logNormal(20 * min, 1), agent, 'escalate', 'escalated', () => ({ escalatedFrom: 'claimed' }))) return false;
+    if (!step(r.logNormal(5 * min, 0.8), agent, 'draft', 'drafted', draft('On it'))) return false;
+    if (r.chance(0.1)) {
+      const by = r.pick(APPROVERS);
+      if (!step(r.logNormal(10 * min, 1), by, 'reject', 'rejected', (at) => ({ rejection: { by, note: 'tone', at } }))) return false;
+      if (!step(r.logNormal(6 * min, 0.8), agent, 'draft', 'drafted', draft('On it, sorry'))) return false;
+    }
+    const approver = r.pick(APPROVERS);
+    if (!step(r.logNormal(8 * min, 1.1), approver, 'approve', 'approved', () => ({ approvals: [approver] }))) return false;
+    if (!step(r.logNormal(1 * min, 1), agent, 'send', 'sending')) return false;
+    if (!step(3000 + r.next() * 10_000, OUTBOX, 'sent', 'sent', (at) => ({ reply: { id: `r${n}`, url: 'https://example.test/r', at, text: 'On it' } }))) return false;
+    if (r.chance(0.3)) {
+      const followUp = t + r.logNormal(2 * hour, 1.5);
+      if (followUp <= endMs) sink(sentimentShiftUpdates(c, { sentiment: r.weighted(SENTIMENTS), at: iso(followUp) }, ROLLUP));
+    }
+    if (r.chance(0.75) && !step(r.logNormal(4 * hour, 1.2), agent, 'close', 'closed')) return false;
+    if (r.chance(0.02) && c.status === 'closed') {
+      if (!step(r.logNormal(24 * hour, 1), agent, 'reopen', 'new', () => ({ owner: undefined, approvals: [] }))) return false;
+      step(r.logNormal(3 * hour, 1), agent, 'close', 'closed');
+    }
+    return true;
+  };
+  live();
+  const open = isOpen(c.status)
+    ? { createdAt: c.createdAt, group: c.group, ...(c.owner ? { owner: `${c.owner.platform}:${c.owner.id}` } : {}) }
+    : undefined;
+  return { transitions, ...(open ? { open } : {}) };
+}
+
+/** Counters as generated: hash → field → count. */
+type Counters = Map<string, Map<string, number>>;
+
+function collect(into: Counters): Sink {
+  return (incs) => {
+    for (const i of incs) {
+      let h = into.get(i.hash);
+      if (!h) into.set(i.hash, (h = new Map()));
+      h.set(i.field, (h.get(i.field) ?? 0) + i.by);
+    }
+  };
+}
+
+interface Generated {
+  /** Counters from cases simulated one by one. */
+  exact: Counters;
+  /** Counters of replayed histories, per target day: base-slot index → count. */
+  replayed: Map<number, Int32Array>;
+  /** What each base slot is: `<kind>:<scope>` of the hash and the field. */
+  slots: Array<{ kind: string; scope: string; field: string }>;
+  open: OpenCase[];
+  cases: number;
+  transitions: number;
+  /** Cases per day, for the end-to-end check of the load. */
+  volumes: number[];
+}
+
+const DAY_HASH = /^metrics:(day|tags):(\d{4}-\d{2}-\d{2}):(.+)$/;
+const dayIndex = (day: string): number => Math.round((Date.parse(`${day}T00:00:00Z`) - (NOW_MS - (NOW_MS % DAY_MS) - (SPAN_DAYS - 1) * DAY_MS)) / DAY_MS);
+const dayOf = (index: number): string => iso(NOW_MS - (NOW_MS % DAY_MS) - (SPAN_DAYS - 1 - index) * DAY_MS).slice(0, 10);
+
+/**
+ * Generates a store of `total` cases over the year. Every case of the last
+ * `recentDays` days (all of them for a small store) is simulated one by one. For older
+ * days of a large store, `templates` case histories are simulated once, their real
+ * increments recorded relative to their first day, and replayed on the days' cases
+ * (each day draws its own sample of histories): the same counters, built without
+ * simulating a million lives one transition at a time.
+ */
+function generate(total: number, recentDays: number, templates: number): Generated {
+  const r = new Rand(mulberry32(total));
+  const volumes = dailyVolumes(total, r);
+  const pickTag = zipf(HASHTAGS.length, 1.1);
+  const pickTopic = zipf(TOPICS.length, 1);
+  const hourPick = HOUR_WEIGHTS.map((w, h) => [h, w] as const);
+  const g: Generated = { exact: new Map(), replayed: new Map(), slots: [], open: [], cases: 0, transitions: 0, volumes };
+  const firstRecent = SPAN_DAYS - recentDays;
+  const dayStart = (d: number) => NOW_MS - (NOW_MS % DAY_MS) - (SPAN_DAYS - 1 - d) * DAY_MS;
+  let n = 0;
+
+  if (firstRecent > 0) {
+    // Histories created on a day of their own, far from the year, then moved.
+    const slotIndex = new Map<string, number>();
+    const baseDay = '2000-01-03';
+    const baseMs = Date.parse(`${baseDay}T00:00:00Z`);
+    const entries: Array<{ offsets: Int16Array; slots: Int32Array; by: Int32Array; transitions: number }> = [];
+    for (let i = 0; i < templates; i++) {
+      const got: Counters = new Map();
+      const createdMs = baseMs + r.weighted(hourPick) * 3_600_000 + r.int(3_600_000);
+      const { transitions } = simulateCase(collect(got), r, -1 - i, createdMs, Infinity, pickTag, pickTopic);
+      const offsets: number[] = [];
+      const slots: number[] = [];
+      const by: number[] = [];
+      for (const [hash, fields] of got) {
+        const m = DAY_HASH.exec(hash);
+        // Whole lives open and close again: the backlog gauges net to zero.
+        if (!m) continue;
+        const offset = Math.round((Date.parse(`${m[2]}T00:00:00Z`) - baseMs) / DAY_MS);
+        for (const [field, count] of fields) {
+          const key = `${m[1]}:${m[3]}\u0000${field}`;
+          let slot = slotIndex.get(key);
+          if (slot === undefined) {
+            slotIndex.set(key, (slot = g.slots.length));
+            g.slots.push({ kind: m[1]!, scope: m[3]!, field });
+          }
+          offsets.push(offset);
+          slots.push(slot);
+          by.push(count);
+        }
+      }
+      entries.push({ offsets: Int16Array.from(offsets), slots: Int32Array.from(slots), by: Int32Array.from(by), transitions });
+    }
+    for (let d = 0; d < firstRecent; d++) {
+      for (let i = 0; i < volumes[d]!; i++) {
+        const t = entries[r.int(entries.length)]!;
+        for (let k = 0; k < t.slots.length; k++) {
+          const target = d + t.offsets[k]!;
+          if (target >= SPAN_DAYS) continue;
+          let arr = g.replayed.get(target);
+          if (!arr) g.replayed.set(target, (arr = new Int32Array(g.slots.length)));
+          arr[t.slots[k]!]! += t.by[k]!;
+        }
+        g.transitions += t.transitions;
+        g.cases++;
+        n++;
+      }
+    }
+  }
+  const sink = collect(g.exact);
+  for (let d = Math.max(0, firstRecent); d < SPAN_DAYS; d++) {
+    for (let i = 0; i < volumes[d]!; i++) {
+      const ms = dayStart(d) + r.weighted(hourPick) * 3_600_000 + r.int(3_600_000);
+      // Today only has the hours that have happened.
+      const created = ms <= NOW_MS ? ms : NOW_MS - r.int(3 * 3_600_000);
+      const res = simulateCase(sink, r, n++, created, NOW_MS, pickTag, pickTopic);
+      g.transitions += res.transitions;
+      g.cases++;
+      if (res.open) g.open.push(res.open);
+    }
+  }
+  return g;
+}
+
+// ── loading ────────────────────────────────────────────────────────────────────────
+/**
+ * Writes the generated counters straight into the Store's counters table in one
+ * transaction, then derives the hashtag ranks from them. Only the load takes this
+ * shortcut (the Store has no batch write, and one hIncr per counter would take hours);
+ * every read goes through the Store.
+ */
+async function bulkLoad(file: string, g: Generated): Promise<number> {
+  const store = await openStore(`sqlite://${file}`, { namespace: NAMESPACE });
+  await store.close();
+  const db = new KeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv' });
+  const counters = `"${NAMESPACE}_counters"`;
+  const zsets = `"${NAMESPACE}_zsets"`;
+  let rows = 0;
+  let batch: Array<string | number> = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const values = Array.from({ length: batch.length / 3 }, () => '(?, ?, ?)').join(', ');
+    await db.query(`INSERT INTO ${counters} (k, f, n) VALUES ${values} ON CONFLICT (k, f) DO UPDATE SET n = n + excluded.n`, ...batch);
+    batch = [];
+  };
+  const push = async (hash: string, field: string, n: number) => {
+    if (n === 0) return;
+    batch.push(hash, field, n);
+    rows++;
+    // SQLite binds at most 32766 parameters per statement (since 3.32).
+    if (batch.length >= 3 * 5000) await flush();
+  };
+  await db.query('PRAGMA synchronous = OFF');
+  await db.query('BEGIN');
+  for (const [d, arr] of [...g.replayed].sort((a, b) => a[0] - b[0])) {
+    const day = dayOf(d);
+    for (let s = 0; s < arr.length; s++) {
+      if (arr[s] === 0) continue;
+      const slot = g.slots[s]!;
+      await push(`metrics:${slot.kind}:${day}:${slot.scope}`, slot.field, arr[s]!);
+    }
+  }
+  for (const [hash, fields] of g.exact) for (const [f, n] of fields) await push(hash, f, n);
+  await flush();
+  // The rank of each hashtag is minus its final count, as applyIncrements leaves it.
+  await db.query(`INSERT INTO ${zsets} (k, m, score)
+    SELECT 'metrics:tagrank:' || substr(k, length('metrics:tags:') + 1), f, -n FROM ${counters} WHERE k LIKE 'metrics:tags:%'`);
+  await db.query('COMMIT');
+  await db.disconnect();
+  return rows;
+}
+
+/**
+ * Checks the load through the Store port: every day's case count (all scope) adds up to
+ * what was generated, and sampled hashes of one-by-one cases read back exactly.
+ */
+async function verify(store: Store, g: Generated): Promise<void> {
+  let total = 0;
+  for (let d = 0; d < SPAN_DAYS; d++) total += (await store.hGetAll(`metrics:day:${dayOf(d)}:all`)).cases ?? 0;
+  if (total !== g.cases) throw new Error(`bulk load check: the day hashes count ${total} cases, ${g.cases} were generated`);
+  const hashes = [...g.exact.keys()].filter((h) => !g.replayed.has(dayIndex(h.split(':')[2] ?? '')));
+  for (let i = 0; i < hashes.length; i += Math.max(1, Math.floor(hashes.length / 50))) {
+    const got = await store.hGetAll(hashes[i]!);
+    for (const [f, n] of g.exact.get(hashes[i]!)!) {
+      if (got[f] !== n) throw new Error(`bulk load check: ${hashes[i]} ${f} stored ${got[f]}, generated ${n}`);
+    }
+  }
+}
+
+// ── timing ─────────────────────────────────────────────────────────────────────────
+const pct = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+};
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+interface Query {
+  name: string;
+  period: ReturnType<typeof lastDays>;
+  filter: MetricsFilter | undefined;
+}
+
+const QUERIES: Query[] = [
+  { name: 'today', period: todayPeriod(NOW, 'UTC'), filter: undefined },
+  { name: '7d', period: lastDays(7, NOW, 'UTC'), filter: undefined },
+  { name: '30d', period: lastDays(30, NOW, 'UTC'), filter: undefined },
+  { name: '30d group', period: lastDays(30, NOW, 'UTC'), filter: { group: 'billing' } },
+  { name: '30d agent', period: lastDays(30, NOW, 'UTC'), filter: { agent: AGENTS[7]! } },
+];
+
+async function answer(store: Store, q: Query, open: readonly OpenCase[]): Promise<string> {
+  const s = await metricsFor(store, q.period, q.filter, { now: NOW, timezone: 'UTC', open, campaigns: CAMPAIGNS });
+  return formatSummary(s, { style: 'slack' });
+}
+
+async function timeQueries(store: Store, open: readonly OpenCase[], runs: number) {
+  const out: Record<string, { p50: number; p95: number }> = {};
+  const all: number[] = [];
+  for (const q of QUERIES) {
+    for (let i = 0; i < 3; i++) await answer(store, q, open);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const text = await answer(store, q, open);
+      times.push(performance.now() - t0);
+      if (text.length < 50) throw new Error(`suspiciously short answer for ${q.name}`);
+    }
+    out[q.name] = { p50: r1(pct(times, 0.5)), p95: r1(pct(times, 0.95)) };
+    all.push(...times);
+  }
+  return { perQuery: out, p50: r1(pct(all, 0.5)), p95: r1(pct(all, 0.95)) };
+}
+
+async function timeCharts(store: Store, open: readonly OpenCase[], runs: number) {
+  const s = await metricsFor(store, lastDays(30, NOW, 'UTC'), undefined, { now: NOW, open });
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const pngs = await Promise.all([renderVolumeChart(s), renderResponseTimeChart(s), renderSentimentChart(s)]);
+    times.push(performance.now() - t0);
+    bytes = pngs.reduce((a, b) => a + b.length, 0);
+  }
+  return { p50: r1(pct(times, 0.5)), p95: r1(pct(times, 0.95)), bytes };
+}
+
+async function runSize(label: string, total: number, dir: string, runs: number) {
+  const t0 = performance.now();
+  // A small store is simulated case by case; a large one replays recorded histories for all but its last week.
+  const g = total <= 50_000 ? generate(total, SPAN_DAYS, 0) : generate(total, 7, 20_000);
+  const genMs = performance.now() - t0;
+  const file = join(dir, `${label}.sqlite`);
+  const t1 = performance.now();
+  const rows = await bulkLoad(file, g);
+  const loadMs = performance.now() - t1;
+  const store = await openStore(`sqlite://${file}`, { namespace: NAMESPACE });
+  try {
+    await verify(store, g);
+    // Cold: the first 30-day answer after the load seals what it reads.
+    const tc = performance.now();
+    await answer(store, QUERIES[2]!, g.open);
+    const coldMs = performance.now() - tc;
+    // What the nightly job does for the other scopes, so their answers are warm from the start.
+    const ts = performance.now();
+    const scopes = [
+      ...GROUPS.map((group) => ({ kind: 'group' as const, group })),
+      ...AGENTS.map((a) => ({ kind: 'agent' as const, agent: `${a.platform}:${a.id}` })),
+    ];
+    const sealed = await sealDays(store, { from: lastDays(60, NOW, 'UTC').from, to: NOW.slice(0, 10) }, { now: NOW, scopes });
+    const sealMs = performance.now() - ts;
+    const q = await timeQueries(store, g.open, runs);
+    const charts = await timeCharts(store, g.open, Math.max(5, Math.floor(runs / 4)));
+    const sample = await answer(store, QUERIES[2]!, g.open);
+    return { label, cases: g.cases, transitions: g.transitions, counters: rows, open: g.open.length, genMs, loadMs, coldMs, sealed, sealMs, ...q, charts, sample };
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 40);
+  const big = Number(process.env.BENCH_BIG ?? 1_000_000);
+  const dir = await mkdtemp(join(tmpdir(), 'earshot-bench-metrics-'));
+  try {
+    const small = await runSize('10k', 10_000, dir, runs);
+    const large = await runSize(big === 1_000_000 ? '1m' : String(big), big, dir, runs);
+    console.log(`metrics bench: ${runs} runs per query after 3 warm-up runs; load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    for (const r of [small, large]) {
+      console.log(`\n== ${r.label}: ${r.cases.toLocaleString('en-US')} cases, ${r.transitions.toLocaleString('en-US')} transitions over ${SPAN_DAYS} days`);
+      console.log(`   generated in ${(r.genMs / 1000).toFixed(1)} s; ${r.counters.toLocaleString('en-US')} counters loaded in ${(r.loadMs / 1000).toFixed(1)} s; ${r.open} open cases`);
+      console.log(`   first 30d answer (seals 60 days)   ${r1(r.coldMs)} ms`);
+      console.log(`   nightly seal of ${r.sealed} group/agent units (60 days)   ${(r.sealMs / 1000).toFixed(1)} s`);
+      for (const [name, t] of Object.entries(r.perQuery)) console.log(`   metrics ${name.padEnd(10)} p50 ${String(t.p50).padStart(6)} ms   p95 ${String(t.p95).padStart(6)} ms`);
+      console.log(`   all queries    p50 ${String(r.p50).padStart(6)} ms   p95 ${String(r.p95).padStart(6)} ms`);
+      console.log(`   3 charts (30d) p50 ${String(r.charts.p50).padStart(6)} ms   p95 ${String(r.charts.p95).padStart(6)} ms   (${r.charts.bytes} bytes of PNG)`);
+    }
+    console.log(`\nSample answer (${large.label}, 30d):\n${large.sample}\n`);
+    const ratio = Math.round((large.p95 / small.p95) * 100) / 100;
+    const ok = large.p95 <= 300 && small.p95 <= 300 && ratio <= 1.5;
+    console.log(`target: p95 ≤ 300 ms and ratio ≤ 1.5 → ${ok ? 'met' : 'NOT met'}`);
+    console.log(JSON.stringify({
+      bench: 'metrics', runs, cases_small: small.cases, cases_large: large.cases,
+      p50_10k_ms: small.p50, p95_10k_ms: small.p95, p50_1m_ms: large.p50, p95_1m_ms: large.p95, ratio,
+      p95_30d_10k_ms: small.perQuery['30d']!.p95, p95_30d_1m_ms: large.perQuery['30d']!.p95,
+      cold_30d_1m_ms: r1(large.coldMs), charts_p95_ms: large.charts.p95, target_met: ok,
+    }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
