@@ -25,6 +25,48 @@ class BodyTooLargeError extends Error {
   }
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const INTERACTIVE = new Set(['block_actions', 'view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'interactive_message', 'dialog_submission']);
+
+/**
+ * The minimal shape Bolt relies on before any listener runs (it reads `user.id`,
+ * `view.callback_id`, `event.type` without checks and answers 500 when they are missing).
+ * A request that does not have it is malformed: 400. Listeners still parse every field
+ * they use with their own schemas.
+ */
+export function slackShapeProblem(body: Buffer, contentType: string): string | undefined {
+  const text = body.toString('utf8');
+  if (contentType === 'application/x-www-form-urlencoded') {
+    let form: URLSearchParams;
+    try { form = new URLSearchParams(text); } catch { return 'unreadable form'; }
+    const payload = form.get('payload');
+    if (payload !== null) {
+      let p: unknown;
+      try { p = JSON.parse(payload); } catch { return 'payload is not JSON'; }
+      if (!isObj(p) || !str(p.type)) return 'payload without a type';
+      if (!INTERACTIVE.has(p.type)) return `unknown interaction type`;
+      if (!isObj(p.user) || !str(p.user.id)) return 'interaction without a user';
+      if ((p.type === 'view_submission' || p.type === 'view_closed') && (!isObj(p.view) || typeof p.view.callback_id !== 'string')) return 'view without a callback_id';
+      if ((p.type === 'shortcut' || p.type === 'message_action') && !str(p.callback_id)) return 'shortcut without a callback_id';
+      if (p.type === 'block_actions' && !Array.isArray(p.actions)) return 'block_actions without actions';
+      return undefined;
+    }
+    if (form.get('ssl_check') !== null) return undefined;
+    if (!str(form.get('command')) || !str(form.get('user_id'))) return 'a form that is neither an interaction nor a command';
+    return undefined;
+  }
+  if (contentType.startsWith('application/json')) {
+    let p: unknown;
+    try { p = JSON.parse(text); } catch { return 'body is not JSON'; }
+    if (!isObj(p) || !str(p.type)) return 'event without a type';
+    if (p.type === 'url_verification') return str(p.challenge) ? undefined : 'url_verification without a challenge';
+    if (p.type === 'event_callback' && (!isObj(p.event) || !str(p.event.type))) return 'event_callback without an event';
+    return undefined;
+  }
+  return 'unsupported content type';
+}
+
 /** Reads a request body, refusing (and stopping) past `limit` bytes. */
 function readBody(req: Request, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -71,6 +113,11 @@ export function slackGuard(opts: SlackGuardOptions) {
     } catch (e) {
       // The store being down must not lock people out of their buttons: Bolt still checks the age.
       opts.log.warn({ err: e }, 'could not record a Slack signature; replay check skipped');
+    }
+    const problem = slackShapeProblem(body, String(req.headers['content-type'] ?? ''));
+    if (problem) {
+      opts.log.warn({ problem }, 'refused a malformed Slack request');
+      return refuse(res, 400, 'malformed_payload');
     }
     (req as Request & { rawBody?: Buffer }).rawBody = body;
     next();
