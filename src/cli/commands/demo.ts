@@ -4,7 +4,6 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEMO_CONFIG_YAML } from '../../sandbox/demo-config.js';
-import { startSandbox } from '../../sandbox/start-sandbox.js';
 import { createLogger } from '../../util/logger.js';
 
 interface DemoOptions {
@@ -48,6 +47,8 @@ export function register(program: Command): void {
         return;
       }
       const log = createLogger(opts.logLevel);
+      // Loaded here, not at the top: `earshot start` never loads the sandbox or its fakes.
+      const { startSandbox } = await import('../../sandbox/start-sandbox.js');
       const sandbox = await startSandbox({
         log,
         port: opts.port,
