@@ -138,6 +138,12 @@ export class TwitterSource implements MentionSource {
       const r = await write.v2.reply(text, mention.id);
       return { id: r.data.id, url: `https://x.com/i/web/status/${r.data.id}`, at: new Date().toISOString(), text };
     } catch (e) {
+      // X refuses a post identical to one of ours: an earlier attempt may have landed
+      // without us hearing back. If it is there, that is the reply; never post it twice.
+      if (e instanceof ApiResponseError && e.code === 403 && /duplicate/i.test(String(e.data?.detail ?? ''))) {
+        const landed = await this.findReply(mention, text);
+        if (landed) return landed;
+      }
       throw this.explain(e, 'reply');
     }
   }
@@ -146,10 +152,16 @@ export class TwitterSource implements MentionSource {
     const write = this.requireWrite();
     try {
       this.brandUserId ??= (await write.v2.me()).data.id;
+      // Our posts since the mention, newest first; during a storm there may be hundreds.
       const timeline = await write.v2.userTimeline(this.brandUserId, {
         since_id: mention.id, max_results: 100, 'tweet.fields': ['referenced_tweets', 'created_at'], exclude: ['retweets'],
       });
-      const hit = timeline.tweets.find((t) => t.referenced_tweets?.some((r) => r.type === 'replied_to' && r.id === mention.id));
+      const isHit = (t: TweetV2) => !!t.referenced_tweets?.some((r) => r.type === 'replied_to' && r.id === mention.id);
+      let hit = timeline.tweets.find(isHit);
+      for (let page = 1; !hit && !timeline.done && page < 10; page++) {
+        await timeline.fetchNext();
+        hit = timeline.tweets.find(isHit);
+      }
       return hit ? { id: hit.id, url: `https://x.com/i/web/status/${hit.id}`, at: hit.created_at ?? new Date().toISOString(), text: hit.text ?? text } : undefined;
     } catch (e) {
       throw this.explain(e, 'reply check');
