@@ -3,7 +3,7 @@ import { rollupUpdates, sentimentShiftUpdates, firstResponseDeadline, RollupMism
 import { bucketOf } from '../../src/metrics/histogram.js';
 import { dayHash, OPEN_GAUGE_HASH, F } from '../../src/metrics/rollup-keys.js';
 import { transition } from '../../src/cases/workflow.js';
-import { alice, answer, applyAll, bob, lead, newCase, play, policy } from './case-history.js';
+import { alice, answer, applyAll, bob, lead, newCase, outbox, play, policy } from './case-history.js';
 
 const ALL_DAY = (d: string) => dayHash(d, { kind: 'all' });
 
@@ -138,4 +138,29 @@ describe('rollupUpdates', () => {
     const fields = Object.keys(applyAll(increments).get(ALL_DAY('2024-05-06'))!);
     expect(fields).toContain('ag:teams:29%3A1a%7Cb%20c:claimed');
   });
+
+  it('counts a private-channel redirect as a first response without reach, and an ignore as handled without SLA', () => {
+    const c = newCase({ id: 'c1', at: '2024-05-06T09:00:00Z', followers: 5000 });
+    const step = (prev: typeof c, at: string, action: string, to: typeof c.status) => ({
+      ...prev, status: to, version: prev.version + 1, updatedAt: at,
+      audit: [...prev.audit, { at, actor: alice, action, from: prev.status, to }],
+    });
+    const redirected = step(c, '2024-05-06T09:30:00Z', 'redirect', 'redirected');
+    const r = applyAll(rollupUpdates(c, redirected, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06'))!;
+    expect(r).toMatchObject({ redirected: 1, 'frt:n': 1, 'frt:sum': 1800, 'sla:met:normal': 1, 'ag:slack:UALICE:handled': 1 });
+    expect(r['reach:answered']).toBeUndefined();
+    expect(r.replies).toBeUndefined();
+
+    const ignored = step(c, '2024-05-06T12:00:00Z', 'ignore', 'ignored');
+    const i = applyAll(rollupUpdates(c, ignored, { sla: { targetMinutes: 60 } }));
+    expect(i.get(ALL_DAY('2024-05-06'))).toEqual({ ignored: 1, 'ag:slack:UALICE:handled': 1 });
+    expect(i.get('metrics:open')).toEqual({ all: -1, 'group:care': -1 });
+  });
+
+  it('counts nothing for notes and SLA marks, which change no status', () => {
+    const c = newCase({ id: 'c1', at: '2024-05-06T09:00:00Z' });
+    const marked = { ...c, audit: [{ at: '2024-05-06T10:00:00Z', actor: outbox, action: 'firstResponse.breach', from: c.status, to: c.status }] };
+    expect(rollupUpdates(c, marked)).toEqual([]);
+  });
 });
+
