@@ -1,4 +1,4 @@
-import { expandPrincipals } from '../cases/policy.js';
+import { expandPrincipals, roleRule } from '../cases/policy.js';
 import type { Config } from '../config/schema.js';
 import { SYSTEM, type Actor, sameActor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
@@ -59,6 +59,22 @@ export class AgentRouter {
     for (const p of expandPrincipals(config.policy, assign.members)) {
       const direct = actorOfRef(p);
       const found = direct ? [direct] : p.startsWith('slack-group:') && directory ? await directory.membersOf(p) : [];
+      for (const a of found) if (!out.some((o) => sameActor(o, a))) out.push(a);
+    }
+    return out;
+  }
+
+  /**
+   * The people a group's cases can be handed to: its routing members, else the
+   * individuals its claim rule names (Slack user groups expanded through the directory).
+   */
+  async people(group: string): Promise<Actor[]> {
+    const { config } = this.deps;
+    if (config.groups.find((g) => g.id === group)?.assign) return this.members(group);
+    const out: Actor[] = [];
+    for (const p of expandPrincipals(config.policy, roleRule(config.policy, group, 'claim').list)) {
+      const direct = actorOfRef(p);
+      const found = direct ? [direct] : p.startsWith('slack-group:') && this.directory ? await this.directory.membersOf(p) : [];
       for (const a of found) if (!out.some((o) => sameActor(o, a))) out.push(a);
     }
     return out;

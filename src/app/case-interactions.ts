@@ -2,13 +2,16 @@ import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
 import type { Refusal } from '../cases/policy.js';
 import { checkReplyText } from '../cases/policy.js';
-import { rankTemplates, renderTemplate } from '../cases/templates.js';
-import { transition, type CaseCommand } from '../cases/workflow.js';
+import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
+import { type CaseCommand } from '../cases/workflow.js';
+import { cardTime } from '../chat/card.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
 import { DELIVERY, type ApplyResult, type CaseService } from './case-service.js';
 import { maskText } from './mask-pii.js';
+import { actorOfRef } from '../routing/assign-agent.js';
+import { DateTime } from 'luxon';
 
 /** Actions that need a form (a Slack modal, a Teams dialog) before they can be applied. */
 export type FormAction = Extract<CaseActionId, 'case.draft' | 'case.reject'>;
@@ -43,8 +46,40 @@ export interface CaseForm {
   draft?: string;
   /** The template the initial text came from, remembered so the card can name it. */
   templateId?: string;
+  /** Templates that fit the case, best first (the draft form offers them). */
+  templates?: Array<{ id: string; name: string }>;
   limitHint: string;
 }
+
+/**
+ * Actions that need one choice before they apply: when to snooze until, why a case is
+ * ignored, whom to hand it to, which private-channel template to redirect with.
+ */
+export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect'>;
+export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => id === 'case.snooze' || id === 'case.ignore' || id === 'case.reassign' || id === 'case.redirect';
+
+/** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
+export interface CaseChoice {
+  action: ChoiceAction;
+  caseId: string;
+  version: number;
+  title: string;
+  /** What the choice is about, as a label for the select. */
+  label: string;
+  options: Array<{ value: string; label: string }>;
+  /** Reassign: any person of the workspace may be picked besides the options. */
+  anyPerson?: boolean;
+  /** Ignore: a reason in the person's own words (used instead of the option when given). */
+  freeText?: { label: string; required: boolean };
+  submit: string;
+}
+
+export type ChoiceResult = { ok: true; choice: CaseChoice } | { ok: false; refusal: Refusal };
+
+/** What was chosen: an option value, a person, free text. */
+export interface ChoiceAnswer { option?: string | undefined; person?: Actor | undefined; text?: string | undefined }
+
+const IGNORE_REASONS = ['Spam or a bot', 'Not about us', 'No reply needed', 'Duplicate of another case'];
 
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
 
@@ -53,6 +88,8 @@ export interface CaseInteractionsDeps {
   config: Config;
   clock: Clock;
   outbox: Outbox;
+  /** The people a group's cases may be handed to (routing's members), for the reassign form. */
+  people?: ((group: string) => Promise<Actor[]>) | undefined;
 }
 
 /**
@@ -85,13 +122,11 @@ export class CaseInteractions {
    * before showing it, so nobody writes a reply that would be refused on submit.
    */
   async openForm(action: FormAction, ref: ActionRef, actor: Actor): Promise<FormResult> {
-    const { cases, config, clock } = this.deps;
+    const { cases, config } = this.deps;
     const c = await cases.repo.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     // A stand-in text: only the version, the policy and the state are being checked here.
-    const probe = transition(c, action === 'case.draft' ? { type: 'draft', text: c.draft?.text ?? 'x' } : { type: 'reject', note: 'x' }, {
-      policy: config.policy, actor, now: clock.now().toISOString(), expectedVersion: ref.version,
-    });
+    const probe = await cases.probe(c.id, action === 'case.draft' ? { type: 'draft', text: c.draft?.text ?? 'x' } : { type: 'reject', note: 'x' }, actor, ref.version);
     if (!probe.ok) {
       if (probe.refusal.code === 'stale') await this.refreshCard(c.id);
       return { ok: false, refusal: probe.refusal };
@@ -107,13 +142,108 @@ export class CaseInteractions {
       limitHint: c.mention.network === 'x' ? 'X counts 280 characters; links count 23 and most emoji 2.' : 'Keep it short and friendly.',
     };
     if (action === 'case.draft') {
-      const template = rankTemplates(c, config.templates)[0];
-      form.initial = c.draft?.text ?? (template ? renderTemplate(template.text, c) : '');
+      const ranked = rankTemplates(c, config.templates);
+      const template = ranked[0];
+      form.initial = c.draft?.text ?? (template ? renderTemplate(template.text, c, { links: config.links, agent: actor }) : '');
       if (template && !c.draft) form.templateId = template.id;
+      if (ranked.length > 0) form.templates = ranked.slice(0, 20).map((t) => ({ id: t.id, name: t.name }));
     } else {
       form.draft = c.draft?.text ?? '';
     }
     return { ok: true, form };
+  }
+
+  /** A template's text filled in for a case (the draft form's template picker). */
+  async templateText(caseId: string, templateId: string, actor: Actor): Promise<string | undefined> {
+    const { cases, config } = this.deps;
+    const c = await cases.repo.get(caseId);
+    const t = config.templates.find((x) => x.id === templateId);
+    return c && t ? renderTemplate(t.text, c, { links: config.links, agent: actor }) : undefined;
+  }
+
+  /**
+   * Checks that a choice may be made (right version, allowed, right state) and offers
+   * the options: snooze times, reasons, people of the group, private templates.
+   */
+  async openChoice(action: ChoiceAction, ref: ActionRef, actor: Actor): Promise<ChoiceResult> {
+    const { cases, config, clock } = this.deps;
+    const c = await cases.repo.get(ref.caseId);
+    if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
+    const now = clock.now();
+    const stand: CaseCommand = action === 'case.snooze' ? { type: 'snooze', until: new Date(now.getTime() + 3_600_000).toISOString() }
+      : action === 'case.ignore' ? { type: 'ignore', reason: 'x' }
+        : action === 'case.redirect' ? { type: 'redirect', templateId: privateTemplates(c, config.templates)[0]?.id ?? '' }
+          : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
+    // For reassign the stand-in target is the system, whom the policy never refuses: only
+    // the version, the state and the clicker are checked before the person is picked.
+    const probe = await cases.probe(c.id, stand, actor, ref.version);
+    if (!probe.ok) {
+      if (probe.refusal.code === 'stale') await this.refreshCard(c.id);
+      return { ok: false, refusal: probe.refusal };
+    }
+    const base = { action, caseId: c.id, version: c.version, title: `Case ${c.id}` };
+    switch (action) {
+      case 'case.snooze': {
+        const zone = config.sla?.hours.timezone ?? 'UTC';
+        const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
+        const morning = (days: number) => {
+          const d = DateTime.fromJSDate(now, { zone }).plus({ days }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+          return d.toUTC().toISO()!;
+        };
+        const nextMonday = DateTime.fromJSDate(now, { zone }).plus({ weeks: 1 }).startOf('week').set({ hour: 9 }).toUTC().toISO()!;
+        const options = [
+          { value: at(3_600_000), label: 'For 1 hour' },
+          { value: at(4 * 3_600_000), label: 'For 4 hours' },
+          { value: morning(1), label: `Until tomorrow morning (${cardTime(morning(1), zone)})` },
+          { value: nextMonday, label: `Until Monday morning (${cardTime(nextMonday, zone)})` },
+        ];
+        return { ok: true, choice: { ...base, label: 'Snooze until', options, submit: 'Snooze' } };
+      }
+      case 'case.ignore':
+        return { ok: true, choice: { ...base, label: 'Why is it ignored?', options: IGNORE_REASONS.map((r) => ({ value: r, label: r })), freeText: { label: 'Or in your words', required: false }, submit: 'Ignore' } };
+      case 'case.redirect': {
+        const templates = privateTemplates(c, config.templates);
+        if (templates.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: 'There is no private-channel template: add one with private: true under templates.' } };
+        return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
+      }
+      case 'case.reassign': {
+        const options = (await this.deps.people?.(c.group) ?? [])
+          .filter((p) => !(p.platform === c.owner?.platform && p.id === c.owner?.id))
+          .map((p) => ({ value: `${p.platform}:${p.id}`, label: p.name ?? p.id }));
+        return { ok: true, choice: { ...base, label: 'Hand the case to', options, anyPerson: true, submit: c.owner ? 'Reassign' : 'Assign' } };
+      }
+    }
+  }
+
+  /** Applies a choice made in a form opened at `choice.version`. */
+  async applyChoice(choice: Pick<CaseChoice, 'action' | 'caseId' | 'version'>, answer: ChoiceAnswer, actor: Actor): Promise<ApplyResult> {
+    const invalid = (message: string): ApplyResult => ({ ok: false, refusal: { code: 'invalid_input', message } });
+    let cmd: CaseCommand;
+    switch (choice.action) {
+      case 'case.snooze':
+        if (!answer.option) return invalid('Pick a time to snooze until.');
+        cmd = { type: 'snooze', until: answer.option };
+        break;
+      case 'case.ignore': {
+        const reason = answer.text?.trim() || answer.option;
+        if (!reason) return invalid('Say why the case is ignored.');
+        cmd = { type: 'ignore', reason };
+        break;
+      }
+      case 'case.redirect':
+        if (!answer.option) return invalid('Pick a private-channel template.');
+        cmd = { type: 'redirect', templateId: answer.option };
+        break;
+      case 'case.reassign': {
+        const picked = answer.person ?? (answer.option ? actorOfRef(answer.option) : undefined);
+        if (!picked) return invalid('Pick someone to hand the case to.');
+        cmd = { type: 'reassign', to: picked };
+        break;
+      }
+    }
+    const result = await this.deps.cases.apply(choice.caseId, cmd, actor, choice.version);
+    if (!result.ok && result.refusal.code === 'stale' && result.case) await this.refreshCard(result.case.id);
+    return result;
   }
 
   /** A problem with a draft's text that the writer can fix in the form, if any. */

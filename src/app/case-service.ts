@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
-import type { Refusal } from '../cases/policy.js';
-import { transition, type CaseCommand } from '../cases/workflow.js';
+import type { Membership, Refusal } from '../cases/policy.js';
+import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
@@ -66,21 +66,40 @@ export class CaseService {
     return source ? (t) => source.checkReply(t, c.mention) : undefined;
   }
 
+  /** Everything the workflow needs to judge `cmd` by `actor` on `c` now. */
+  private async context(c: Case, cmd: CaseCommand, actor: Actor, expectedVersion: number | undefined, memberOf?: Membership): Promise<TransitionContext> {
+    const { clock, config } = this.deps;
+    return {
+      policy: config.policy,
+      actor,
+      now: clock.now().toISOString(),
+      expectedVersion,
+      checkReply: this.replyCheck(c),
+      memberOf: memberOf ?? (await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor])),
+      templates: config.templates,
+    };
+  }
+
+  /**
+   * Would `cmd` be accepted now? Runs the workflow with the same context as
+   * {@link apply} and writes nothing (a form checks this before it opens).
+   */
+  async probe(caseId: string, cmd: CaseCommand, actor: Actor, expectedVersion?: number): Promise<ApplyResult> {
+    const c = await this.deps.repo.get(caseId);
+    if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${caseId}.` } };
+    const result = transition(c, cmd, await this.context(c, cmd, actor, expectedVersion));
+    return result.ok ? result : { ok: false, refusal: result.refusal, case: c };
+  }
+
   async apply(caseId: string, cmd: CaseCommand, actor: Actor, expectedVersion?: number): Promise<ApplyResult> {
-    const { repo, clock, config } = this.deps;
-    const memberOf = await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor]);
+    const { repo } = this.deps;
+    let memberOf: Membership | undefined;
     for (let attempt = 0; attempt < 20; attempt++) {
       const current = await repo.getVersioned(caseId);
       if (!current) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${caseId}.` } };
-      const result = transition(current.value, cmd, {
-        policy: config.policy,
-        actor,
-        now: clock.now().toISOString(),
-        expectedVersion,
-        checkReply: this.replyCheck(current.value),
-        memberOf,
-        templates: config.templates,
-      });
+      const ctx = await this.context(current.value, cmd, actor, expectedVersion, memberOf);
+      memberOf = ctx.memberOf;
+      const result = transition(current.value, cmd, ctx);
       if (!result.ok) return { ok: false, refusal: result.refusal, case: current.value };
       if (await repo.replace(current.token, current.value, result.case)) {
         // A note came from the card's thread: echoing it there would only repeat it.

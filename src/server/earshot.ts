@@ -118,7 +118,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     }
   }
 
-  const teams = startTeams({ env, config, store, commands, sources, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox }) });
+  const teams = startTeams({ env, config, store, commands, sources, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
@@ -126,7 +126,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN });
 
   if (slackApp) {
-    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage });
+    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g) });
     workflow.attachSlack(slackApp);
     await slackApp.init();
   }

@@ -7,6 +7,9 @@ export const REPLY_BLOCK = 'reply';
 export const REPLY_INPUT = 'text';
 export const NOTE_BLOCK = 'note';
 export const NOTE_INPUT = 'text';
+/** The draft modal's template picker (a static_select); choosing refills the reply via views.update. */
+export const TEMPLATE_PICK = 'tpl.pick';
+export const TEMPLATE_BLOCK = 'template';
 
 /** What a modal remembers between opening and submission (≤ 3000 chars). */
 export const ModalMetaSchema = z.object({
@@ -23,7 +26,30 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
  * The draft modal: the mention quoted as plain text (plain_text is never parsed for
  * mentions or links), and the reply prefilled from a template.
  */
-export function draftModal(opts: { meta: ModalMeta; caseTitle: string; mentionText: string; author: string; initial: string; limitHint: string }) {
+export function draftModal(opts: {
+  meta: ModalMeta; caseTitle: string; mentionText: string; author: string; initial: string; limitHint: string;
+  /** Templates that fit the case, best first: offered in a select above the reply. */
+  templates?: ReadonlyArray<{ id: string; name: string }> | undefined;
+  /**
+   * Changes the reply field's action_id: Slack keeps what was typed per block and action
+   * id, so a new id is what makes a chosen template's text replace the field's content.
+   */
+  fill?: string | undefined;
+}) {
+  const templates = (opts.templates ?? []).slice(0, 100);
+  const option = (t: { id: string; name: string }) => ({ text: plain(t.name, 75), value: t.id });
+  const current = templates.find((t) => t.id === opts.meta.templateId);
+  const picker = templates.length > 0 ? [{
+    type: 'actions',
+    block_id: TEMPLATE_BLOCK,
+    elements: [{
+      type: 'static_select',
+      action_id: TEMPLATE_PICK,
+      placeholder: plain('Start from a template', 150),
+      options: templates.map(option),
+      ...(current ? { initial_option: option(current) } : {}),
+    }],
+  }] : [];
   return {
     type: 'modal' as const,
     callback_id: DRAFT_CALLBACK,
@@ -34,12 +60,13 @@ export function draftModal(opts: { meta: ModalMeta; caseTitle: string; mentionTe
     blocks: [
       { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
       { type: 'section', text: plain(opts.mentionText || '(no text)', 3000) },
+      ...picker,
       {
         type: 'input',
         block_id: REPLY_BLOCK,
         label: plain('Your reply', 2000),
         hint: plain(opts.limitHint, 2000),
-        element: { type: 'plain_text_input', action_id: REPLY_INPUT, multiline: true, max_length: 3000, initial_value: clip(opts.initial, 3000) },
+        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: 3000, initial_value: clip(opts.initial, 3000) },
       },
     ],
   };

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { CaseInteractions, isFormAction } from '../../app/case-interactions.js';
+import { CaseInteractions, isChoiceAction, isFormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import type { Config } from '../../config/schema.js';
@@ -11,6 +11,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clipEscaped } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
+import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
 } from './modals.js';
@@ -26,6 +27,8 @@ export interface SlackListenerDeps {
   log: Logger;
   /** Uploads command charts into a channel. */
   uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
+  /** The people a group's cases may be handed to (the reassign form offers them). */
+  people?: ((group: string) => Promise<Actor[]>) | undefined;
 }
 
 /** Renders a command reply as mrkdwn: every line escaped. */
@@ -67,6 +70,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     }
   };
 
+  registerChoiceListeners(app, { interactions, log, resolve });
+
   app.action(/^case\./, async ({ ack, body, client }) => {
     await ack();
     const parsed = parseCaseClick(body);
@@ -75,6 +80,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       return;
     }
     const click = parsed.value;
+    if (isChoiceAction(click.actionId)) return openChoiceModal(client, click, { interactions, log, resolve });
 
     if (isFormAction(click.actionId)) {
       // views.open must follow the click within 3 s: check the case and open at once.
@@ -86,7 +92,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         if (form.action === 'case.draft') {
           await client.views.open({
             trigger_id: click.triggerId ?? '',
-            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint }),
+            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates }),
           });
         } else {
           await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });

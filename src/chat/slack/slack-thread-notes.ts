@@ -39,11 +39,25 @@ export function parseThreadReply(event: unknown, botUserId: string | undefined, 
  * events itself.
  */
 export function registerThreadNotes(app: App, deps: { cases: CaseService; log: Logger; now: () => Date; resolve?: (client: WebClient, actor: Actor) => Promise<Actor> }): void {
+  const names = new Map<string, string>();
+  /** Notes show who wrote them: users.info once per person (Tier 4), cached. */
+  const byName = async (client: WebClient, actor: Actor): Promise<Actor> => {
+    const cached = names.get(actor.id);
+    if (cached) return { ...actor, name: cached };
+    try {
+      const r = await client.users.info({ user: actor.id });
+      const name = r.user?.profile?.display_name || r.user?.real_name || r.user?.name;
+      if (name) { names.set(actor.id, name); return { ...actor, name }; }
+    } catch (e) {
+      deps.log.debug({ err: e, user: actor.id }, 'users.info failed; the note shows the Slack user id');
+    }
+    return actor;
+  };
   app.event('message', async ({ event, context, client }) => {
     const reply = parseThreadReply(event, context.botUserId, deps.now().toISOString());
     if (!reply) return;
     const raw: Actor = { platform: 'slack', id: reply.user };
-    const by = deps.resolve ? await deps.resolve(client, raw) : raw;
+    const by = await (deps.resolve ?? byName)(client, raw);
     const result = await keepThreadNote(deps.cases, { card: reply.card, id: reply.id, text: reply.text, by, at: reply.at });
     if (result && !result.ok && result.refusal.code !== 'invalid_transition') {
       deps.log.warn({ caseId: result.case?.id, refusal: result.refusal.message }, 'a thread reply was not kept as a note');

@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaseChoice } from '../../src/app/case-interactions.js';
+import { choiceModal, parseChoiceSubmission } from '../../src/chat/slack/slack-choices.js';
+import { SlackDirectory } from '../../src/chat/slack/slack-directory.js';
+import { parseThreadReply } from '../../src/chat/slack/slack-thread-notes.js';
+import { draftModal, TEMPLATE_PICK } from '../../src/chat/slack/modals.js';
+import { silentLogger } from '../../src/util/logger.js';
+
+describe('thread replies become notes', () => {
+  const base = { type: 'message', channel: 'C0CARE0001', user: 'U0AGENT001', text: 'called them', ts: '1700000002.000200', thread_ts: '1700000000.000100' };
+  it.each([
+    ['a person replying under a card', base, true],
+    ['a top-level message', { ...base, thread_ts: undefined }, false],
+    ['the thread parent itself', { ...base, thread_ts: base.ts }, false],
+    ['Earshot\'s own note (bot_id)', { ...base, bot_id: 'B0BOT0001' }, false],
+    ['Earshot\'s own user', { ...base, user: 'U0BOT0001' }, false],
+    ['an edit', { ...base, subtype: 'message_changed' }, false],
+    ['an empty reply', { ...base, text: '  ' }, false],
+    ['not a message at all', { type: 'reaction_added' }, false],
+  ])('%s', (_n, event, kept) => {
+    const r = parseThreadReply(event, 'U0BOT0001', '2026-01-05T09:00:00.000Z');
+    expect(!!r).toBe(kept);
+    if (r) expect(r).toEqual({ card: { platform: 'slack', channel: 'C0CARE0001', ts: '1700000000.000100' }, id: 'slack:C0CARE0001:1700000002.000200', text: 'called them', user: 'U0AGENT001', at: '2026-01-05T09:00:00.000Z' });
+  });
+});
+
+describe('choice modals', () => {
+  const choice: CaseChoice = {
+    action: 'case.reassign', caseId: '12', version: 3, title: 'Case 12', label: 'Hand the case to',
+    options: [{ value: 'slack:U0BOB', label: 'Bob <@channel>' }], anyPerson: true, submit: 'Reassign',
+  };
+
+  it('renders a select, a person picker and keeps the case and version', () => {
+    const view = choiceModal(choice, 'C0CARE0001');
+    expect(JSON.parse(view.private_metadata)).toEqual({ caseId: '12', version: 3, action: 'case.reassign', channel: 'C0CARE0001' });
+    const types = view.blocks.map((b) => (b.element as { type?: string } | undefined)?.type ?? b.type);
+    expect(types).toEqual(['context', 'static_select', 'users_select']);
+    // Option labels are plain text: nothing in them is parsed as a mention.
+    expect(JSON.stringify(view.blocks[1])).toContain('"type":"plain_text"');
+  });
+
+  it('reads the answer back from a submission, and refuses a tampered one', () => {
+    const submission = (meta: string, values: Record<string, unknown>) => ({ type: 'view_submission', user: { id: 'U0LEAD0001', name: 'lea' }, view: { private_metadata: meta, state: { values } } });
+    const ok = parseChoiceSubmission(submission(choiceModal(choice, 'C1').private_metadata, { choice: { option: { type: 'static_select', selected_option: { value: 'slack:U0BOB' } } }, person: { user: { type: 'users_select', selected_user: null } } }));
+    expect(ok).toMatchObject({ ok: true, option: 'slack:U0BOB', meta: { caseId: '12', version: 3, action: 'case.reassign' }, actor: { id: 'U0LEAD0001' } });
+    const person = parseChoiceSubmission(submission(choiceModal(choice, 'C1').private_metadata, { person: { user: { type: 'users_select', selected_user: 'U0CAROL' } } }));
+    expect(person).toMatchObject({ ok: true, person: 'U0CAROL' });
+    expect(parseChoiceSubmission(submission(JSON.stringify({ caseId: '12', version: 3, action: 'case.delete' }), {})).ok).toBe(false);
+    expect(parseChoiceSubmission({ type: 'block_actions' }).ok).toBe(false);
+  });
+});
+
+describe('the draft modal offers templates', () => {
+  it('puts a template select above the reply, with the current one chosen, and a fresh input id when refilled', () => {
+    const view = draftModal({
+      meta: { caseId: '1', version: 0, templateId: 'bags' }, caseTitle: 'Case 1', mentionText: 'hi', author: '@a', initial: 'Hello', limitHint: 'short',
+      templates: [{ id: 'general', name: 'General' }, { id: 'bags', name: 'Baggage apology' }], fill: 'bags.x1',
+    });
+    const picker = view.blocks.find((b) => b.type === 'actions') as { elements: Array<Record<string, any>> };
+    expect(picker.elements[0]).toMatchObject({ type: 'static_select', action_id: TEMPLATE_PICK, initial_option: { value: 'bags' } });
+    const input = view.blocks.find((b) => b.type === 'input') as { block_id: string; element: { action_id: string; initial_value: string } };
+    expect(input.block_id).toBe('reply');
+    expect(input.element).toMatchObject({ action_id: 'text~bags.x1', initial_value: 'Hello' });
+    const plain = draftModal({ meta: { caseId: '1', version: 0 }, caseTitle: 'Case 1', mentionText: 'hi', author: '@a', initial: '', limitHint: 'short' });
+    expect(plain.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});
+
+describe('SlackDirectory: user groups and presence through the Web API', () => {
+  let server: Server;
+  let url: string;
+  const calls: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        const method = req.url!.replace('/api/', '');
+        const args = new URLSearchParams(body);
+        calls.push(`${method}:${args.get('usergroup') ?? args.get('user')}`);
+        res.setHeader('content-type', 'application/json');
+        if (method === 'usergroups.users.list') {
+          if (args.get('usergroup') === 'S0BROKEN') return res.end(JSON.stringify({ ok: false, error: 'no_such_subteam' }));
+          return res.end(JSON.stringify({ ok: true, users: ['U0AGENT001', 'U0AGENT002'] }));
+        }
+        if (method === 'users.getPresence') return res.end(JSON.stringify({ ok: true, presence: args.get('user') === 'U0AWAY' ? 'away' : 'active' }));
+        res.end(JSON.stringify({ ok: false, error: 'unknown_method' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`;
+  });
+  afterAll(async () => { await new Promise((r) => server.close(r)); });
+
+  it('answers group membership from usergroups.users.list, cached, and treats a broken group as empty', async () => {
+    let t = 0;
+    const client = new WebClient('xoxb-test', { slackApiUrl: url, retryConfig: { retries: 0 } });
+    const dir = new SlackDirectory(client, ['slack-group:S0AGENTS', 'slack-group:S0BROKEN'], silentLogger(), { now: () => t });
+    expect(await dir.groupsOf({ platform: 'slack', id: 'U0AGENT001' })).toEqual(['slack-group:S0AGENTS']);
+    expect(await dir.groupsOf({ platform: 'slack', id: 'U0STRANGER' })).toEqual([]);
+    expect(await dir.groupsOf({ platform: 'teams', id: 'x' })).toEqual([]);
+    expect(calls.filter((c) => c === 'usergroups.users.list:S0AGENTS')).toHaveLength(1);
+    t = 301_000;
+    expect((await dir.membersOf('slack-group:S0AGENTS')).map((a) => a.id)).toEqual(['U0AGENT001', 'U0AGENT002']);
+    expect(calls.filter((c) => c === 'usergroups.users.list:S0AGENTS')).toHaveLength(2);
+  });
+
+  it('reads presence: away is unavailable, active is available', async () => {
+    const client = new WebClient('xoxb-test', { slackApiUrl: url, retryConfig: { retries: 0 } });
+    const dir = new SlackDirectory(client, [], silentLogger());
+    expect(await dir.isAvailable({ platform: 'slack', id: 'U0AWAY' })).toBe(false);
+    expect(await dir.isAvailable({ platform: 'slack', id: 'U0HERE' })).toBe(true);
+  });
+});
