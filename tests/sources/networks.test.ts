@@ -62,6 +62,19 @@ describe('Bluesky', () => {
     expect(bsky.logins).toBe(2);
   });
 
+  it('picks up a session another process refreshed instead of logging in again', async () => {
+    const { bsky, source } = await setup();
+    const main = source();
+    const first = await main.poll(undefined);
+    // A listening tick (another worker) finds the token expired and refreshes; the old refresh token is spent.
+    bsky.expireAccessTokens();
+    await source().poll(first.cursor);
+    expect(bsky.callsTo('com.atproto.server.refreshSession')).toHaveLength(1);
+    // The long-lived source still holds the old tokens: it takes the stored ones.
+    await main.poll(first.cursor);
+    expect(bsky.logins).toBe(1);
+  });
+
   it('fills a mention from the post and the author profile', async () => {
     const { bsky, source } = await setup();
     bsky.addUser('jane.bsky.social', { displayName: 'Jane Doe', followersCount: 1234 });

@@ -205,9 +205,10 @@ export class BlueskySource implements MentionSource {
       service: this.opts.serviceUrl,
       fetch: timedFetch(this.opts.timeoutMs),
       persistSession: (event, session) => {
-        // Refreshed tokens are written back so the next tick (another worker) uses them.
-        const write = session && (event === 'create' || event === 'update') ? cache?.set(key, session) : event === 'expired' ? cache?.delete(key) : undefined;
-        write?.catch(() => undefined);
+        // New and refreshed tokens are written back so the next tick (another worker) uses
+        // them. An 'expired' event is not: the stored session may be newer than ours,
+        // refreshed by another process; call() replaces it only once it too is refused.
+        if (session && (event === 'create' || event === 'update')) cache?.set(key, session).catch(() => undefined);
       },
     });
     const stored = await cache?.get<AtpSessionData>(key);
@@ -229,14 +230,22 @@ export class BlueskySource implements MentionSource {
   }
 
   /**
-   * Runs a call, mapping errors. A stored session the server no longer accepts (revoked,
-   * or refreshed elsewhere) gets one fresh login and one retry.
+   * Runs a call, mapping errors. When the server no longer accepts our session, another
+   * process (the main process, or another tick) may have refreshed it: its stored session
+   * is tried first, then one fresh login; either way, one retry.
    */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
       if (e instanceof XRPCError && this.isAuthFailure(e) && this.agent) {
+        const stored = await this.opts.cache?.get<AtpSessionData>(this.sessionKey());
+        if (stored?.accessJwt && stored.refreshJwt && stored.accessJwt !== this.agent.session?.accessJwt) {
+          this.agent.sessionManager.session = stored;
+          try { return await fn(); } catch (e2) {
+            if (!(e2 instanceof XRPCError && this.isAuthFailure(e2))) throw this.explain(e2, what);
+          }
+        }
         await this.opts.cache?.delete(this.sessionKey());
         await this.login(this.agent);
         try { return await fn(); } catch (e2) { throw this.explain(e2, what); }

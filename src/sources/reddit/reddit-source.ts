@@ -94,6 +94,7 @@ export class RedditSource implements MentionSource {
     const next: Required<Cursor> = { s: {} };
     const found = new Map<string, RedditItem>();
     const { client } = this.opts;
+    const requestsBefore = client.requests;
     try {
       for (const stream of this.streams()) {
         const r = await pollWindow<RedditItem>({
@@ -124,7 +125,7 @@ export class RedditSource implements MentionSource {
       await client.saveRateLimit();
     }
     const items = [...found.values()].sort((a, b) => a.created_utc - b.created_utc || (a.name < b.name ? -1 : 1));
-    return { mentions: items.map((d) => this.toMention(d)), cursor: JSON.stringify(next), requests: client.requests, rateLimit: client.rateLimit };
+    return { mentions: items.map((d) => this.toMention(d)), cursor: JSON.stringify(next), requests: client.requests - requestsBefore, rateLimit: client.rateLimit };
   }
 
   private keep(d: RedditItem, filter: boolean): boolean {
