@@ -210,7 +210,7 @@ describe('one case, two views: Slack and Teams through the same bot process', ()
   });
 
   it('answers the help command typed in Teams with the router\'s commands', async () => {
-    const msg = { ...fixture('message.channel'), serviceUrl: connector.url, text: '<at>Earshot</at> help' };
+    const msg: Json = { ...fixture('message.channel'), serviceUrl: connector.url, text: '<at>Earshot</at> help' };
     expect((await post(msg)).status).toBe(200);
     const answer = await waitFor('the help answer', () => connector.calls.find((c) => c.op === 'reply' && c.activityId === msg.id));
     const lines = texts((answer.body as Json).attachments).join('\n');
