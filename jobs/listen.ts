@@ -18,7 +18,7 @@ const sourceConfig = data.config.sources.find((s) => s.name === data.sourceName)
 if (!sourceConfig) throw new Error(`no source named ${data.sourceName}`);
 const store = await openStore(data.storeUrl, { namespace: data.namespace });
 try {
-  const outcome = await runListen({ store, source: createSource(sourceConfig, data.config, env), instanceId: data.instanceId, intervalMs: sourceConfig.interval, budget: sourceConfig.budget, requestsPerPoll: sourceConfig.queries.length });
+  const outcome = await runListen({ store, source: createSource(sourceConfig, data.config, env, { cache: store }), instanceId: data.instanceId, intervalMs: sourceConfig.interval, budget: sourceConfig.budget, requestsPerPoll: sourceConfig.queries.length });
   parentPort?.postMessage({ type: 'listened', outcome });
 } catch (e) {
   const err = e as Error & { code?: string };

@@ -13,6 +13,8 @@ export interface ListenOutcome {
   rateLimit?: { remaining: number; resetAt: number } | undefined;
   /** Why the tick did not poll (the request budget), and when it may. */
   skipped?: { reason: string; retryAt: number } | undefined;
+  /** Parts of the source that failed while the rest was heard (see PollResult.problems). */
+  problems?: string[] | undefined;
 }
 
 /**
@@ -43,5 +45,5 @@ export async function runListen(opts: {
   const result = await source.poll(cursor);
   if (opts.budget) await recordSpend(store, source.name, opts.budget, result.requests, result.rateLimit, now());
   const added = await recordPoll(store, source.name, result);
-  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit };
+  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit, ...(result.problems?.length ? { problems: result.problems } : {}) };
 }
