@@ -82,7 +82,7 @@ routing:
       then: { route: mobile, priority: high, tag: [outage] }
     - name: praise
       when: { intent: [praise] }
-      then: { priority: low, tag: [praise] }
+      then: { priority: low, tag: [kudos] }
     - { name: airline, when: { keywords: ['@larkspurair'] }, then: { route: air } }
     - { name: bank, when: { keywords: ['@larkspurbank'] }, then: { route: bank } }
     - { name: mobile, when: { keywords: ['@larkspurmobile'] }, then: { route: mobile } }

@@ -77,6 +77,38 @@ export function blockActionsPayload(a: BlockActionsInput): Record<string, unknow
   };
 }
 
+/** Arguments for {@link viewActionsPayload}. */
+export interface ViewActionsInput {
+  team: SlackTeam;
+  user: SlackPayloadUser;
+  /** The open view, as the bot last set it. */
+  view: Record<string, unknown>;
+  /** What is typed in the view's inputs so far (`state.values`). */
+  values: Record<string, Record<string, Record<string, unknown>>>;
+  action: Record<string, unknown>;
+  blockId: string;
+  triggerId: string;
+  now?: number;
+}
+
+/** A `block_actions` payload for a button or menu inside a modal (container type `view`). */
+export function viewActionsPayload(a: ViewActionsInput): Record<string, unknown> {
+  const now = a.now ?? Date.now();
+  return {
+    type: 'block_actions',
+    user: userOf(a.team, a.user),
+    api_app_id: a.team.appId,
+    token: VERIFICATION_TOKEN,
+    container: { type: 'view', view_id: a.view.id },
+    trigger_id: a.triggerId,
+    team: teamOf(a.team),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { ...a.view, state: { values: a.values } },
+    actions: [{ ...a.action, block_id: a.blockId, action_ts: (now / 1000).toFixed(6) }],
+  };
+}
+
 /** Arguments for {@link viewSubmissionPayload}. */
 export interface ViewSubmissionInput {
   team: SlackTeam;

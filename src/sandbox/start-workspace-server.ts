@@ -15,7 +15,7 @@ import type { FakeSlack, SlackMessage } from './fakes/fake-slack.js';
 import type { FakeX, XTweet } from './fakes/fake-x.js';
 import { signSlack } from './sign-slack.js';
 import {
-  blockActionsPayload, newTriggerId, slashCommandForm, viewClosedPayload, viewSubmissionPayload, type SlackTeam,
+  blockActionsPayload, newTriggerId, slashCommandForm, viewActionsPayload, viewClosedPayload, viewSubmissionPayload, type SlackTeam,
 } from './slack-payloads.js';
 
 /** A person in the workspace, as the user switcher shows them. */
@@ -135,6 +135,45 @@ export function inputState(element: Record<string, unknown>, chosen: string | nu
     default:
       return undefined;
   }
+}
+
+/** Elements a person can act on in an actions block or as a section accessory. */
+const ACTIONABLE = new Set(['button', 'static_select', 'users_select', 'conversations_select', 'channels_select', 'overflow']);
+
+/** Finds an interactive element by block and action id, in actions blocks and accessories. */
+export function findElement(blocks: unknown, blockId: unknown, actionId: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  const block = (blocks as Array<Record<string, unknown>>).find((b) => b.block_id === blockId);
+  if (!block) return undefined;
+  const candidates = [...(Array.isArray(block.elements) ? (block.elements as Array<Record<string, unknown>>) : []), ...(block.accessory ? [block.accessory as Record<string, unknown>] : [])];
+  return candidates.find((e) => e.action_id === actionId && ACTIONABLE.has(String(e.type)));
+}
+
+/**
+ * The `actions[0]` Slack sends for an element: a button as the bot wrote it, a select with
+ * what was chosen (looked up in the element's own options).
+ */
+export function actionOf(element: Record<string, unknown>, chosen: string | null): Record<string, unknown> {
+  if (element.type === 'button') return { ...element };
+  if (element.type === 'overflow') {
+    const option = ((element.options as Array<{ value?: unknown }> | undefined) ?? []).find((o) => o.value === chosen);
+    return { type: 'overflow', action_id: element.action_id, selected_option: option ?? null };
+  }
+  return { action_id: element.action_id, ...inputState(element, chosen) };
+}
+
+/** `view.state.values` for the inputs of a view, from what the page typed or chose (by block id). */
+export function viewValues(view: Record<string, unknown>, typed: Record<string, unknown>): Record<string, Record<string, Record<string, unknown>>> {
+  const values: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const b of (view.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
+    if (b.type !== 'input' || typeof b.block_id !== 'string') continue;
+    const element = b.element as Record<string, unknown> | undefined;
+    if (!element || typeof element.action_id !== 'string') continue;
+    const v = typed[b.block_id];
+    const state = inputState(element, typeof v === 'string' && v !== '' ? v : null);
+    if (state) values[b.block_id] = { [element.action_id]: state };
+  }
+  return values;
 }
 
 /** The page's files: next to this module when run from source, else back in src/ from dist/. */
@@ -328,14 +367,10 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     const model = slack.channel(ch.id);
     const message = typeof body.ts === 'string' ? model.message(body.ts) : undefined;
     if (!message) throw new WorkspaceRequestInvalidError('that message is gone');
-    // The button as it is in the message now: its value comes from the bot, never the page.
-    const block = (message.blocks as Array<Record<string, unknown>> | undefined)?.find(
-      (b) => b.block_id === body.blockId && Array.isArray(b.elements),
-    );
-    const action = (block?.elements as Array<Record<string, unknown>> | undefined)?.find(
-      (e) => e.action_id === body.actionId && e.type === 'button',
-    );
-    if (!block || !action) throw new WorkspaceRequestInvalidError('that button is no longer on the message');
+    // The element as it is in the message now: a button's value comes from the bot, never the page.
+    const element = findElement(message.blocks, body.blockId, body.actionId);
+    if (!element) throw new WorkspaceRequestInvalidError('that button is no longer on the message');
+    const action = actionOf(element, typeof body.value === 'string' ? body.value : null);
     const triggerId = newTriggerId();
     pendingTriggers.set(triggerId, { user: me.id, at: Date.now() });
     const payload = blockActionsPayload({
@@ -352,7 +387,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
         ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
       },
       action,
-      blockId: String(block.block_id),
+      blockId: String(body.blockId),
       triggerId,
       responseUrl: slack.responseUrl({ channel: ch.id, ts: message.ts, user: me.id }),
     });
@@ -368,16 +403,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     if (!open || open.id !== body.viewId) throw new WorkspaceRequestInvalidError('that form is not open', 409);
     const view = viewOf(open);
     if (!view) throw new WorkspaceRequestInvalidError('that form is gone', 409);
-    const typed = (body.values ?? {}) as Record<string, unknown>;
-    const values: Record<string, Record<string, Record<string, unknown>>> = {};
-    for (const b of (view.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
-      if (b.type !== 'input' || typeof b.block_id !== 'string') continue;
-      const element = b.element as Record<string, unknown> | undefined;
-      if (!element || typeof element.action_id !== 'string') continue;
-      const v = typed[b.block_id];
-      const state = inputState(element, typeof v === 'string' && v !== '' ? v : null);
-      if (state) values[b.block_id] = { [element.action_id]: state };
-    }
+    const values = viewValues(view, (body.values ?? {}) as Record<string, unknown>);
     const r = await sendInteraction(viewSubmissionPayload({ team, user: me, view, values, triggerId: newTriggerId() }));
     localChanges += 1;
     if (r.status !== 200) return { status: r.status, closed: false };
@@ -410,6 +436,31 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
         stack.pop();
         return { status: r.status, closed: true };
     }
+  };
+
+  /** A button or menu inside an open modal: block_actions with the view as its container. */
+  const viewAction = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const stack = stackOf(me.id);
+    const open = stack[stack.length - 1];
+    if (!open || open.id !== body.viewId) throw new WorkspaceRequestInvalidError('that form is not open', 409);
+    const view = viewOf(open);
+    const element = view ? findElement(view.blocks, body.blockId, body.actionId) : undefined;
+    if (!view || !element) throw new WorkspaceRequestInvalidError('that control is no longer in the form');
+    const triggerId = newTriggerId();
+    pendingTriggers.set(triggerId, { user: me.id, at: Date.now() });
+    const payload = viewActionsPayload({
+      team,
+      user: me,
+      view,
+      values: viewValues(view, (body.values ?? {}) as Record<string, unknown>),
+      action: actionOf(element, typeof body.value === 'string' ? body.value : null),
+      blockId: String(body.blockId),
+      triggerId,
+    });
+    const r = await sendInteraction(payload);
+    localChanges += 1;
+    return { status: r.status };
   };
 
   const close = async (body: Record<string, unknown>) => {
@@ -498,6 +549,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
   const routes: Record<string, (body: Record<string, unknown>) => Promise<unknown> | unknown> = {
     'POST /api/click': click,
     'POST /api/submit': submit,
+    'POST /api/view-action': viewAction,
     'POST /api/close': close,
     'POST /api/command': command,
     'POST /api/post': postAsCustomer,

@@ -122,7 +122,9 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     await card.locator('.thread-toggle').click();
     await expect.poll(() => card.locator('.thread-list').textContent()).toContain('approved');
 
-    await page.screenshot({ path: SCREENSHOT });
+    // The picture in the README: no toast over it, animations at rest.
+    await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await page.screenshot({ path: SCREENSHOT, animations: 'disabled' });
     expect(existsSync(SCREENSHOT)).toBe(true);
     expect(problems).toEqual([]);
   }, 120_000);

@@ -96,6 +96,17 @@ describe('the sandbox workspace API, against the real bot', () => {
     expect(modal.view.callback_id).toBe('case.draft.submit');
     expect((await get(LEAD)).modal).toBeNull();
 
+    // Choosing a template in the modal is a block_actions from the view; the bot refills the reply.
+    const picker = modal.view.blocks.find((b: any) => b.type === 'actions');
+    const menu = await post('/api/view-action', { user: AGENT, viewId: modal.id, blockId: picker.block_id, actionId: picker.elements[0].action_id, value: 'general', values: { reply: '' } });
+    expect(menu.body).toEqual({ status: 200 });
+    const refilled = await waitFor('the reply refilled from the template', async () => {
+      const m = (await get()).modal;
+      const input = m?.view.blocks.find((b: any) => b.type === 'input');
+      return m && input?.element.initial_value?.includes('thanks for getting in touch') ? m : undefined;
+    }, 10_000);
+    expect(refilled.id).toBe(modal.id);
+
     const empty = await post('/api/submit', { user: AGENT, viewId: modal.id, values: { reply: '' } });
     expect(empty.body.closed).toBe(false);
     expect(empty.body.errors.reply).toMatch(/reply/i);

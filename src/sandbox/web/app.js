@@ -261,7 +261,10 @@ function renderMessage(snap, channel, m, inThread) {
   body.append(messageHead(author, m.bot ? 'bot' : '', m.ts));
   const ctx = {
     link: linkTarget,
+    people: snap.people,
+    channels: snap.channels,
     onButton: (blockId, element, button) => clickButton(channel, m, blockId, element, button),
+    onSelect: (blockId, element, value, menu) => clickButton(channel, m, blockId, element, menu, value),
   };
   if (Array.isArray(m.blocks) && m.blocks.length > 0) body.append(renderBlocks(m.blocks, ctx));
   else body.append(renderText({ type: 'mrkdwn', text: m.text }, ctx));
@@ -321,11 +324,11 @@ function renderEphemeral(snap, e) {
 
 // ---- actions ------------------------------------------------------------------------------
 
-async function clickButton(channel, message, blockId, element, button) {
+async function clickButton(channel, message, blockId, element, button, value) {
   button.disabled = true;
   button.classList.add('bk-busy');
   try {
-    const r = await api('/api/click', { channel: channel.id, ts: message.ts, blockId, actionId: element.action_id });
+    const r = await api('/api/click', { channel: channel.id, ts: message.ts, blockId, actionId: element.action_id, ...(value !== undefined ? { value } : {}) });
     if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that click.`, 'error');
   } catch (e) {
     toast(e.message, 'error');
@@ -362,6 +365,21 @@ function typedValues(form) {
   return values;
 }
 
+/**
+ * What was typed, to put back after the bot changed the view. Only where the input kept its
+ * action_id: a bot that changes it (to refill a field from a template) wants it reset, and
+ * Slack's own client resets it too.
+ */
+function keptValues(form, view) {
+  const kept = {};
+  if (!form || form.dataset.viewId !== view.id) return kept;
+  const actionIds = new Map((view.blocks ?? []).filter((b) => b.type === 'input').map((b) => [b.block_id, b.element?.action_id]));
+  for (const f of form.querySelectorAll('.bk-field')) {
+    if (actionIds.get(f.name) === f.dataset.actionId) kept[f.name] = f.value;
+  }
+  return kept;
+}
+
 function renderModal(snap) {
   const root = $('modal-root');
   const modal = snap.modal;
@@ -372,10 +390,9 @@ function renderModal(snap) {
   }
   const key = `${snap.me}|${modal.id}|${modal.view.hash}|${JSON.stringify(modal.errors)}`;
   if (key === state.modalKey) return;
-  const previous = root.querySelector('form');
-  const kept = previous && previous.dataset.viewId === modal.id ? typedValues(previous) : {};
-  state.modalKey = key;
   const view = modal.view;
+  const kept = keptValues(root.querySelector('form'), view);
+  state.modalKey = key;
 
   const backdrop = el('div', 'modal-backdrop');
   const dialog = el('div', 'modal');
@@ -393,7 +410,27 @@ function renderModal(snap) {
   const form = el('form', 'modal-body');
   form.dataset.viewId = modal.id;
   form.noValidate = true;
-  form.append(renderBlocks(view.blocks, { link: linkTarget, values: kept, errors: modal.errors, people: snap.people, channels: snap.channels }));
+  const act = async (blockId, element, value, control) => {
+    control.disabled = true;
+    try {
+      const r = await api('/api/view-action', { viewId: modal.id, blockId, actionId: element.action_id, ...(value !== undefined ? { value } : {}), values: typedValues(form) });
+      if (r.status !== 200) toast(`The bot answered HTTP ${r.status}.`, 'error');
+    } catch (e) {
+      toast(e.message, 'error');
+    } finally {
+      control.disabled = false;
+      refresh();
+    }
+  };
+  form.append(renderBlocks(view.blocks, {
+    link: linkTarget,
+    values: kept,
+    errors: modal.errors,
+    people: snap.people,
+    channels: snap.channels,
+    onButton: (blockId, element, button) => act(blockId, element, undefined, button),
+    onSelect: (blockId, element, value, menu) => act(blockId, element, value, menu),
+  }));
 
   const foot = el('div', 'modal-foot');
   const cancel = el('button', 'btn btn-secondary', view.close?.text ?? 'Cancel');
@@ -504,7 +541,9 @@ function renderPost(post, feed, { reply }) {
       });
       meta.append(a);
     } else if (!reply) {
-      meta.append(el('span', 'post-no-card', post.repostOf ? 'Repost: screened out' : 'No card (yet)'));
+      // The bot polls every few seconds; a post still without a card after that was screened out.
+      const waiting = Date.now() - Date.parse(post.createdAt) < 20_000;
+      meta.append(el('span', 'post-no-card', waiting ? 'Waiting for the next poll' : post.repostOf ? 'Repost: screened out' : 'No card: screened out'));
     }
   }
   body.append(meta);

@@ -105,8 +105,23 @@ function renderInert(element) {
   return s;
 }
 
+/** A select menu in a message or modal; `ctx.onSelect(blockId, element, value)` handles a choice. */
+function renderMenu(element, blockId, ctx) {
+  const menu = el('select', 'bk-menu');
+  menu.dataset.actionId = element.action_id ?? '';
+  menu.dataset.blockId = blockId ?? '';
+  menu.setAttribute('aria-label', plain(element.placeholder) || element.type);
+  menu.append(optionOf('', plain(element.placeholder) || 'Choose…'));
+  for (const [value, text] of SELECTS[element.type](element, ctx)) menu.append(optionOf(value, text));
+  menu.value = initialChoice(element);
+  if (ctx.onSelect) menu.addEventListener('change', () => ctx.onSelect(blockId, element, menu.value, menu));
+  else menu.disabled = true;
+  return menu;
+}
+
 function renderElement(element, blockId, ctx) {
   if (element?.type === 'button') return renderButton(element, blockId, ctx);
+  if (SELECTS[element?.type]) return renderMenu(element, blockId, ctx);
   if (element?.type === 'image') return el('span', 'bk-image-alt', `[image: ${element.alt_text ?? ''}]`);
   if (element?.type === 'mrkdwn' || element?.type === 'plain_text') return renderText(element, ctx, 'bk-context-text');
   return renderInert(element ?? { type: 'unknown' });
@@ -145,6 +160,7 @@ function renderInput(block, ctx) {
     if (!element.multiline) field.type = 'text';
     field.id = id;
     field.name = block.block_id;
+    field.dataset.actionId = element.action_id ?? '';
     if (element.multiline) field.rows = 5;
     if (element.placeholder) field.placeholder = plain(element.placeholder);
     if (element.max_length) field.maxLength = element.max_length;
@@ -167,6 +183,7 @@ function renderInput(block, ctx) {
     const field = el('select', 'bk-field');
     field.id = id;
     field.name = block.block_id;
+    field.dataset.actionId = element.action_id ?? '';
     field.dataset.required = block.optional ? 'false' : 'true';
     field.append(optionOf('', plain(element.placeholder) || 'Choose…'));
     for (const [value, text] of SELECTS[element.type](element, ctx)) field.append(optionOf(value, text));
