@@ -29,10 +29,14 @@ export interface DeliveryDeps {
 /** The card for a case, as every surface shows it. */
 export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): Card {
   const source = deps.sources.get(c.mention.source);
+  const canReply = source ? source.canReply : true;
   return buildCard(c, {
     approvalsNeeded: approvalsNeeded(deps.config.policy, c),
     displayText: maskText(c.mention.text, c.screening.pii),
-    canReply: source ? source.canReply : true,
+    canReply,
+    // Personal data in a public post, or a network we cannot answer on: offer the
+    // private-channel playbook (when a private template exists).
+    canRedirect: deps.config.templates.some((t) => t.private) && (c.screening.pii.length > 0 || !canReply),
     templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
   });
 }

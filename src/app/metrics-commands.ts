@@ -9,6 +9,7 @@ import type { OpenCase } from '../metrics/summary.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import { OPEN_INDEX, type CaseRepository } from './case-repository.js';
+import { formatBusinessTime, slaStatus } from '../cases/sla.js';
 import type { CaseService } from './case-service.js';
 import type { CommandReply, CommandRouter } from './commands.js';
 
@@ -41,7 +42,9 @@ const age = (fromIso: string, now: Date): string => {
 
 /** Keeps the rollups current as cases move: one listener on the case service. */
 export function trackMetrics(cases: CaseService, store: Store, config: Config): void {
-  cases.onChange((prev, next) => recordCaseChange(store, prev, next, { timezone: config.metrics.timezone, hashtags: config.metrics.campaigns.length ? config.metrics.campaigns.map((c) => c.toLowerCase()) : undefined }));
+  // The first-response deadline comes from the SLA clock (business hours, holidays).
+  const sla = { deadline: (c: Case) => slaStatus(c, config.sla, c.createdAt).firstResponse?.dueAt };
+  cases.onChange((prev, next) => recordCaseChange(store, prev, next, { timezone: config.metrics.timezone, campaigns: config.metrics.campaigns, sla }));
 }
 
 /** `metrics` and `queue`, for Slack's /earshot and the Teams bot alike. */
@@ -106,6 +109,36 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
         if (mine.length > 5) lines.push(`   · … and ${mine.length - 5} more`);
       }
       return { title: `Queue: ${open.length} open case${open.length === 1 ? '' : 's'}`, lines };
+    },
+  });
+
+  router.register({
+    name: 'sla',
+    usage: 'sla [group]',
+    description: 'open cases past their SLA, and those about to be',
+    run: async (args, ctx): Promise<CommandReply> => {
+      if (!config.sla) return { lines: ['No SLA is configured (the sla section of earshot.yaml).'] };
+      const group = args[0];
+      if (group && !config.groups.some((g) => g.id === group)) {
+        return { lines: [`There is no group "${group.slice(0, 40)}". Groups: ${config.groups.map((g) => g.id).join(', ')}.`] };
+      }
+      const now = ctx.now.toISOString();
+      const breached: string[] = [];
+      const atRisk: string[] = [];
+      for (const c of await openCases(deps, group)) {
+        for (const clock of Object.values(slaStatus(c, config.sla, now))) {
+          if (!clock || clock.state !== 'running') continue;
+          const label = clock.clock === 'firstResponse' ? 'first response' : 'resolution';
+          const line = `case ${c.id} · ${c.group} · ${c.screening.priority} · ${label}`;
+          if (clock.remainingMs < 0) breached.push(`${line} overdue by ${formatBusinessTime(-clock.remainingMs)}`);
+          // At risk: less than a quarter of the target left.
+          else if (clock.remainingMs < clock.targetMs / 4) atRisk.push(`${line} due in ${formatBusinessTime(clock.remainingMs)}`);
+        }
+      }
+      return {
+        title: `SLA: ${breached.length} breached, ${atRisk.length} at risk`,
+        lines: [...(breached.length ? ['Breached:', ...breached.map((l) => `   · ${l}`)] : []), ...(atRisk.length ? ['At risk:', ...atRisk.map((l) => `   · ${l}`)] : []), ...(breached.length + atRisk.length === 0 ? ['Every open case is within its SLA.'] : [])],
+      };
     },
   });
 }
