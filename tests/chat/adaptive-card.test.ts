@@ -176,3 +176,16 @@ describe('Adaptive Card 1.5 schema', () => {
     expect(v.card(broken).length).toBeGreaterThan(0);
   });
 });
+
+describe('Teams messages stay under the size limit', () => {
+  it('cuts a very long command answer and says how much is left out', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `case ${i} · ${'x'.repeat(60)}`);
+    const card = renderTeamsMessage({ title: 'Queue', lines });
+    const size = Buffer.byteLength(JSON.stringify(card));
+    expect(size).toBeLessThan(28 * 1024);
+    const last = card.body.at(-1) as El;
+    expect(last.text).toMatch(/^_… \d+ more line\(s\) not shown/);
+    const shown = card.body.filter((e) => e.type === 'RichTextBlock').length;
+    expect(last.text).toContain(`… ${2000 - shown} more`);
+  });
+});

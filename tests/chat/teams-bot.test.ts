@@ -200,13 +200,23 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     expect((await post(url, msg)).status).toBe(200);
     const help = { ...msg, id: '1767604367999', text: '<at>Earshot</at> help' };
     expect((await post(url, help)).status).toBe(200);
-    const replies = connector.calls.filter((c) => c.op === 'reply' && c.conversationId === msg.conversation.id);
+    const isCard = (c: { body?: unknown }) => (c.body as Activity).attachments?.[0]?.contentType === 'application/vnd.microsoft.card.adaptive';
+    const replies = connector.calls.filter((c) => c.op === 'reply' && c.conversationId === msg.conversation.id && isCard(c));
     expect(replies.map((c) => c.activityId)).toEqual(['1767604367451', '1767604367999']);
     const helpText = JSON.stringify(replies[1]!.body);
     for (const name of app.commands.names()) expect(helpText).toContain(name);
+    // metrics answers with its text, then each chart as an inline image of its own.
+    const metrics = { ...msg, id: '1767604368001', text: '<at>Earshot</at> metrics 7d' };
+    expect((await post(url, metrics)).status).toBe(200);
+    const answers = connector.calls.filter((c) => c.op === 'reply' && c.activityId === metrics.id).map((c) => (c.body as Activity).attachments[0]);
+    expect(answers[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(answers[0].content)).toMatch(/Cases|cases/);
+    expect(answers.length).toBeGreaterThan(1);
+    for (const chart of answers.slice(1)) expect(chart).toMatchObject({ contentType: 'image/png', contentUrl: expect.stringMatching(/^data:image\/png;base64,iVBOR/) });
     const unknown = { ...msg, id: '1767604368000', text: '<at>Earshot</at> frobnicate *now*' };
     await post(url, unknown);
-    expect(JSON.stringify(connector.calls.at(-1)!.body)).toContain('Unknown command \\"frobnicate\\"');
+    const refusal = connector.calls.find((c) => c.op === 'reply' && c.activityId === unknown.id)!;
+    expect(JSON.stringify(refusal.body)).toContain('Unknown command \\"frobnicate\\"');
   });
 
   it('forgets a team\'s channels when the bot is removed from it', async () => {

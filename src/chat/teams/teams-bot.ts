@@ -171,12 +171,17 @@ export class TeamsBot extends TeamsActivityHandler {
       if (!(e instanceof CommandUnknownError)) this.deps.log.error({ err: e, command: clip(text, 200) }, 'Teams command failed');
       return void (await this.say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));
     }
-    const activity = cardActivity(renderTeamsMessage(reply), reply.title ?? reply.lines[0] ?? 'Earshot');
+    await ctx.sendActivity(cardActivity(renderTeamsMessage(reply), reply.title ?? reply.lines[0] ?? 'Earshot'));
+    // Charts go one per message after the answer: a chart Teams refuses must not take the answer with it.
     for (const image of reply.images ?? []) {
-      if (image.png.length > MAX_INLINE_IMAGE) continue;
-      activity.attachments!.push({ contentType: 'image/png', contentUrl: `data:image/png;base64,${image.png.toString('base64')}`, name: image.filename });
+      try {
+        if (image.png.length > MAX_INLINE_IMAGE) throw new Error(`${image.png.length} bytes is over the 1 MB Teams accepts inline`);
+        await ctx.sendActivity({ type: 'message', attachments: [{ contentType: 'image/png', contentUrl: `data:image/png;base64,${image.png.toString('base64')}`, name: image.filename }] });
+      } catch (e) {
+        this.deps.log.warn({ err: e, chart: image.filename }, 'Teams did not take a chart');
+        await this.say(ctx, `The chart "${image.title}" could not be shown in Teams.`);
+      }
     }
-    await ctx.sendActivity(activity);
   }
 
   /** A reply in the thread the activity came from; a card, so nothing in it is parsed as Markdown. */
