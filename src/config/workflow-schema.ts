@@ -152,7 +152,7 @@ export const RetentionSchema = z.strictObject({
 
 export const JobsSchema = z.strictObject({
   /** How often the SLA sweep runs (claim leases, snoozes, assignments, reminders). */
-  sweepInterval: durationField(5_000, 'like 60s').default(60_000),
+  sweepInterval: durationField(1_000, 'like 60s; at least 1s').default(60_000),
   retentionInterval: durationField(60_000, 'like 1h').default(3_600_000),
 });
 

@@ -34,7 +34,7 @@ export interface BotProcess {
 }
 
 /** Starts `earshot start` the way `npm start` does, and waits until /healthz answers. */
-export async function startBot(opts: { cwd: string; env: Record<string, string>; port?: number; config?: string }): Promise<BotProcess> {
+export async function startBot(opts: { cwd: string; env: Record<string, string>; port?: number; config?: string; startTimeoutMs?: number }): Promise<BotProcess> {
   const port = opts.port ?? (await freePort());
   let out = '';
   const child = spawn(process.execPath, [MAIN, 'start'], {
@@ -46,7 +46,8 @@ export async function startBot(opts: { cwd: string; env: Record<string, string>;
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // Loading the bot's modules alone can take seconds on a busy machine.
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}:\n${out}`);
     try {
