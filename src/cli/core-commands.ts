@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { configPath, crossCheck, EnvInvalidError, formatProblems, loadConfigFile, parseEnv } from '../config/load-config.js';
 import { configJsonSchema } from '../config/json-schema.js';
-import { startEarshot } from '../server/earshot.js';
+import type { Earshot } from '../server/earshot.js';
 import { createLogger } from '../util/logger.js';
 import { loadDotEnv } from './dotenv.js';
 
@@ -43,18 +43,25 @@ export function registerCoreCommands(program: Command): void {
       // A bug that leaves a promise unhandled is logged loudly, not allowed to kill the
       // process mid-delivery (the outbox would recover, but acks in flight would be lost).
       process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'unhandled rejection'));
-      const app = await startEarshot({ config, env, log });
+      // Signals are caught from the start: one that comes while the bot is still starting
+      // (it already answers /healthz) waits for the start to finish, then stops cleanly.
       let stopping = false;
+      let starting: Promise<Earshot> | undefined;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down: finishing work in progress');
         const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 25_000);
         force.unref();
-        app.stop().then(() => { log.info('stopped'); log.flush(); process.exit(0); }, (e: unknown) => { log.error({ err: e }, 'shutdown failed'); process.exit(1); });
+        (starting ?? Promise.reject(new Error('not started')))
+          .then((app) => app.stop())
+          .then(() => { log.info('stopped'); log.flush(); process.exit(0); }, (e: unknown) => { log.error({ err: e }, 'shutdown failed'); process.exit(1); });
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      // Loaded here, not at the top: the other commands need none of the chat SDKs.
+      starting = import('../server/earshot.js').then(({ startEarshot }) => startEarshot({ config, env, log }));
+      await starting;
     });
 
   program

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEraseAuthor } from './commands/erase-author.js';
+import { register as registerExport } from './commands/export.js';
 import { registerCoreCommands } from './core-commands.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 
 registerCoreCommands(program);
 registerEraseAuthor(program);
+registerExport(program);
 registerDemo(program);
 
 try {
