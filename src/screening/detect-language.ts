@@ -1,7 +1,7 @@
 import { detectAll } from 'tinyld';
 
-import { afinnValue } from './afinn-lexicon.js';
-import { bareToken, tokenizePost, type PostTokens } from './tokenize-post.js';
+import { LANGUAGES } from './function-words.js';
+import { tokenizePost, type PostTokens } from './tokenize-post.js';
 
 /** The outcome of language detection and where the answer came from. */
 export interface LanguageGuess {
@@ -33,40 +33,6 @@ export interface DetectLanguageInput {
  *  3. only when both are silent or tied: the network's tag, the author's language, and
  *     last tinyld on whatever text there is.
  */
-
-const FUNCTION_WORDS: Record<string, string> = {
-  en: 'the and you your my me is are was were be been have has had do does did not this that with for of to it its im dont cant what why how when where who will would can could just get got our we they them there their from about please thanks thank still an at on but if so all any been' +
-    // Words of everyday English on social networks: many short posts have no function word.
-    ' lol lmao omg thx pls plz u ur ok okay yes yeah hi hello love great good bad worst best amazing awesome today tonight tomorrow now again never ever time help need want like one new back only really guys know see going make way day people customer service' +
-    ' i me he she him her us very already made much many more most other some than then too also here off out up down over after before because being both each few into through while should must may might since until which those these such nice sure in a no hey either nope left right',
-  es: 'el la los las un una y que de en es por para con no mi mis tu su sus lo le se del al muy pero como más mas gracias hola está esta estoy son fue ya ni porque cuando también tengo hay',
-  fr: 'le la les un une et est que de des du en pour pas je tu il elle nous vous mon ma mes ton ta son sa ses ce cette avec sur dans mais ou où au aux très merci bonjour suis sont été avoir fait qui',
-  de: 'der die das und ist nicht ein eine einen mit für auf ich du er sie wir ihr mein meine dein sein zu von den dem des im ist sind war auch aber noch nur schon danke bitte wie warum wann wer kein',
-  it: 'il lo la gli le un una e che di da in per con non mi ti si è sono mio mia tuo tua suo del della dei delle al alla ma anche come perché grazie ciao sempre ancora questo questa',
-  pt: 'o a os as um uma e que de do da dos das em no na nos nas para por com não meu minha seu sua você voce eu ele ela é são foi está estou mas muito obrigado obrigada olá também isso',
-  nl: 'de het een en is niet van in op te dat die ik je jij mijn zijn met voor aan er maar ook nog wel geen naar bij dit deze wat waarom hoe wie bedankt dank alsjeblieft heb hebben',
-  sv: 'och att det som en ett är inte jag du han hon vi ni min mitt din på för med av till den de har var kan ska om men eller också tack hej från inget',
-  da: 'og at det som en et er ikke jeg du han hun vi min mit din på for med af til den de har var kan skal om men eller også tak hej fra ingen',
-  no: 'og at det som en et er ikke jeg du han hun vi min mitt din på for med av til den de har var kan skal om men eller også takk hei fra ingen',
-  fi: 'ja on ei se että en olen oli mutta kun myös minä sinä hän me te he tämä tuo mikä miksi kiitos hei ole ovat ollut vain',
-  pl: 'i w na nie się z do że to jest jak ale czy mnie mój moja twój jego jej dla od po przez tak już jeszcze dziękuję dzięki cześć są był była',
-  tr: 've bir bu da de için ile ne mi mı değil ben sen o biz siz benim senin çok ama gibi daha var yok teşekkürler teşekkür merhaba neden nasıl',
-  id: 'dan yang di ke dari ini itu tidak saya aku kamu anda dengan untuk ada akan sudah belum juga tapi karena apa kenapa bagaimana terima kasih tolong',
-  ro: 'și si în in la cu de pe nu este sunt un o că ca eu tu el ea noi voi meu mea tău pentru dar mai foarte mulțumesc multumesc bună',
-  cs: 'a je to v na se že s z do není jsem jsi být ale jak proč kdy kde co můj moje tvůj pro od po už ještě děkuji díky ahoj',
-  hu: 'a az és nem egy hogy is van volt de meg már még csak én te ő mi ti ők ez az köszönöm köszi szia miért hogyan',
-  ca: 'el la els les un una i que de en és per amb no meu meva seu seva però com també molt gràcies hola són està',
-  tl: 'ang ng sa mga na ay at ko mo siya kami kayo sila hindi po opo salamat bakit paano ito iyan yung',
-  sw: 'na ya wa kwa ni katika la za hii hiyo mimi wewe yeye sisi asante habari',
-};
-
-const WORD_LANGS = new Map<string, string[]>();
-for (const [lang, list] of Object.entries(FUNCTION_WORDS)) {
-  for (const w of list.split(' ')) {
-    const langs = WORD_LANGS.get(w);
-    if (langs) { if (!langs.includes(lang)) langs.push(lang); } else WORD_LANGS.set(w, [lang]);
-  }
-}
 
 /** Letters that only a few languages use: each counts as strong evidence. */
 const LETTER_LANGS: Record<string, string[]> = {
@@ -118,16 +84,20 @@ const SINGLE_SCRIPT: Partial<Record<Script, string>> = {
   georgian: 'ka', armenian: 'hy', hangul: 'ko',
 };
 
+const ASCII = /^[\x00-\x7f]*$/u;
+const NO_EXTRAS = new Map<string, number>();
+
 const isLetter = (cp: number): boolean => (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || (cp >= 0xc0 && cp !== 0xd7 && cp !== 0xf7);
 
 /** Handles and links are not written in any language. */
 const SKIP = /https?:\/\/\S+|www\.\S+|[@＠#][\p{L}\p{N}_]+/gu;
 
-function byScript(text: string): { script: Script; letters: number; latinExtras: Map<string, number>; raw: string } {
+function byScript(text: string): { script: Script; letters: number; foreign: number; latinExtras: Map<string, number>; raw: string } {
   const counts = new Map<Script, number>();
   const latinExtras = new Map<string, number>();
   const raw = text.includes('@') || text.includes('http') || text.includes('#') ? text.replace(SKIP, ' ') : text;
   let letters = 0;
+  let foreign = 0;
   for (const ch of raw) {
     const cp = ch.codePointAt(0)!;
     if (!isLetter(cp)) continue;
@@ -135,6 +105,7 @@ function byScript(text: string): { script: Script; letters: number; latinExtras:
     const s = scriptOf(cp);
     if (s === 'other') continue;
     letters++;
+    if (cp >= 0xc0) foreign++;
     counts.set(s, (counts.get(s) ?? 0) + 1);
     if (s === 'latin' && cp >= 0xc0) {
       const lower = ch.toLowerCase();
@@ -147,7 +118,7 @@ function byScript(text: string): { script: Script; letters: number; latinExtras:
   for (const [s, n] of counts) if (n > best) { best = n; script = s; }
   // Japanese mixes kana with Han; any kana at all means Japanese, not Chinese.
   if ((script === 'han' || script === 'kana') && (counts.get('kana') ?? 0) > 0) script = 'kana';
-  return { script, letters, latinExtras, raw };
+  return { script, letters, foreign, latinExtras, raw };
 }
 
 function cyrillicLanguage(text: string): string {
@@ -164,29 +135,35 @@ function arabicLanguage(text: string): string {
   return 'ar';
 }
 
+const EN = LANGUAGES.indexOf('en');
+const wordScores = new Float64Array(LANGUAGES.length);
+
 function byWords(tokens: PostTokens, extras: Map<string, number>): { lang: string | undefined; score: number } {
-  const scores = new Map<string, number>();
-  for (const t of tokens.tokens) {
-    const bare = bareToken(t);
-    const langs = WORD_LANGS.get(bare);
-    // The AFINN list is English: its words are weak evidence of English ("sucks", "nicely").
-    if (!langs) { if (afinnValue(bare) !== undefined && !bare.startsWith('zz')) scores.set('en', (scores.get('en') ?? 0) + 0.5); continue; }
+  const scores = wordScores.fill(0);
+  for (const info of tokens.infos) {
+    const langs = info.langs;
+    if (!langs) {
+      // The AFINN list is English: its words are weak evidence of English ("sucks", "nicely").
+      if (info.valence !== undefined && !info.bare.startsWith('zz')) scores[EN]! += 0.5;
+      continue;
+    }
     // A word shared by several languages is weaker evidence for each.
     const w = 1 / langs.length;
-    for (const l of langs) scores.set(l, (scores.get(l) ?? 0) + w);
+    for (const l of langs) scores[l]! += w;
   }
   for (const [letter, n] of extras) {
     const langs = LETTER_LANGS[letter] ?? [];
-    for (const l of langs) scores.set(l, (scores.get(l) ?? 0) + (1.5 * Math.min(n, 3)) / langs.length);
+    for (const l of langs) scores[LANGUAGES.indexOf(l)]! += (1.5 * Math.min(n, 3)) / langs.length;
   }
-  let lang: string | undefined;
+  let lang = -1;
   let best = 0;
   let second = 0;
-  for (const [l, s] of scores) {
+  for (let l = 0; l < scores.length; l++) {
+    const s = scores[l]!;
     if (s > best) { second = best; best = s; lang = l; } else if (s > second) second = s;
   }
   // Decide only on clear evidence: a lead over the runner-up and more than one weak hint.
-  if (lang && best >= 1 && best >= second + 0.5) return { lang, score: best };
+  if (lang >= 0 && best >= 1 && best >= second + 0.5) return { lang: LANGUAGES[lang], score: best };
   return { lang: undefined, score: best };
 }
 
@@ -195,25 +172,31 @@ function byWords(tokens: PostTokens, extras: Map<string, number>): { lang: strin
  * network's tag, the author's language, and tinyld as the last resort.
  */
 export function detectLanguage(input: DetectLanguageInput): LanguageGuess {
-  const { script, letters, latinExtras, raw } = byScript(input.text);
-  if (letters >= 2) {
-    const single = SINGLE_SCRIPT[script];
+  // Most posts are plain ASCII: Latin script without special letters, no need to scan scripts.
+  const ascii = ASCII.test(input.text);
+  const scan = ascii ? undefined : byScript(input.text);
+  if (scan && scan.letters >= 2) {
+    const single = SINGLE_SCRIPT[scan.script];
     if (single) return { language: single, source: 'script' };
-    if (script === 'kana') return { language: 'ja', source: 'script' };
-    if (script === 'han') return { language: 'zh', source: 'script' };
-    if (script === 'cyrillic') return { language: cyrillicLanguage(raw), source: 'script' };
-    if (script === 'arabic') return { language: arabicLanguage(raw), source: 'script' };
+    if (scan.script === 'kana') return { language: 'ja', source: 'script' };
+    if (scan.script === 'han') return { language: 'zh', source: 'script' };
+    if (scan.script === 'cyrillic') return { language: cyrillicLanguage(scan.raw), source: 'script' };
+    if (scan.script === 'arabic') return { language: arabicLanguage(scan.raw), source: 'script' };
   }
-  if (script === 'latin') {
-    const w = byWords(input.tokens ?? tokenizePost(input.text), latinExtras);
+  if (!scan || scan.script === 'latin') {
+    const w = byWords(input.tokens ?? tokenizePost(input.text), scan?.latinExtras ?? NO_EXTRAS);
     if (w.lang) return { language: w.lang, source: 'words' };
   }
   const net = iso(input.networkLang);
   if (net) return { language: net, source: 'network' };
   const author = iso(input.authorLang);
   if (author) return { language: author, source: 'author' };
-  // tinyld is slow and guesses wildly on a few words: only for posts with some text to it.
-  if (letters >= 15) {
+  // tinyld costs about a millisecond and guesses wildly on a few words: only for posts
+  // with some text to it and letters beyond ASCII (accented or another script). Plain
+  // ASCII text that none of the 20 word lists recognised is rarely decided better by it,
+  // and emoji or curly quotes are not letters.
+  if (scan && scan.letters >= 15 && (scan.foreign >= 3 || scan.script !== 'latin')) {
+    const raw = scan.raw;
     const best = detectAll(raw)[0];
     if (best && best.accuracy >= 0.5) return { language: best.lang, source: 'model' };
   }

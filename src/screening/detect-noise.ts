@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Mention } from '../domain/mention.js';
+import { phraseList } from './phrase-list.js';
 import { bareToken, type PostTokens } from './tokenize-post.js';
 
 /** Why a mention is not worth a case, or nothing. */
@@ -11,12 +12,12 @@ export interface NoiseVerdict {
   tags: string[];
 }
 
-const SPAM_PHRASES = [
+const SPAM_PHRASES = phraseList([
   'follow back', 'follow me', 'followback', 'check out my', 'check my profile', 'click here', 'click the link',
   'giveaway', 'win a', 'win free', 'free followers', 'earn money', 'make money', 'work from home', 'dm for promo',
   'promo code', 'crypto', 'bitcoin', 'forex', 'nft', 'airdrop', 'onlyfans', 'investment opportunity', 'cash app',
   'guaranteed', 'limited offer', 'act now', 'buy now', 'subscribe to my', 'link in bio',
-];
+]);
 
 /** Whether the author is one of the brand's own accounts on that network. */
 export function isBrandPost(mention: Mention, config: Pick<Config, 'brand'>): boolean {
@@ -33,12 +34,11 @@ const ownWords = (post: PostTokens): number =>
  * Spam and bot patterns. Each signal alone is weak (a real customer may post a link or
  * tag five friends), so a post is spam only when two or more agree.
  */
-export function spamSignals(mention: Mention, post: PostTokens, line: string): string[] {
+export function spamSignals(mention: Mention, post: PostTokens): string[] {
   const signals: string[] = [];
-  const hashtags = (mention.text.match(/#[\p{L}\p{N}_]+/gu) ?? []).length;
-  if (hashtags >= 6) signals.push(`${hashtags} hashtags`);
+  if (post.hashtags >= 6) signals.push(`${post.hashtags} hashtags`);
   if (post.handles.length >= 6) signals.push(`tags ${post.handles.length} accounts`);
-  const phrase = SPAM_PHRASES.find((p) => line.includes(` ${p} `));
+  const phrase = SPAM_PHRASES.first(post);
   if (phrase) signals.push(`"${phrase}"`);
   if (post.urls >= 2) signals.push(`${post.urls} links`);
   else if (post.urls === 1 && phrase) signals.push('a link with a sales pitch');
@@ -46,8 +46,10 @@ export function spamSignals(mention: Mention, post: PostTokens, line: string): s
   if (/\d{6,}$/u.test(handle)) signals.push('handle ends in a long number');
   if (/bot\b|_bot|bot_/u.test(handle) || /\bbot\b/iu.test(mention.author.name)) signals.push('account calls itself a bot');
   if (mention.author.followers === 0 && post.urls > 0) signals.push('no followers, posts links');
-  const words = post.tokens.filter((t) => t.length > 2 && !t.startsWith('zz')).map(bareToken);
-  if (words.length >= 6 && new Set(words).size <= words.length / 3) signals.push('the same words over and over');
+  if (post.tokens.length >= 6) {
+    const words = post.tokens.filter((t) => t.length > 2 && !t.startsWith('zz')).map(bareToken);
+    if (words.length >= 6 && new Set(words).size <= words.length / 3) signals.push('the same words over and over');
+  }
   return signals;
 }
 
@@ -56,13 +58,13 @@ export function spamSignals(mention: Mention, post: PostTokens, line: string): s
  * or bot posts. Near-duplicates are not decided here: that needs the cases already
  * open, so the app compares `fingerprintText` results (see fingerprint.ts).
  */
-export function detectNoise(mention: Mention, post: PostTokens, line: string, config: Pick<Config, 'brand'>): NoiseVerdict {
+export function detectNoise(mention: Mention, post: PostTokens, config: Pick<Config, 'brand'>): NoiseVerdict {
   if (mention.isRepost) return { noise: true, reason: 'repost without comment', tags: ['repost'] };
   // Old-style manual retweets ("RT @someone: …") carry no words of their own either.
   if (/^\s*RT\s+@[\p{L}\p{N}_]+:?/u.test(mention.text)) return { noise: true, reason: 'repost without comment ("RT @…")', tags: ['repost'] };
   if (mention.isQuote && ownWords(post) === 0) return { noise: true, reason: 'quote without comment', tags: ['repost'] };
   if (isBrandPost(mention, config)) return { noise: true, reason: "the brand's own post", tags: ['own-post'] };
-  const spam = spamSignals(mention, post, line);
+  const spam = spamSignals(mention, post);
   if (spam.length >= 2) return { noise: true, reason: `looks like spam: ${spam.join(', ')}`, tags: ['spam'] };
   return { noise: false, tags: [] };
 }

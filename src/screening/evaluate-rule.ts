@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 import type { Rule } from '../config/schema.js';
 import type { Author, Mention, Network } from '../domain/mention.js';
 import type { Intent, Sentiment } from '../domain/screening.js';
-import { matchPhrase } from './match-phrase.js';
+import { matchAnyPhrase, matchPhrase } from './match-phrase.js';
 import { matchQuery, parseQuery, type QueryNode } from './parse-query.js';
 
 /** What a rule's conditions are checked against: the mention plus what screening found. */
@@ -113,7 +113,7 @@ export function evaluateRule(rule: Rule, facts: RuleFacts): RuleVerdict {
   const no: RuleVerdict = { fired: false };
 
   if (w.keywords && w.keywords.length > 0) {
-    const hit = w.keywords.find((k) => matchPhrase(text, k) !== undefined);
+    const hit = matchAnyPhrase(text, w.keywords);
     if (hit === undefined) return no;
     why.push(`keyword ${quote(hit)}`);
   }
@@ -122,7 +122,7 @@ export function evaluateRule(rule: Rule, facts: RuleFacts): RuleVerdict {
     why.push(`all of ${w.allKeywords.map(quote).join(', ')}`);
   }
   if (w.noneKeywords && w.noneKeywords.length > 0) {
-    if (w.noneKeywords.some((k) => matchPhrase(text, k) !== undefined)) return no;
+    if (matchAnyPhrase(text, w.noneKeywords) !== undefined) return no;
     why.push(`none of ${w.noneKeywords.map(quote).join(', ')}`);
   }
   if (w.query !== undefined) {

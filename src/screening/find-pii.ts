@@ -88,6 +88,11 @@ const ACCOUNT_VALUE = String.raw`\s*(?:is|:|=)?\s*#?\s*([A-Za-z]{0,3}[ -]?\d[\d 
 const ACCOUNT_STRONG = new RegExp(String.raw`\b(?:account|acct|a\/c|frequent fl[yi]er|loyalty|policy|mileage ?plus|aadvantage|skymiles|true ?blue|rapid rewards|sort code|routing)\s*(?:number|no\.?|num|nr|#|id)?` + ACCOUNT_VALUE, 'giu');
 /** Words that name an account only with "number"/"#" ("member number 1234567", not "customer service 1-800…"). */
 const ACCOUNT_WEAK = new RegExp(String.raw`\b(?:member(?:ship)?|customer|rewards|client|ff)\s*(?:number|no\.?|num|nr|#|id)` + ACCOUNT_VALUE, 'giu');
+const TICKET_HINT = /ticket/iu;
+const EMAIL_HINT = /[\p{L}\p{N}._%+-]@[\p{L}\p{N}-]+\./u;
+const PNR_HINT = /pnr|locator|conf|book|reserv|ref/iu;
+/** Quick test for an upper-case letter next to a digit, before the costlier code search. */
+const CODE_HINT = /[A-Z]\d|\d[A-Z]/u;
 /** Flight numbers: airline code (two characters, one may be a digit) and 1–4 digits ("UA1429", "B6 123"). */
 const FLIGHT_NUMBER = /^(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\d{1,4}[A-Z]?$/u;
 const PHONE_CONTEXT = /(?:call|phone|tel|telephone|mobile|cell|whatsapp|text me|reach me|number|contact|ring|sms)\W{0,3}(?:\w+\W{1,3}){0,3}$/iu;
@@ -127,17 +132,16 @@ function phoneIn(text: string, run: string, start: number): Candidate | undefine
   if (d.length < 7 || d.length > 15 || looksLikeDateOrTime(run)) return undefined;
   const before = text.slice(Math.max(0, start - 40), start);
   const context = PHONE_CONTEXT.test(before);
-  const end = start + run.length;
-  const hit = (): Candidate => ({ kind: 'phone', start, end });
-  if (run.startsWith('+')) return d.length >= 8 ? hit() : undefined;
-  if (/\(\d{2,4}\)/u.test(run) && d.length >= 9) return hit();
+  const hit: Candidate = { kind: 'phone', start, end: start + run.length };
+  if (run.startsWith('+')) return d.length >= 8 ? hit : undefined;
+  if (/\(\d{2,4}\)/u.test(run) && d.length >= 9) return hit;
   // North American 3-3-4 with separators: 555-123-4567, 555.123.4567, 555 123 4567, 1-800-555-0199.
-  if (/^(?:1[ \-.])?\d{3}[ \-.]\d{3}[ \-.]\d{4}$/u.test(run)) return hit();
+  if (/^(?:1[ \-.])?\d{3}[ \-.]\d{3}[ \-.]\d{4}$/u.test(run)) return hit;
   // National numbers with a trunk 0: 07911 123456, 06 12 34 56 78, 030 1234567, 0161 496 0000.
-  if (/^0\d/u.test(d) && d.length >= 10 && d.length <= 11 && /^0[\d \-.]+$/u.test(run) && /[ \-.]/u.test(run)) return hit();
-  if (/^0\d{9,10}$/u.test(run)) return hit();
+  if (/^0\d/u.test(d) && d.length >= 10 && d.length <= 11 && /^0[\d \-.]+$/u.test(run) && /[ \-.]/u.test(run)) return hit;
+  if (/^0\d{9,10}$/u.test(run)) return hit;
   // Anything else of phone length only with words that say it is a phone number.
-  if (context && d.length >= 9) return hit();
+  if (context && d.length >= 9) return hit;
   return undefined;
 }
 
@@ -180,7 +184,6 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
   }
-  const lower = text.toLowerCase();
 
   if (digits >= 6) {
     for (const m of text.matchAll(DIGIT_RUN)) {
@@ -209,7 +212,7 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
         found.push({ kind: 'iban', start: m.index, end: i });
       }
     }
-    if (lower.includes('ticket')) {
+    if (TICKET_HINT.test(text)) {
       for (const m of text.matchAll(TICKET_CONTEXT)) {
         const v = m[1]!;
         const s = m.index + m[0].lastIndexOf(v);
@@ -229,13 +232,14 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     }
   }
 
-  if (text.includes('@')) {
+  // Every mention has "@handle"; an address has a word character right before its "@".
+  if (EMAIL_HINT.test(text)) {
     for (const m of text.matchAll(EMAIL)) found.push({ kind: 'email', start: m.index, end: m.index + m[0].length });
   }
 
   // Booking references: six letters/digits after words that name them, or (without such
   // words) a six-character code mixing letters and digits that is not a flight number.
-  if (/pnr|locator|conf|book|reserv|ref|code/u.test(lower)) {
+  if (PNR_HINT.test(text)) {
     for (const m of text.matchAll(PNR_CONTEXT)) {
       const v = m[1]!;
       // Real references are upper case or mix in digits; "Friday" after "booking" is a word.
@@ -244,7 +248,7 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
       found.push({ kind: 'booking-reference', start: s, end: s + 6 });
     }
   }
-  for (const m of text.matchAll(PNR_SHAPE)) {
+  if (CODE_HINT.test(text)) for (const m of text.matchAll(PNR_SHAPE)) {
     const v = m[1]!;
     const letters = v.replace(/\d/gu, '').length;
     if (letters < 2 || letters > 5 || FLIGHT_NUMBER.test(v)) continue;
@@ -253,13 +257,15 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     found.push({ kind: 'booking-reference', start: m.index, end: m.index + 6 });
   }
 
+  if (found.length === 0) return [];
   const pub = publicSpans(text, config.brand.publicNumberPatterns);
   const kept = found.filter((f) => !pub.some(([s, e]) => f.start >= s && f.end <= e));
   return resolveOverlaps(kept);
 }
 
+/** Which kind wins where findings overlap. An IBAN outranks a card: its digits may hold a Luhn-valid run. */
 const SPECIFICITY: Record<PiiKind, number> = {
-  card: 7, iban: 6, email: 5, 'ticket-number': 4, 'account-number': 3, 'booking-reference': 2, phone: 1,
+  iban: 8, card: 7, email: 5, 'ticket-number': 4, 'account-number': 3, 'booking-reference': 2, phone: 1,
 };
 
 function resolveOverlaps(found: Candidate[]): PiiFinding[] {

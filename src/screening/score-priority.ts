@@ -1,14 +1,15 @@
 import type { Author } from '../domain/mention.js';
 import type { Intent, Priority, Sentiment } from '../domain/screening.js';
+import { phraseList } from './phrase-list.js';
+import type { PostTokens } from './tokenize-post.js';
 
-/** What priority is judged on. `line` is the post's bare words, space-padded (see `wordLine`). */
+/** What priority is judged on. */
 export interface PriorityInput {
   sentiment: Sentiment | undefined;
   intent: Intent | undefined;
   author: Author;
   vip: boolean;
-  line: string;
-  shouted: number;
+  post: PostTokens;
 }
 
 export interface PriorityVerdict {
@@ -18,20 +19,18 @@ export interface PriorityVerdict {
 }
 
 /** Words that put a post in front of a lead at once: legal exposure or someone's safety. */
-const LEGAL_SAFETY = [
+const LEGAL_SAFETY = phraseList([
   'lawyer', 'attorney', 'lawsuit', 'sue', 'suing', 'legal action', 'court', 'small claims', 'ombudsman', 'regulator',
   'injured', 'injury', 'hurt', 'bleeding', 'unsafe', 'safety', 'emergency', 'ambulance', 'police', 'fire', 'smoke',
   'allergic reaction', 'assault', 'assaulted', 'harassed', 'harassment', 'discrimination', 'discriminated', 'racist',
   'threatened', 'data breach', 'hacked', 'fraud', 'scam', 'stolen', 'identity theft', 'dot complaint', 'faa',
-];
+]);
 /** Words of a customer about to leave. */
-const CHURN = [
+const CHURN = phraseList([
   'cancel my account', 'close my account', 'cancel my subscription', 'cancel my membership', 'cancelling my',
   'canceling my', 'switching to', 'never again', 'never flying', 'never fly', 'done with you', 'last time i',
   'take my business', 'taking my business', 'delete my account', 'chargeback', 'charge back',
-];
-
-const firstHit = (line: string, words: readonly string[]): string | undefined => words.find((w) => line.includes(` ${w} `));
+]);
 
 /**
  * Priority from sentiment, intent, the author's reach and alarm words. A score is
@@ -49,9 +48,9 @@ export function scorePriority(input: PriorityInput): PriorityVerdict {
   if (input.intent === 'praise') score -= 0.5;
   const negative = input.sentiment === 'negative' || input.intent === 'complaint';
 
-  const legal = firstHit(input.line, LEGAL_SAFETY);
+  const legal = LEGAL_SAFETY.first(input.post);
   if (legal) { score += 4; reasons.push(`legal or safety words: '${legal}'`); }
-  const churn = firstHit(input.line, CHURN);
+  const churn = CHURN.first(input.post);
   if (churn) { score += 2; reasons.push(`about to leave: '${churn}'`); }
 
   const f = input.author.followers;
@@ -59,7 +58,7 @@ export function scorePriority(input: PriorityInput): PriorityVerdict {
   if (f >= 100_000) { score += negative ? 2 : 1; reasons.push(`author has ${f.toLocaleString('en-US')} followers`); }
   else if (f >= 10_000) { score += negative ? 1 : 0.5; reasons.push(`author has ${f.toLocaleString('en-US')} followers`); }
   if (input.author.verified) { score += 0.5; reasons.push('verified author'); }
-  if (negative && input.shouted >= 2) { score += 0.5; reasons.push('written in capitals'); }
+  if (negative && input.post.shouted >= 2) { score += 0.5; reasons.push('written in capitals'); }
 
   const priority: Priority = score >= 5 ? 'urgent' : score >= 3 ? 'high' : score >= 1 ? 'normal' : 'low';
   return { priority, reasons };

@@ -5,7 +5,7 @@ import { detectLanguage } from './detect-language.js';
 import { detectNoise } from './detect-noise.js';
 import { evaluateRule, onList } from './evaluate-rule.js';
 import { findPii } from './find-pii.js';
-import { lexiconPredict, wordLine, type LexiconPrediction } from './lexicon-predict.js';
+import { lexiconPredict, type LexiconPrediction } from './lexicon-predict.js';
 import { scorePriority } from './score-priority.js';
 import { predictTokens, type TextModel } from './text-model.js';
 import { tokenizePost } from './tokenize-post.js';
@@ -47,29 +47,27 @@ export const PII_TAG = 'personal-data';
 export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const { config } = ctx;
   const post = tokenizePost(mention.text);
-  const line = wordLine(post);
   const lang = detectLanguage({ text: mention.text, tokens: post, networkLang: mention.lang, authorLang: mention.author.lang });
 
   const learned = ctx.model ? predictTokens(ctx.model, post) : {};
-  let lexicon: LexiconPrediction | undefined;
-  const fromLexicon = (): LexiconPrediction => (lexicon ??= lexiconPredict(post, line));
-  const sentiment: Sentiment = isSentiment(learned.sentiment?.label) ? learned.sentiment.label : fromLexicon().sentiment;
-  const intent: Intent = isIntent(learned.intent?.label) ? learned.intent.label : fromLexicon().intent;
+  const learnedSentiment = learned.sentiment?.label;
+  const learnedIntent = learned.intent?.label;
+  // The lexicon only for what the model does not give (no model, or labels of its own).
+  const lexicon: LexiconPrediction | undefined = isSentiment(learnedSentiment) && isIntent(learnedIntent) ? undefined : lexiconPredict(post);
+  const sentiment: Sentiment = isSentiment(learnedSentiment) ? learnedSentiment : lexicon!.sentiment;
+  const intent: Intent = isIntent(learnedIntent) ? learnedIntent : lexicon!.intent;
   const topic = learned.topic?.label;
 
   const pii = findPii(mention.text, config);
   const tags = new Set<string>();
   if (pii.length > 0) tags.add(PII_TAG);
 
-  let drop = false;
+  // The first reason to drop is the one reported.
   let dropReason: string | undefined;
-  const dropFor = (reason: string): void => {
-    if (!drop) { drop = true; dropReason = reason; }
-  };
-  const noise = detectNoise(mention, post, line, config);
-  if (noise.noise) dropFor(noise.reason ?? 'noise');
+  const noise = detectNoise(mention, post, config);
+  if (noise.noise) dropReason = noise.reason ?? 'noise';
   for (const t of noise.tags) tags.add(t);
-  if (onList(config.lists.blocked, mention.author, mention.network)) dropFor('author is on the blocked list');
+  if (dropReason === undefined && onList(config.lists.blocked, mention.author, mention.network)) dropReason = 'author is on the blocked list';
   const vip = onList(config.lists.vip, mention.author, mention.network);
 
   const rulesFired: RuleHit[] = [];
@@ -93,20 +91,19 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     if (then.route && routed === undefined) routed = then.route;
     for (const t of then.tag ?? []) tags.add(t);
     if (then.priority && (rulePriority === undefined || rank(then.priority) > rank(rulePriority))) rulePriority = then.priority;
-    if (then.drop) dropFor(`rule "${rule.name}"`);
+    if (then.drop && dropReason === undefined) dropReason = `rule "${rule.name}"`;
     if (then.secondApprover) secondApprover = true;
     if (rule.final) break;
   }
 
-  const groups = new Set(config.groups.map((g) => g.id));
   const topicGroup = topic === undefined ? undefined : (ctx.model?.topicGroups[topic] ?? topic);
-  const group = routed ?? (topicGroup !== undefined && groups.has(topicGroup) ? topicGroup : config.routing.fallback);
+  const group = routed ?? (topicGroup !== undefined && config.groups.some((g) => g.id === topicGroup) ? topicGroup : config.routing.fallback);
 
   let priority: Priority;
   if (rulePriority !== undefined) {
     priority = rulePriority;
   } else {
-    const verdict = scorePriority({ sentiment, intent, author: mention.author, vip, line, shouted: post.shouted });
+    const verdict = scorePriority({ sentiment, intent, author: mention.author, vip, post });
     priority = verdict.priority;
     if (rank(priority) >= rank('high') && verdict.reasons.length > 0) {
       rulesFired.push({ rule: 'priority', why: `${priority}: ${verdict.reasons.join('; ')}` });
@@ -117,7 +114,7 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     group,
     tags: [...tags],
     priority,
-    drop,
+    drop: dropReason !== undefined,
     ...(dropReason !== undefined ? { dropReason } : {}),
     ...(lang.language !== undefined ? { language: lang.language } : {}),
     sentiment,

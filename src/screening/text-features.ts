@@ -1,5 +1,4 @@
-import { afinnValue } from './afinn-lexicon.js';
-import { bareToken, type PostTokens } from './tokenize-post.js';
+import type { PostTokens } from './tokenize-post.js';
 
 /**
  * Hashed sparse features of a post for the text classifier.
@@ -14,15 +13,9 @@ import { bareToken, type PostTokens } from './tokenize-post.js';
  * - handles mentioned (several brands in one feed differ a lot in tone);
  * - AFINN lexicon valences of the words (flipped under negation) and their sum, so words
  *   the team's data never showed still count;
- * - optionally character 3–5-grams inside words, which catch inflections and misspellings
+ * - optionally character 4-grams inside words, which catch inflections and misspellings
  *   ("cancelled", "canceled", "cancelation"): they help topics, not sentiment.
  */
-export interface FeatureOptions {
-  /** Hash space is 2^bits. */
-  bits: number;
-  charGrams: boolean;
-}
-
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -50,47 +43,84 @@ const enum Family { Word = 1, Pair = 2, Handle = 3, Lexicon = 4, LexiconSum = 5,
 
 const sumBucket = (s: number): number => (s <= -5 ? 0 : s <= -2 ? 1 : s < 0 ? 2 : s === 0 ? 3 : s <= 1 ? 4 : s <= 4 ? 5 : 6);
 
+/** Ids gathered for one post; reused between posts (screening is synchronous). */
+let scratch = new Int32Array(1024);
+
+function push(n: number, id: number): number {
+  if (n === scratch.length) {
+    const bigger = new Int32Array(scratch.length * 2);
+    bigger.set(scratch);
+    scratch = bigger;
+  }
+  scratch[n] = id;
+  return n + 1;
+}
+
+/** Sorted, de-duplicated copy of the first n gathered ids. */
+function take(n: number): Int32Array {
+  const view = scratch.subarray(0, n).sort();
+  let w = 0;
+  for (let r = 0; r < n; r++) if (r === 0 || view[r] !== view[r - 1]) view[w++] = view[r]!;
+  return view.slice(0, w);
+}
+
 /**
- * The feature ids of a tokenised post, sorted and unique. Values are implicit: every
- * present feature has the value 1/√(number of features), so long and short posts weigh alike.
+ * Word features of a tokenised post (words, word pairs, handles, lexicon), as sorted
+ * unique ids in [0, 2^bits). Every present feature has the same value; the classifier
+ * divides by √(number of features), so long and short posts weigh alike.
  */
-export function featureIds(post: PostTokens, opts: FeatureOptions): Int32Array {
-  const mask = (1 << opts.bits) - 1;
-  const ids: number[] = [];
-  let prev = Family.Start;
+export function wordFeatureIds(post: PostTokens, bits: number): Int32Array {
+  const mask = (1 << bits) - 1;
+  let n = 0;
+  let prev: number = Family.Start;
   let lexSum = 0;
   let lexHits = 0;
-  for (const tok of post.tokens) {
-    const h = fnv(tok);
-    ids.push(mix(h, Family.Word) & mask);
-    ids.push(mix((Math.imul(prev, 0x27d4eb2d) ^ h) >>> 0, Family.Pair) & mask);
+  for (const info of post.infos) {
+    const h = info.hash;
+    n = push(n, mix(h, Family.Word) & mask);
+    n = push(n, mix((Math.imul(prev, 0x27d4eb2d) ^ h) >>> 0, Family.Pair) & mask);
     prev = h;
-    const bare = bareToken(tok);
-    const v = afinnValue(bare);
-    if (v !== undefined) {
-      const signed = bare === tok ? v : -v;
+    const signed = info.valence;
+    if (signed !== undefined) {
       lexSum += signed;
       lexHits++;
-      ids.push(mix(signed + 16, Family.Lexicon) & mask);
-    }
-    if (opts.charGrams && bare.length >= 4 && !bare.startsWith('zz')) {
-      const padded = `<${bare}>`;
-      for (let i = 0; i + 3 <= padded.length; i++) {
-        let g = FNV_OFFSET;
-        for (let n = 0; n < 5 && i + n < padded.length; n++) {
-          g ^= padded.charCodeAt(i + n);
-          g = Math.imul(g, FNV_PRIME);
-          if (n >= 2) ids.push(mix(g >>> 0, Family.CharGram) & mask);
-        }
-      }
+      n = push(n, mix(signed + 16, Family.Lexicon) & mask);
     }
   }
-  ids.push(mix((Math.imul(prev, 0x27d4eb2d) ^ 0x5bd1e995) >>> 0, Family.Pair) & mask);
-  for (const handle of post.handles) ids.push(mix(fnv(handle), Family.Handle) & mask);
-  ids.push(mix(lexHits === 0 ? 99 : sumBucket(lexSum), Family.LexiconSum) & mask);
-  if (post.shouted > 0) ids.push(mix(1, Family.Shout) & mask);
-  const arr = Int32Array.from(ids).sort();
-  let w = 0;
-  for (let r = 0; r < arr.length; r++) if (r === 0 || arr[r] !== arr[r - 1]) arr[w++] = arr[r]!;
-  return arr.subarray(0, w);
+  n = push(n, mix((Math.imul(prev, 0x27d4eb2d) ^ 0x5bd1e995) >>> 0, Family.Pair) & mask);
+  for (const handle of post.handles) n = push(n, mix(fnv(handle), Family.Handle) & mask);
+  n = push(n, mix(lexHits === 0 ? 99 : sumBucket(lexSum), Family.LexiconSum) & mask);
+  if (post.shouted > 0) n = push(n, mix(1, Family.Shout) & mask);
+  return take(n);
+}
+
+/**
+ * Character 4-grams of the post's words ("<cancelled>" → "<can", "canc", …), as sorted
+ * unique ids. They catch inflections and misspellings a team's labels never showed.
+ * (3–5-grams scored no better on the airline benchmark's topics and cost three times
+ * as many look-ups.)
+ */
+export function charGramIds(post: PostTokens, bits: number): Int32Array {
+  const mask = (1 << bits) - 1;
+  let n = 0;
+  for (const tok of post.tokens) {
+    const start = tok.charCodeAt(0) === 33 ? 1 : 0;
+    if (tok.length - start < 4 || tok.startsWith('zz', start)) continue;
+    // Grams of "<word>": the brackets mark where a word starts and ends.
+    let c0 = 60;
+    let c1 = tok.charCodeAt(start);
+    let c2 = tok.charCodeAt(start + 1);
+    for (let i = start + 2; i <= tok.length; i++) {
+      const c3 = i === tok.length ? 62 : tok.charCodeAt(i);
+      let g = Math.imul(FNV_OFFSET ^ c0, FNV_PRIME);
+      g = Math.imul(g ^ c1, FNV_PRIME);
+      g = Math.imul(g ^ c2, FNV_PRIME);
+      g = Math.imul(g ^ c3, FNV_PRIME);
+      n = push(n, mix(g >>> 0, Family.CharGram) & mask);
+      c0 = c1;
+      c1 = c2;
+      c2 = c3;
+    }
+  }
+  return take(n);
 }

@@ -3,6 +3,8 @@
  * features, the lexicon, language detection, spam and priority cues. Screening must stay
  * within a few times the cost of plain lexicon scoring, so the post is scanned once.
  */
+import { tokenInfo, type TokenInfo } from './token-info.js';
+
 export interface PostTokens {
   /**
    * Lower-cased words, emoji and `!`/`?` marks in order. Handles, links and numbers are
@@ -11,13 +13,19 @@ export interface PostTokens {
    * until the next punctuation) carries a `!` prefix, so it is a different feature.
    */
   tokens: string[];
+  /** What is known about each token, parallel to `tokens`. */
+  infos: TokenInfo[];
   /** Handles mentioned, lower-case, without `@`. */
   handles: string[];
   urls: number;
+  /** Hashtags ("#fail"). */
+  hashtags: number;
   /** Words of three letters or more written all in capitals ("WORST"). */
   shouted: number;
   exclamations: number;
   questions: number;
+  /** Results later steps computed from these tokens, kept so each is computed once. */
+  memo: { phrases?: Array<string | undefined> };
 }
 
 const NEGATORS = new Set([
@@ -59,6 +67,7 @@ export function tokenizePost(text: string): PostTokens {
   const tokens: string[] = [];
   const handles: string[] = [];
   let urls = 0;
+  let hashtags = 0;
   let shouted = 0;
   let exclamations = 0;
   let questions = 0;
@@ -111,6 +120,7 @@ export function tokenizePost(text: string): PostTokens {
       while (i < n && text[i] === '3') i++;
       continue;
     }
+    if (c === 35 && i + 1 < n && isWordCode(text.charCodeAt(i + 1), text, i + 1)) { hashtags++; i++; continue; }
     if (c === 33 || c === 63) {
       let q = false;
       while (i < n && (text.charCodeAt(i) === 33 || text.charCodeAt(i) === 63)) { if (text.charCodeAt(i) === 63) q = true; i++; }
@@ -129,11 +139,15 @@ export function tokenizePost(text: string): PostTokens {
       let run = 0;
       let elongated = false;
       let prev = -1;
+      let numerals = 0;
+      let chars = 0;
       while (j < n) {
         const d = text.charCodeAt(j);
         if (isWordCode(d, text, j)) {
+          chars++;
           if (d >= 65 && d <= 90) upper++;
           else if (d >= 97 && d <= 122) lower++;
+          else if (d >= 48 && d <= 57) numerals++;
           run = d === prev ? run + 1 : 1;
           if (run >= 3) elongated = true;
           prev = d;
@@ -150,8 +164,8 @@ export function tokenizePost(text: string): PostTokens {
       if (upper >= 3 && lower === 0) shouted++;
       let w = word.toLowerCase();
       if (apostrophe) w = w.replace(/['’]/gu, '');
-      if (DIGIT.test(w)) {
-        w = ALL_DIGITS.test(w) ? (w.length >= 5 ? 'zznumlong' : 'zznum') : 'zzcode';
+      if (numerals > 0 || (upper + lower < chars && DIGIT.test(w))) {
+        w = numerals === chars || ALL_DIGITS.test(w) ? (w.length >= 5 ? 'zznumlong' : 'zznum') : 'zzcode';
       } else if (elongated) {
         w = squeeze(w);
       }
@@ -168,7 +182,8 @@ export function tokenizePost(text: string): PostTokens {
     }
     i++;
   }
-  return { tokens, handles, urls, shouted, exclamations, questions };
+  const infos = tokens.map(tokenInfo);
+  return { tokens, infos, handles, urls, hashtags, shouted, exclamations, questions, memo: {} };
 }
 
 /** A token without its negation mark. */

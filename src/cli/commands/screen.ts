@@ -1,0 +1,105 @@
+/**
+ * `earshot screen <file.csv|file.jsonl> --text <column> [--model <model file>]`: screens
+ * every row of a file the way the bot would, and writes one JSON object per row to
+ * standard output: its position, sentiment, intent, topic, skill group, priority,
+ * personal data found, rules fired and whether it would be dropped. Teams use it to tune
+ * rules and models before going live; nothing is posted anywhere.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+
+import type { Command } from 'commander';
+
+import { MentionSchema, type Mention } from '../../domain/mention.js';
+import { screenMention } from '../../screening/screen-mention.js';
+import { textModelFromJson, type TextModel } from '../../screening/text-model.js';
+import { cell, loadCommandConfig, readTable, requireColumn } from './train.js';
+
+/** A model file that cannot be used. */
+export class ModelFileError extends Error {
+  readonly code = 'MODEL_FILE_INVALID';
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+/** Reads a model written by `earshot train`. */
+export function loadModelFile(file: string): TextModel {
+  if (!existsSync(file)) throw new ModelFileError(file, 'file not found (make one with `earshot train`)');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ModelFileError(file, `not JSON: ${(e as Error).message}`);
+  }
+  try {
+    return textModelFromJson(json);
+  } catch (e) {
+    throw new ModelFileError(file, (e as Error).message);
+  }
+}
+
+/** A row of the file as a mention: a JSONL line may be a whole mention; otherwise only its text is known. */
+function mentionOf(row: Record<string, unknown>, text: string, position: number): Mention {
+  const parsed = MentionSchema.safeParse({ ...row, text });
+  if (parsed.success) return parsed.data;
+  return {
+    network: 'demo',
+    source: 'screen',
+    id: `row-${position}`,
+    text,
+    createdAt: '',
+    url: '',
+    author: { id: `row-${position}`, handle: '', name: '', followers: 0, verified: false },
+    isRepost: false,
+    isQuote: false,
+  };
+}
+
+interface ScreenOptions {
+  text: string;
+  model?: string;
+  now?: string;
+}
+
+/** Registers `earshot screen`. */
+export function register(program: Command): void {
+  program
+    .command('screen')
+    .description('screen every row of a CSV or JSONL file and print one JSON result per row')
+    .argument('<file>', 'a CSV file (first line naming the columns) or a JSONL file (one JSON object per line)')
+    .requiredOption('--text <column>', 'the column (or JSON field) holding the post text')
+    .option('--model <model file>', 'a model made by `earshot train` (without one: lexicon and word rules)')
+    .option('--now <time>', 'the time rules with time windows see, ISO 8601 (default: now)')
+    .action((file: string, opts: ScreenOptions) => {
+      const { config } = loadCommandConfig(program);
+      const model = opts.model ? loadModelFile(opts.model) : undefined;
+      const now = opts.now ?? new Date().toISOString();
+      if (Number.isNaN(Date.parse(now))) throw new ModelFileError('--now', `not a time: "${now}" (use ISO 8601, e.g. 2025-03-01T09:30:00Z)`);
+      const table = readTable(file);
+      requireColumn(file, table, opts.text, '--text');
+      const out: string[] = [];
+      table.rows.forEach((row, i) => {
+        const position = i + 1;
+        const text = cell(row, opts.text);
+        const s = screenMention(mentionOf(row, text, position), { config, now, model });
+        out.push(JSON.stringify({
+          row: position,
+          sentiment: s.sentiment,
+          intent: s.intent,
+          topic: s.topic ?? null,
+          group: s.group,
+          priority: s.priority,
+          pii: s.pii,
+          rulesFired: s.rulesFired,
+          dropped: s.drop,
+          ...(s.dropReason ? { dropReason: s.dropReason } : {}),
+          language: s.language ?? null,
+          tags: s.tags,
+        }));
+        // Flush in batches: a large file should not be held twice in memory.
+        if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
+      });
+      if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+    });
+}
