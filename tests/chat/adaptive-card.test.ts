@@ -6,7 +6,7 @@ import { renderAdaptiveCard, type AdaptiveCard } from '../../src/chat/teams/rend
 import { renderTeamsDialog } from '../../src/chat/teams/render-teams-dialog.js';
 import { renderTeamsMessage } from '../../src/chat/teams/render-teams-message.js';
 import { CASE_ACTIONS, decodeActionValue, type CaseActionId } from '../../src/domain/actions.js';
-import { isFormAction } from '../../src/app/case-interactions.js';
+import { isChoiceAction, isFormAction } from '../../src/app/case-interactions.js';
 import type { Case } from '../../src/domain/case.js';
 import { loadTeamsValidators, sampleTeamsCards } from '../../scripts/validate-teams.js';
 
@@ -102,13 +102,13 @@ describe('Adaptive Card rendering of untrusted mentions', () => {
 });
 
 describe('Adaptive Card structure', () => {
-  it('opens a dialog for exactly the actions that need a form', () => {
+  it('opens a dialog for exactly the actions that need a form or a choice', () => {
     const c = mk('x', { status: 'drafted', draft: { text: 'd', by: { platform: 'slack', id: 'U1' }, at: NOW } });
     const card = buildCard(c, { approvalsNeeded: 0 });
     const withAll = { ...card, actions: CASE_ACTIONS.map((id) => ({ id, label: id })) };
     for (const a of renderAdaptiveCard(withAll).actions!) {
       const id = (a.verb ?? (a.data as El).action) as CaseActionId;
-      expect(a.type === 'Action.Submit', id).toBe(isFormAction(id));
+      expect(a.type === 'Action.Submit', id).toBe(isFormAction(id) || isChoiceAction(id));
     }
   });
 

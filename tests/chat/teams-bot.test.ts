@@ -194,6 +194,27 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     await waitFor('released', async () => (await current()).status === 'new');
   });
 
+  it('snoozes and ignores through choice dialogs, keeping the dialog open until the choice is complete', async () => {
+    const open = await task('fetch', { msteams: { type: 'task/fetch' }, action: 'case.snooze', ...(await cardData()) });
+    const dialog = open.body.task.value.card.content;
+    const choices = dialog.body.find((e: Activity) => e.type === 'Input.ChoiceSet');
+    expect(choices.choices.map((c: Activity) => c.title)).toContain('For 1 hour');
+    const data = dialog.actions[0].data;
+    const incomplete = await task('submit', { ...data });
+    expect(JSON.stringify(incomplete.body.task.value.card.content)).toContain('Pick a time to snooze until.');
+    const until = choices.choices[0].value as string;
+    expect((await task('submit', { ...data, option: until })).body).toBeUndefined();
+    expect(await current()).toMatchObject({ status: 'snoozed', snooze: { until } });
+    expect((await execute('case.wake')).body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect((await current()).status).toBe('new');
+
+    const ignore = (await task('fetch', { msteams: { type: 'task/fetch' }, action: 'case.ignore', ...(await cardData()) })).body.task.value.card.content;
+    expect(ignore.body.some((e: Activity) => e.type === 'Input.Text' && e.id === 'text')).toBe(true);
+    expect((await task('submit', { ...ignore.actions[0].data, text: 'A competitor\'s bot' })).body).toBeUndefined();
+    expect(await current()).toMatchObject({ status: 'ignored', ignored: { reason: 'A competitor\'s bot', by: { platform: 'teams', id: ALICE } } });
+    expect((await execute('case.reopen')).body.type).toBe('application/vnd.microsoft.card.adaptive');
+  });
+
   it('answers the bot commands through the same router as Slack, in the thread', async () => {
     connector.calls.length = 0;
     const msg = inbound('message.channel', { conversation: { ...fixture('message.channel').conversation } });

@@ -8,7 +8,7 @@ export interface TeamsAction {
   ref: ActionRef;
   /** The template a draft dialog was prefilled from. */
   templateId?: string | undefined;
-  /** Text inputs of a dialog (`reply`, `note`), as typed. */
+  /** Inputs of a dialog (`reply`, `note`, `option`, `text`), as sent. */
   fields: Record<string, string>;
 }
 
@@ -24,6 +24,8 @@ const Data = z.looseObject({
   templateId: z.string().max(64).optional(),
   reply: z.string().max(20_000).optional(),
   note: z.string().max(20_000).optional(),
+  option: z.string().max(500).optional(),
+  text: z.string().max(20_000).optional(),
 });
 const Execute = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64), data: Data }) });
 
@@ -42,6 +44,8 @@ export function parseTeamsAction(value: unknown): TeamsParseResult {
   const fields: Record<string, string> = {};
   if (data.reply !== undefined) fields.reply = data.reply;
   if (data.note !== undefined) fields.note = data.note;
+  if (data.option !== undefined) fields.option = data.option;
+  if (data.text !== undefined) fields.text = data.text;
   return { ok: true, value: { actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields } };
 }
 

@@ -26,8 +26,8 @@ const NAME = 120;
 /** Teams lays out at most six buttons in a row; more go to the "…" overflow menu (mode: secondary). */
 const PRIMARY_ACTIONS = 5;
 
-/** The buttons that open a Teams dialog (task module) instead of acting at once. */
-const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject']);
+/** The buttons that open a Teams dialog (task module) instead of acting at once: forms and choices. */
+const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect']);
 
 const STYLE = { primary: 'positive', danger: 'destructive' } as const;
 

@@ -2,7 +2,7 @@ import {
   TeamsActivityHandler, TeamsInfo, TurnContext,
   type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TaskModuleRequest, type TaskModuleResponse,
 } from 'botbuilder';
-import { isFormAction, type CaseInteractions, type FormAction } from '../../app/case-interactions.js';
+import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import { cardFor } from '../../app/deliveries.js';
 import type { Config } from '../../config/schema.js';
@@ -14,6 +14,7 @@ import { clip } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
+import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
 import { renderTeamsMessage } from './render-teams-message.js';
 import { cardActivity } from './teams-gateway.js';
@@ -156,7 +157,7 @@ export class TeamsBot extends TeamsActivityHandler {
       const parsed = parseTeamsAction(a.value);
       if (!parsed.ok) return void (await this.say(ctx, parsed.problem));
       if (!actor) return void (await this.say(ctx, 'Teams did not say who you are, so nothing was changed.'));
-      if (isFormAction(parsed.value.actionId)) return void (await this.say(ctx, 'Update Teams to write drafts and notes from the card.'));
+      if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return void (await this.say(ctx, 'Update Teams to use this button: it opens a dialog.'));
       // The outbox refreshes the card for everyone; only a refusal needs an answer here.
       const result = await this.deps.interactions.click(parsed.value.actionId, parsed.value.ref, actor);
       if (!result.ok) await this.say(ctx, result.refusal.message);
@@ -196,7 +197,7 @@ export class TeamsBot extends TeamsActivityHandler {
       if (!actor) return toastOf('Teams did not say who you are, so nothing was changed.');
       const parsed = parseTeamsAction(value);
       if (!parsed.ok) return toastOf(parsed.problem);
-      if (isFormAction(parsed.value.actionId)) return toastOf('That action opens a form; use its button on the card.');
+      if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return toastOf('That action opens a dialog; use its button on the card.');
       const result = await this.deps.interactions.click(parsed.value.actionId, parsed.value.ref, actor);
       // A refusal (a stale card among them) is told to the clicker alone; the outbox
       // re-renders the card for everyone, so a stale card catches up too.
@@ -208,13 +209,17 @@ export class TeamsBot extends TeamsActivityHandler {
     }
   }
 
-  /** Draft reply / Reject pressed: open the dialog, checked and prefilled. */
+  /** A button that needs a dialog was pressed (Draft reply, Reject, Snooze…): open it, checked and prefilled. */
   protected override async handleTeamsTaskModuleFetch(ctx: TurnContext, request: TaskModuleRequest): Promise<TaskModuleResponse> {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so no form was opened.');
-      const parsed = this.formAction(request);
+      const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
+      if (parsed.kind === 'choice') {
+        const choice = await this.deps.interactions.openChoice(parsed.action, parsed.value.ref, actor);
+        return choice.ok ? renderTeamsChoice(choice.choice) : dialogMessage(choice.refusal.message);
+      }
       const opened = await this.deps.interactions.openForm(parsed.action, parsed.value.ref, actor);
       return opened.ok ? renderTeamsDialog(opened.form) : dialogMessage(opened.refusal.message);
     } catch (e) {
@@ -229,8 +234,9 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so nothing was saved.');
-      const parsed = this.formAction(request);
+      const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
+      if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
       const { action, value } = parsed;
       const text = value.fields[DIALOG_FIELD[action]] ?? '';
       const problem = action === 'case.draft' ? await interactions.draftProblem(value.ref.caseId, text) : interactions.noteProblem(text);
@@ -251,11 +257,28 @@ export class TeamsBot extends TeamsActivityHandler {
     }
   }
 
-  private formAction(request: TaskModuleRequest): { ok: true; action: FormAction; value: TeamsAction } | { ok: false; problem: string } {
+  /** A choice was made: apply it, or show the dialog again when the answer is incomplete. */
+  private async choiceSubmitted(action: ChoiceAction, value: TeamsAction, actor: Actor): Promise<TaskModuleResponse> {
+    const { interactions } = this.deps;
+    const answer = { option: value.fields[CHOICE_FIELDS.option] || undefined, text: value.fields[CHOICE_FIELDS.text] || undefined };
+    const result = await interactions.applyChoice({ action, caseId: value.ref.caseId, version: value.ref.version }, answer, actor);
+    if (result.ok) return CLOSE_DIALOG;
+    if (result.refusal.code === 'invalid_input') {
+      const reopened = await interactions.openChoice(action, value.ref, actor);
+      if (reopened.ok) return renderTeamsChoice(reopened.choice, { answer, problem: result.refusal.message });
+    }
+    return dialogMessage(`Nothing was changed: ${result.refusal.message}`);
+  }
+
+  private dialogAction(request: TaskModuleRequest):
+    | { ok: true; kind: 'form'; action: FormAction; value: TeamsAction }
+    | { ok: true; kind: 'choice'; action: ChoiceAction; value: TeamsAction }
+    | { ok: false; problem: string } {
     const parsed = parseTeamsAction(request.data);
     if (!parsed.ok) return parsed;
     const id = parsed.value.actionId;
-    if (!isFormAction(id)) return { ok: false, problem: `"${id}" has no form.` };
-    return { ok: true, action: id, value: parsed.value };
+    if (isFormAction(id)) return { ok: true, kind: 'form', action: id, value: parsed.value };
+    if (isChoiceAction(id)) return { ok: true, kind: 'choice', action: id, value: parsed.value };
+    return { ok: false, problem: `"${id}" has no dialog.` };
   }
 }

@@ -1,0 +1,48 @@
+import type { CaseChoice, ChoiceAnswer } from '../../app/case-interactions.js';
+import { clip, sanitizeText } from '../safe-text.js';
+import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
+import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
+import type { TeamsDialogResponse } from './render-teams-dialog.js';
+
+/** Ids of the dialog's inputs; they come back under these names in task/submit. */
+export const CHOICE_FIELDS = { option: 'option', text: 'text' } as const;
+
+/**
+ * The Teams dialog for an action that needs one choice (snooze until, why ignored, whom
+ * to hand the case to, which private template): a list of the options Earshot offers,
+ * free text where the choice allows it, and a submit button that remembers the case and
+ * the version. Reassigning offers the group's people; Teams has no people picker in
+ * Adaptive Cards 1.5, so anyone else is reassigned from Slack or by adding them to the group.
+ */
+export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAnswer; problem?: string } = {}): TeamsDialogResponse {
+  const body: AdaptiveElement[] = [textBlock(escapeTeamsInline(choice.title), { isSubtle: true })];
+  if (choice.options.length > 0) {
+    body.push({
+      type: 'Input.ChoiceSet',
+      id: CHOICE_FIELDS.option,
+      label: clip(choice.label, 100),
+      style: 'expanded',
+      isRequired: !choice.freeText,
+      errorMessage: 'Pick one.',
+      choices: choice.options.slice(0, 100).map((o) => ({ title: clip(sanitizeText(o.label), 100), value: o.value })),
+      ...(opts.answer?.option ? { value: opts.answer.option } : {}),
+    });
+  } else {
+    body.push(textBlock(escapeTeamsMarkdown(`${choice.label}: there is nobody to offer here.`), { color: 'Attention' }));
+  }
+  if (choice.freeText) {
+    body.push({
+      type: 'Input.Text', id: CHOICE_FIELDS.text, label: clip(choice.freeText.label, 100), isMultiline: true, maxLength: 500,
+      isRequired: choice.freeText.required, ...(opts.answer?.text ? { value: clip(sanitizeText(opts.answer.text), 500) } : {}),
+    });
+  }
+  if (opts.problem) body.push(textBlock(escapeTeamsMarkdown(opts.problem), { color: 'Attention', weight: 'Bolder' }));
+  const content: AdaptiveCard = {
+    type: 'AdaptiveCard',
+    $schema: ADAPTIVE_CARD_SCHEMA,
+    version: '1.5',
+    body,
+    actions: [{ type: 'Action.Submit', title: clip(choice.submit, 40), data: { action: choice.action, caseId: choice.caseId, version: choice.version } }],
+  };
+  return { task: { type: 'continue', value: { title: `${clip(choice.submit, 30)} · ${clip(choice.title, 40)}`, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+}
