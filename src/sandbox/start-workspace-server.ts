@@ -64,6 +64,15 @@ export interface WorkspaceServer {
   close(): Promise<void>;
 }
 
+/** The page's port is taken (another sandbox, or anything else on that port). */
+export class WorkspacePortBusyError extends Error {
+  readonly code = 'WORKSPACE_PORT_BUSY';
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use; pick another one: npm run demo -- --port ${port + 1}`);
+    this.name = 'WorkspacePortBusyError';
+  }
+}
+
 /** A request the page made that cannot be carried out. */
 export class WorkspaceRequestInvalidError extends Error {
   readonly code = 'WORKSPACE_REQUEST_INVALID';
@@ -606,7 +615,11 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      clearInterval(ticker);
+      clearInterval(keepAlive);
+      reject(e.code === 'EADDRINUSE' ? new WorkspacePortBusyError(opts.port) : e);
+    });
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

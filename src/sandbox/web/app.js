@@ -123,8 +123,30 @@ function flash(id) {
   });
 }
 
+/**
+ * Puts `items` ({ key, sig, build }) into `container` in order, reusing the node of every item
+ * whose signature has not changed. A refresh then leaves untouched whatever did not change:
+ * a button under the pointer stays the same element, so no click is lost to a re-render.
+ */
+function reconcile(container, items) {
+  const cache = container._nodes ?? new Map();
+  const next = new Map();
+  const nodes = items.map((item) => {
+    const hit = cache.get(item.key);
+    const node = hit && hit.sig === item.sig ? hit.node : item.build();
+    next.set(item.key, { sig: item.sig, node });
+    return node;
+  });
+  container._nodes = next;
+  nodes.forEach((node, i) => {
+    if (container.children[i] !== node) container.insertBefore(node, container.children[i] ?? null);
+  });
+  while (container.children.length > nodes.length) container.lastElementChild.remove();
+}
+
 const person = (id) => state.snap?.people.find((p) => p.id === id);
 const channelById = (id) => state.snap?.channels.find((c) => c.id === id);
+const channelNames = () => (state.snap?.channels ?? []).map((c) => c.name).join(',');
 
 // ---- rendering ----------------------------------------------------------------------------
 
@@ -222,17 +244,28 @@ function renderChannel(snap, id) {
   const box = $('messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
   const keep = box.scrollTop;
+  const who = `${snap.me}|${channel.id}`;
   const items = [
-    ...channel.messages.map((m) => ({ ts: m.ts, node: renderMessage(snap, channel, m, false) })),
-    ...channel.ephemerals.filter((e) => !e.threadTs).map((e) => ({ ts: e.ts, node: renderEphemeral(snap, e) })),
+    ...channel.messages.map((m) => ({
+      ts: m.ts,
+      key: `m${m.ts}`,
+      sig: `${who}|${state.expanded.has(m.ts)}|${JSON.stringify(m)}|${JSON.stringify(channel.ephemerals.filter((e) => e.threadTs === m.ts))}`,
+      build: () => renderMessage(snap, channel, m, false),
+    })),
+    ...channel.ephemerals.filter((e) => !e.threadTs).map((e) => ({ ts: e.ts, key: `e${e.ts}`, sig: `${who}|${JSON.stringify(e)}`, build: () => renderEphemeral(snap, e) })),
   ].sort((a, b) => Number(a.ts) - Number(b.ts));
   if (items.length === 0) {
-    const empty = el('div', 'empty');
-    empty.append(el('div', 'empty-title', 'No cards yet'), el('div', 'empty-text', 'Mentions are heard every 5 seconds. Sample posts arrive over the first two minutes, or write your own in the social feed.'));
-    box.replaceChildren(empty);
-  } else {
-    box.replaceChildren(...items.map((i) => i.node));
+    items.push({
+      key: `empty${channel.id}`,
+      sig: '',
+      build: () => {
+        const empty = el('div', 'empty');
+        empty.append(el('div', 'empty-title', 'No cards yet'), el('div', 'empty-text', 'Mentions are heard every 5 seconds. Sample posts arrive over the first two minutes, or write your own in the social feed.'));
+        return empty;
+      },
+    });
   }
+  reconcile(box, items);
   // A channel opens at its newest message, as in Slack; a refresh keeps where you were.
   const switched = state.shownChannel !== channel.id;
   state.shownChannel = channel.id;
@@ -590,17 +623,25 @@ function renderFeed(container, feed, { compact: isPane }) {
   const head = el('header', 'feed-head');
   const title = el('h2', 'feed-title', 'Social feed');
   head.append(title, el('span', 'feed-sub', `X, as seen by @${feed.account.handle} · ${feed.replies} ${feed.replies === 1 ? 'reply' : 'replies'} sent`));
-  const list = el('div', 'feed-list');
-  if (feed.posts.length === 0) list.append(el('div', 'empty-text feed-empty', 'Nothing posted yet.'));
-  for (const post of feed.posts) {
-    const thread = el('div', 'conversation');
-    thread.append(renderPost(post, feed, { reply: false }));
-    for (const r of post.replies) thread.append(renderPost(r, feed, { reply: true }));
-    list.append(thread);
-  }
+  const list = container.querySelector('.feed-list') ?? el('div', 'feed-list');
+  // Waiting posts change label once they are old enough: the minute is part of the signature.
+  const waitWindow = Math.floor(Date.now() / 20_000);
+  const items = feed.posts.map((post) => ({
+    key: post.id,
+    sig: `${JSON.stringify(post)}|${post.card || post.fromBrand ? '' : waitWindow}|${channelNames()}`,
+    build: () => {
+      const thread = el('div', 'conversation');
+      thread.append(renderPost(post, feed, { reply: false }));
+      for (const r of post.replies) thread.append(renderPost(r, feed, { reply: true }));
+      return thread;
+    },
+  }));
+  if (items.length === 0) items.push({ key: 'empty', sig: '', build: () => el('div', 'empty-text feed-empty', 'Nothing posted yet.') });
+  reconcile(list, items);
   // Keep the compose box (and what is being typed in it) across refreshes.
   const compose = typing ?? renderCompose(feed);
-  container.replaceChildren(head, compose, list);
+  if (container.children[0] === undefined || !container.contains(list)) container.replaceChildren(head, compose, list);
+  else container.replaceChild(head, container.querySelector('.feed-head'));
   list.scrollTop = keep;
   container.classList.toggle('feed-wide', !isPane);
 }
