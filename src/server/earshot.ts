@@ -10,6 +10,14 @@ import { CaseService } from '../app/case-service.js';
 import { CommandRouter } from '../app/commands.js';
 import { registerAuthorLinkCommands } from '../app/author-links.js';
 import { registerDeliveries } from '../app/deliveries.js';
+import { registerBudgetCommand } from '../app/budget-command.js';
+import { deliveryResource } from '../app/delivery-resources.js';
+import { StormService } from '../app/storms.js';
+import { registerStormListeners } from '../chat/slack/storm-listeners.js';
+import type { LimitSpec, RateLimits } from '../outbox/rate-limits.js';
+import type { OpsMetrics } from './ops-metrics.js';
+import { slackGuard } from './slack-guard.js';
+import { bodyGuard, MAX_BODY_BYTES, cachedCheck, createRateLimits, mountOpsRoutes, replyWindows, sourceBudgets } from './operations.js';
 import { processInbox, type PipelineDeps } from '../app/pipeline.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
@@ -43,6 +51,10 @@ export interface EarshotOptions {
   schedule?: boolean;
   /** Outbox poll interval. */
   outboxIntervalMs?: number;
+  /** Rate limits per kind of call, over the documented defaults (tests and benchmarks that compress time). */
+  rateLimits?: Partial<Record<string, LimitSpec>>;
+  /** How long a Slack API call may take before it is abandoned (and retried by the outbox). */
+  slackTimeoutMs?: number;
 }
 
 /** Source health, for /readyz and the ops channel. */
@@ -58,6 +70,8 @@ export interface Earshot {
   health: Map<string, SourceHealth>;
   /** Screens and opens cases for everything waiting in the inbox now. */
   processInbox(): Promise<void>;
+  storms: StormService;
+  limits: RateLimits;
   /** Routing to people and the leased jobs (SLA sweep, retention). */
   workflow: WorkflowWiring;
   stop(): Promise<void>;
@@ -75,8 +89,19 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const sources = opts.sources ?? createSources(config, env, { cache: store });
   const health = new Map<string, SourceHealth>([...sources.keys()].map((k) => [k, { ok: true, failures: 0 }]));
 
-  const outbox = new Outbox({ store, clock, log, instanceId });
+  const limits = createRateLimits(env, config, log, opts.rateLimits);
+  let metrics: OpsMetrics | undefined;
   const repo = new CaseRepository(store);
+  // Each item waits for room on the resource it spends (a channel's pace, an X window).
+  const outbox = new Outbox({
+    store, clock, log, instanceId,
+    gate: limits,
+    gateRetryMs: 2000,
+    resourceOf: (item) => deliveryResource(item, repo),
+    onDelivered: (item, ms) => metrics?.onDelivered(item, ms),
+    onRateLimited: (item) => metrics?.onRateLimited(item),
+    onDead: (item) => metrics?.onDead(item),
+  });
   const cases = new CaseService({ repo, outbox, config, clock, log, sources });
   const commands = new CommandRouter();
   trackMetrics(cases, store, config);
@@ -87,20 +112,24 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const workflow = wireWorkflow({ config, store, cases, outbox, clock, log, commands, gateways, instanceId });
   const http = express();
   http.disable('x-powered-by');
+  http.use(bodyGuard());
   let slackApp: App | undefined;
   let socketReceiver: SocketModeReceiver | undefined;
   const usesSlack = config.groups.some((g) => g.slack);
+  let slackCheck: (() => Promise<boolean>) | undefined;
   if (usesSlack && env.SLACK_BOT_TOKEN) {
     const clientOptions = {
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
       // Interactive calls (views.open has 3 s) must not queue behind a rate-limited post.
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 2, minTimeout: 100, maxTimeout: 1000 },
-      timeout: 10_000,
+      timeout: opts.slackTimeoutMs ?? 10_000,
     };
     // The outbox's own client: no internal retries or pauses; the outbox schedules them.
     const deliveryClient = new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, retryConfig: { retries: 0 }, logLevel: slackLogLevel(env.LOG_LEVEL) });
     gateways.set('slack', new SlackGateway(deliveryClient));
+    // Readiness asks Slack at most every 30 s (auth.test is Tier 4, but probes come often).
+    slackCheck = cachedCheck(async () => (await deliveryClient.auth.test()).ok === true, 30_000);
     const common = {
       token: env.SLACK_BOT_TOKEN,
       clientOptions,
@@ -113,6 +142,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       socketReceiver = new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, installerOptions: { clientOptions } });
       slackApp = new App({ ...common, receiver: socketReceiver });
     } else {
+      // Signature, age and replay are checked before Bolt sees the request.
+      http.use('/slack/events', slackGuard({ signingSecret: env.SLACK_SIGNING_SECRET!, store, log, maxBytes: MAX_BODY_BYTES }));
       const receiver = new ExpressReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, endpoints: '/slack/events', app: http, processBeforeResponse: false });
       slackApp = new App({ ...common, receiver });
     }
@@ -123,23 +154,41 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
 
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits });
+  const storms = new StormService({
+    store, config, clock, log, outbox, cases, gateways, sources, limits,
+    capacityPerMinute: (p) => 60_000 / Math.max(1, limits.spec(`${p}.post`)?.minTimeMs ?? 1000),
+    updateSpacingMs: (p) => limits.spec(`${p}.update`)?.minTimeMs ?? 1200,
+  });
+  storms.registerDeliveries();
+  cases.onChange((prev, next) => storms.onCaseChange(prev, next));
+  registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
 
   if (slackApp) {
     registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g) });
     workflow.attachSlack(slackApp);
+    registerStormListeners(slackApp, { storms, log });
     await slackApp.init();
   }
 
-  http.get('/healthz', (_req, res) => { res.json({ ok: true }); });
-  http.get('/readyz', async (_req, res) => {
-    const storeOk = await store.ping();
-    const broken = [...health.entries()].filter(([, h]) => !h.ok).map(([name, h]) => ({ source: name, error: h.lastError }));
-    const ok = storeOk;
-    res.status(ok ? 200 : 503).json({ ok, store: storeOk, sources: Object.fromEntries(health), broken });
+  let draining = false;
+  metrics = mountOpsRoutes(http, {
+    config, store, limits,
+    chatChecks: slackCheck ? { slack: slackCheck } : {},
+    sourceHealth: () => Object.fromEntries(health),
+    draining: () => draining,
+    metrics: {
+      outboxDepth: () => outbox.depth(),
+      deadLetters: () => outbox.deadLetters(),
+      inFlight: () => outbox.inFlight(),
+      jobsLastSuccess: () => Object.fromEntries([...health.entries()].map(([name, h]) => [`listen-${name}`, h.lastSuccess ? Date.parse(h.lastSuccess) : undefined])),
+      budgets: () => sourceBudgets(config, store, clock.now().getTime()),
+      replyWindows: () => replyWindows(config, limits),
+      stormGroups: async () => (await Promise.all(config.groups.map((g) => storms.mode(g.id)))).filter((m) => m === 'storm').length,
+    },
   });
 
-  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases };
+  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms };
   let processing: Promise<void> | undefined;
   let processAgain = false;
   const runInbox = async (): Promise<void> => {
@@ -164,6 +213,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   outbox.start(opts.outboxIntervalMs ?? 250);
   // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
   const inboxTimer = setInterval(() => { runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); }, 5000);
+  // Lets a group that went quiet leave storm mode even when no mention arrives.
+  const stormTimer = setInterval(() => { storms.tick().catch((e: unknown) => log.error({ err: e }, 'storm check failed')); }, Math.max(250, Math.min(5000, config.storm.window / 12)));
   await runInbox();
 
   const opsNotice = async (text: string) => {
@@ -217,16 +268,20 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   let stopped = false;
   return {
-    port, store, outbox, cases, commands, sources, health, workflow,
+    port, store, outbox, cases, commands, sources, health, workflow, storms, limits,
     processInbox: runInbox,
     async stop() {
       if (stopped) return;
       stopped = true;
+      draining = true;
       clearInterval(inboxTimer);
+      clearInterval(stormTimer);
       if (scheduler) await scheduler.stop();
       await processing;
       await workflow.stop();
+      // Deliveries under way finish (and are recorded); the rest wait in the store for the next start.
       await outbox.stop();
+      await limits.stop();
       if (socketReceiver) await socketReceiver.client.disconnect().catch(() => undefined);
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
       await store.close();

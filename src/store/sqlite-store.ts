@@ -90,6 +90,11 @@ export class SqliteStore implements Store {
       // WAL lets readers in other processes go on while one writes; the setting is
       // stored in the file, so every later connection uses it too.
       await this.query('PRAGMA journal_mode = WAL');
+      // With WAL, NORMAL syncs at checkpoints instead of on every commit: a killed process
+      // loses nothing (commits are in the WAL), only a power cut may lose the last ones.
+      // FULL made every small write wait for the disk (milliseconds each; the outbox and the
+      // metrics rollups write many), which capped ingest at a few mentions per second.
+      await this.query('PRAGMA synchronous = NORMAL');
     }
     const { sets, zsets, zsetsByScore, counters, seqs, leases } = this.t;
     await this.query(`CREATE TABLE IF NOT EXISTS ${sets} (k TEXT NOT NULL, m TEXT NOT NULL, PRIMARY KEY (k, m))`);

@@ -23,11 +23,18 @@ function redirect(baseUrl: string): ITwitterApiClientPlugin {
   };
 }
 
+/**
+ * twitter-api-v2 waits forever by default; a request that hangs would hold a listening
+ * tick or a reply delivery. Every request gets a timeout unless it names its own.
+ */
+function timeout(ms: number): ITwitterApiClientPlugin {
+  return { onBeforeRequestConfig: ({ params }) => { params.timeout ??= ms; } };
+}
+
 /** Builds the read (app-only bearer) and write (user context) clients. */
-export function createXClients(creds: XCredentials, baseUrl?: string): { read?: TwitterApi; write?: TwitterApi } {
-  const settings = baseUrl
-    ? { plugins: [redirect(baseUrl)], ...(baseUrl.startsWith('http:') ? { httpAgent: new http.Agent({ keepAlive: true }) } : {}) }
-    : {};
+export function createXClients(creds: XCredentials, baseUrl?: string, opts: { timeoutMs?: number } = {}): { read?: TwitterApi; write?: TwitterApi } {
+  const plugins = [timeout(opts.timeoutMs ?? 15_000), ...(baseUrl ? [redirect(baseUrl)] : [])];
+  const settings = { plugins, ...(baseUrl?.startsWith('http:') ? { httpAgent: new http.Agent({ keepAlive: true }) } : {}) };
   const user = creds.appKey && creds.appSecret && creds.accessToken && creds.accessSecret
     ? new TwitterApi({ appKey: creds.appKey, appSecret: creds.appSecret, accessToken: creds.accessToken, accessSecret: creds.accessSecret }, settings)
     : undefined;
