@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEraseAuthor } from './commands/erase-author.js';
 import { register as registerExport } from './commands/export.js';
+import { register as registerScreen } from './commands/screen.js';
+import { register as registerTrain } from './commands/train.js';
 import { registerCoreCommands } from './core-commands.js';
 
 const program = new Command()
@@ -18,6 +20,8 @@ const program = new Command()
 registerCoreCommands(program);
 registerEraseAuthor(program);
 registerExport(program);
+registerTrain(program);
+registerScreen(program);
 registerDemo(program);
 
 try {
