@@ -56,6 +56,11 @@ export class CaseService {
     this.deps.directory = directory;
   }
 
+  /** The service's clock (cards show SLA time left as of now). */
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
   get repo(): CaseRepository {
     return this.deps.repo;
   }

@@ -1,7 +1,8 @@
 import { SYSTEM } from '../domain/actor.js';
 import type { Case, CardView } from '../domain/case.js';
-import { approvalsNeeded } from '../cases/policy.js';
-import { buildCard, type Card } from '../chat/card.js';
+import { approvalsNeeded, claimTimeoutMs } from '../cases/policy.js';
+import { slaStatus } from '../cases/sla.js';
+import { buildCard, type Card, type CardOptions } from '../chat/card.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
@@ -26,8 +27,14 @@ export interface DeliveryDeps {
   limits?: CallLimiter | undefined;
 }
 
+/** What a card shows beyond the case itself: the SLA clocks at `now`, the author's earlier cases. */
+export interface CardContext {
+  now?: Date | undefined;
+  earlierCases?: CardOptions['earlierCases'];
+}
+
 /** The card for a case, as every surface shows it. */
-export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): Card {
+export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>, context: CardContext = {}): Card {
   const source = deps.sources.get(c.mention.source);
   const canReply = source ? source.canReply : true;
   return buildCard(c, {
@@ -38,6 +45,9 @@ export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>)
     // private-channel playbook (when a private template exists).
     canRedirect: deps.config.templates.some((t) => t.private) && (c.screening.pii.length > 0 || !canReply),
     templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
+    claimTimeoutMs: claimTimeoutMs(deps.config.policy, c.group),
+    ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
+    ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
   });
 }
 
@@ -69,7 +79,8 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     if (already) return;
     // An earlier attempt may have posted and died before recording it: look first.
     const found = item.attempts > 0 ? await limited(`${platform}.read`, () => g.findCard(target, c.id, item.createdAt)) : undefined;
-    const view = found ?? (await limited(`${platform}.post:${target}`, () => g.postCard(target, cardFor(c, deps))));
+    const context = found ? {} : { now: cases.now(), earlierCases: await cases.repo.earlierCases(c) };
+    const view = found ?? (await limited(`${platform}.post:${target}`, () => g.postCard(target, cardFor(c, deps, context))));
     const updated = await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
     // The case may have moved while the card was being posted.
     if (updated && updated.version !== c.version) {
@@ -80,7 +91,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
   outbox.on(DELIVERY.updateCard, async (item) => {
     const c = await load(item);
     if (!c) return;
-    const card = cardFor(c, deps);
+    const card = cardFor(c, deps, { now: cases.now(), earlierCases: await cases.repo.earlierCases(c) });
     for (const view of c.views) await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, card));
   });
 
