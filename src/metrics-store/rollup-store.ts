@@ -164,14 +164,18 @@ async function readSealed(
   return seal(store, unit, scope, opts);
 }
 
-async function readLive(store: MetricsReadStore, day: string, scope: Scope, opts: ReadOptions): Promise<CounterBlock> {
+async function readLive(store: MetricsReadStore, day: string, scope: Scope, opts: ReadOptions): Promise<CounterBlock[]> {
+  const k = opts.topTags ?? SEALED_TOP_HASHTAGS;
   const [main, top] = await Promise.all([
     store.hGetAll(dayHash(day, scope)),
-    // Ranks are −count: the lowest scores are the most used hashtags.
-    store.zRangeByScore(tagRankSet(day, scope), -Infinity, Infinity, opts.topTags ?? SEALED_TOP_HASHTAGS),
+    // Ranks are −count: the lowest scores are the most used hashtags. One more than kept
+    // tells how large the dropped ones are.
+    store.zRangeByScore(tagRankSet(day, scope), -Infinity, Infinity, k + 1),
   ]);
-  const counters = sealCounters(main, Object.fromEntries(top.map((t) => [t.member, -t.score])), opts.topTags);
-  return { from: day, to: day, counters };
+  const kept = top.slice(0, k);
+  const tags = sealCounters({}, Object.fromEntries(kept.map((t) => [t.member, -t.score])), k, top[k] ? -top[k].score : 0);
+  // Two blocks with different fields: they add up, and the day hash is not copied.
+  return [{ from: day, to: day, counters: main }, { from: day, to: day, counters: tags, daily: [] }];
 }
 
 /**
@@ -200,7 +204,7 @@ export async function readCounterBlocks(
         ...(v.work ? [{ from: u.from, to: u.to, counters: v.work.counters, daily: [] }] : []),
       ];
     }),
-    ...live.map(async (d) => [await readLive(store, d, scope, opts)]),
+    ...live.map((d) => readLive(store, d, scope, opts)),
   ]);
   return blocks.flat();
 }

@@ -4,6 +4,7 @@ import {
   bucketBounds, durationStats, emptyHistogram, type DurationStats, type Histogram,
 } from './histogram.js';
 import { previousPeriod, type Period } from './period.js';
+import { TAG_CUT } from './seal-counters.js';
 import {
   AGENT_COUNTERS, F, HISTOGRAMS, gaugeField, unKeyPart,
   type AgentCounter, type HistogramName, type Scope,
@@ -81,6 +82,7 @@ export interface Trend {
   kind: 'hashtag' | 'topic';
   key: string;
   count: number;
+  /** The previous period's count; for a hashtag, at most this (rare ones are pruned). */
   previous: number;
   /** count − previous */
   growth: number;
@@ -91,6 +93,7 @@ export interface Spike {
   /** The value within the dimension ('' for total cases). */
   key: string;
   count: number;
+  /** The previous period's comparable count; for a hashtag, an upper bound. */
   expected: number;
   /** count / max(expected, 1) */
   ratio: number;
@@ -188,8 +191,17 @@ class Summed {
     return this.all.get(f) ?? 0;
   }
 
+  private readonly memo = new Map<string, Map<string, number>>();
+
   /** All fields under a prefix such as `src:` or `sla:met:`, keyed by the rest (decoded unless `raw`). */
   byPrefix(prefix: string, raw = false): Map<string, number> {
+    const key = raw ? `raw\u0000${prefix}` : prefix;
+    let out = this.memo.get(key);
+    if (!out) this.memo.set(key, (out = this.collect(prefix, raw)));
+    return out;
+  }
+
+  private collect(prefix: string, raw: boolean): Map<string, number> {
     const i = prefix.indexOf(':');
     const sub = prefix.slice(i + 1);
     const out = new Map<string, number>();
@@ -271,22 +283,28 @@ function agentsOf(m: Summed): AgentFigures[] {
 
 function backlogOf(input: SummaryInput): MetricsSummary['backlog'] {
   const scope = input.scope;
-  const open = (input.open ?? []).filter((c) =>
-    scope.kind === 'all' || (scope.kind === 'group' ? c.group === scope.group : c.owner === scope.agent));
   const now = epochMs(input.now);
-  const ages = open.map((c) => Math.max(0, (now - epochMs(c.createdAt)) / 1000)).sort((a, b) => a - b);
   const hour = 3600;
+  const ages: number[] = [];
+  const bands = { under1h: 0, from1to4h: 0, from4to24h: 0, over24h: 0 };
+  // One pass: the open list can hold thousands of cases in a storm.
+  for (const c of input.open ?? []) {
+    if (scope.kind === 'group' ? c.group !== scope.group : scope.kind === 'agent' && c.owner !== scope.agent) continue;
+    const created = Date.parse(c.createdAt);
+    const age = Math.max(0, (now - (Number.isFinite(created) ? created : epochMs(c.createdAt))) / 1000);
+    ages.push(age);
+    if (age < hour) bands.under1h++;
+    else if (age < 4 * hour) bands.from1to4h++;
+    else if (age < 24 * hour) bands.from4to24h++;
+    else bands.over24h++;
+  }
+  ages.sort((a, b) => a - b);
   return {
     open: Math.max(0, input.gauge[gaugeField(scope)] ?? 0),
-    listed: open.length,
+    listed: ages.length,
     oldestSeconds: ages.length ? ages[ages.length - 1] : undefined,
     medianAgeSeconds: ages.length ? ages[Math.ceil(ages.length / 2) - 1] : undefined,
-    ages: {
-      under1h: ages.filter((a) => a < hour).length,
-      from1to4h: ages.filter((a) => a >= hour && a < 4 * hour).length,
-      from4to24h: ages.filter((a) => a >= 4 * hour && a < 24 * hour).length,
-      over24h: ages.filter((a) => a >= 24 * hour).length,
-    },
+    ages: bands,
   };
 }
 
@@ -296,8 +314,8 @@ const SPIKE_DIMENSIONS: Array<[Spike['dimension'], string]> = [
 ];
 
 /**
- * Computes every figure of a metrics answer from the day hashes of a period and of the
- * period before it. Pure; the cost depends on the number of days and of distinct
+ * Computes every figure of a metrics answer from the counters of a period and of the
+ * period before it. Pure; the cost depends on the number of blocks and of distinct
  * counter names, not on the number of cases.
  */
 export function summarize(input: SummaryInput): MetricsSummary {
@@ -340,8 +358,13 @@ export function summarize(input: SummaryInput): MetricsSummary {
     ...campaignCounts.filter((c) => !configured.includes(c.key)),
   ];
 
+  // Rare hashtags are pruned from sealed units: their earlier count is known only up to
+  // the period's cut, so trends and spikes compare against that upper bound, never
+  // mistaking a pruned hashtag for a new one.
+  const tagSlack = prevRaw.get(TAG_CUT) * scale;
+  const hashtagBaseline = hashtagCounts.map((c) => ({ ...c, previous: round1(c.previous + tagSlack) }));
   const trending: Trend[] = [
-    ...hashtagCounts.map((c) => ({ kind: 'hashtag' as const, ...c })),
+    ...hashtagBaseline.map((c) => ({ kind: 'hashtag' as const, ...c })),
     ...topicCounts.map((c) => ({ kind: 'topic' as const, ...c })),
   ]
     .map((t) => ({ ...t, growth: round1(t.count - t.previous) }))
@@ -361,7 +384,8 @@ export function summarize(input: SummaryInput): MetricsSummary {
   for (const [dimension, prefix] of SPIKE_DIMENSIONS) {
     const a = cur.byPrefix(prefix);
     const b = prevRaw.byPrefix(prefix);
-    for (const [key, count] of a) consider(dimension, key, count, (b.get(key) ?? 0) * scale);
+    const slack = dimension === 'hashtag' ? tagSlack : 0;
+    for (const [key, count] of a) consider(dimension, key, count, (b.get(key) ?? 0) * scale + slack);
   }
   // The total comes first: it is the headline; then the largest jumps.
   spikes.sort((a, b) => +(b.dimension === 'cases') - +(a.dimension === 'cases') || b.ratio - a.ratio || b.count - a.count);

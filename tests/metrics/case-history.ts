@@ -92,6 +92,8 @@ export class MemoryCounters {
   readonly zsets = new Map<string, Map<string, number>>();
   readonly values = new Map<string, unknown>();
   reads = 0;
+  /** Every hash read with hGetAll, in order. */
+  readHashes: string[] = [];
   async hIncr(hash: string, field: string, by = 1): Promise<number> {
     const h = this.hashes.get(hash) ?? {};
     h[field] = (h[field] ?? 0) + by;
@@ -100,6 +102,7 @@ export class MemoryCounters {
   }
   async hGetAll(hash: string): Promise<Record<string, number>> {
     this.reads++;
+    this.readHashes.push(hash);
     return { ...(this.hashes.get(hash) ?? {}) };
   }
   async zAdd(set: string, member: string, score: number): Promise<void> {

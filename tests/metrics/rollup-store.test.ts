@@ -27,9 +27,13 @@ describe('sealed units', () => {
     expect(work).toEqual({ 'frt:n': 2, 'ag:slack:U1:sent': 2, replies: 2 });
   });
 
-  it('keeps only the top hashtags', () => {
-    expect(sealCounters({ cases: 4 }, { a: 1, b: 5, c: 3, 'x%3Ay': 4 }, 2)).toEqual({ cases: 4, 'tag:b': 5, 'tag:x%3Ay': 4 });
-    expect(pruneHashtags({ cases: 1, 'tag:a': 1, 'tag:b': 2, 'tag:c': 3 }, 2)).toEqual({ cases: 1, 'tag:c': 3, 'tag:b': 2 });
+  it('keeps only the top hashtags, and how much any other may have had', () => {
+    expect(sealCounters({ cases: 4 }, { a: 1, b: 5, c: 3, 'x%3Ay': 4 }, 2)).toEqual({ cases: 4, 'tag:b': 5, 'tag:x%3Ay': 4, tagcut: 3 });
+    expect(sealCounters({ cases: 4 }, { a: 1, b: 5 }, 2)).toEqual({ cases: 4, 'tag:b': 5, 'tag:a': 1 });
+    // read already cut from the rank set: the first dropped count is given
+    expect(sealCounters({}, { b: 5 }, 1, 2)).toEqual({ 'tag:b': 5, tagcut: 2 });
+    // summed units: their cuts add up, plus what this pruning drops
+    expect(pruneHashtags({ cases: 1, 'tag:a': 1, 'tag:b': 2, 'tag:c': 3, tagcut: 4 }, 2)).toEqual({ cases: 1, 'tag:c': 3, 'tag:b': 2, tagcut: 5 });
   });
 });
 
@@ -99,8 +103,12 @@ describe('reading rollups through sealed units', () => {
     const incs: Increment[] = [];
     for (let i = 0; i < 30; i++) incs.push(...play(newCase({ id: `c${i}`, at: '2025-06-30T10:00:00Z', text: `#t${i % 10} #t${i % 3}` }), []).increments);
     await applyIncrements(store, incs);
-    const [block] = await readCounterBlocks(store, '2025-06-30', '2025-06-30', { kind: 'all' }, { now: '2025-06-30T12:00:00Z', topTags: 3 });
-    // t0, t1 and t2 are in 12 posts each, t3…t9 in 3
-    expect(Object.entries(block!.counters).filter(([k]) => k.startsWith('tag:')).sort()).toEqual([['tag:t0', 12], ['tag:t1', 12], ['tag:t2', 12]]);
+    const blocks = await readCounterBlocks(store, '2025-06-30', '2025-06-30', { kind: 'all' }, { now: '2025-06-30T12:00:00Z', topTags: 3 });
+    const counters = Object.assign({}, ...blocks.map((b) => b.counters)) as Record<string, number>;
+    // t0, t1 and t2 are in 12 posts each, t3…t9 in 3: those are cut, and the cut says so
+    expect(Object.entries(counters).filter(([k]) => k.startsWith('tag')).sort()).toEqual([['tag:t0', 12], ['tag:t1', 12], ['tag:t2', 12], ['tagcut', 3]]);
+    expect(counters.cases).toBe(30);
+    expect(store.hashes.get('metrics:tags:2025-06-30:all')).toBeDefined();
+    expect(store.readHashes).toEqual(['metrics:day:2025-06-30:all']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HISTOGRAM_RELATIVE_ERROR } from '../../src/metrics/histogram.js';
 import { lastDays, rangePeriod, todayPeriod } from '../../src/metrics/period.js';
+import { summarize } from '../../src/metrics/summary.js';
 import { sentimentShiftUpdates, type Increment, type RollupOptions } from '../../src/metrics/rollup.js';
 import { applyIncrements, metricsFor } from '../../src/metrics-store/rollup-store.js';
 import { alice, answer, bob, MemoryCounters, newCase, play, type NewCase, type Step } from './case-history.js';
@@ -196,5 +197,21 @@ describe('metricsFor + summarize on hand-built histories', () => {
     expect(s.sla.attainment).toBeUndefined();
     expect(s.spikes).toEqual([]);
     expect(s.backlog.open).toBe(0);
+  });
+});
+
+describe('summarize on hand-built counters', () => {
+  it('does not take a hashtag pruned from the previous period for a new one', () => {
+    const period = rangePeriod('2024-05-06', '2024-05-06');
+    const input = {
+      period, scope: { kind: 'all' as const }, gauge: {}, now: '2024-05-08T00:00:00Z', timezone: 'UTC',
+      // the day before kept only its top hashtags; any other had at most 6
+      previous: [{ from: '2024-05-05', to: '2024-05-05', counters: { cases: 40, 'tag:a': 10, tagcut: 6 } }],
+    };
+    const quiet = summarize({ ...input, current: [{ from: '2024-05-06', to: '2024-05-06', counters: { cases: 40, 'tag:a': 10, 'tag:rare': 11 } }] });
+    expect(quiet.spikes.map((s) => s.key)).not.toContain('rare');
+    expect(quiet.trending.find((t) => t.key === 'rare')).toMatchObject({ count: 11, previous: 6, growth: 5 });
+    const loud = summarize({ ...input, current: [{ from: '2024-05-06', to: '2024-05-06', counters: { cases: 40, 'tag:a': 10, 'tag:rare': 30 } }] });
+    expect(loud.spikes.find((s) => s.key === 'rare')).toMatchObject({ dimension: 'hashtag', count: 30, expected: 6, ratio: 5 });
   });
 });
