@@ -89,6 +89,7 @@ const ACCOUNT_STRONG = new RegExp(String.raw`\b(?:account|acct|a\/c|frequent fl[
 /** Words that name an account only with "number"/"#" ("member number 1234567", not "customer service 1-800…"). */
 const ACCOUNT_WEAK = new RegExp(String.raw`\b(?:member(?:ship)?|customer|rewards|client|ff)\s*(?:number|no\.?|num|nr|#|id)` + ACCOUNT_VALUE, 'giu');
 const TICKET_HINT = /ticket/iu;
+const NOT_PERSONAL_CODE = /(?:promo|discount|coupon|voucher|gift|offer|sale)\w*\W+(?:code\W+)?$/iu;
 const EMAIL_HINT = /[\p{L}\p{N}._%+-]@[\p{L}\p{N}-]+\./u;
 const PNR_HINT = /pnr|locator|conf|book|reserv|ref/iu;
 /** Quick test for an upper-case letter next to a digit, before the costlier code search. */
@@ -254,6 +255,8 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     if (letters < 2 || letters > 5 || FLIGHT_NUMBER.test(v)) continue;
     // "A320NE", "B737MX": aircraft types and such start with a letter and three digits.
     if (/^[A-Z]\d{3}/u.test(v)) continue;
+    // Codes the brand hands out itself: "promo code SAVE20", "voucher XMAS24".
+    if (NOT_PERSONAL_CODE.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
     found.push({ kind: 'booking-reference', start: m.index, end: m.index + 6 });
   }
 

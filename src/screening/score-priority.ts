@@ -60,6 +60,6 @@ export function scorePriority(input: PriorityInput): PriorityVerdict {
   if (input.author.verified) { score += 0.5; reasons.push('verified author'); }
   if (negative && input.post.shouted >= 2) { score += 0.5; reasons.push('written in capitals'); }
 
-  const priority: Priority = score >= 5 ? 'urgent' : score >= 3 ? 'high' : score >= 1 ? 'normal' : 'low';
+  const priority: Priority = score >= 4.5 ? 'urgent' : score >= 3 ? 'high' : score >= 1 ? 'normal' : 'low';
   return { priority, reasons };
 }

@@ -123,7 +123,7 @@ interface TrainOptions {
 const countBy = (xs: string[]): string => {
   const m = new Map<string, number>();
   for (const x of xs) if (x !== '') m.set(x, (m.get(x) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(', ');
 };
 
 /** Registers `earshot train`. */
@@ -176,7 +176,7 @@ export function register(program: Command): void {
       }
 
       const say = (s: string) => process.stdout.write(`${s}\n`);
-      say(`Trained on ${examples.length} rows of ${basename(file)} in ${seconds}s; wrote ${opts.out} (${(json.length / 1e6).toFixed(2)} MB).`);
+      say(`Trained on ${examples.length} rows of ${basename(file)} in ${seconds}s; wrote ${opts.out} (${json.length >= 1e6 ? `${(json.length / 1e6).toFixed(1)} MB` : `${Math.ceil(json.length / 1e3)} kB`}).`);
       say(`  sentiment: ${countBy(examples.map((e) => e.labels.sentiment ?? ''))}`);
       if (opts.intent) say(`  intent: ${countBy(examples.map((e) => e.labels.intent ?? ''))}`);
       if (opts.topic) {

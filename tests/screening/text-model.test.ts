@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+
+import { screenMention } from '../../src/screening/screen-mention.js';
+import {
+  emptyTextModel, learn, predictText, seededRandom, textModelFromJson, textModelToJson, TextModelInvalidError, trainTextModel,
+  type TrainingExample,
+} from '../../src/screening/text-model.js';
+import { configWith, mention, NOW } from './support.js';
+
+/** A small synthetic history: complaints about bags and delays, thanks, questions. */
+function history(n: number, seed = 5): TrainingExample[] {
+  const rnd = seededRandom(seed);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+  const places = ['Denver', 'Boston', 'Paris', 'the gate', 'baggage claim', 'Chicago'];
+  const kinds: Array<[string, string, string, Array<(p: string) => string>]> = [
+    ['negative', 'complaint', 'baggage', [(p) => `my bag never arrived in ${p}`, (p) => `lost luggage again at ${p}, nobody helps`, (p) => `suitcase damaged in ${p}, terrible`]],
+    ['negative', 'complaint', 'delays', [(p) => `flight delayed 3 hours in ${p}, awful`, (p) => `stuck at ${p} again, still delayed`, (p) => `late again out of ${p}, worst airline`]],
+    ['positive', 'praise', 'general', [(p) => `thanks for the great crew in ${p}!`, (p) => `love the new lounge at ${p}`, (p) => `amazing service in ${p}, thank you`]],
+    ['neutral', 'question', 'general', [(p) => `what time does boarding start in ${p}?`, (p) => `is there wifi on flights to ${p}?`, (p) => `how do I add a bag for ${p}?`]],
+  ];
+  return Array.from({ length: n }, () => {
+    const [sentiment, intent, topic, templates] = pick(kinds);
+    return { text: pick(templates)(pick(places)), labels: { sentiment, intent, topic } };
+  });
+}
+
+describe('training', () => {
+  const model = trainTextModel(history(400));
+
+  it('learns sentiment, intent and topic from labelled rows', () => {
+    expect(predictText(model, 'my bag never arrived in Madrid').sentiment?.label).toBe('negative');
+    expect(predictText(model, 'my bag never arrived in Madrid').topic?.label).toBe('baggage');
+    expect(predictText(model, 'flight delayed 5 hours in Rome').topic?.label).toBe('delays');
+    expect(predictText(model, 'thanks for the great crew!').intent?.label).toBe('praise');
+    expect(predictText(model, 'is there wifi on flights to Rome?').intent?.label).toBe('question');
+  });
+
+  it('gives a probability with each prediction', () => {
+    const p = predictText(model, 'lost luggage again, nobody helps').sentiment!;
+    expect(p.confidence).toBeGreaterThan(0.5);
+    expect(p.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('skips rows with an empty label for that task only', () => {
+    const rows: TrainingExample[] = [...history(60), { text: 'no topic here', labels: { sentiment: 'neutral', topic: '' } }];
+    const m = trainTextModel(rows);
+    expect(m.tasks.topic!.labels).not.toContain('');
+    expect(m.tasks.topic!.seen.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(m.tasks.sentiment!.seen.reduce((a, b) => a + b, 0)).toBe(61);
+  });
+
+  it('is reproducible with the same seed', () => {
+    const a = textModelToJson(trainTextModel(history(120), { seed: 3 }));
+    const b = textModelToJson(trainTextModel(history(120), { seed: 3 }));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  });
+
+  it('survives the trip through a model file (JSON, no words in it)', () => {
+    const json = JSON.stringify(textModelToJson(model));
+    const back = textModelFromJson(JSON.parse(json));
+    // Weights are stored as 16-bit numbers: labels are the same, probabilities within a hair.
+    for (const t of ['my bag never arrived in Oslo', 'thanks, love it', 'what time does boarding start?']) {
+      const [a, b] = [predictText(back, t), predictText(model, t)];
+      for (const task of ['sentiment', 'intent', 'topic'] as const) {
+        expect(a[task]!.label).toBe(b[task]!.label);
+        expect(a[task]!.confidence).toBeCloseTo(b[task]!.confidence, 2);
+      }
+    }
+    // Hashed features: the file holds numbers, not the posts' words.
+    expect(json).not.toContain('luggage');
+    expect(json).not.toContain('Denver');
+  });
+
+  it('refuses a file that is not a model, saying why', () => {
+    expect(() => textModelFromJson({ hello: 1 })).toThrow(TextModelInvalidError);
+    expect(() => textModelFromJson({ hello: 1 })).toThrow(/earshot train/);
+    const json = textModelToJson(model);
+    expect(() => textModelFromJson({ ...json, bits: 40 })).toThrow(/bits/);
+    const broken = JSON.parse(JSON.stringify(json)) as typeof json;
+    broken.tasks.sentiment!.bias = [0];
+    expect(() => textModelFromJson(broken)).toThrow(/task "sentiment"/);
+  });
+});
+
+describe('learning from staff decisions', () => {
+  it('a correction changes the next prediction for a near-identical post', () => {
+    const model = trainTextModel(history(400));
+    const post = 'stuck at Denver with my bag, delayed and nobody helps';
+    const variant = 'Stuck at Denver with my bag!! delayed and nobody helps';
+    const before = predictText(model, post).topic!.label;
+    expect(predictText(model, variant).topic!.label).toBe(before);
+    const corrected = before === 'baggage' ? 'delays' : 'baggage';
+    learn(model, post, { topic: corrected });
+    // The same complaint, written a little differently, now goes where staff sent it.
+    expect(predictText(model, variant).topic!.label).toBe(corrected);
+  });
+
+  it('a correction does not flip unrelated posts', () => {
+    const model = trainTextModel(history(400));
+    learn(model, 'stuck at Denver with my bag, delayed and nobody helps', { sentiment: 'positive' });
+    expect(predictText(model, 'lost luggage again at Paris, nobody helps').sentiment!.label).toBe('negative');
+    expect(predictText(model, 'thanks for the great crew in Boston!').sentiment!.label).toBe('positive');
+  });
+
+  it('teaches a label the model has never seen (a new skill group)', () => {
+    const model = trainTextModel(history(200));
+    expect(model.tasks.topic!.labels).not.toContain('refunds');
+    learn(model, 'where is my refund for the cancelled flight', { topic: 'refunds' });
+    expect(model.tasks.topic!.labels).toContain('refunds');
+    expect(predictText(model, 'where is my refund for the cancelled flight?').topic!.label).toBe('refunds');
+    // Earlier knowledge stays.
+    expect(predictText(model, 'flight delayed 3 hours in Boston, awful').topic!.label).toBe('delays');
+  });
+
+  it('starts from nothing and learns one decision at a time', () => {
+    const model = emptyTextModel();
+    expect(predictText(model, 'anything')).toEqual({});
+    learn(model, 'my bag is lost', { sentiment: 'negative', topic: 'baggage' });
+    learn(model, 'thank you, great flight', { sentiment: 'positive', topic: 'general' });
+    expect(predictText(model, 'my bag is lost!').sentiment!.label).toBe('negative');
+    expect(predictText(model, 'thank you for a great flight').topic!.label).toBe('general');
+  });
+
+  it('what it learned is kept in the model file', () => {
+    const model = trainTextModel(history(200));
+    learn(model, 'the app keeps crashing at checkout', { topic: 'app' });
+    const back = textModelFromJson(JSON.parse(JSON.stringify(textModelToJson(model))));
+    expect(predictText(back, 'the app keeps crashing at checkout').topic!.label).toBe('app');
+  });
+
+  it('screening uses the model: its topic picks the group named like it', () => {
+    const model = trainTextModel(history(400));
+    const config = configWith();
+    const s = screenMention(mention('@AcmeAir lost luggage again at Lisbon, nobody helps'), { config, now: NOW, model });
+    expect(s.topic).toBe('baggage');
+    expect(s.group).toBe('baggage');
+    expect(s.sentiment).toBe('negative');
+    // A topic that names no group goes to the fallback unless the model maps it.
+    const t = screenMention(mention('@AcmeAir thanks for the great crew in Lisbon!'), { config, now: NOW, model });
+    expect(t.topic).toBe('general');
+    expect(t.group).toBe('general');
+    model.topicGroups.delays = 'vip-desk';
+    expect(screenMention(mention('@AcmeAir flight delayed 4 hours in Lisbon, awful'), { config, now: NOW, model }).group).toBe('vip-desk');
+  });
+
+  it('without a model, the lexicon and word rules still say something sensible', () => {
+    const config = configWith();
+    const neg = screenMention(mention('@AcmeAir worst service ever, my flight was cancelled'), { config, now: NOW });
+    expect(neg.sentiment).toBe('negative');
+    expect(neg.intent).toBe('complaint');
+    const q = screenMention(mention('@AcmeAir what time does the lounge open?'), { config, now: NOW });
+    expect(q.intent).toBe('question');
+    const p = screenMention(mention('@AcmeAir thank you, amazing crew today'), { config, now: NOW });
+    expect(p.sentiment).toBe('positive');
+    expect(p.intent).toBe('praise');
+    const lead = screenMention(mention('@AcmeAir how much is a business class upgrade to Tokyo'), { config, now: NOW });
+    expect(lead.intent).toBe('lead');
+  });
+});
