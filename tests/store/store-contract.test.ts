@@ -378,6 +378,38 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
     });
   });
 
+  describe('what the case workflow relies on', () => {
+    it('an annotation that keeps a document\'s version still invalidates older tokens', async () => {
+      // Notes and SLA marks change a case without changing its version (clicks stay valid);
+      // a writer who read before the annotation must not overwrite it.
+      await store.set('case:1', { version: 3, notes: [] });
+      const early = (await store.getVersioned<{ version: number; notes: string[] }>('case:1'))!;
+      const mid = (await store.getVersioned<{ version: number; notes: string[] }>('case:1'))!;
+      expect(await store.compareAndSet('case:1', mid.token, { version: 3, notes: ['called them'] })).toBe(true);
+      expect(await store.compareAndSet('case:1', early.token, { version: 4, notes: [] })).toBe(false);
+      expect(await store.get('case:1')).toEqual({ version: 3, notes: ['called them'] });
+    });
+
+    it('lists the oldest members below a cut-off, a batch at a time (retention, job history)', async () => {
+      for (let i = 0; i < 10; i++) await store.zAdd('cases:by-created', `c${i}`, 1_700_000_000_000 + i * 86_400_000);
+      const cutoff = 1_700_000_000_000 + 5 * 86_400_000;
+      const batch = await store.zRangeByScore('cases:by-created', -Infinity, cutoff, 4);
+      expect(batch.map((r) => r.member)).toEqual(['c0', 'c1', 'c2', 'c3']);
+      await store.zRemove('cases:by-created', ...batch.map((r) => r.member));
+      expect((await store.zRangeByScore('cases:by-created', -Infinity, cutoff, 4)).map((r) => r.member)).toEqual(['c4', 'c5']);
+    });
+
+    it('lets a job lease holder keep its tick and another instance take the next one after it dies', async () => {
+      const other = await secondStore();
+      expect(await store.acquireLease('job:sla-sweep', 'instance-a', 300)).toBe(true);
+      expect(await other.acquireLease('job:sla-sweep', 'instance-b', 300)).toBe(false);
+      // instance-a dies without releasing; the lease lapses and instance-b's next tick runs.
+      await sleep(450);
+      expect(await other.acquireLease('job:sla-sweep', 'instance-b', 300)).toBe(true);
+      expect(await store.acquireLease('job:sla-sweep', 'instance-a', 300)).toBe(false);
+    });
+  });
+
   describe('throughput (logged for the report)', () => {
     it('completes 500 insertIfAbsent on distinct keys and 200 contended compareAndSet increments', async () => {
       const inserts = 500;
