@@ -38,7 +38,8 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     });
     demo.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
     demo.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    const deadline = Date.now() + 30_000;
+    // Loading the bot takes several seconds on its own, more while other suites run alongside.
+    const deadline = Date.now() + 60_000;
     while (!/Open the workspace:\s+(\S+)/.test(output)) {
       if (demo.exitCode !== null) throw new Error(`earshot demo exited with ${demo.exitCode}:\n${output}`);
       if (Date.now() > deadline) throw new Error(`earshot demo did not start:\n${output}`);
@@ -55,7 +56,7 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
       deviceScaleFactor: 2,
     });
     page = context.pages()[0] ?? (await context.newPage());
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await context?.close();

@@ -51,12 +51,12 @@ describe('the sandbox workspace API, against the real bot', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'earshot-sandbox-api-'));
     sandbox = await startSandbox({ log: silentLogger(), port: 0, storeFile: join(dir, 'demo.sqlite'), replay: false });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await sandbox?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('shows the workspace: three channels, two people, an empty feed', async () => {
     const s = await get('nobody');
