@@ -8,6 +8,8 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { SYSTEM } from '../domain/actor.js';
+import { AuthorLinks } from './author-links.js';
 import { BY_CREATED, type CaseRepository } from './case-repository.js';
 import { DROPPED, INBOX, MENTION_CASE, PENDING } from './pipeline.js';
 
@@ -113,9 +115,11 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
     ids = authorId ? await deps.repo.caseIdsOfAuthor(network, authorId) : [];
   }
   let cases = 0;
+  const handles = new Set<string>(/^\d+$/.test(who) ? [] : [who]);
   for (const id of ids) {
     const c = await deps.repo.get(id);
     if (!c) continue;
+    handles.add(c.mention.author.handle);
     await purgeCase(deps, c, 'erased at the author\'s request');
     cases += 1;
   }
@@ -126,11 +130,15 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
     if (!m.success || m.data.network !== network) continue;
     if (m.data.author.id !== who && m.data.author.id !== authorId && m.data.author.handle.toLowerCase() !== handle) continue;
     authorId ??= m.data.author.id;
+    handles.add(m.data.author.handle);
     await deps.store.set(MENTION_CASE(key), DROPPED);
     await deps.store.zRemove(PENDING, key);
     await deps.store.delete(INBOX(key));
     waiting += 1;
   }
+  // Staff links between this author's identities on several networks go too.
+  const links = new AuthorLinks(deps.store);
+  for (const handle of handles) await links.unlink({ network, handle }, SYSTEM, new Date());
   // No name or handle in the log: only how much was erased.
   deps.log.info({ network, cases, waiting }, 'author erased on request');
   return { network, authorId: cases + waiting > 0 ? authorId : undefined, cases, waiting };

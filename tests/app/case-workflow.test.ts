@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AuthorLinks } from '../../src/app/author-links.js';
 import { CaseRepository } from '../../src/app/case-repository.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { CommandRouter } from '../../src/app/commands.js';
@@ -266,11 +267,14 @@ describe('retention and erasure', () => {
     await hear(r, a, a2, other);
     const waiting = mention({ id: 'a1', handle: 'Traveller' }, '@acme four', '2026-01-05T09:03:00.000Z');
     await recordPoll(r.store, 'x', { mentions: [waiting], cursor: undefined, requests: 1 });
+    const links = new AuthorLinks(r.store);
+    await links.link({ network: 'x', handle: 'traveller' }, { network: 'bluesky', handle: 'traveller.bsky.social' }, lea, new Date('2026-01-05T09:00:00Z'));
     const result = await eraseAuthor({ store: r.store, repo: r.cases.repo, outbox: r.outbox, log: silentLogger() }, 'x:@traveller');
     expect(result).toEqual({ network: 'x', authorId: 'a1', cases: 2, waiting: 1 });
     expect(await r.cases.repo.caseIdsOfAuthor('x', 'a1')).toEqual([]);
     expect(await r.cases.repo.authorIdOfHandle('x', 'traveller')).toBeUndefined();
     expect(await caseOf(r, other)).toBeDefined();
+    expect(await links.personOf({ network: 'x', handle: 'traveller' })).toBeUndefined();
     expect(await processInbox(r.pipeline)).toEqual({ cases: 0, dropped: 0, duplicates: 0 });
     await expect(eraseAuthor({ store: r.store, repo: r.cases.repo, outbox: r.outbox, log: silentLogger() }, 'traveller')).rejects.toThrow(/network/);
     await r.store.close();
