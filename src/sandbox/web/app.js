@@ -22,6 +22,7 @@ const state = {
   shownChannel: '',
   loading: false,
   dirty: false,
+  offline: false,
 };
 
 function routeOf(path) {
@@ -66,9 +67,12 @@ async function refresh() {
       state.user = state.snap.me;
       localStorage.setItem(USER_KEY, state.user);
     }
+    state.offline = false;
     render();
   } catch (e) {
-    toast(`The sandbox is not answering (${e.message}). Is "npm run demo" still running?`, 'error');
+    // Said once, not on every retry while the sandbox is down.
+    if (!state.offline) toast(`The sandbox is not answering (${e.message}). Is "npm run demo" still running?`, 'error');
+    state.offline = true;
   } finally {
     state.loading = false;
     if (state.dirty) {
