@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Membership, Refusal } from '../cases/policy.js';
+import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
@@ -66,9 +67,14 @@ export class CaseService {
   }
 
   /** The network's reply check for a case (length rules), if its source is known. */
-  replyCheck(c: Case): ((text: string) => string | undefined) | undefined {
+  replyCheck(c: Case): (text: string) => string | undefined {
     const source = this.deps.sources.get(c.mention.source);
-    return source ? (t) => source.checkReply(t, c.mention) : undefined;
+    return (t) => {
+      // A public reply must never carry personal data, whoever typed it.
+      const pii = findPii(t, this.deps.config);
+      if (pii.length > 0) return `The reply contains personal data (${describePii(pii)}), and replies are public. Remove it, or answer privately with Move to DM.`;
+      return source?.checkReply(t, c.mention);
+    };
   }
 
   /** Everything the workflow needs to judge `cmd` by `actor` on `c` now. */
