@@ -149,7 +149,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     }
   }
 
-  const teams = startTeams({ env, config, store, commands, sources, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
+  const teams = startTeams({ env, config, store, cases, commands, sources, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));

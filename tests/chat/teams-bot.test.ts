@@ -131,6 +131,8 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     expect(c.status).toBe('claimed');
     expect(c.owner).toEqual({ platform: 'teams', id: ALICE, name: 'Alice Agent' });
     await waitFor('the card updated for everyone', () => connector.conversation(thread).versions(root).length >= 2);
+    // What the clicker sees at once is what everyone gets from the outbox.
+    expect((connector.conversation(thread).activity(root)!.attachments as Activity[])[0]!.content).toEqual(r.body.value);
     await waitFor('a note in the thread', () => connector.conversation(thread).activities().some((a) => a.replyToId === root && JSON.stringify(a).includes('Alice Agent claimed the case')));
   });
 

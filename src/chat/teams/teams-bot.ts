@@ -3,6 +3,7 @@ import {
   type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TaskModuleRequest, type TaskModuleResponse,
 } from 'botbuilder';
 import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
+import type { CaseService } from '../../app/case-service.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import { cardFor } from '../../app/deliveries.js';
 import type { Config } from '../../config/schema.js';
@@ -20,6 +21,7 @@ import { renderTeamsMessage } from './render-teams-message.js';
 import { cardActivity } from './teams-gateway.js';
 
 export interface TeamsBotDeps {
+  cases: CaseService;
   interactions: CaseInteractions;
   channels: ChannelReferences;
   commands: CommandRouter;
@@ -202,7 +204,10 @@ export class TeamsBot extends TeamsActivityHandler {
       // A refusal (a stale card among them) is told to the clicker alone; the outbox
       // re-renders the card for everyone, so a stale card catches up too.
       if (!result.ok) return toastOf(result.refusal.message);
-      return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderAdaptiveCard(cardFor(result.case, this.deps)) as unknown as Record<string, unknown> };
+      // The card exactly as the outbox renders it for every view, so the two never disagree.
+      const c = result.case;
+      const card = cardFor(c, this.deps, { now: this.deps.cases.now(), earlierCases: await this.deps.cases.repo.earlierCases(c) });
+      return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderAdaptiveCard(card) as unknown as Record<string, unknown> };
     } catch (e) {
       this.deps.log.error({ err: e }, 'Teams card action failed');
       return toastOf(SOMETHING_WENT_WRONG);
