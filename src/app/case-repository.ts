@@ -94,7 +94,9 @@ export class CaseRepository {
       const id = await this.store.get<string>(CONVERSATION(network, conversationId, authorId));
       if (id) return id;
     }
-    return inReplyToId ? this.store.get<string>(REPLY_CASE(network, inReplyToId)) : undefined;
+    if (!inReplyToId) return undefined;
+    // Networks without conversation ids: an answer to our reply, or to the author's own earlier post.
+    return (await this.store.get<string>(REPLY_CASE(network, inReplyToId))) ?? this.store.get<string>(CONVERSATION(network, inReplyToId, authorId));
   }
 
   /** The case whose card this is. */

@@ -107,6 +107,12 @@ describe('follow-ups: the author wrote again', () => {
     await hear(r, answer);
     expect((await caseOf(r, answer))!.id).toBe(c.id);
 
+    // A network without conversation ids: the author answers their own earlier post.
+    const threadless = mention({ id: 'a1', handle: 'traveller' }, '@acme and another thing', '2026-01-05T12:00:00.000Z', { conversationId: undefined, inReplyToId: first.id });
+    delete threadless.conversationId;
+    await hear(r, threadless);
+    expect((await caseOf(r, threadless))!.id).toBe(c.id);
+
     const fresh = mention({ id: 'a1', handle: 'traveller' }, '@acme new problem', '2026-01-06T09:00:00.000Z');
     await hear(r, fresh);
     const second = (await caseOf(r, fresh))!;
