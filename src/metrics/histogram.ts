@@ -69,15 +69,24 @@ export function addToHistogram(h: Histogram, seconds: number): void {
  * durations, estimated within {@link HISTOGRAM_RELATIVE_ERROR}. Undefined when empty.
  */
 export function quantile(h: Histogram, q: number): number | undefined {
-  const n = [...h.buckets.values()].reduce((a, b) => a + Math.max(0, b), 0);
-  if (n <= 0) return undefined;
-  const rank = Math.min(n, Math.max(1, Math.ceil(q * n)));
-  let seen = 0;
-  for (const k of [...h.buckets.keys()].sort((a, b) => a - b)) {
-    seen += Math.max(0, h.buckets.get(k)!);
-    if (seen >= rank) return bucketValue(k);
-  }
-  return undefined;
+  return quantiles(h, [q])[0];
+}
+
+/** Several nearest-rank quantiles in one pass over the sorted buckets. */
+export function quantiles(h: Histogram, qs: readonly number[]): Array<number | undefined> {
+  const keys = Int32Array.from(h.buckets.keys()).sort();
+  let n = 0;
+  for (const k of keys) n += Math.max(0, h.buckets.get(k)!);
+  if (n <= 0) return qs.map(() => undefined);
+  return qs.map((q) => {
+    const rank = Math.min(n, Math.max(1, Math.ceil(q * n)));
+    let seen = 0;
+    for (const k of keys) {
+      seen += Math.max(0, h.buckets.get(k)!);
+      if (seen >= rank) return bucketValue(k);
+    }
+    return undefined;
+  });
 }
 
 /** Median, p90 and mean of a histogram, in seconds; undefined figures when it is empty. */
@@ -89,10 +98,11 @@ export interface DurationStats {
 }
 
 export function durationStats(h: Histogram): DurationStats {
+  const [median, p90] = quantiles(h, [0.5, 0.9]);
   return {
     count: h.count,
-    median: quantile(h, 0.5),
-    p90: quantile(h, 0.9),
+    median,
+    p90,
     mean: h.count > 0 ? h.sum / h.count : undefined,
   };
 }

@@ -221,10 +221,12 @@ function counts(cur: Summed, prev: Summed, prefix: string, scale: number): Count
   return [...keys]
     .map((key) => ({ key, count: a.get(key) ?? 0, previous: round1((b.get(key) ?? 0) * scale) }))
     .filter((c) => c.count > 0 || c.previous > 0)
-    .sort((x, y) => y.count - x.count || y.previous - x.previous || x.key.localeCompare(y.key));
+    .sort((x, y) => y.count - x.count || y.previous - x.previous || byText(x.key, y.key));
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** Code-point order: stable across locales, and far cheaper than localeCompare in sorts. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function histogramOf(m: Summed, name: HistogramName): Histogram {
   const h = emptyHistogram();
@@ -278,7 +280,7 @@ function agentsOf(m: Summed): AgentFigures[] {
     a[counter] += v;
     out.set(agent, a);
   }
-  return [...out.values()].sort((x, y) => y.handled - x.handled || y.sent - x.sent || y.claimed - x.claimed || x.agent.localeCompare(y.agent));
+  return [...out.values()].sort((x, y) => y.handled - x.handled || y.sent - x.sent || y.claimed - x.claimed || byText(x.agent, y.agent));
 }
 
 function backlogOf(input: SummaryInput): MetricsSummary['backlog'] {
@@ -298,12 +300,12 @@ function backlogOf(input: SummaryInput): MetricsSummary['backlog'] {
     else if (age < 24 * hour) bands.from4to24h++;
     else bands.over24h++;
   }
-  ages.sort((a, b) => a - b);
+  const sorted = Float64Array.from(ages).sort();
   return {
     open: Math.max(0, input.gauge[gaugeField(scope)] ?? 0),
-    listed: ages.length,
-    oldestSeconds: ages.length ? ages[ages.length - 1] : undefined,
-    medianAgeSeconds: ages.length ? ages[Math.ceil(ages.length / 2) - 1] : undefined,
+    listed: sorted.length,
+    oldestSeconds: sorted.length ? sorted[sorted.length - 1] : undefined,
+    medianAgeSeconds: sorted.length ? sorted[Math.ceil(sorted.length / 2) - 1] : undefined,
     ages: bands,
   };
 }
@@ -335,7 +337,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
     return i < 0 ? 99 : i;
   };
   const byPriority = [...slaPriorities]
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+    .sort((a, b) => rank(a) - rank(b) || byText(a, b))
     .map((priority) => {
       const met = metBy.get(priority) ?? 0;
       const breached = breachedBy.get(priority) ?? 0;
@@ -369,7 +371,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
   ]
     .map((t) => ({ ...t, growth: round1(t.count - t.previous) }))
     .filter((t) => t.count >= 3 && t.growth > 0)
-    .sort((a, b) => b.growth - a.growth || b.count - a.count || a.key.localeCompare(b.key))
+    .sort((a, b) => b.growth - a.growth || b.count - a.count || byText(a.key, b.key))
     .slice(0, 10);
 
   const factor = input.spike?.factor ?? 2;
