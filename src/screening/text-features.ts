@@ -1,3 +1,4 @@
+import type { TokenInfo } from './token-info.js';
 import type { PostTokens } from './tokenize-post.js';
 
 /**
@@ -43,84 +44,80 @@ const enum Family { Word = 1, Pair = 2, Handle = 3, Lexicon = 4, LexiconSum = 5,
 
 const sumBucket = (s: number): number => (s <= -5 ? 0 : s <= -2 ? 1 : s < 0 ? 2 : s === 0 ? 3 : s <= 1 ? 4 : s <= 4 ? 5 : 6);
 
-/** Ids gathered for one post; reused between posts (screening is synchronous). */
-let scratch = new Int32Array(1024);
-
-function push(n: number, id: number): number {
-  if (n === scratch.length) {
-    const bigger = new Int32Array(scratch.length * 2);
-    bigger.set(scratch);
-    scratch = bigger;
-  }
-  scratch[n] = id;
-  return n + 1;
-}
-
-/** Sorted, de-duplicated copy of the first n gathered ids. */
-function take(n: number): Int32Array {
-  const view = scratch.subarray(0, n).sort();
-  let w = 0;
-  for (let r = 0; r < n; r++) if (r === 0 || view[r] !== view[r - 1]) view[w++] = view[r]!;
-  return view.slice(0, w);
-}
+/** The word feature of one token (its own id; the same token always gives the same id). */
+export const unigramId = (info: TokenInfo, mask: number): number => mix(info.hash, Family.Word) & mask;
 
 /**
- * Word features of a tokenised post (words, word pairs, handles, lexicon), as sorted
- * unique ids in [0, 2^bits). Every present feature has the same value; the classifier
- * divides by √(number of features), so long and short posts weigh alike.
+ * The features that belong to the post rather than to one token: word pairs, lexicon
+ * valences and their sum, handles, capitals.
  */
-export function wordFeatureIds(post: PostTokens, bits: number): Int32Array {
+export function postLevelIds(post: PostTokens, bits: number): number[] {
   const mask = (1 << bits) - 1;
-  let n = 0;
+  const ids: number[] = [];
   let prev: number = Family.Start;
   let lexSum = 0;
   let lexHits = 0;
   for (const info of post.infos) {
     const h = info.hash;
-    n = push(n, mix(h, Family.Word) & mask);
-    n = push(n, mix((Math.imul(prev, 0x27d4eb2d) ^ h) >>> 0, Family.Pair) & mask);
+    ids.push(mix((Math.imul(prev, 0x27d4eb2d) ^ h) >>> 0, Family.Pair) & mask);
     prev = h;
     const signed = info.valence;
     if (signed !== undefined) {
       lexSum += signed;
       lexHits++;
-      n = push(n, mix(signed + 16, Family.Lexicon) & mask);
+      ids.push(mix(signed + 16, Family.Lexicon) & mask);
     }
   }
-  n = push(n, mix((Math.imul(prev, 0x27d4eb2d) ^ 0x5bd1e995) >>> 0, Family.Pair) & mask);
-  for (const handle of post.handles) n = push(n, mix(fnv(handle), Family.Handle) & mask);
-  n = push(n, mix(lexHits === 0 ? 99 : sumBucket(lexSum), Family.LexiconSum) & mask);
-  if (post.shouted > 0) n = push(n, mix(1, Family.Shout) & mask);
-  return take(n);
+  ids.push(mix((Math.imul(prev, 0x27d4eb2d) ^ 0x5bd1e995) >>> 0, Family.Pair) & mask);
+  for (const handle of post.handles) ids.push(mix(fnv(handle), Family.Handle) & mask);
+  ids.push(mix(lexHits === 0 ? 99 : sumBucket(lexSum), Family.LexiconSum) & mask);
+  if (post.shouted > 0) ids.push(mix(1, Family.Shout) & mask);
+  return ids;
 }
 
 /**
- * Character 4-grams of the post's words ("<cancelled>" → "<can", "canc", …), as sorted
- * unique ids. They catch inflections and misspellings a team's labels never showed.
- * (3–5-grams scored no better on the airline benchmark's topics and cost three times
- * as many look-ups.)
+ * Character 4-grams of one token ("<cancelled>" → "<can", "canc", …). They catch
+ * inflections and misspellings a team's labels never showed. (3–5-grams scored no
+ * better on the airline benchmark's topics and cost three times as many look-ups.)
  */
-export function charGramIds(post: PostTokens, bits: number): Int32Array {
+export function tokenGramIds(token: string, bits: number): number[] {
   const mask = (1 << bits) - 1;
-  let n = 0;
-  for (const tok of post.tokens) {
-    const start = tok.charCodeAt(0) === 33 ? 1 : 0;
-    if (tok.length - start < 4 || tok.startsWith('zz', start)) continue;
-    // Grams of "<word>": the brackets mark where a word starts and ends.
-    let c0 = 60;
-    let c1 = tok.charCodeAt(start);
-    let c2 = tok.charCodeAt(start + 1);
-    for (let i = start + 2; i <= tok.length; i++) {
-      const c3 = i === tok.length ? 62 : tok.charCodeAt(i);
-      let g = Math.imul(FNV_OFFSET ^ c0, FNV_PRIME);
-      g = Math.imul(g ^ c1, FNV_PRIME);
-      g = Math.imul(g ^ c2, FNV_PRIME);
-      g = Math.imul(g ^ c3, FNV_PRIME);
-      n = push(n, mix(g >>> 0, Family.CharGram) & mask);
-      c0 = c1;
-      c1 = c2;
-      c2 = c3;
-    }
+  const ids: number[] = [];
+  const start = token.charCodeAt(0) === 33 ? 1 : 0;
+  if (token.length - start < 4 || token.startsWith('zz', start)) return ids;
+  // Grams of "<word>": the brackets mark where a word starts and ends.
+  let c0 = 60;
+  let c1 = token.charCodeAt(start);
+  let c2 = token.charCodeAt(start + 1);
+  for (let i = start + 2; i <= token.length; i++) {
+    const c3 = i === token.length ? 62 : token.charCodeAt(i);
+    let g = Math.imul(FNV_OFFSET ^ c0, FNV_PRIME);
+    g = Math.imul(g ^ c1, FNV_PRIME);
+    g = Math.imul(g ^ c2, FNV_PRIME);
+    g = Math.imul(g ^ c3, FNV_PRIME);
+    ids.push(mix(g >>> 0, Family.CharGram) & mask);
+    c0 = c1;
+    c1 = c2;
+    c2 = c3;
   }
-  return take(n);
+  return ids;
+}
+
+/**
+ * Word features of a post: one per token (a word used twice counts twice) and the
+ * post-level ones. Every feature has the same value; the classifier divides by
+ * √(number of features), so long and short posts weigh alike.
+ */
+export function wordFeatureIds(post: PostTokens, bits: number): Int32Array {
+  const mask = (1 << bits) - 1;
+  const ids = postLevelIds(post, bits);
+  for (const info of post.infos) ids.push(unigramId(info, mask));
+  return Int32Array.from(ids);
+}
+
+/** All character 4-grams of a post's tokens. */
+export function charGramIds(post: PostTokens, bits: number): Int32Array {
+  const ids: number[] = [];
+  for (const tok of post.tokens) for (const id of tokenGramIds(tok, bits)) ids.push(id);
+  return Int32Array.from(ids);
 }

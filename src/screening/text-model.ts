@@ -1,4 +1,5 @@
-import { charGramIds, wordFeatureIds } from './text-features.js';
+import { charGramIds, postLevelIds, tokenGramIds, unigramId, wordFeatureIds } from './text-features.js';
+import type { TokenInfo } from './token-info.js';
 import { tokenizePost, type PostTokens } from './tokenize-post.js';
 
 /** What the text classifier predicts. Each task is optional: a team may label only sentiment. */
@@ -58,7 +59,22 @@ export interface PackedWeights {
   stride: number;
   q: Int8Array;
   scale: Float32Array;
+  /**
+   * Per distinct token, the packed sums of its own features (its word, and its character
+   * grams when a task uses them): a token's features never change, so a post costs one
+   * look-up per token plus its word pairs. Dropped with the packed copy.
+   */
+  tokens: Map<string, TokenSums>;
 }
+
+interface TokenSums {
+  words: Int32Array;
+  grams: Int32Array | undefined;
+  gramCount: number;
+}
+
+/** Bound on the per-token sums kept (a feed's vocabulary is far smaller). */
+const TOKEN_SUMS_LIMIT = 50_000;
 
 /** A prediction with the classifier's probability for it. */
 export interface Prediction {
@@ -100,13 +116,14 @@ function pack(model: TextModel): PackedWeights {
   for (let c = 0; c < stride; c++) scale[c] = scale[c]! > 0 ? scale[c]! / 127 : 1;
   const q = new Int8Array(W.length);
   for (let i = 0; i < W.length; i++) q[i] = Math.round(W[i]! / scale[i % stride]!);
-  return { stride, q, scale };
+  return { stride, q, scale, tokens: new Map() };
 }
 
 /** Re-quantises cells `learn` changed; a value beyond its column's range drops the packed copy. */
 function repack(model: TextModel, ids: readonly Int32Array[], column: number, k: number): void {
   const p = model.packed;
   if (!p || p.stride !== model.stride) { model.packed = undefined; return; }
+  p.tokens.clear();
   for (const list of ids) {
     for (const id of list) {
       for (let j = 0; j < k; j++) {
@@ -123,35 +140,60 @@ function repack(model: TextModel, ids: readonly Int32Array[], column: number, k:
 let sumWords = new Int32Array(16);
 let sumGrams = new Int32Array(16);
 
-function accumulate(model: TextModel, f: PostFeatures): PackedWeights {
+function addRow(into: Int32Array, q: Int8Array, id: number, stride: number): void {
+  const o = id * stride;
+  for (let c = 0; c < stride; c++) into[c]! += q[o + c]!;
+}
+
+function tokenSums(model: TextModel, p: PackedWeights, token: string, info: TokenInfo, grams: boolean): TokenSums {
+  const mask = (1 << model.bits) - 1;
+  const words = new Int32Array(p.stride);
+  addRow(words, p.q, unigramId(info, mask), p.stride);
+  let g: Int32Array | undefined;
+  let gramCount = 0;
+  if (grams) {
+    g = new Int32Array(p.stride);
+    for (const id of tokenGramIds(token, model.bits)) { addRow(g, p.q, id, p.stride); gramCount++; }
+  }
+  const sums = { words, grams: g, gramCount };
+  if (p.tokens.size >= TOKEN_SUMS_LIMIT) p.tokens.clear();
+  p.tokens.set(token, sums);
+  return sums;
+}
+
+/** Sums every column over a post's features; returns the feature counts the scores divide by. */
+function accumulate(model: TextModel, post: PostTokens): { p: PackedWeights; words: number; grams: number } {
   const p = (model.packed ??= pack(model));
   const stride = p.stride;
   if (sumWords.length < stride) { sumWords = new Int32Array(stride * 2); sumGrams = new Int32Array(stride * 2); }
   sumWords.fill(0, 0, stride);
   sumGrams.fill(0, 0, stride);
-  const q = p.q;
-  for (const id of f.words) {
-    const o = id * stride;
-    for (let c = 0; c < stride; c++) sumWords[c]! += q[o + c]!;
-  }
-  if (f.grams) {
-    for (const id of f.grams) {
-      const o = id * stride;
-      for (let c = 0; c < stride; c++) sumGrams[c]! += q[o + c]!;
+  const grams = needsGrams(model);
+  let words = 0;
+  let gramCount = 0;
+  const toks = post.tokens;
+  for (let i = 0; i < toks.length; i++) {
+    const tok = toks[i]!;
+    const t = p.tokens.get(tok) ?? tokenSums(model, p, tok, post.infos[i]!, grams);
+    for (let c = 0; c < stride; c++) sumWords[c]! += t.words[c]!;
+    words++;
+    if (t.grams) {
+      for (let c = 0; c < stride; c++) sumGrams[c]! += t.grams[c]!;
+      gramCount += t.gramCount;
     }
   }
-  return p;
+  for (const id of postLevelIds(post, model.bits)) { addRow(sumWords, p.q, id, stride); words++; }
+  return { p, words, grams: gramCount };
 }
 
 /** Raw scores of one task from the sums `accumulate` left. */
-function taskScores(task: TaskModel, f: PostFeatures, p: PackedWeights): Float64Array {
+function taskScores(task: TaskModel, a: { p: PackedWeights; words: number; grams: number }): Float64Array {
   const k = task.labels.length;
-  const grams = task.charGrams && f.grams ? f.grams : undefined;
-  const v = 1 / Math.sqrt(Math.max(1, f.words.length + (grams ? grams.length : 0)));
+  const v = 1 / Math.sqrt(Math.max(1, a.words + (task.charGrams ? a.grams : 0)));
   const s = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const c = task.column + j;
-    s[j] = (sumWords[c]! + (grams ? sumGrams[c]! : 0)) * p.scale[c]! * v + task.bias[j]!;
+    s[j] = (sumWords[c]! + (task.charGrams ? sumGrams[c]! : 0)) * a.p.scale[c]! * v + task.bias[j]!;
   }
   return s;
 }
@@ -193,11 +235,10 @@ function decide(task: TaskModel, s: Float64Array): Prediction {
 export function predictTokens(model: TextModel, post: PostTokens): TextPredictions {
   const out: TextPredictions = {};
   if (model.stride === 0) return out;
-  const f = featuresOf(model, post);
-  const p = accumulate(model, f);
+  const a = accumulate(model, post);
   for (const name of TEXT_TASKS) {
     const task = model.tasks[name];
-    if (task && task.labels.length > 0) out[name] = decide(task, taskScores(task, f, p));
+    if (task && task.labels.length > 0) out[name] = decide(task, taskScores(task, a));
   }
   return out;
 }
@@ -257,8 +298,12 @@ function addLabel(model: TextModel, task: TaskModel, label: string): number {
 const LEARN_RATE = 1;
 const LEARN_BIAS_RATE = 0.05;
 const LEARN_MAX_STEPS = 25;
-/** A correction is done when the corrected label wins with at least this probability. */
-const LEARN_TARGET = 0.6;
+/**
+ * A correction is done when the corrected label leads every other (and zero) by this
+ * much in the decision (about a 2.7:1 odds lead): enough that a post written a little differently
+ * (a "?" more, a word less) gets the corrected label too.
+ */
+const LEARN_MARGIN = 1;
 
 /**
  * Online learning from one staff decision (a re-route, a corrected tag, an ignore).
@@ -282,8 +327,10 @@ export function learn(model: TextModel, text: string, labels: TextLabels): TextM
     const v = scale(ids);
     for (let s = 0; s < LEARN_MAX_STEPS; s++) {
       const sc = directScores(model, task, ids, v);
-      const p = decide(task, sc);
-      if (p.label === label && sigmoid(sc[target]!) >= LEARN_TARGET) break;
+      // The rival is the best other label, or "none of them" (score 0) when it is alone.
+      let rival = 0;
+      for (let j = 0; j < k; j++) if (j !== target) rival = Math.max(rival, sc[j]! + task.offsets[j]!);
+      if (sc[target]! + task.offsets[target]! - rival >= LEARN_MARGIN) break;
       for (let j = 0; j < k; j++) {
         const g = sigmoid(sc[j]!) - (j === target ? 1 : 0);
         task.bias[j]! -= LEARN_BIAS_RATE * g;
