@@ -1,4 +1,4 @@
-import { HISTOGRAM_RELATIVE_ERROR, type DurationStats } from './histogram.js';
+import type { DurationStats } from './histogram.js';
 import type { Scope } from './rollup-keys.js';
 import type { Count, MetricsSummary, Spike } from './summary.js';
 
@@ -142,8 +142,12 @@ export function formatSummary(summary: MetricsSummary, opts: FormatSummaryOption
     lines.push(`Trending: ${summary.trending.slice(0, max).map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `topic ${esc(t.key)}`} ${formatNumber(t.count)} (was ${formatNumber(t.previous)})`).join(' · ')}`);
   }
   if (summary.spikes.length > 0) lines.push(`Spikes: ${summary.spikes.slice(0, max).map((s) => spikeText(s, esc, tag)).join(' · ')}`);
-  const approx = Math.round(HISTOGRAM_RELATIVE_ERROR * 100);
-  if (summary.firstResponse.count + summary.resolution.count > 0) lines.push(`(times are within ±${approx}%)`);
+  const pct = (d: DurationStats) => `±${Math.round(d.relativeError * 100)}%`;
+  const timed = [
+    summary.firstResponse.count > 0 ? `first response ${pct(summary.firstResponse)}` : '',
+    summary.resolution.count + ap.turnaround.count > 0 ? `resolution and approval ${pct(summary.resolution)}` : '',
+  ].filter(Boolean);
+  if (timed.length > 0) lines.push(`(medians and p90s are within ${timed.join(', ')})`);
   return lines.join('\n');
 }
 

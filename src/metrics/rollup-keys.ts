@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor.js';
+import { COARSE, FINE, type HistogramScale } from './histogram.js';
 
 /**
  * Names of the rollup hashes and of their fields, shared by the writer (rollup.ts) and
@@ -112,6 +113,13 @@ export const F = {
 /** The duration histograms: first response, resolution, approval turnaround. */
 export const HISTOGRAMS = ['frt', 'res', 'apt'] as const;
 export type HistogramName = (typeof HISTOGRAMS)[number];
+
+/**
+ * Bucket layout per histogram: the SLA figure (first response) gets the finest; the
+ * others, whose values spread over days, a coarser one (see histogram.ts for the errors).
+ * Changing a layout changes the meaning of stored buckets: give the histogram a new name.
+ */
+export const HISTOGRAM_SCALES: Record<HistogramName, HistogramScale> = { frt: FINE, res: COARSE, apt: COARSE };
 
 export const AGENT_COUNTERS = ['claimed', 'drafted', 'sent', 'handled', 'approved', 'rejected'] as const;
 export type AgentCounter = (typeof AGENT_COUNTERS)[number];

@@ -7,7 +7,7 @@ import { dayKey, epochMs, localHour } from './days.js';
 import { hashtags } from './hashtags.js';
 import { bucketOf } from './histogram.js';
 import {
-  ALL, F, G, OPEN_GAUGE_HASH, agentKey, dayHash, keyPart, tagRankSet, tagsHash,
+  ALL, F, G, HISTOGRAM_SCALES, OPEN_GAUGE_HASH, agentKey, dayHash, keyPart, tagRankSet, tagsHash,
   type AgentCounter, type HistogramName, type Scope,
 } from './rollup-keys.js';
 
@@ -78,7 +78,7 @@ class Increments {
     const s = Math.max(0, seconds);
     this.each(day, scopes, F.histCount(name));
     this.each(day, scopes, F.histSum(name), Math.round(s));
-    this.each(day, scopes, F.histBucket(name, bucketOf(s)));
+    this.each(day, scopes, F.histBucket(name, bucketOf(s, HISTOGRAM_SCALES[name])));
   }
   list(): Increment[] {
     return [...this.map.values()].filter((i) => i.by !== 0);

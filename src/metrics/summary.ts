@@ -6,7 +6,7 @@ import {
 import { previousPeriod, type Period } from './period.js';
 import { TAG_CUT } from './seal-counters.js';
 import {
-  AGENT_COUNTERS, F, HISTOGRAMS, gaugeField, unKeyPart,
+  AGENT_COUNTERS, F, HISTOGRAMS, HISTOGRAM_SCALES, gaugeField, unKeyPart,
   type AgentCounter, type HistogramName, type Scope,
 } from './rollup-keys.js';
 
@@ -229,7 +229,7 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function histogramOf(m: Summed, name: HistogramName): Histogram {
-  const h = emptyHistogram();
+  const h = emptyHistogram(HISTOGRAM_SCALES[name]);
   for (const [rest, v] of m.byPrefix(`${name}:b`)) {
     const k = Number(rest);
     if (Number.isInteger(k) && v > 0) h.buckets.set(k, (h.buckets.get(k) ?? 0) + v);
@@ -414,7 +414,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
     resolution: durationStats(hist.res),
     firstResponseBuckets: [...hist.frt.buckets.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([k, count]) => ({ ...bucketBounds(k), count })),
+      .map(([k, count]) => ({ ...bucketBounds(k, hist.frt.scale), count })),
     sla: { met, breached, attainment: ratio(met, breached), byPriority },
     backlog: backlogOf(input),
     agents: agentsOf(cur),

@@ -29,7 +29,7 @@ describe('formatSummary', () => {
     expect(text).toContain('Approvals: 4 approved, 0 sent back (0% rejected) · turnaround median <1s');
     expect(text).toContain('Hashtags: #acme_fail 4');
     expect(text).toContain('Reach: 4 authors answered, 400 followers');
-    expect(text).toContain('(times are within ±4%)');
+    expect(text).toContain('(medians and p90s are within first response ±4%, resolution and approval ±9%)');
   });
 
   it('escapes strings that came from posts for each chat', async () => {
@@ -51,7 +51,7 @@ describe('formatSummary', () => {
     expect(text).toContain('Volume: 0 cases (none in the previous period either)');
     expect(text).toContain('First response: none in this period');
     expect(text).toContain('SLA (first response): nothing was due in this period');
-    expect(text).not.toContain('times are within');
+    expect(text).not.toContain('are within');
   });
 
   it('formats durations for people', () => {
