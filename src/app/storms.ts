@@ -161,7 +161,10 @@ export class StormService {
       if (highPriority) await store.hIncr(STATS(stormId), 'foldedHigh');
       await store.set(`${STATS(stormId)}:last`, c.mention.createdAt);
     }
+    // The card is posted once per channel; later joins only refresh it.
+    const storm = await this.get(stormId);
     for (const ch of channels) {
+      if (storm?.views.some((v) => v.platform === ch.platform && viewTarget(v) === ch.target)) continue;
       await outbox.enqueue(STORM_DELIVERY.post, `storm:${stormId}`, { stormId, platform: ch.platform, target: ch.target }, { coalesce: `storm-post:${stormId}:${ch.platform}:${ch.target}` });
     }
     await this.refresh(stormId, channels[0]?.platform ?? 'slack');
