@@ -245,8 +245,10 @@ export interface MetricsForOptions extends ReadOptions {
 
 /**
  * The figures of the metrics command for a period and an optional group or agent:
- * reads the period's and the previous period's days and the backlog gauges, then
- * computes the summary. Cost: about one read per day of the two periods, plus one.
+ * reads the period (volume and work) and the previous period (volume only) as sealed
+ * units and live days, and the backlog gauges, then computes the summary. Cost: two
+ * reads per sealed unit of the period (a 30-day period is about ten units), one per
+ * unit of the previous period, two per live day, one for the gauges.
  */
 export async function metricsFor(
   store: MetricsReadStore,

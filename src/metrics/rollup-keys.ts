@@ -12,8 +12,9 @@ import { COARSE, FINE, type HistogramScale } from './histogram.js';
  * - `metrics:tags:<day>:<scope>` (hash) and `metrics:tagrank:<day>:<scope>` (scored set):
  *   hashtag counts, which grow with traffic, and their ranking, so a day's top hashtags
  *   are read without reading them all.
- * - `metrics:sealed:<day>:<scope>` (value): a day that is over, sealed into one value
- *   with only its top hashtags, so a period of past days costs one read per day.
+ * - `metrics:sealed:<unit>:<scope>:<volume|work>` (values): a day, week or month that is
+ *   over, sealed with only its top hashtags (see sealed-units.ts and metrics-store), so a
+ *   period of past days costs about one read per week.
  * - `metrics:open` (hash): backlog gauges (open cases) with fields `all`, `group:<g>`, `agent:<key>`.
  *
  * Variable parts (agent ids, hashtags, topics, source names) are percent-encoded where
@@ -65,8 +66,8 @@ export const dayHash = (day: string, scope: Scope): string => `metrics:day:${day
 export const tagsHash = (day: string, scope: Scope): string => `metrics:tags:${day}:${scopeId(scope)}`;
 /** Scored set of a day's hashtags by −count, so the top ones are read without the rest. */
 export const tagRankSet = (day: string, scope: Scope): string => `metrics:tagrank:${day}:${scopeId(scope)}`;
-/** A past day's counters, sealed into one value (see metrics-store). */
-export const sealedKey = (day: string, scope: Scope): string => `metrics:sealed:${day}:${scopeId(scope)}`;
+/** Prefix of a sealed unit's values (`d2025-06-01`, `w2025-06-02`, `m2025-06`); metrics-store adds the part. */
+export const sealedKey = (unit: string, scope: Scope): string => `metrics:sealed:${unit}:${scopeId(scope)}`;
 export const OPEN_GAUGE_HASH = 'metrics:open';
 
 /** Field names inside a day hash. */
