@@ -357,8 +357,12 @@ export class StormService {
     return { ok: true, storm: updated };
   }
 
+  /** The highest join number so far: the members a send now covers. */
   private async maxSeq(id: string): Promise<number> {
-    return (await this.deps.store.get<number>(`${JOINS(id)}:seq`)) ?? 0;
+    const n = await this.deps.store.zCard(MEMBERS(id));
+    // Join numbers are 1..n unless a crash left a gap; then the highest is above n.
+    const above = await this.deps.store.zRangeByScore(MEMBERS(id), n, Number.POSITIVE_INFINITY, 1000);
+    return above.reduce((max, m) => Math.max(max, m.score), n);
   }
 
   /** Counts a storm member's reply once it is posted (a case listener). */
