@@ -189,6 +189,15 @@ async function main(): Promise<void> {
 
   // Where each mention went, and when it became visible.
   const visibleAt = new Map<string, number>();
+  const seqs = new Map<string, Map<string, number>>();
+  const seqOf = async (stormId: string, caseId: string) => {
+    let m = seqs.get(stormId);
+    if (!m) {
+      m = new Map((await app.store.zRangeByScore(`storm:${stormId}:members`, 0, Number.MAX_SAFE_INTEGER, 1_000_000)).map((x) => [x.member, x.score]));
+      seqs.set(stormId, m);
+    }
+    return m.get(caseId);
+  };
   let lost = 0;
   let inCards = 0;
   let inStorms = 0;
@@ -197,7 +206,7 @@ async function main(): Promise<void> {
     const place = caseId ? await app.store.get<{ kind: string; stormId?: string }>(`case-place:${caseId}`) : undefined;
     let seen: number | undefined;
     if (place?.kind === 'storm') {
-      const seq = (await app.store.zRangeByScore(`storm:${place.stormId}:members`, 0, Number.MAX_SAFE_INTEGER, 100_000)).find((m) => m.member === caseId)?.score;
+      const seq = await seqOf(place.stormId!, caseId!);
       seen = seq === undefined ? undefined : stormSeen.get(place.stormId!)?.find((v) => v.count >= seq)?.at;
       if (seen) inStorms += 1;
     } else if (caseId) {
