@@ -98,13 +98,13 @@ describe('the spine, end to end: X → Slack card → claim/draft/reject/approve
     return r;
   };
 
-  it('walks a mention from X to a sent reply', async () => {
+  it('walks a mention from X to a sent reply', { timeout: 180_000 }, async () => {
     const t0 = Date.now();
     const tweet = x.addTweet({ text: '@acme my bag never arrived <!channel> please help', author: 'traveller' });
     x.addTweet({ text: 'RT @traveller: @acme my bag never arrived', author: 'echo', retweetOf: tweet.id });
 
     // The card arrives in the baggage channel within one polling interval.
-    const posted = await waitFor('the card in #baggage', () => card(BAGS), 10_000);
+    const posted = await waitFor('the card in #baggage', () => card(BAGS), 60_000);
     timings.ingestToCard = Date.now() - t0;
     expect(cardText(posted)).toContain('&lt;!channel&gt;');
     expect(cardText(posted)).not.toContain('<!channel>');
@@ -183,12 +183,12 @@ describe('the spine, end to end: X → Slack card → claim/draft/reject/approve
     expect(cardText(card(BAGS))).toContain('Replied');
   });
 
-  it('after a restart neither misses nor repeats a mention', async () => {
+  it('after a restart neither misses nor repeats a mention', { timeout: 180_000 }, async () => {
     expect(await bot.stop('SIGTERM')).toBe(0);
     const late = x.addTweet({ text: '@acme question about my booking', author: 'planner' });
     bot = await startBot({ cwd: dir, env });
     send = slackRequest(`${bot.url}/slack/events`, SECRET);
-    const newCard = await waitFor('the card posted after the restart', () => card(CARE), 10_000);
+    const newCard = await waitFor('the card posted after the restart', () => card(CARE), 60_000);
     expect(cardText(newCard)).toContain('question about my booking');
     expect(late.id).toBeTruthy();
     // Another poll: still exactly one card per mention.

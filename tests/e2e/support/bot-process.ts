@@ -47,7 +47,7 @@ export async function startBot(opts: { cwd: string; env: Record<string, string>;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   // Loading the bot's modules alone can take seconds on a busy machine.
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the bot exited with ${child.exitCode}:\n${out}`);
     try {
@@ -68,7 +68,7 @@ export async function startBot(opts: { cwd: string; env: Record<string, string>;
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails with `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
