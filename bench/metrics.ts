@@ -530,7 +530,7 @@ async function timeCharts(b: Built, runs: number) {
 }
 
 async function main(): Promise<void> {
-  const runs = Number(process.env.BENCH_RUNS ?? 60);
+  const runs = Number(process.env.BENCH_RUNS ?? 150);
   const big = Number(process.env.BENCH_BIG ?? 1_000_000);
   const dir = await mkdtemp(join(tmpdir(), 'earshot-bench-metrics-'));
   const built: Built[] = [];
