@@ -1,6 +1,8 @@
 import { SYSTEM } from '../domain/actor.js';
 import { mentionKey, type Mention } from '../domain/mention.js';
 import type { PipelineDeps } from './pipeline.js';
+import { screenMention } from '../screening/screen-mention.js';
+import { recordSentimentShift } from '../metrics-store/rollup-store.js';
 import { MENTION_CASE } from './pipeline.js';
 
 /**
@@ -12,7 +14,7 @@ import { MENTION_CASE } from './pipeline.js';
  *
  * Returns true when the post belongs to an existing case (folded now or before).
  */
-export async function foldFollowUp(deps: Pick<PipelineDeps, 'store' | 'cases' | 'log'>, mention: Mention, mapped: string | undefined, now: string): Promise<boolean> {
+export async function foldFollowUp(deps: Pick<PipelineDeps, 'store' | 'cases' | 'log'> & Partial<Pick<PipelineDeps, 'config' | 'model'>>, mention: Mention, mapped: string | undefined, now: string): Promise<boolean> {
   if (mention.isRepost) return false;
   const { store, cases } = deps;
   const key = mentionKey(mention);
@@ -29,6 +31,14 @@ export async function foldFollowUp(deps: Pick<PipelineDeps, 'store' | 'cases' | 
   const c = await cases.repo.get(caseId);
   if (!c || c.mention.id === mention.id) return false;
   const result = await cases.apply(caseId, { type: 'follow_up', post: { id: mention.id, text: mention.text, at: mention.createdAt || now, url: mention.url } }, SYSTEM);
-  if (result.ok) deps.log.info({ caseId, post: key, status: result.case.status }, 'the author wrote again; folded into their case');
+  if (result.ok) {
+    deps.log.info({ caseId, post: key, status: result.case.status }, 'the author wrote again; folded into their case');
+    // The author's first post after our public reply: how their mood changed (metrics).
+    if (c.reply && deps.config && !c.audit.some((e) => e.action === 'follow_up' && Date.parse(e.at) > Date.parse(c.reply!.at))) {
+      const model = deps.model?.();
+      const { sentiment } = screenMention(mention, { config: deps.config, now, ...(model ? { model } : {}) });
+      await recordSentimentShift(store, c, { sentiment, at: now }, { timezone: deps.config.metrics.timezone });
+    }
+  }
   return true;
 }
