@@ -52,6 +52,7 @@ const bareHandle = (s: string): string => s.trim().replace(/^@/u, '').toLowerCas
  * one network (`x:jane`, `bluesky:jane.bsky.social`) or a user id (`id:12345`).
  */
 export function onList(list: readonly string[], author: Author, network: Network): boolean {
+  if (list.length === 0) return false;
   const handle = bareHandle(author.handle);
   return list.some((entry) => {
     const e = entry.trim();

@@ -1,4 +1,4 @@
-import { charGramIds, postLevelIds, tokenGramIds, unigramId, wordFeatureIds } from './text-features.js';
+import { charGramIds, postLevelIds, tokenGramIds, tokenWordIds, wordFeatureIds } from './text-features.js';
 import type { TokenInfo } from './token-info.js';
 import { tokenizePost, type PostTokens } from './tokenize-post.js';
 
@@ -65,11 +65,15 @@ export interface PackedWeights {
    * look-up per token plus its word pairs. Dropped with the packed copy.
    */
   tokens: Map<string, TokenSums>;
+  /** 1 for the columns of tasks that read character grams. */
+  gramColumns: Uint8Array;
 }
 
 interface TokenSums {
-  words: Int32Array;
-  grams: Int32Array | undefined;
+  /** Per column: the token's word weight, plus its grams' weights in the columns of tasks that use grams. */
+  sums: Int32Array;
+  /** How many word features the token has (its word, and its valence when it has one). */
+  words: number;
   gramCount: number;
 }
 
@@ -116,7 +120,7 @@ function pack(model: TextModel): PackedWeights {
   for (let c = 0; c < stride; c++) scale[c] = scale[c]! > 0 ? scale[c]! / 127 : 1;
   const q = new Int8Array(W.length);
   for (let i = 0; i < W.length; i++) q[i] = Math.round(W[i]! / scale[i % stride]!);
-  return { stride, q, scale, tokens: new Map() };
+  return { stride, q, scale, tokens: new Map(), gramColumns: gramColumns(model) };
 }
 
 /** Re-quantises cells `learn` changed; a value beyond its column's range drops the packed copy. */
@@ -137,52 +141,70 @@ function repack(model: TextModel, ids: readonly Int32Array[], column: number, k:
 }
 
 /** Column sums over a post's features, for all tasks at once. Reused buffer: screening is synchronous. */
-let sumWords = new Int32Array(16);
-let sumGrams = new Int32Array(16);
+let sums = new Int32Array(16);
 
-function addRow(into: Int32Array, q: Int8Array, id: number, stride: number): void {
-  const o = id * stride;
-  for (let c = 0; c < stride; c++) into[c]! += q[o + c]!;
+/** Which columns belong to tasks that read character grams (rebuilt with the packed copy). */
+function gramColumns(model: TextModel): Uint8Array {
+  const cols = new Uint8Array(model.stride);
+  for (const t of TEXT_TASKS) {
+    const task = model.tasks[t];
+    if (task?.charGrams) cols.fill(1, task.column, task.column + task.labels.length);
+  }
+  return cols;
 }
 
-function tokenSums(model: TextModel, p: PackedWeights, token: string, info: TokenInfo, grams: boolean): TokenSums {
+function tokenSums(model: TextModel, p: PackedWeights, token: string, info: TokenInfo): TokenSums {
   const mask = (1 << model.bits) - 1;
-  const words = new Int32Array(p.stride);
-  addRow(words, p.q, unigramId(info, mask), p.stride);
-  let g: Int32Array | undefined;
-  let gramCount = 0;
-  if (grams) {
-    g = new Int32Array(p.stride);
-    for (const id of tokenGramIds(token, model.bits)) { addRow(g, p.q, id, p.stride); gramCount++; }
+  const stride = p.stride;
+  const sums = new Int32Array(stride);
+  const q = p.q;
+  let o: number;
+  const own = tokenWordIds(info, mask);
+  for (const id of own) {
+    o = id * stride;
+    for (let c = 0; c < stride; c++) sums[c]! += q[o + c]!;
   }
-  const sums = { words, grams: g, gramCount };
+  let gramCount = 0;
+  if (needsGrams(model)) {
+    const cols = p.gramColumns;
+    for (const id of tokenGramIds(token, model.bits)) {
+      o = id * stride;
+      for (let c = 0; c < stride; c++) if (cols[c] === 1) sums[c]! += q[o + c]!;
+      gramCount++;
+    }
+  }
+  const t = { sums, words: own.length, gramCount };
   if (p.tokens.size >= TOKEN_SUMS_LIMIT) p.tokens.clear();
-  p.tokens.set(token, sums);
-  return sums;
+  p.tokens.set(token, t);
+  return t;
 }
 
 /** Sums every column over a post's features; returns the feature counts the scores divide by. */
 function accumulate(model: TextModel, post: PostTokens): { p: PackedWeights; words: number; grams: number } {
   const p = (model.packed ??= pack(model));
   const stride = p.stride;
-  if (sumWords.length < stride) { sumWords = new Int32Array(stride * 2); sumGrams = new Int32Array(stride * 2); }
-  sumWords.fill(0, 0, stride);
-  sumGrams.fill(0, 0, stride);
-  const grams = needsGrams(model);
+  if (sums.length < stride) sums = new Int32Array(stride * 2);
+  // A local reference: the loops below are the hottest of screening.
+  const sw = sums;
+  sw.fill(0, 0, stride);
+  const cache = p.tokens;
   let words = 0;
   let gramCount = 0;
   const toks = post.tokens;
   for (let i = 0; i < toks.length; i++) {
     const tok = toks[i]!;
-    const t = p.tokens.get(tok) ?? tokenSums(model, p, tok, post.infos[i]!, grams);
-    for (let c = 0; c < stride; c++) sumWords[c]! += t.words[c]!;
-    words++;
-    if (t.grams) {
-      for (let c = 0; c < stride; c++) sumGrams[c]! += t.grams[c]!;
-      gramCount += t.gramCount;
-    }
+    const t = cache.get(tok) ?? tokenSums(model, p, tok, post.infos[i]!);
+    const ts = t.sums;
+    for (let c = 0; c < stride; c++) sw[c]! += ts[c]!;
+    words += t.words;
+    gramCount += t.gramCount;
   }
-  for (const id of postLevelIds(post, model.bits)) { addRow(sumWords, p.q, id, stride); words++; }
+  const q = p.q;
+  for (const id of postLevelIds(post, model.bits)) {
+    const o = id * stride;
+    for (let c = 0; c < stride; c++) sw[c]! += q[o + c]!;
+    words++;
+  }
   return { p, words, grams: gramCount };
 }
 
@@ -193,7 +215,7 @@ function taskScores(task: TaskModel, a: { p: PackedWeights; words: number; grams
   const s = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const c = task.column + j;
-    s[j] = (sumWords[c]! + (task.charGrams ? sumGrams[c]! : 0)) * a.p.scale[c]! * v + task.bias[j]!;
+    s[j] = sums[c]! * a.p.scale[c]! * v + task.bias[j]!;
   }
   return s;
 }

@@ -7,6 +7,8 @@ import { languagesOf } from './function-words.js';
  * step (lexicon, language, phrase lists, feature hashing) become one map hit per token.
  */
 export interface TokenInfo {
+  /** The token itself, one shared string per distinct token (cheap to use as a map key). */
+  token: string;
   /** The word without its negation mark. */
   bare: string;
   /** Inside a negation's scope ("not happy" → "!happy"). */
@@ -30,7 +32,14 @@ interface Category {
 }
 
 const categories: Category[] = [];
+/** Bumped whenever cached facts become stale (a phrase list was registered). */
+let generation = 0;
+
+/** Changes whenever earlier `TokenInfo`s may be stale; caches of them compare it. */
+export const infoGeneration = (): number => generation;
 const cache = new Map<string, TokenInfo>();
+/** Words in a negation's scope, by their bare word: saves building "!word" for every post. */
+const negatedCache = new Map<string, TokenInfo>();
 const CACHE_LIMIT = 100_000;
 
 export class PhraseCategoryLimitError extends Error {
@@ -45,7 +54,9 @@ export class PhraseCategoryLimitError extends Error {
 export function registerCategory(singles: ReadonlySet<string>, byFirst: ReadonlyMap<string, readonly (readonly string[])[]>): number {
   if (categories.length >= 31) throw new PhraseCategoryLimitError();
   categories.push({ singles, byFirst });
+  generation++;
   cache.clear();
+  negatedCache.clear();
   return categories.length - 1;
 }
 
@@ -72,6 +83,7 @@ export function tokenInfo(token: string): TokenInfo {
     if (c.byFirst.has(bare)) starts |= 1 << i;
   });
   const info: TokenInfo = {
+    token,
     bare,
     negated,
     hash: fnv(token),
@@ -82,5 +94,16 @@ export function tokenInfo(token: string): TokenInfo {
   };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(token, info);
+  return info;
+}
+
+/** The facts about a word as written (`negated`: inside a negation's scope, token "!word"). */
+export function wordInfo(word: string, negated: boolean): TokenInfo {
+  if (!negated) return tokenInfo(word);
+  const hit = negatedCache.get(word);
+  if (hit) return hit;
+  const info = tokenInfo(`!${word}`);
+  if (negatedCache.size >= CACHE_LIMIT) negatedCache.clear();
+  negatedCache.set(word, info);
   return info;
 }

@@ -3,7 +3,7 @@
  * features, the lexicon, language detection, spam and priority cues. Screening must stay
  * within a few times the cost of plain lexicon scoring, so the post is scanned once.
  */
-import { tokenInfo, type TokenInfo } from './token-info.js';
+import { infoGeneration, tokenInfo, wordInfo, type TokenInfo } from './token-info.js';
 
 export interface PostTokens {
   /**
@@ -62,6 +62,53 @@ function squeeze(w: string): string {
   return out;
 }
 
+/**
+ * Words seen before, by a hash of their normalised letters, so a known word costs no new
+ * string: plain lower-case ASCII words (most of a feed) are hashed while scanning and
+ * checked against the stored word; anything else takes the general path.
+ */
+interface KnownWord {
+  word: string;
+  negator: boolean;
+  plain: TokenInfo;
+  negated: TokenInfo | undefined;
+}
+const known = new Map<number, KnownWord[]>();
+let knownGeneration = -1;
+const KNOWN_LIMIT = 100_000;
+let knownCount = 0;
+
+function knownWord(hash: number, text: string, start: number, end: number): KnownWord | undefined {
+  const list = known.get(hash);
+  if (!list) return undefined;
+  outer: for (const k of list) {
+    const w = k.word;
+    let at = 0;
+    let prev = -1;
+    let run = 0;
+    for (let i = start; i < end; i++) {
+      let d = text.charCodeAt(i);
+      if (d >= 65 && d <= 90) d += 32;
+      run = d === prev ? run + 1 : 1;
+      prev = d;
+      if (run >= 3) continue;
+      if (at >= w.length || w.charCodeAt(at) !== d) continue outer;
+      at++;
+    }
+    if (at === w.length) return k;
+  }
+  return undefined;
+}
+
+function rememberWord(hash: number, word: string): KnownWord {
+  if (knownCount >= KNOWN_LIMIT) { known.clear(); knownCount = 0; }
+  const k: KnownWord = { word, negator: NEGATORS.has(word), plain: wordInfo(word, false), negated: undefined };
+  const list = known.get(hash);
+  if (list) list.push(k); else known.set(hash, [k]);
+  knownCount++;
+  return k;
+}
+
 /** Scans a post into tokens and simple counts. Pure; one pass over the characters. */
 export function tokenizePost(text: string): PostTokens {
   const tokens: string[] = [];
@@ -72,16 +119,19 @@ export function tokenizePost(text: string): PostTokens {
   let exclamations = 0;
   let questions = 0;
   let negated = false;
+  const infos: TokenInfo[] = [];
+  if (knownGeneration !== infoGeneration()) { known.clear(); knownCount = 0; knownGeneration = infoGeneration(); }
+  // Tokens are the shared strings of their facts, so later look-ups by token are cheap.
+  const push = (info: TokenInfo): void => { tokens.push(info.token); infos.push(info); };
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (isSpace(c)) { i++; continue; }
-    const prevWord = i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1);
     // Links: skipped to the next space.
-    if ((c === 104 || c === 119) && !prevWord && (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))) {
+    if ((c === 104 || c === 119) && !(i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1)) && (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))) {
       while (i < n && !isSpace(text.charCodeAt(i))) i++;
-      tokens.push('zzurl');
+      push(tokenInfo('zzurl'));
       urls++;
       continue;
     }
@@ -90,7 +140,7 @@ export function tokenizePost(text: string): PostTokens {
       let j = i + 1;
       while (j < n && isWordCode(text.charCodeAt(j), text, j)) j++;
       handles.push(text.slice(i + 1, j).toLowerCase());
-      tokens.push('zzuser');
+      push(tokenInfo('zzuser'));
       i = j;
       continue;
     }
@@ -102,20 +152,20 @@ export function tokenizePost(text: string): PostTokens {
       continue;
     }
     // Emoticons: ":)", ";-D", "=(", ":/", "<3".
-    if ((c === 58 || c === 59 || c === 61) && !prevWord) {
+    if ((c === 58 || c === 59 || c === 61) && !(i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1))) {
       let j = i + 1;
       if (j < n && NOSE.has(text[j]!)) j++;
       if (j < n && EMOTICON_END.has(text[j]!) && (j + 1 >= n || !isWordCode(text.charCodeAt(j + 1), text, j + 1))) {
         // "://" is a link scheme, not a face; "o"/"O" alone after ":" is too ambiguous without a nose.
         if (!(text[j] === '/' && text[j + 1] === '/')) {
-          tokens.push(HAPPY_END.has(text[j]!) ? 'zzemohappy' : text[j] === '*' ? 'zzemohappy' : 'zzemosad');
+          push(tokenInfo(HAPPY_END.has(text[j]!) ? 'zzemohappy' : 'zzemosad'));
           i = j + 1;
           continue;
         }
       }
     }
     if (c === 60 && text[i + 1] === '3') {
-      tokens.push('zzemolove');
+      push(tokenInfo('zzemolove'));
       i += 2;
       while (i < n && text[i] === '3') i++;
       continue;
@@ -125,7 +175,7 @@ export function tokenizePost(text: string): PostTokens {
       let q = false;
       while (i < n && (text.charCodeAt(i) === 33 || text.charCodeAt(i) === 63)) { if (text.charCodeAt(i) === 63) q = true; i++; }
       if (q) questions++; else exclamations++;
-      tokens.push(q ? '?' : '!');
+      push(tokenInfo(q ? '?' : '!'));
       negated = false;
       continue;
     }
@@ -141,6 +191,10 @@ export function tokenizePost(text: string): PostTokens {
       let prev = -1;
       let numerals = 0;
       let chars = 0;
+      // FNV-1a of the lower-cased letters, elongations squeezed, as in the word's token.
+      let hash = 0x811c9dc5;
+      let lprev = -1;
+      let lrun = 0;
       while (j < n) {
         const d = text.charCodeAt(j);
         if (isWordCode(d, text, j)) {
@@ -151,6 +205,10 @@ export function tokenizePost(text: string): PostTokens {
           run = d === prev ? run + 1 : 1;
           if (run >= 3) elongated = true;
           prev = d;
+          const l = d >= 65 && d <= 90 ? d + 32 : d;
+          lrun = l === lprev ? lrun + 1 : 1;
+          lprev = l;
+          if (lrun < 3) hash = Math.imul(hash ^ l, 0x01000193);
           const width = d >= 0xd800 && d <= 0xdbff ? 2 : 1;
           j += width;
           continue;
@@ -159,9 +217,17 @@ export function tokenizePost(text: string): PostTokens {
         if ((d === 39 || d === 0x2019) && j + 1 < n && isWordCode(text.charCodeAt(j + 1), text, j + 1)) { apostrophe = true; j++; continue; }
         break;
       }
+      if (upper >= 3 && lower === 0) shouted++;
+      // Plain ASCII letters: a word seen before needs no new string.
+      if (upper + lower === chars && !apostrophe) {
+        const k = knownWord(hash, text, i, j) ?? rememberWord(hash, squeeze(text.slice(i, j).toLowerCase()));
+        i = j;
+        if (k.negator) { push(k.plain); negated = true; continue; }
+        push(negated ? (k.negated ??= wordInfo(k.word, true)) : k.plain);
+        continue;
+      }
       word = text.slice(i, j);
       i = j;
-      if (upper >= 3 && lower === 0) shouted++;
       let w = word.toLowerCase();
       if (apostrophe) w = w.replace(/['’]/gu, '');
       if (numerals > 0 || (upper + lower < chars && DIGIT.test(w))) {
@@ -169,20 +235,19 @@ export function tokenizePost(text: string): PostTokens {
       } else if (elongated) {
         w = squeeze(w);
       }
-      if (NEGATORS.has(w)) { tokens.push(w); negated = true; continue; }
-      tokens.push(negated ? `!${w}` : w);
+      if (NEGATORS.has(w)) { push(wordInfo(w, false)); negated = true; continue; }
+      push(wordInfo(w, negated));
       continue;
     }
     if (c >= 0x2000) {
       const cp = text.codePointAt(i) ?? c;
       const ch = String.fromCodePoint(cp);
-      if (PICTOGRAPH.test(ch)) tokens.push(ch);
+      if (PICTOGRAPH.test(ch)) push(tokenInfo(ch));
       i += ch.length;
       continue;
     }
     i++;
   }
-  const infos = tokens.map(tokenInfo);
   return { tokens, infos, handles, urls, hashtags, shouted, exclamations, questions, memo: {} };
 }
 
