@@ -94,26 +94,25 @@ async function main(): Promise<void> {
   let seenCalls = 0;
   const backlog: Record<string, Array<[number, number]>> = Object.fromEntries(CHANNELS.map((c) => [c, []]));
   const caseChannel = new Map<string, string>();
+  // Reads only the calls that arrived since the last look (rendering every channel each
+  // time would cost the bot the CPU it is being measured on).
   const observe = () => {
     const now = Date.now();
     const calls = slack.calls;
     for (; seenCalls < calls.length; seenCalls++) {
       const c = calls[seenCalls]!;
-      if (c.method === 'chat.postMessage' && !c.fault && c.args.channel) postAt.push({ ch: String(c.args.channel), at: now });
-    }
-    for (const ch of CHANNELS) {
-      for (const m of slack.channel(ch).messages()) {
-        const md = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-        if (md?.event_type === 'earshot_case') {
-          const id = String(md.event_payload?.case_id);
-          if (!cardSeen.has(id)) cardSeen.set(id, now);
-        } else if (md?.event_type === 'earshot_storm') {
-          const id = String(md.event_payload?.storm_id);
-          const count = Number(md.event_payload?.count ?? 0);
-          const list = stormSeen.get(id) ?? [];
-          if (!list.length || list[list.length - 1]!.count < count) list.push({ at: now, count });
-          stormSeen.set(id, list);
-        }
+      if (c.fault || (c.method !== 'chat.postMessage' && c.method !== 'chat.update')) continue;
+      if (c.method === 'chat.postMessage' && c.args.channel) postAt.push({ ch: String(c.args.channel), at: now });
+      const md = c.args.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+      if (md?.event_type === 'earshot_case' && c.method === 'chat.postMessage') {
+        const id = String(md.event_payload?.case_id);
+        if (!cardSeen.has(id)) cardSeen.set(id, now);
+      } else if (md?.event_type === 'earshot_storm') {
+        const id = String(md.event_payload?.storm_id);
+        const count = Number(md.event_payload?.count ?? 0);
+        const list = stormSeen.get(id) ?? [];
+        if (!list.length || list[list.length - 1]!.count < count) list.push({ at: now, count });
+        stormSeen.set(id, list);
       }
     }
   };
