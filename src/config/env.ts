@@ -76,6 +76,8 @@ export const EnvSchema = z
         return n;
       }),
     HOST: z.string().default('0.0.0.0'),
+    /** A screening model file made by `earshot train`; without it screening uses its lexicon and rules. */
+    SCREENING_MODEL: z.string().min(1).optional(),
     /** Log instead of posting replies publicly. */
     DRY_RUN: bool,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

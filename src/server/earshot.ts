@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { loadModelFile } from '../cli/commands/screen.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -84,6 +86,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const { config, env, log } = opts;
   const clock = opts.clock ?? systemClock;
   const instanceId = env.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+  // A trained screening model, if the team made one (`earshot train`); read once at start.
+  const model = env.SCREENING_MODEL ? loadModelFile(resolvePath(env.SCREENING_MODEL)) : undefined;
   const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
   // The store keeps the networks' sessions and tokens, so listening ticks do not log in each time.
   const sources = opts.sources ?? createSources(config, env, { cache: store });
@@ -166,8 +170,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   if (slackApp) {
     registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g) });
-    workflow.attachSlack(slackApp);
     registerStormListeners(slackApp, { storms, log });
+    workflow.attachSlack(slackApp);
     await slackApp.init();
   }
 
@@ -188,7 +192,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     },
   });
 
-  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms };
+  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => model };
   let processing: Promise<void> | undefined;
   let processAgain = false;
   const runInbox = async (): Promise<void> => {
@@ -268,7 +272,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   let stopped = false;
   return {
-    port, store, outbox, cases, commands, sources, health, workflow, storms, limits,
+    port, store, outbox, cases, commands, sources, health, storms, limits, workflow,
     processInbox: runInbox,
     async stop() {
       if (stopped) return;

@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordPoll } from '../../src/app/pipeline.js';
+import { parseConfig, parseEnv } from '../../src/config/load-config.js';
+import { textModelToJson, trainTextModel } from '../../src/screening/text-model.js';
+import { startEarshot } from '../../src/server/earshot.js';
+import type { MentionSource } from '../../src/sources/mention-source.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { tempDir } from './support/bot-process.js';
+
+const idle: MentionSource = {
+  name: 'x-mentions', network: 'x', canReply: true,
+  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
+  reply: async () => { throw new Error('unused'); }, findReply: async () => undefined, checkReply: () => undefined,
+};
+const config = parseConfig(`
+brand: { name: Acme }
+sources: [{ name: x-mentions, network: x, queries: ['@acme'] }]
+groups: [{ id: care, teams: { channel: General } }, { id: bookings, teams: { channel: Bookings } }]
+routing: { fallback: care }
+`);
+
+async function groupOf(dir: string, model: string | undefined): Promise<string> {
+  const env = parseEnv({ STORE_URL: `sqlite://${join(dir, `${model ? 'm' : 'n'}.sqlite`)}`, PORT: '0', HOST: '127.0.0.1', TEAMS_LOCAL_DEV: 'true', ...(model ? { SCREENING_MODEL: model } : {}) });
+  const app = await startEarshot({ config, env, log: silentLogger(), schedule: false, sources: new Map([['x-mentions', idle]]) });
+  try {
+    await recordPoll(app.store, 'x-mentions', {
+      mentions: [{ network: 'x', source: 'x-mentions', id: '1', text: '@acme zorblat quennix please', createdAt: new Date().toISOString(), url: 'https://x.com/i/web/status/1', author: { id: 'a', handle: 'h', name: 'N', followers: 1, verified: false }, isRepost: false, isQuote: false }],
+      cursor: '1', requests: 1,
+    });
+    await app.processInbox();
+    const [group] = (await Promise.all(['care', 'bookings'].map(async (g) => ((await app.store.setSize(`open:${g}`)) ? g : undefined)))).filter(Boolean);
+    return group!;
+  } finally {
+    await app.stop();
+  }
+}
+
+describe('a trained screening model in the running bot (SCREENING_MODEL)', () => {
+  it('routes by the model topic, which the lexicon alone cannot', async () => {
+    const dir = tempDir('model');
+    const examples = [
+      ...['zorblat quennix', 'my zorblat is broken', 'quennix zorblat again', 'zorblat quennix help'].map((text) => ({ text, labels: { topic: 'bookings' } })),
+      ...['hello there', 'nice weather today', 'thanks for the help', 'good morning team'].map((text) => ({ text, labels: { topic: 'care' } })),
+    ];
+    const file = join(dir, 'model.json');
+    writeFileSync(file, JSON.stringify(textModelToJson(trainTextModel(examples))));
+    expect(await groupOf(dir, undefined)).toBe('care');
+    expect(await groupOf(dir, file)).toBe('bookings');
+  });
+
+  it('refuses to start with a model file that does not exist, naming it', async () => {
+    const env = parseEnv({ STORE_URL: 'sqlite://:memory:', PORT: '0', TEAMS_LOCAL_DEV: 'true', SCREENING_MODEL: '/nonexistent/model.json' });
+    await expect(startEarshot({ config, env, log: silentLogger(), schedule: false, sources: new Map([['x-mentions', idle]]) })).rejects.toThrow(/\/nonexistent\/model\.json: file not found \(make one with `earshot train`\)/);
+  });
+});
