@@ -8,8 +8,12 @@ const MAX_AGE_S = 300;
 
 export interface SlackGuardOptions {
   signingSecret: string;
-  /** Remembers signatures already used (shared by instances, so a replay to another instance is caught too). */
-  store: Pick<Store, 'insertIfAbsent'>;
+  /**
+   * Remembers signatures already used. With a shared store (Redis, PostgreSQL) a replay to
+   * another instance is caught too; with SQLite (one instance) an in-memory set does the
+   * same job without a disk write in front of every ack.
+   */
+  store: Pick<Store, 'insertIfAbsent' | 'kind'>;
   log: Logger;
   maxBytes: number;
   now?: () => number;
@@ -91,6 +95,15 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
  */
 export function slackGuard(opts: SlackGuardOptions) {
   const now = opts.now ?? Date.now;
+  const seen = new Map<string, number>();
+  const firstUse = async (sig: string): Promise<boolean> => {
+    if (opts.store.kind !== 'sqlite') return opts.store.insertIfAbsent(`slack-sig:${sig}`, 1, (MAX_AGE_S + 60) * 1000);
+    const t = now();
+    if ((seen.get(sig) ?? 0) > t) return false;
+    if (seen.size > 100_000) for (const [k, until] of seen) if (until <= t) seen.delete(k);
+    seen.set(sig, t + (MAX_AGE_S + 60) * 1000);
+    return true;
+  };
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.method !== 'POST') return refuse(res, 405, 'method_not_allowed');
     let body: Buffer;
@@ -106,7 +119,7 @@ export function slackGuard(opts: SlackGuardOptions) {
     const expected = `v0=${createHmac('sha256', opts.signingSecret).update(`v0:${ts}:`).update(body).digest('hex')}`;
     if (!timingSafeEqual(Buffer.from(expected), Buffer.from(sig))) return refuse(res, 401, 'bad_signature');
     try {
-      if (!(await opts.store.insertIfAbsent(`slack-sig:${sig.slice(3)}`, 1, (MAX_AGE_S + 60) * 1000))) {
+      if (!(await firstUse(sig.slice(3)))) {
         opts.log.warn({ ts }, 'refused a replayed Slack request');
         return refuse(res, 401, 'replayed_request');
       }
