@@ -1,7 +1,5 @@
 import languageProcessor from 'sentiment/lib/language-processor.js';
 
-import type { PostTokens } from './tokenize-post.js';
-
 /**
  * The AFINN-165 word list and emoji valences shipped by the `sentiment` package,
  * looked up directly so screening scores a post from its one tokenisation instead of
@@ -15,8 +13,9 @@ export const afinnValue = (token: string): number | undefined => LEXICON.get(tok
 /**
  * AFINN score of a tokenised post: the sum of its words' valences, where a word in a
  * negation's scope (`!word`) counts with the opposite sign, so "not good" scores as bad.
+ * Takes the token facts (`PostTokens.infos`), whose valences carry that sign already.
  */
-export function afinnScore(post: PostTokens): { score: number; positive: number; negative: number } {
+export function afinnScore(post: { infos: ReadonlyArray<{ valence: number | undefined }> }): { score: number; positive: number; negative: number } {
   let score = 0;
   let positive = 0;
   let negative = 0;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Mention } from '../domain/mention.js';
 import { phraseList } from './phrase-list.js';
-import { bareToken, type PostTokens } from './tokenize-post.js';
+import type { PostTokens } from './tokenize-post.js';
 
 /** Why a mention is not worth a case, or nothing. */
 export interface NoiseVerdict {
@@ -26,6 +26,37 @@ export function isBrandPost(mention: Mention, config: Pick<Config, 'brand'>): bo
   return own.some((o) => o.replace(/^@/u, '').toLowerCase() === h);
 }
 
+/** Whether a handle ends in six digits or more ("promo_88812345"), without a regex. */
+function endsInLongNumber(handle: string): boolean {
+  let digits = 0;
+  for (let i = handle.length - 1; i >= 0; i--) {
+    const c = handle.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    digits++;
+  }
+  return digits >= 6;
+}
+
+/**
+ * Six words or more (of three letters or more), of which at most a third differ. Token
+ * facts are shared objects, so comparing them is comparing words; no allocation.
+ */
+function repetitive(post: PostTokens): boolean {
+  const infos = post.infos;
+  if (infos.length < 6) return false;
+  let words = 0;
+  let distinct = 0;
+  for (let i = 0; i < infos.length; i++) {
+    const w = infos[i]!;
+    if (w.bare.length <= 2 || w.bare.startsWith('zz')) continue;
+    words++;
+    let seen = false;
+    for (let j = 0; j < i && !seen; j++) seen = infos[j]!.bare === w.bare;
+    if (!seen) distinct++;
+  }
+  return words >= 6 && distinct <= words / 3;
+}
+
 /** The author's own words: the post without handles, links, hashtags' `#` and "RT". */
 const ownWords = (post: PostTokens): number =>
   post.tokens.filter((t) => t !== 'zzuser' && t !== 'zzurl' && t !== 'rt' && t !== '!' && t !== '?').length;
@@ -42,14 +73,11 @@ export function spamSignals(mention: Mention, post: PostTokens): string[] {
   if (phrase) signals.push(`"${phrase}"`);
   if (post.urls >= 2) signals.push(`${post.urls} links`);
   else if (post.urls === 1 && phrase) signals.push('a link with a sales pitch');
-  const handle = mention.author.handle.toLowerCase();
-  if (/\d{6,}$/u.test(handle)) signals.push('handle ends in a long number');
-  if (/bot\b|_bot|bot_/u.test(handle) || /\bbot\b/iu.test(mention.author.name)) signals.push('account calls itself a bot');
+  const handle = mention.author.handle;
+  if (endsInLongNumber(handle)) signals.push('handle ends in a long number');
+  if ((/bot/iu.test(handle) && /bot\b|_bot|bot_/iu.test(handle)) || /\bbot\b/iu.test(mention.author.name)) signals.push('account calls itself a bot');
   if (mention.author.followers === 0 && post.urls > 0) signals.push('no followers, posts links');
-  if (post.tokens.length >= 6) {
-    const words = post.tokens.filter((t) => t.length > 2 && !t.startsWith('zz')).map(bareToken);
-    if (words.length >= 6 && new Set(words).size <= words.length / 3) signals.push('the same words over and over');
-  }
+  if (repetitive(post)) signals.push('the same words over and over');
   return signals;
 }
 

@@ -88,15 +88,24 @@ const ACCOUNT_VALUE = String.raw`\s*(?:is|:|=)?\s*#?\s*([A-Za-z]{0,3}[ -]?\d[\d 
 const ACCOUNT_STRONG = new RegExp(String.raw`\b(?:account|acct|a\/c|frequent fl[yi]er|loyalty|policy|mileage ?plus|aadvantage|skymiles|true ?blue|rapid rewards|sort code|routing)\s*(?:number|no\.?|num|nr|#|id)?` + ACCOUNT_VALUE, 'giu');
 /** Words that name an account only with "number"/"#" ("member number 1234567", not "customer service 1-800…"). */
 const ACCOUNT_WEAK = new RegExp(String.raw`\b(?:member(?:ship)?|customer|rewards|client|ff)\s*(?:number|no\.?|num|nr|#|id)` + ACCOUNT_VALUE, 'giu');
-const TICKET_HINT = /ticket/iu;
+const TICKET_HINT = /ticket/i;
 const NOT_PERSONAL_CODE = /(?:promo|discount|coupon|voucher|gift|offer|sale)\w*\W+(?:code\W+)?$/iu;
-const EMAIL_HINT = /[\p{L}\p{N}._%+-]@[\p{L}\p{N}-]+\./u;
-const PNR_HINT = /pnr|locator|conf|book|reserv|ref/iu;
+// Quick pre-checks without Unicode mode (cheaper to run on every post).
+const PNR_HINT = /pnr|locator|conf|book|reserv|ref/i;
 /** Quick test for an upper-case letter next to a digit, before the costlier code search. */
-const CODE_HINT = /[A-Z]\d|\d[A-Z]/u;
+const CODE_HINT = /[A-Z]\d|\d[A-Z]/;
 /** Flight numbers: airline code (two characters, one may be a digit) and 1–4 digits ("UA1429", "B6 123"). */
 const FLIGHT_NUMBER = /^(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\d{1,4}[A-Z]?$/u;
 const PHONE_CONTEXT = /(?:call|phone|tel|telephone|mobile|cell|whatsapp|text me|reach me|number|contact|ring|sms)\W{0,3}(?:\w+\W{1,3}){0,3}$/iu;
+
+/** Whether some "@" follows a character an address can hold (not a space: "@handle" does not). */
+function mayHaveEmail(text: string): boolean {
+  for (let at = text.indexOf('@', 1); at > 0; at = text.indexOf('@', at + 1)) {
+    const c = text.charCodeAt(at - 1);
+    if (c !== 32 && c !== 10 && c !== 9 && c !== 40 && c !== 34 && c !== 39) return true;
+  }
+  return false;
+}
 
 function digitsOf(s: string): string {
   let out = '';
@@ -233,8 +242,8 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     }
   }
 
-  // Every mention has "@handle"; an address has a word character right before its "@".
-  if (EMAIL_HINT.test(text)) {
+  // Every mention has "@handle"; an address has a character of its own right before its "@".
+  if (mayHaveEmail(text)) {
     for (const m of text.matchAll(EMAIL)) found.push({ kind: 'email', start: m.index, end: m.index + m[0].length });
   }
 

@@ -321,8 +321,8 @@ const LEARN_RATE = 1;
 const LEARN_BIAS_RATE = 0.05;
 const LEARN_MAX_STEPS = 25;
 /**
- * A correction is done when the corrected label leads every other (and zero) by this
- * much in the decision (about a 2.7:1 odds lead): enough that a post written a little differently
+ * A correction is done when the corrected label leads every other label (or zero, when
+ * it is the only one) by this much in the decision (about a 2.7:1 odds lead): enough that a post written a little differently
  * (a "?" more, a word less) gets the corrected label too.
  */
 const LEARN_MARGIN = 1;
@@ -350,7 +350,7 @@ export function learn(model: TextModel, text: string, labels: TextLabels): TextM
     for (let s = 0; s < LEARN_MAX_STEPS; s++) {
       const sc = directScores(model, task, ids, v);
       // The rival is the best other label, or "none of them" (score 0) when it is alone.
-      let rival = 0;
+      let rival = k === 1 ? 0 : -Infinity;
       for (let j = 0; j < k; j++) if (j !== target) rival = Math.max(rival, sc[j]! + task.offsets[j]!);
       if (sc[target]! + task.offsets[target]! - rival >= LEARN_MARGIN) break;
       for (let j = 0; j < k; j++) {
@@ -392,6 +392,9 @@ export interface TrainOptions {
   tuneOffsets?: boolean;
   /** Size of the feature hash space, 2^bits (default `MODEL_BITS`). */
   bits?: number;
+  /** AdaGrad step size (default 0.3) and L2 penalty (default 1e-4). */
+  rate?: number;
+  l2?: number;
 }
 
 /** A small seeded PRNG (mulberry32): training must be reproducible run to run. */
@@ -418,13 +421,16 @@ function shuffle(a: number[], rnd: () => number): void {
 const TRAIN_RATE = 0.3;
 const TRAIN_L2 = 1e-4;
 
+interface FitOptions { epochs: number; rate: number; l2: number }
+
 /**
  * Fits one-vs-rest logistic regression with AdaGrad. Each label's positives are weighted
  * by √(negatives/positives): rare labels get heard without flooding the common one.
  */
 function fit(
-  model: TextModel, task: TaskModel, X: Int32Array[][], y: number[], w: number[], rows: number[], epochs: number, rnd: () => number,
+  model: TextModel, task: TaskModel, X: Int32Array[][], y: number[], w: number[], rows: number[], opts: FitOptions, rnd: () => number,
 ): void {
+  const { epochs, rate, l2 } = opts;
   const k = task.labels.length;
   const stride = model.stride;
   const W = model.weights;
@@ -444,16 +450,16 @@ function fit(
         const yes = y[i] === j;
         const g = (sigmoid(s[j]!) - (yes ? 1 : 0)) * w[i]! * (yes ? posWeight[j]! : 1);
         Gb[j]! += g * g;
-        task.bias[j]! -= (TRAIN_RATE * g) / Math.sqrt(Gb[j]! + 1e-8);
+        task.bias[j]! -= (rate * g) / Math.sqrt(Gb[j]! + 1e-8);
         const gv = g * v;
         const c = task.column + j;
         for (const list of ids) {
           for (const id of list) {
             const o = id * stride + c;
             const a = id * k + j;
-            const gf = gv + TRAIN_L2 * W[o]!;
+            const gf = gv + l2 * W[o]!;
             G[a]! += gf * gf;
-            W[o]! -= (TRAIN_RATE * gf) / Math.sqrt(G[a]! + 1e-8);
+            W[o]! -= (rate * gf) / Math.sqrt(G[a]! + 1e-8);
           }
         }
       }
@@ -509,7 +515,7 @@ function tuneOffsets(scores: Float64Array[], gold: number[], k: number): Float32
 
 /** Trains a model from labelled examples; rows without a label for a task are skipped for it. */
 export function trainTextModel(examples: readonly TrainingExample[], opts: TrainOptions = {}): TextModel {
-  const epochs = opts.epochs ?? 5;
+  const fitOpts: FitOptions = { epochs: opts.epochs ?? 5, rate: opts.rate ?? TRAIN_RATE, l2: opts.l2 ?? TRAIN_L2 };
   const model = emptyTextModel(opts.bits ?? MODEL_BITS);
   model.topicGroups = { ...(opts.topicGroups ?? {}) };
   const posts = examples.map((e) => tokenizePost(e.text));
@@ -551,11 +557,11 @@ export function trainTextModel(examples: readonly TrainingExample[], opts: Train
       pt.seen = p.labels.map(() => 0);
       probe.stride = p.labels.length;
       probe.weights = new Float32Array((1 << probe.bits) * probe.stride);
-      fit(probe, pt, X, y, weights, order.slice(0, cut), epochs, rnd);
+      fit(probe, pt, X, y, weights, order.slice(0, cut), fitOpts, rnd);
       const held = order.slice(cut);
       task.offsets = tuneOffsets(held.map((i) => directScores(probe, pt, X[i]!, scale(X[i]!))), held.map((i) => y[i]!), p.labels.length);
     }
-    fit(model, task, X, y, weights, p.rows, epochs, rnd);
+    fit(model, task, X, y, weights, p.rows, fitOpts, rnd);
     for (const i of p.rows) task.seen[y[i]!]! += 1;
   }
   return model;

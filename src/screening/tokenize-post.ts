@@ -42,9 +42,13 @@ const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const DIGIT = /\p{N}/u;
 const ALL_DIGITS = /^\p{N}+$/u;
 
-/** Letter, digit or underscore; ASCII is decided without a regex (most posts are ASCII). */
+/** 1 for ASCII letters, digits and "_". */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[A-Za-z0-9_]/u.test(String.fromCharCode(c)) ? 1 : 0;
+
+/** Letter, digit or underscore; ASCII is decided by a table (most posts are ASCII). */
 function isWordCode(code: number, text: string, i: number): boolean {
-  if (code < 128) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+  if (code < 128) return ASCII_WORD[code] === 1;
   const cp = text.codePointAt(i) ?? code;
   return WORDISH.test(String.fromCodePoint(cp));
 }
