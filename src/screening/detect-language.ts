@@ -192,9 +192,9 @@ export function detectLanguage(input: DetectLanguageInput): LanguageGuess {
   const author = iso(input.authorLang);
   if (author) return { language: author, source: 'author' };
   // tinyld costs about a millisecond and guesses wildly on a few words: only for posts
-  // with some text to it and letters beyond ASCII (accented or another script). Plain
-  // ASCII text that none of the 20 word lists recognised is rarely decided better by it,
-  // and emoji or curly quotes are not letters.
+  // with some text to it and several letters beyond ASCII (accented, or another script
+  // such as Cyrillic). Plain ASCII text that none of the 20 word lists recognised is
+  // rarely decided better by it, and emoji or curly quotes are not letters.
   if (scan && scan.letters >= 15 && (scan.foreign >= 3 || scan.script !== 'latin')) {
     const raw = scan.raw;
     const best = detectAll(raw)[0];

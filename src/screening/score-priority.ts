@@ -35,8 +35,10 @@ const CHURN = phraseList([
 /**
  * Priority from sentiment, intent, the author's reach and alarm words. A score is
  * summed from the signals and cut into low / normal / high / urgent:
- * a plain complaint is `normal`, a complaint from a large or VIP account or with churn
- * words is `high`, legal or safety words make it `urgent`; praise and chatter are `low`.
+ * a plain complaint is `normal`; a complaint from a VIP or a 10k+ account, or with churn
+ * words, is `high`; legal or safety words in a complaint, or a complaint from a 100k+
+ * verified account, are `urgent`; legal or safety words alone are `high`; praise and
+ * chatter are `low`. A rule's `priority` overrides all this (see screenMention).
  */
 export function scorePriority(input: PriorityInput): PriorityVerdict {
   let score = 0;
