@@ -1,4 +1,4 @@
-import { matchPhrase } from './match-phrase.js';
+import { matchAnyPhrase, matchPhrase } from './match-phrase.js';
 
 /**
  * Boolean queries for rules: words, "quoted phrases", AND, OR, NOT and parentheses.
@@ -108,6 +108,18 @@ export interface QueryMatch {
   found: string[];
 }
 
+const orTerms = new WeakMap<QueryNode, string[] | null>();
+
+/** The words of an OR whose children are all words (kept per node, so one array per query). */
+function termsOf(node: Extract<QueryNode, { kind: 'or' }>): string[] | undefined {
+  let t = orTerms.get(node);
+  if (t === undefined) {
+    t = node.nodes.every((n) => n.kind === 'term') ? node.nodes.map((n) => (n as Extract<QueryNode, { kind: 'term' }>).text) : null;
+    orTerms.set(node, t);
+  }
+  return t ?? undefined;
+}
+
 /** Evaluates a parsed query against a text, whole-word and case-insensitively. */
 export function matchQuery(node: QueryNode, text: string): QueryMatch {
   switch (node.kind) {
@@ -129,6 +141,12 @@ export function matchQuery(node: QueryNode, text: string): QueryMatch {
       return { matched: true, found };
     }
     case 'or': {
+      // An OR of plain terms is one combined pattern: one scan of the text, not one per term.
+      const terms = termsOf(node);
+      if (terms) {
+        const m = matchAnyPhrase(text, terms);
+        return m === undefined ? { matched: false, found: [] } : { matched: true, found: [m] };
+      }
       for (const n of node.nodes) {
         const r = matchQuery(n, text);
         if (r.matched) return r;
