@@ -84,7 +84,7 @@ const SINGLE_SCRIPT: Partial<Record<Script, string>> = {
   georgian: 'ka', armenian: 'hy', hangul: 'ko',
 };
 
-const ASCII = /^[\x00-\x7f]*$/u;
+const ASCII = /^[\x00-\x7f]*$/;
 const NO_EXTRAS = new Map<string, number>();
 
 const isLetter = (cp: number): boolean => (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || (cp >= 0xc0 && cp !== 0xd7 && cp !== 0xf7);

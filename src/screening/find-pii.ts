@@ -77,23 +77,27 @@ export function ibanValid(iban: string): boolean {
 interface Candidate extends PiiFinding { kind: PiiKind }
 
 /** Digit runs that may hold separators: "4111 1111-1111 1111". */
-const DIGIT_RUN = /(?<![\p{L}\p{N}])[+(]?\d(?:[ \-.]?\d|[ ]?\(\d{1,4}\)[ ]?\d|\)[ ]?\d)*(?![\p{N}])/gu;
+// Patterns below avoid Unicode mode where they can: they run on every post, and the
+// few that need a Unicode-aware edge check it on their candidates only (`letterOrDigitAt`).
+const DIGIT_RUN = /(?<![A-Za-z0-9])[+(]?\d(?:[ \-.]?\d|[ ]?\(\d{1,4}\)[ ]?\d|\)[ ]?\d)*(?!\d)/g;
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,24}(?![\p{L}\p{N}])/gu;
 const IBAN_START = /(?<![\p{L}\p{N}])([A-Za-z]{2}\d{2})(?=[ ]?[A-Za-z0-9])/gu;
-const PNR_CONTEXT = /\b(?:pnr|record locator|locator|confirmation|conf|booking|reservation|res|reference|ref)\b(?:\s*(?:number|no\.?|num|code|#|is|:|=))*\s*#?\s*([A-Za-z0-9]{6})\b/giu;
-const PNR_SHAPE = /(?<![\p{L}\p{N}#/@._-])([A-Z0-9]{6})(?![\p{L}\p{N}_-])/gu;
-const TICKET_CONTEXT = /\b(?:e-?ticket|ticket)\s*(?:number|no\.?|num|#)?\s*(?:is|:)?\s*#?\s*((?:\d{3}[ -]?\d{10})|\d{13,14})\b/giu;
+const PNR_CONTEXT = /\b(?:pnr|record locator|locator|confirmation|conf|booking|reservation|res|reference|ref)\b(?:\s*(?:number|no\.?|num|code|#|is|:|=))*\s*#?\s*([A-Za-z0-9]{6})\b/gi;
+const PNR_SHAPE = /(?<![A-Za-z0-9#/@._-])([A-Z0-9]{6})(?![A-Za-z0-9_-])/g;
+const TICKET_CONTEXT = /\b(?:e-?ticket|ticket)\s*(?:number|no\.?|num|#)?\s*(?:is|:)?\s*#?\s*((?:\d{3}[ -]?\d{10})|\d{13,14})\b/gi;
 const ACCOUNT_VALUE = String.raw`\s*(?:is|:|=)?\s*#?\s*([A-Za-z]{0,3}[ -]?\d[\d -]{3,22}\d|[A-Za-z]{1,3}\d{5,12})\b`;
 /** Words that name an account on their own ("acct 12345678", "SkyMiles 1234567890"). */
-const ACCOUNT_STRONG = new RegExp(String.raw`\b(?:account|acct|a\/c|frequent fl[yi]er|loyalty|policy|mileage ?plus|aadvantage|skymiles|true ?blue|rapid rewards|sort code|routing)\s*(?:number|no\.?|num|nr|#|id)?` + ACCOUNT_VALUE, 'giu');
+const ACCOUNT_STRONG = new RegExp(String.raw`\b(?:account|acct|a\/c|frequent fl[yi]er|loyalty|policy|mileage ?plus|aadvantage|skymiles|true ?blue|rapid rewards|sort code|routing)\s*(?:number|no\.?|num|nr|#|id)?` + ACCOUNT_VALUE, 'gi');
 /** Words that name an account only with "number"/"#" ("member number 1234567", not "customer service 1-800…"). */
-const ACCOUNT_WEAK = new RegExp(String.raw`\b(?:member(?:ship)?|customer|rewards|client|ff)\s*(?:number|no\.?|num|nr|#|id)` + ACCOUNT_VALUE, 'giu');
+const ACCOUNT_WEAK = new RegExp(String.raw`\b(?:member(?:ship)?|customer|rewards|client|ff)\s*(?:number|no\.?|num|nr|#|id)` + ACCOUNT_VALUE, 'gi');
 const TICKET_HINT = /ticket/i;
 const NOT_PERSONAL_CODE = /(?:promo|discount|coupon|voucher|gift|offer|sale)\w*\W+(?:code\W+)?$/iu;
 // Quick pre-checks without Unicode mode (cheaper to run on every post).
 const PNR_HINT = /pnr|locator|conf|book|reserv|ref/i;
 /** Quick test for an upper-case letter next to a digit, before the costlier code search. */
 const CODE_HINT = /[A-Z]\d|\d[A-Z]/;
+const IBAN_HINT = /[A-Za-z]{2}\d\d/;
+const ACCOUNT_HINT = /acc|a\/c|fl[yi]er|loyal|polic|mileage|advantage|skymiles|blue|rapid|sort|routing|member|customer|rewards|client|ff/i;
 /** Flight numbers: airline code (two characters, one may be a digit) and 1–4 digits ("UA1429", "B6 123"). */
 const FLIGHT_NUMBER = /^(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\d{1,4}[A-Z]?$/u;
 const PHONE_CONTEXT = /(?:call|phone|tel|telephone|mobile|cell|whatsapp|text me|reach me|number|contact|ring|sms)\W{0,3}(?:\w+\W{1,3}){0,3}$/iu;
@@ -105,6 +109,16 @@ function mayHaveEmail(text: string): boolean {
     if (c !== 32 && c !== 10 && c !== 9 && c !== 40 && c !== 34 && c !== 39) return true;
   }
   return false;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/** Whether the character at `i` is a letter or digit of any script (false outside the text). */
+function letterOrDigitAt(text: string, i: number): boolean {
+  if (i < 0 || i >= text.length) return false;
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return LETTER_OR_DIGIT.test(text[i]!);
 }
 
 function digitsOf(s: string): string {
@@ -199,13 +213,14 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
     for (const m of text.matchAll(DIGIT_RUN)) {
       const run = m[0];
       const start = m.index;
+      if (letterOrDigitAt(text, start - 1)) continue;
       const bare = run.startsWith('+') ? run.slice(1) : run;
       const offset = run.length - bare.length;
       if (cardsIn(bare, start + offset, found)) continue;
       const phone = phoneIn(text, run, start);
       if (phone) found.push(phone);
     }
-    for (const m of text.matchAll(IBAN_START)) {
+    if (IBAN_HINT.test(text)) for (const m of text.matchAll(IBAN_START)) {
       const country = m[1]!.slice(0, 2).toUpperCase();
       const len = IBAN_LENGTHS[country];
       if (!len) continue;
@@ -234,7 +249,7 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
         found.push({ kind: 'ticket-number', start: m.index, end: m.index + m[0].length });
       }
     }
-    for (const m of [...text.matchAll(ACCOUNT_STRONG), ...text.matchAll(ACCOUNT_WEAK)]) {
+    if (ACCOUNT_HINT.test(text)) for (const m of [...text.matchAll(ACCOUNT_STRONG), ...text.matchAll(ACCOUNT_WEAK)]) {
       const v = m[1]!.trim();
       if (digitsOf(v).length < 5) continue;
       const s = m.index + m[0].lastIndexOf(v);
@@ -260,6 +275,7 @@ export function findPii(text: string, config: PiiConfig): PiiFinding[] {
   }
   if (CODE_HINT.test(text)) for (const m of text.matchAll(PNR_SHAPE)) {
     const v = m[1]!;
+    if (letterOrDigitAt(text, m.index - 1) || letterOrDigitAt(text, m.index + 6)) continue;
     const letters = v.replace(/\d/gu, '').length;
     if (letters < 2 || letters > 5 || FLIGHT_NUMBER.test(v)) continue;
     // "A320NE", "B737MX": aircraft types and such start with a letter and three digits.

@@ -125,9 +125,12 @@ function pack(model: TextModel): PackedWeights {
 
 /** Re-quantises cells `learn` changed; a value beyond its column's range drops the packed copy. */
 function repack(model: TextModel, ids: readonly Int32Array[], column: number, k: number): void {
-  const p = model.packed;
-  if (!p || p.stride !== model.stride) { model.packed = undefined; return; }
-  p.tokens.clear();
+  const old = model.packed;
+  if (!old || old.stride !== model.stride) { model.packed = undefined; return; }
+  // A new identity with an empty token map: every cached per-token sum (here and in the
+  // tokens' own slots, which name the packed copy they belong to) is now stale.
+  const p: PackedWeights = { ...old, tokens: new Map() };
+  model.packed = p;
   for (const list of ids) {
     for (const id of list) {
       for (let j = 0; j < k; j++) {
@@ -176,6 +179,8 @@ function tokenSums(model: TextModel, p: PackedWeights, token: string, info: Toke
   const t = { sums, words: own.length, gramCount };
   if (p.tokens.size >= TOKEN_SUMS_LIMIT) p.tokens.clear();
   p.tokens.set(token, t);
+  info.scoresFor = p;
+  info.scores = t;
   return t;
 }
 
@@ -192,8 +197,9 @@ function accumulate(model: TextModel, post: PostTokens): { p: PackedWeights; wor
   let gramCount = 0;
   const toks = post.tokens;
   for (let i = 0; i < toks.length; i++) {
-    const tok = toks[i]!;
-    const t = cache.get(tok) ?? tokenSums(model, p, tok, post.infos[i]!);
+    const info = post.infos[i]!;
+    // The token's own slot first (no look-up), then the packed copy's map (after a relearn).
+    const t = (info.scoresFor === p ? info.scores : undefined) ?? cache.get(toks[i]!) ?? tokenSums(model, p, toks[i]!, info);
     const ts = t.sums;
     for (let c = 0; c < stride; c++) sw[c]! += ts[c]!;
     words += t.words;

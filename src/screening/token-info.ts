@@ -23,6 +23,12 @@ export interface TokenInfo {
   single: number;
   /** Bit c: an entry of two or more words of category c starts with this word. */
   starts: number;
+  /**
+   * What this token adds to a text model's scores, kept here so prediction needs no
+   * look-up of its own; valid only for the packed weights named in `scoresFor`.
+   */
+  scoresFor?: object | undefined;
+  scores?: { sums: Int32Array; words: number; gramCount: number } | undefined;
 }
 
 /** One registered phrase list: its multi-word entries by first word. */
