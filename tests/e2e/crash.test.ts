@@ -129,7 +129,8 @@ describe(`crash test: kill -9 at ${RUNS} random moments during a ${MENTIONS}-men
 
       // The last life: let it finish the answers and everything else.
       bot = await startBot({ cwd: dir, env, port });
-      const deadline = Date.now() + Math.max(90_000, MENTIONS * 200);
+      // A bound on a hang, not a speed target: the loop ends as soon as everything is answered.
+      const deadline = Date.now() + Math.max(300_000, MENTIONS * 600);
       const answered = () => chosen.filter((c) => (slack.channel(c.ch).message(c.m.ts)?.blocks ?? []).some((b) => JSON.stringify(b).includes('Replied'))).length;
       while (Date.now() < deadline && (cards().length < MENTIONS || answered() < REPLIES)) {
         if (chosen.length < REPLIES) for (const c of cards()) if (chosen.length < REPLIES && !chosen.some((k) => k.m.ts === c.m.ts)) chosen.push(c);
@@ -170,5 +171,5 @@ describe(`crash test: kill -9 at ${RUNS} random moments during a ${MENTIONS}-men
     } finally {
       clearInterval(feeder);
     }
-  }, Math.max(240_000, RUNS * 8000 + MENTIONS * 250));
+  }, Math.max(600_000, RUNS * 30_000 + MENTIONS * 800));
 });
