@@ -5,6 +5,7 @@ import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake
 import { startFakeX, type FakeX } from '../fakes/fake-x.js';
 import { appMentionEvent, blockActionsPayload, slackRequest, slashCommandBody, viewSubmissionPayload, type SlackRequester } from '../helpers/slack-signing.js';
 import { MAIN, startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
+import { cardText as text } from './support/slack-card.js';
 
 /**
  * The rest of the workflow through the real bot and Slack's real payloads: SLA time on
@@ -40,19 +41,6 @@ storm: { enabled: false }
 limits: { slack: { postsPerSecond: 100, updatesPerMinute: 6000 } }
 `;
 
-function text(m: SlackMessage | undefined): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m?.blocks);
-  return out.join('\n');
-}
 
 const buttons = (m: SlackMessage | undefined): Array<{ action_id: string; value: string }> =>
   ((m?.blocks as Array<Record<string, any>> | undefined)?.find((b) => b.type === 'actions')?.elements ?? []);

@@ -6,16 +6,12 @@ import { renderMetricsCharts } from '../../src/charts/render-metrics-charts.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import { createScheduler } from '../../src/server/scheduler.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
-import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { tempDir, waitFor } from './support/bot-process.js';
+import { idleSource } from './support/idle-source.js';
 
-const idle: MentionSource = {
-  name: 'x-mentions', network: 'x', canReply: true,
-  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
-  reply: async () => { throw new Error('unused'); }, findReply: async () => undefined, checkReply: () => undefined,
-};
+const idle = idleSource();
 
 const CONFIG = `
 brand: { name: Acme }

@@ -4,24 +4,17 @@ import { recordPoll } from '../../src/app/pipeline.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import type { Mention } from '../../src/domain/mention.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
-import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { slackRequest, slashCommandBody } from '../helpers/slack-signing.js';
 import { tempDir, waitFor } from './support/bot-process.js';
+import { idleSource } from './support/idle-source.js';
 
 const SECRET = 'metrics-secret';
 const AGENT = { platform: 'slack' as const, id: 'U0AGENT001', name: 'alice' };
 const LEAD = { platform: 'slack' as const, id: 'U0LEAD0001', name: 'lea' };
 
-/** A source that cannot reply, so sends are recorded by DRY_RUN. */
-const quietSource: MentionSource = {
-  name: 'x-mentions', network: 'x', canReply: true,
-  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
-  reply: async () => { throw new Error('not used: DRY_RUN'); },
-  findReply: async () => undefined,
-  checkReply: () => undefined,
-};
+const quietSource = idleSource();
 
 const mention = (id: string, text: string, followers: number): Mention => ({
   network: 'x', source: 'x-mentions', id, text, createdAt: new Date().toISOString(), url: `https://x.com/i/web/status/${id}`,

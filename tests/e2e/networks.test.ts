@@ -15,26 +15,13 @@ import { startFakeReddit, type FakeReddit } from '../fakes/fake-reddit.js';
 import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake-slack.js';
 import { blockActionsPayload, slackRequest, viewSubmissionPayload, type SlackRequester } from '../helpers/slack-signing.js';
 import { startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
+import { cardText } from './support/slack-card.js';
 
 const SECRET = 'e2e-networks-secret';
 const CARE = 'C0CARE0001';
 const OPS = 'C0OPS00001';
 const AGENT = 'U0AGENT001';
 
-/** All mrkdwn/plain text of a message's blocks, joined. */
-function cardText(m: SlackMessage | undefined): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m?.blocks);
-  return out.join('\n');
-}
 
 /** Every button on a card, with its action id and value. */
 function buttons(m: SlackMessage | undefined): Array<{ action_id: string; value?: string }> {

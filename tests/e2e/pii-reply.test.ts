@@ -3,15 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordPoll } from '../../src/app/pipeline.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
-import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from './support/bot-process.js';
+import { idleSource } from './support/idle-source.js';
 
-const idle: MentionSource = {
-  name: 'x-mentions', network: 'x', canReply: true,
-  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
-  reply: async () => { throw new Error('unused'); }, findReply: async () => undefined, checkReply: () => undefined,
-};
+const idle = idleSource();
 const AGENT = { platform: 'slack' as const, id: 'U0AGENT001', name: 'alice' };
 
 describe('personal data in a reply', () => {

@@ -5,15 +5,11 @@ import { recordPoll } from '../../src/app/pipeline.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import { textModelToJson, trainTextModel } from '../../src/screening/text-model.js';
 import { startEarshot } from '../../src/server/earshot.js';
-import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tempDir } from './support/bot-process.js';
+import { idleSource } from './support/idle-source.js';
 
-const idle: MentionSource = {
-  name: 'x-mentions', network: 'x', canReply: true,
-  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
-  reply: async () => { throw new Error('unused'); }, findReply: async () => undefined, checkReply: () => undefined,
-};
+const idle = idleSource();
 const config = parseConfig(`
 brand: { name: Acme }
 sources: [{ name: x-mentions, network: x, queries: ['@acme'] }]

@@ -6,15 +6,11 @@ import type { Mention } from '../../src/domain/mention.js';
 import { todayPeriod } from '../../src/metrics/period.js';
 import { metricsFor } from '../../src/metrics-store/rollup-store.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
-import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { tempDir, waitFor } from './support/bot-process.js';
+import { idleSource } from './support/idle-source.js';
 
-const idle: MentionSource = {
-  name: 'x-mentions', network: 'x', canReply: true,
-  poll: async () => ({ mentions: [], cursor: undefined, requests: 0 }),
-  reply: async () => { throw new Error('unused: DRY_RUN'); }, findReply: async () => undefined, checkReply: () => undefined,
-};
+const idle = idleSource();
 const AGENT = { platform: 'slack' as const, id: 'U0AGENT001', name: 'alice' };
 const LEAD = { platform: 'slack' as const, id: 'U0LEAD0001', name: 'lea' };
 const post = (id: string, text: string): Mention => ({

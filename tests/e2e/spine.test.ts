@@ -4,6 +4,7 @@ import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake
 import { startFakeX, type FakeX } from '../fakes/fake-x.js';
 import { blockActionsPayload, slackRequest, viewSubmissionPayload, type SlackRequester } from '../helpers/slack-signing.js';
 import { startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
+import { cardText, buttons } from './support/slack-card.js';
 
 const SECRET = 'e2e-signing-secret';
 const CARE = 'C0CARE0001';
@@ -28,25 +29,7 @@ templates:
   - { id: bags, name: Baggage apology, groups: [baggage], text: "Hi {{author.name}}, sorry about your bag." }
 `;
 
-/** All mrkdwn/plain text of a message's blocks, joined. */
-function cardText(m: SlackMessage | undefined): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m?.blocks);
-  return out.join('\n');
-}
 
-function buttons(m: SlackMessage | undefined): Array<{ action_id: string; value: string }> {
-  const actions = (m?.blocks as Array<Record<string, any>> | undefined)?.find((b) => b.type === 'actions');
-  return actions?.elements ?? [];
-}
 
 describe('the spine, end to end: X → Slack card → claim/draft/reject/approve/send → reply on X', () => {
   let slack: FakeSlack;

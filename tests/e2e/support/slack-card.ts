@@ -1,0 +1,22 @@
+import type { SlackMessage } from '../../fakes/fake-slack.js';
+
+/** All mrkdwn/plain text of a message's blocks, joined: what a person reads on the card. */
+export function cardText(m: SlackMessage | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(m?.blocks);
+  return out.join('\n');
+}
+
+/** The buttons of a card's actions block. */
+export function buttons(m: SlackMessage | undefined): Array<{ action_id: string; value: string }> {
+  const actions = (m?.blocks as Array<Record<string, any>> | undefined)?.find((b) => b.type === 'actions');
+  return actions?.elements ?? [];
+}
