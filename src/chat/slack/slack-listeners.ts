@@ -16,6 +16,7 @@ import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
 } from './modals.js';
 import { parseCaseClick, parseModalSubmission, slackActor } from './parse-slack-payload.js';
+import { slackNameResolver } from './slack-name-resolver.js';
 
 export interface SlackListenerDeps {
   cases: CaseService;
@@ -45,21 +46,7 @@ export function renderCommandReply(reply: CommandReply): string {
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
   const { log, clock } = deps;
   const interactions = new CaseInteractions(deps);
-  const names = new Map<string, string>();
-
-  /** Shows people by real name: users.info once per person (Tier 4), cached. */
-  const resolve = async (client: WebClient, actor: Actor): Promise<Actor> => {
-    const cached = names.get(actor.id);
-    if (cached) return { ...actor, name: cached };
-    try {
-      const r = await client.users.info({ user: actor.id });
-      const name = r.user?.profile?.display_name || r.user?.real_name || r.user?.name;
-      if (name) { names.set(actor.id, name); return { ...actor, name }; }
-    } catch (e) {
-      log.debug({ err: e, user: actor.id }, 'users.info failed; showing the Slack username');
-    }
-    return actor;
-  };
+  const resolve = slackNameResolver(log);
 
   const tell = async (client: WebClient, channel: string | undefined, user: string, text: string) => {
     if (!channel) return;

@@ -5,6 +5,7 @@ import type { CaseService } from '../../app/case-service.js';
 import { keepThreadNote, type ThreadReply } from '../../app/thread-notes.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
+import { slackNameResolver } from './slack-name-resolver.js';
 
 /** A plain message in a thread, as the Events API delivers it (message.channels / message.groups). */
 const ThreadMessageSchema = z.object({
@@ -39,20 +40,7 @@ export function parseThreadReply(event: unknown, botUserId: string | undefined, 
  * events itself.
  */
 export function registerThreadNotes(app: App, deps: { cases: CaseService; log: Logger; now: () => Date; resolve?: (client: WebClient, actor: Actor) => Promise<Actor> }): void {
-  const names = new Map<string, string>();
-  /** Notes show who wrote them: users.info once per person (Tier 4), cached. */
-  const byName = async (client: WebClient, actor: Actor): Promise<Actor> => {
-    const cached = names.get(actor.id);
-    if (cached) return { ...actor, name: cached };
-    try {
-      const r = await client.users.info({ user: actor.id });
-      const name = r.user?.profile?.display_name || r.user?.real_name || r.user?.name;
-      if (name) { names.set(actor.id, name); return { ...actor, name }; }
-    } catch (e) {
-      deps.log.debug({ err: e, user: actor.id }, 'users.info failed; the note shows the Slack user id');
-    }
-    return actor;
-  };
+  const byName = slackNameResolver(deps.log);
   app.event('message', async ({ event, context, client }) => {
     const reply = parseThreadReply(event, context.botUserId, deps.now().toISOString());
     if (!reply) return;
