@@ -1,5 +1,7 @@
 import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
+import type { Case } from '../domain/case.js';
+import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/screening.js';
 import type { Refusal } from '../cases/policy.js';
 import { checkReplyText } from '../cases/policy.js';
 import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
@@ -53,10 +55,12 @@ export interface CaseForm {
 
 /**
  * Actions that need one choice before they apply: when to snooze until, why a case is
- * ignored, whom to hand it to, which private-channel template to redirect with.
+ * ignored, whom to hand it to, which private-channel template to redirect with, which
+ * group to move it to, which tag to correct.
  */
-export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect'>;
-export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => id === 'case.snooze' || id === 'case.ignore' || id === 'case.reassign' || id === 'case.redirect';
+export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag'>;
+const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag']);
+export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => CHOICE_ACTIONS.has(id);
 
 /** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
 export interface CaseChoice {
@@ -80,6 +84,22 @@ export type ChoiceResult = { ok: true; choice: CaseChoice } | { ok: false; refus
 export interface ChoiceAnswer { option?: string | undefined; person?: Actor | undefined; text?: string | undefined }
 
 const IGNORE_REASONS = ['Spam or a bot', 'Not about us', 'No reply needed', 'Duplicate of another case'];
+
+/** The tag corrections offered for a case: every sentiment and intent it does not have now. */
+function tagCorrections(c: Case): Array<{ value: string; label: string }> {
+  return [
+    ...SENTIMENTS.filter((x) => x !== c.screening.sentiment).map((x) => ({ value: `sentiment:${x}`, label: `Sentiment is ${x}` })),
+    ...INTENTS.filter((x) => x !== c.screening.intent).map((x) => ({ value: `intent:${x}`, label: `Intent is ${x}` })),
+  ];
+}
+
+/** `sentiment:<value>` or `intent:<value>` as a command; undefined for anything else (answers are untrusted). */
+function correctionCommand(value: string): CaseCommand | undefined {
+  const [kind, label] = value.split(':', 2);
+  if (kind === 'sentiment' && (SENTIMENTS as readonly string[]).includes(label ?? '')) return { type: 'retag', sentiment: label as Sentiment };
+  if (kind === 'intent' && (INTENTS as readonly string[]).includes(label ?? '')) return { type: 'retag', intent: label as Intent };
+  return undefined;
+}
 
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
 
@@ -170,10 +190,15 @@ export class CaseInteractions {
     const c = await cases.repo.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     const now = clock.now();
+    const otherGroups = config.groups.filter((g) => g.id !== c.group);
+    const corrections = tagCorrections(c);
+    if (action === 'case.route' && otherGroups.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'groups', message: 'There is no other group to move the case to.' } };
     const stand: CaseCommand = action === 'case.snooze' ? { type: 'snooze', until: new Date(now.getTime() + 3_600_000).toISOString() }
       : action === 'case.ignore' ? { type: 'ignore', reason: 'x' }
         : action === 'case.redirect' ? { type: 'redirect', templateId: privateTemplates(c, config.templates)[0]?.id ?? '' }
-          : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
+          : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
+            : action === 'case.retag' ? correctionCommand(corrections[0]!.value)!
+              : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
     // For reassign the stand-in target is the system, whom the policy never refuses: only
     // the version, the state and the clicker are checked before the person is picked.
     const probe = await cases.probe(c.id, stand, actor, ref.version);
@@ -206,6 +231,10 @@ export class CaseInteractions {
         if (templates.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: 'There is no private-channel template: add one with private: true under templates.' } };
         return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
       }
+      case 'case.route':
+        return { ok: true, choice: { ...base, label: `Move from ${c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group (optional)', required: false }, submit: 'Move' } };
+      case 'case.retag':
+        return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
       case 'case.reassign': {
         const options = (await this.deps.people?.(c.group) ?? [])
           .filter((p) => !(p.platform === c.owner?.platform && p.id === c.owner?.id))
@@ -234,6 +263,16 @@ export class CaseInteractions {
         if (!answer.option) return invalid('Pick a private-channel template.');
         cmd = { type: 'redirect', templateId: answer.option };
         break;
+      case 'case.route':
+        if (!answer.option) return invalid('Pick the group to move the case to.');
+        cmd = { type: 'reroute', to: answer.option, note: answer.text?.trim() || undefined };
+        break;
+      case 'case.retag': {
+        const correction = answer.option ? correctionCommand(answer.option) : undefined;
+        if (!correction) return invalid('Pick the sentiment or intent that is right for this post.');
+        cmd = correction;
+        break;
+      }
       case 'case.reassign': {
         const picked = answer.person ?? (answer.option ? actorOfRef(answer.option) : undefined);
         if (!picked) return invalid('Pick someone to hand the case to.');

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { Actor } from '../domain/actor.js';
+import { actorLabel, type Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Membership, Refusal } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
@@ -35,6 +35,8 @@ export const DELIVERY = {
   updateCard: 'card.update',
   note: 'thread.note',
   sendReply: 'reply.send',
+  /** The case moved to another group: retire its cards in the old group's channels, post it in the new one's. */
+  moveCard: 'card.move',
 } as const;
 
 /**
@@ -88,6 +90,7 @@ export class CaseService {
       checkReply: this.replyCheck(c),
       memberOf: memberOf ?? (await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor])),
       templates: config.templates,
+      groups: config.groups.map((g) => g.id),
     };
   }
 
@@ -141,6 +144,8 @@ export class CaseService {
     await outbox.enqueue(DELIVERY.updateCard, key, { caseId: next.id }, { coalesce: `update:${next.id}` });
     const last = next.audit[next.audit.length - 1];
     if (opts.threadNote !== false) await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null });
+    // After the note, so the old card's thread says where the case went.
+    if (prev && prev.group !== next.group) await outbox.enqueue(DELIVERY.moveCard, key, { caseId: next.id, group: next.group, from: prev.group, by: last ? actorLabel(last.actor) : '' });
     if (next.status === 'sending' && prev?.status !== 'sending') {
       // Its own lane: a slow chat API must not hold back the reply, nor the reverse.
       await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version });

@@ -2,7 +2,8 @@ import { SYSTEM } from '../domain/actor.js';
 import type { Case, CardView } from '../domain/case.js';
 import { approvalsNeeded, claimTimeoutMs } from '../cases/policy.js';
 import { slaStatus } from '../cases/sla.js';
-import { buildCard, type Card, type CardOptions } from '../chat/card.js';
+import { buildCard, buildMovedCard, type Card, type CardOptions } from '../chat/card.js';
+import { routeCase } from '../routing/route-case.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
@@ -35,9 +36,18 @@ export interface CardContext {
 
 /** The card for a case, as every surface shows it. */
 export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>, context: CardContext = {}): Card {
+  return buildCard(c, {
+    ...cardOptions(c, deps),
+    ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
+    ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
+  });
+}
+
+/** The card options that follow from the configuration and the case's network. */
+function cardOptions(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): CardOptions {
   const source = deps.sources.get(c.mention.source);
   const canReply = source ? source.canReply : true;
-  return buildCard(c, {
+  return {
     approvalsNeeded: approvalsNeeded(deps.config.policy, c),
     displayText: maskText(c.mention.text, c.screening.pii),
     canReply,
@@ -46,9 +56,8 @@ export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>,
     canRedirect: deps.config.templates.some((t) => t.private) && (c.screening.pii.length > 0 || !canReply),
     templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
     claimTimeoutMs: claimTimeoutMs(deps.config.policy, c.group),
-    ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
-    ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
-  });
+    canMove: deps.config.groups.length > 1,
+  };
 }
 
 const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
@@ -93,6 +102,24 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     if (!c) return;
     const card = cardFor(c, deps, { now: cases.now(), earlierCases: await cases.repo.earlierCases(c) });
     for (const view of c.views) await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, card));
+  });
+
+  outbox.on(DELIVERY.moveCard, async (item) => {
+    const c = await load(item);
+    if (!c) return;
+    // Where the case is now (it may have moved again since this was queued).
+    const { group, channels } = routeCase(c.group, deps.config);
+    const stays = (v: CardView): boolean => channels.some((ch) => ch.platform === v.platform && ch.target === viewTarget(v));
+    const by = typeof item.payload.by === 'string' && item.payload.by ? item.payload.by : undefined;
+    const moved = buildMovedCard(c, { to: group.name ?? group.id, by });
+    for (const view of c.views.filter((v) => !stays(v))) {
+      await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, moved));
+      // The old card is retired: later changes refresh only the cards in the new group's channels.
+      await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? { ...cur, views: cur.views.filter((v) => !sameView(v, view)) } : undefined));
+    }
+    for (const ch of channels) {
+      await outbox.enqueue(DELIVERY.postCard, `case:${c.id}`, { caseId: c.id, platform: ch.platform, target: ch.target }, { coalesce: `post:${c.id}:${ch.platform}:${ch.target}` });
+    }
   });
 
   outbox.on(DELIVERY.note, async (item) => {

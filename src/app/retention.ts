@@ -12,6 +12,7 @@ import { SYSTEM } from '../domain/actor.js';
 import { AuthorLinks } from './author-links.js';
 import { BY_CREATED, type CaseRepository } from './case-repository.js';
 import { DROPPED, INBOX, MENTION_CASE, PENDING } from './pipeline.js';
+import { forgetCaseLabels } from './learning.js';
 
 export interface RetentionDeps {
   store: Store;
@@ -57,6 +58,7 @@ export async function purgeCase(deps: Pick<RetentionDeps, 'store' | 'repo' | 'ou
   for (const key of [mentionKey(c.mention), ...(c.followUps ?? []).map((f) => mentionKey({ network: c.mention.network, id: f.id }))]) {
     await deps.store.set(MENTION_CASE(key), DROPPED);
   }
+  await forgetCaseLabels(deps.store, c.id);
   await deps.repo.purge(c);
 }
 

@@ -2,6 +2,7 @@ import type { Actor } from '../domain/actor.js';
 import { actorLabel, sameActor } from '../domain/actor.js';
 import type { Case, CaseNote, CaseStatus, FollowUp, Reply } from '../domain/case.js';
 import type { Policy, Template } from '../config/schema.js';
+import type { Intent, Sentiment } from '../domain/screening.js';
 import {
   approvalRule, approvalsNeeded, checkQuietHours, checkReplyText, checkRole, claimTimeoutMs, mayAct,
   matchesPrincipal, roleRule, secondApproverRule, type Membership, type Refusal,
@@ -25,6 +26,10 @@ export type CaseCommand =
   | { type: 'snooze'; until: string }
   | { type: 'wake' }
   | { type: 'ignore'; reason: string }
+  /** Move the case to another skill group: its card leaves this group's channel for the other's. */
+  | { type: 'reroute'; to: string; note?: string | undefined }
+  /** Correct what screening said about the post (staff know better; the model learns from it). */
+  | { type: 'retag'; sentiment?: Sentiment | undefined; intent?: Intent | undefined }
   /** Move the conversation to a private channel with a private template; nothing is posted publicly. */
   | { type: 'redirect'; templateId: string }
   | { type: 'close'; note?: string | undefined }
@@ -59,6 +64,8 @@ export interface TransitionContext {
   memberOf?: Membership | undefined;
   /** The configured templates (a redirect must use a private one). */
   templates?: readonly Template[] | undefined;
+  /** The configured skill groups (a re-route must name one). */
+  groups?: readonly string[] | undefined;
 }
 
 export type TransitionResult =
@@ -304,6 +311,29 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
       if (!reason) return refuse('invalid_input', 'Say why the case is ignored: the reason is required.');
       if (reason.length > MAX_NOTE) return refuse('invalid_input', `The reason is ${reason.length} characters; the limit is ${MAX_NOTE}.`);
       return next('ignored', { ignored: { reason, by: actor, at: now }, assignment: undefined, snooze: undefined }, `${who} ignored the case`, reason);
+    }
+    case 'reroute': {
+      const denied = role('claim', 'move cases');
+      if (denied) return { ok: false, refusal: denied };
+      if (cmd.to === c.group) return refuse('invalid_input', `The case is already in ${c.group}.`);
+      if (ctx.groups && !ctx.groups.includes(cmd.to)) return refuse('invalid_input', `There is no group "${cmd.to}"; groups: ${ctx.groups.join(', ')}.`, 'groups');
+      if (!['new', 'claimed', 'rejected', 'escalated'].includes(c.status)) return refuse('invalid_transition', `This case cannot be moved to another group: ${describeState(c)}.`);
+      const owned = ownedElsewhere('move it to another group');
+      if (owned) return owned;
+      const note = cmd.note?.trim();
+      if (note && note.length > MAX_NOTE) return refuse('invalid_input', `The note is ${note.length} characters; the limit is ${MAX_NOTE}.`);
+      // The other group starts afresh: nobody there owns it yet, and an escalation was this group's.
+      return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
+    }
+    case 'retag': {
+      const denied = role('claim', 'correct tags');
+      if (denied) return { ok: false, refusal: denied };
+      const changes: string[] = [];
+      const screening = { ...c.screening };
+      if (cmd.sentiment !== undefined && cmd.sentiment !== c.screening.sentiment) { changes.push(`sentiment ${c.screening.sentiment ?? 'none'} → ${cmd.sentiment}`); screening.sentiment = cmd.sentiment; }
+      if (cmd.intent !== undefined && cmd.intent !== c.screening.intent) { changes.push(`intent ${c.screening.intent ?? 'none'} → ${cmd.intent}`); screening.intent = cmd.intent; }
+      if (changes.length === 0) return refuse('invalid_input', 'The case already has those tags; nothing to correct.');
+      return next(c.status, { screening }, `${who} corrected the ${changes.join(' and ')}`, changes.join('; '));
     }
     case 'redirect': {
       const denied = role('draft', 'answer cases');

@@ -68,6 +68,8 @@ export interface CardOptions {
   claimTimeoutMs?: number | undefined;
   /** Is there a private-channel template to redirect with? */
   canRedirect?: boolean | undefined;
+  /** Is there another group to move the case to? */
+  canMove?: boolean | undefined;
 }
 
 /** Times on cards: `Mon 14:30 UTC`, in the zone given. */
@@ -97,6 +99,7 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
   const a: Card['actions'] = [];
   const push = (id: CaseActionId, label: string, style?: 'primary' | 'danger') => a.push({ id, label, ...(style ? { style } : {}) });
   const redirect = () => { if (opts.canRedirect) push('case.redirect', 'Move to DM'); };
+  const move = () => { if (opts.canMove) push('case.route', 'Move to group…'); };
   switch (c.status) {
     case 'new':
       push('case.claim', 'Claim', 'primary');
@@ -105,6 +108,7 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.snooze', 'Snooze');
       push('case.escalate', 'Escalate');
       redirect();
+      move();
       push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
@@ -116,6 +120,7 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.snooze', 'Snooze');
       push('case.escalate', 'Escalate');
       redirect();
+      move();
       push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
@@ -145,6 +150,7 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.reassign', c.owner ? 'Reassign…' : 'Assign to…');
       push('case.snooze', 'Snooze');
       redirect();
+      move();
       push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
@@ -163,7 +169,33 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
       push('case.reopen', 'Reopen');
       break;
   }
+  // Staff correct what screening got wrong whenever they see it; the model learns from it.
+  if (c.status !== 'sending') push('case.retag', 'Correct tags…');
   return a;
+}
+
+/**
+ * What a case's card becomes in a channel it left (moved to another group): where it
+ * went and who moved it, without buttons and with nothing of the author (this card is no
+ * longer the case's, so retention and erasure would not reach it).
+ */
+export function buildMovedCard(c: Case, move: { to: string; by?: string | undefined }): Card {
+  const label = `Moved to ${move.to}`;
+  return {
+    caseId: c.id,
+    version: c.version,
+    summary: `Case ${c.id} · ${label}`,
+    title: `Case ${c.id} · ${NETWORK_LABEL[c.mention.network]}`,
+    network: c.mention.network,
+    author: { name: 'moved', handle: 'moved', followers: 0, verified: false },
+    text: `This case was moved to ${move.to}${move.by ? ` by ${move.by}` : ''}; it is worked from its card in that group's channel.`,
+    status: { code: c.status, label },
+    badges: [],
+    facts: [{ label: 'Status', value: label }],
+    notes: [],
+    links: [],
+    actions: [],
+  };
 }
 
 /** Builds the card for a case. Pure: same case, same card. */

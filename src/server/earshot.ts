@@ -28,6 +28,7 @@ import { startTeams } from '../chat/teams/start-teams.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
 import { runDigest } from '../app/digest.js';
+import { Learner } from '../app/learning.js';
 import { renderMetricsCharts } from '../charts/render-metrics-charts.js';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
@@ -192,7 +193,12 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     },
   });
 
-  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => model };
+  // Staff decisions (re-routes, tag corrections, ignores) teach the model, on every instance.
+  const learner = new Learner({ store, log, base: model });
+  learner.attach(cases);
+  // Replays the labels recorded so far in the background; the first screening waits for it.
+  learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
+  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current() };
   let processing: Promise<void> | undefined;
   let processAgain = false;
   const runInbox = async (): Promise<void> => {
@@ -200,6 +206,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     processing = (async () => {
       do {
         processAgain = false;
+        // What other instances learned since, before screening more.
+        await learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not read new staff labels'));
         const r = await processInbox(pipelineDeps);
         if (r.cases || r.dropped) log.info(r, 'mentions screened');
       } while (processAgain);

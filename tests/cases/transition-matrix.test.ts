@@ -35,6 +35,8 @@ const MATRIX: Record<CommandType, Row> = {
   snooze: { cmd: { type: 'snooze', until: '2026-01-06T09:00:00.000Z' }, actor: alice, legal: to('snoozed', 'new', 'claimed', 'rejected', 'escalated') },
   wake: { cmd: { type: 'wake' }, actor: alice, legal: { snoozed: 'new' } },
   ignore: { cmd: { type: 'ignore', reason: 'spam' }, actor: alice, legal: to('ignored', 'new', 'claimed', 'rejected', 'escalated', 'snoozed') },
+  reroute: { cmd: { type: 'reroute', to: 'billing' }, actor: alice, legal: to('new', 'new', 'claimed', 'rejected', 'escalated') },
+  retag: { cmd: { type: 'retag', sentiment: 'positive' }, actor: alice, legal: same(...CASE_STATUSES) },
   redirect: { cmd: { type: 'redirect', templateId: 'dm' }, actor: alice, legal: to('redirected', 'new', 'claimed', 'drafted', 'rejected', 'approved', 'escalated') },
   close: { cmd: { type: 'close' }, actor: alice, legal: to('closed', ...CASE_STATUSES.filter((s) => s !== 'closed' && s !== 'sending')) },
   reopen: { cmd: { type: 'reopen' }, actor: alice, legal: to('new', 'closed', 'sent', 'ignored', 'redirected') },
@@ -53,7 +55,7 @@ const cells = (Object.entries(MATRIX) as Array<[CommandType, Row]>).flatMap(([na
 
 describe('the transition matrix: every command × every status', () => {
   it('has a row for every command (the Record type enforces it) and both legal and illegal cells', () => {
-    expect(Object.keys(MATRIX)).toHaveLength(21);
+    expect(Object.keys(MATRIX)).toHaveLength(23);
     expect(cells.filter(([, , e]) => e !== null).length).toBeGreaterThan(60);
     expect(cells.filter(([, , e]) => e === null).length).toBeGreaterThan(100);
   });

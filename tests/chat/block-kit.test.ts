@@ -89,7 +89,9 @@ describe('Block Kit rendering of untrusted mentions', () => {
     const r = renderBlockKit(buildCard(mk('hi'), { approvalsNeeded: 1 }));
     const actions = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.type === 'actions');
     const ids = actions!.elements.map((e: { action_id: string }) => e.action_id);
-    expect(ids).toEqual(['case.claim', 'case.draft', 'case.reassign', 'case.snooze', 'case.escalate', 'case.ignore', 'case.close']);
+    expect(ids).toEqual(['case.claim', 'case.draft', 'case.reassign', 'case.snooze', 'case.escalate', 'case.ignore', 'case.close', 'case.retag']);
+    const moving = renderBlockKit(buildCard(mk('hi'), { approvalsNeeded: 1, canMove: true }));
+    expect((moving.blocks as unknown as Array<Record<string, any>>).find((b) => b.type === 'actions')!.elements.map((e: { action_id: string }) => e.action_id)).toContain('case.route');
     for (const e of actions!.elements) expect(decodeActionValue(e.value)).toEqual({ caseId: '12', version: 4 });
   });
 

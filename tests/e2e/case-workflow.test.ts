@@ -15,6 +15,7 @@ import { cardText as text } from './support/slack-card.js';
  */
 const SECRET = 'workflow-signing-secret';
 const CARE = 'C0CARE0001';
+const BAGGAGE = 'C0BAGS0001';
 const AGENT = 'U0AGENT001';
 const BOB = 'U0AGENT002';
 const LEAD = 'U0LEAD0001';
@@ -25,6 +26,7 @@ sources:
   - { name: x-mentions, network: x, queries: ['@acme -is:retweet'], interval: 5s }
 groups:
   - { id: care, name: Care, slack: { channel: ${CARE} }, leadChannel: C0LEADS001 }
+  - { id: baggage, name: Baggage, slack: { channel: ${BAGGAGE} } }
 routing: { fallback: care }
 policy:
   approvers: [slack:${LEAD}]
@@ -162,6 +164,40 @@ describe('the case workflow in Slack, end to end', () => {
     await submit(AGENT, ignoreView, { text: { text: { type: 'plain_text_input', value: 'They found the fix themselves' } } });
     await waitFor('ignored card', () => text(card()).includes('They found the fix themselves'));
   }, 180_000);
+
+  it('moves a case to another group: the old card says where it went, the new channel gets a working card; tags can be corrected', async () => {
+    x.addTweet({ text: '@acme the zip on my suitcase tore open', author: 'zipper' });
+    const card = () => cardOf('the zip on my suitcase');
+    const oldTs = (await waitFor('the card in care', card, 20_000)).ts;
+    const moveView = await opened(await click(AGENT, card, 'case.route'));
+    const options = moveView.blocks.find((b: any) => b.block_id === 'choice').element.options;
+    expect(options.map((o: any) => [o.value, o.text.text])).toEqual([['baggage', 'Baggage']]);
+    await submit(AGENT, moveView, { choice: { option: { type: 'static_select', selected_option: { value: 'baggage' } } }, text: { text: { type: 'plain_text_input', value: 'Damaged bag' } } });
+
+    const moved = () => slack.channel(BAGGAGE).messages().find((m) => m.metadata?.event_type === 'earshot_case' && text(m).includes('the zip on my suitcase'));
+    await waitFor('the card in baggage', moved, 20_000);
+    // The old card keeps nothing of the author and no buttons; its thread says who moved it where.
+    const old = await waitFor('the old card retired', () => slack.channel(CARE).messages().find((m) => m.ts === oldTs && text(m).includes('Moved to Baggage')), 20_000);
+    expect(text(old)).not.toContain('suitcase');
+    expect(buttons(old)).toEqual([]);
+    await waitFor('the move noted in the old thread', () => slack.channel(CARE).thread(oldTs).some((r) => String(r.text).includes('alice moved the case from care to baggage')));
+    expect(buttons(moved()).map((b) => b.action_id)).toContain('case.claim');
+    expect(text(moved())).toContain('*Group*\nbaggage');
+
+    // Correcting a tag: the badge changes on the card.
+    const sendInBaggage = async (user: string, actionId: string) => {
+      const m = moved()!;
+      const b = buttons(m).find((e) => e.action_id === actionId)!;
+      const triggerId = `t-${Math.random()}`;
+      expect((await send.interactive(blockActionsPayload({ user, channel: BAGGAGE, messageTs: m.ts, actionId, value: b.value, triggerId }))).status).toBe(200);
+      return triggerId;
+    };
+    const retagView = await opened(await sendInBaggage(AGENT, 'case.retag'));
+    const choices = retagView.blocks.find((b: any) => b.block_id === 'choice').element.options.map((o: any) => o.value);
+    expect(choices).toContain('intent:question');
+    await submit(AGENT, retagView, { choice: { option: { type: 'static_select', selected_option: { value: 'intent:question' } } } });
+    await waitFor('the corrected badge', () => text(moved()).includes('question'));
+  }, 120_000);
 
   it('moves a personal-data case to a private channel without a public reply, and refuses erasure to non-approvers by rule', async () => {
     const before = x.posted.length;

@@ -27,7 +27,7 @@ const NAME = 120;
 const PRIMARY_ACTIONS = 5;
 
 /** The buttons that open a Teams dialog (task module) instead of acting at once: forms and choices. */
-const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect']);
+const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag']);
 
 const STYLE = { primary: 'positive', danger: 'destructive' } as const;
 

@@ -1,0 +1,196 @@
+import type { Case } from '../domain/case.js';
+import { mentionKey } from '../domain/mention.js';
+import { decisionLabels, topicForGroup, type Decision } from '../screening/decision-labels.js';
+import { emptyTextModel, learn, TEXT_TASKS, type TextLabels, type TextModel, type TextTask } from '../screening/text-model.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
+import type { CaseService } from './case-service.js';
+import { maskText } from './mask-pii.js';
+
+/**
+ * Learning from staff decisions. Moving a case to another group, correcting its sentiment
+ * or intent, and ignoring it as spam or not about us each become a labelled example. The
+ * examples are kept in the store, in order, so every instance applies the same ones to
+ * its copy of the model (and a restart replays them onto the trained model file): the
+ * next near-identical post is screened the way staff said.
+ */
+export const LABELS = 'learn:labels';
+export const LABEL = (id: number | string) => `learn:label:${id}`;
+/** The labels that came from one case (erased with it). */
+export const CASE_LABELS = (caseId: string) => `learn:case:${caseId}`;
+const LABEL_SEQ = 'seq:learn-label';
+
+/** One staff decision as a training example. The text is masked where it holds personal data. */
+export interface StaffLabel {
+  id: number;
+  at: string;
+  caseId: string;
+  /** network:post id of the mention, so an author's erasure finds it. */
+  mention: string;
+  decision: Decision;
+  text: string;
+  labels: TextLabels;
+}
+
+/**
+ * A task the model knows only from staff decisions (no trained model had it) is used once
+ * it has this many labels, of at least two kinds: until then the lexicon and the word
+ * rules answer (one early correction must not tag every post the same).
+ */
+export const MIN_LEARNED_LABELS = 20;
+
+/** Labels replayed at most at start (the newest ones), and per catch-up round. */
+const REPLAY_LIMIT = 50_000;
+const BATCH = 500;
+
+export interface LearnerDeps {
+  store: Store;
+  log: Logger;
+  /** The model trained by `earshot train`, if the team has one; else learning starts from nothing. */
+  base?: TextModel | undefined;
+}
+
+export class Learner {
+  private readonly model: TextModel;
+  /** The highest label id applied to this instance's model. */
+  private applied = 0;
+  private catching: Promise<number> | undefined;
+  private started = false;
+
+  /** The tasks of the trained model: used from the start. */
+  private readonly baseTasks: ReadonlySet<TextTask>;
+  /** What screening gets now; rebuilt after every label learned (null: not built). */
+  private view: TextModel | undefined | null = null;
+
+  constructor(private readonly deps: LearnerDeps) {
+    this.model = deps.base ?? emptyTextModel();
+    this.baseTasks = new Set(TEXT_TASKS.filter((t) => deps.base?.tasks[t]));
+  }
+
+  /**
+   * The model screening uses: the trained one plus what staff taught, with only the tasks
+   * it can answer well enough ({@link MIN_LEARNED_LABELS}); undefined while it has none.
+   */
+  current(): TextModel | undefined {
+    if (this.view !== null) return this.view;
+    const tasks = TEXT_TASKS.filter((t) => this.model.tasks[t]);
+    const ready = tasks.filter((t) => this.ready(t));
+    if (ready.length === 0) this.view = undefined;
+    else if (ready.length === tasks.length) this.view = this.model;
+    // The same weights, fewer tasks; its packed copy is its own (built on first use).
+    else this.view = { ...this.model, tasks: Object.fromEntries(ready.map((t) => [t, this.model.tasks[t]])), packed: undefined };
+    return this.view;
+  }
+
+  private ready(name: TextTask): boolean {
+    if (this.baseTasks.has(name)) return true;
+    const task = this.model.tasks[name];
+    if (!task || task.labels.length < 2) return false;
+    return task.seen.reduce((a, b) => a + b, 0) >= MIN_LEARNED_LABELS;
+  }
+
+  /** How many staff labels this instance has applied. */
+  get appliedUpTo(): number {
+    return this.applied;
+  }
+
+  /** Listens to case changes: a staff decision is recorded, then applied. */
+  attach(cases: Pick<CaseService, 'onChange'>): void {
+    cases.onChange(async (prev, next) => { await this.record(prev, next); });
+  }
+
+  /** Records the decision a change of a case is, if any, and applies it here at once. */
+  async record(prev: Case | undefined, next: Case): Promise<StaffLabel | undefined> {
+    const found = decisionLabels(prev, next, (g) => topicForGroup(this.model.topicGroups, g));
+    if (!found) return undefined;
+    const { store } = this.deps;
+    const id = await store.incr(LABEL_SEQ);
+    const label: StaffLabel = {
+      id,
+      at: next.updatedAt,
+      caseId: next.id,
+      mention: mentionKey(next.mention),
+      decision: found.decision,
+      text: maskText(next.mention.text, next.screening.pii),
+      labels: found.labels,
+    };
+    await store.set(LABEL(id), label);
+    await store.setAdd(CASE_LABELS(next.id), String(id));
+    await store.zAdd(LABELS, String(id), id);
+    this.deps.log.info({ caseId: next.id, decision: found.decision, labels: found.labels }, 'learned from a staff decision');
+    await this.catchUp();
+    return label;
+  }
+
+  /**
+   * Applies every recorded label this instance has not applied yet, oldest first (other
+   * instances' decisions too). At the first call, only the newest {@link REPLAY_LIMIT}.
+   * Returns how many were applied.
+   */
+  catchUp(): Promise<number> {
+    // One catch-up at a time: labels must be applied once each, in order.
+    const run = (this.catching ?? Promise.resolve(0)).then(() => this.applyNew());
+    this.catching = run.catch(() => 0);
+    return run;
+  }
+
+  private async applyNew(): Promise<number> {
+    const { store, log } = this.deps;
+    if (!this.started) {
+      this.started = true;
+      const total = await store.zCard(LABELS);
+      if (total > REPLAY_LIMIT) {
+        const skip = await store.zRangeByScore(LABELS, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, total - REPLAY_LIMIT);
+        this.applied = skip[skip.length - 1]?.score ?? 0;
+      }
+    }
+    let count = 0;
+    for (;;) {
+      const ids = await store.zRangeByScore(LABELS, this.applied + 1, Number.POSITIVE_INFINITY, BATCH);
+      if (ids.length === 0) break;
+      for (const { member, score } of ids) {
+        const label = await store.get<StaffLabel>(LABEL(member));
+        // Erased since (the author asked, or retention): skip it.
+        if (label && typeof label.text === 'string' && label.labels) {
+          try {
+            learn(this.model, label.text, label.labels);
+            // At once, before any await: the old view may name columns that just moved.
+            this.view = null;
+            count += 1;
+          } catch (e) {
+            log.warn({ err: e, label: member }, 'a staff label could not be learned; skipped');
+          }
+        }
+        this.applied = score;
+      }
+      // Yield between batches: a replay at start must not hold up requests.
+      await new Promise((r) => setImmediate(r));
+    }
+    return count;
+  }
+}
+
+/** Removes the labels a case taught (its text goes with the case: erasure, retention). */
+export async function forgetCaseLabels(store: Store, caseId: string): Promise<number> {
+  const ids = await store.setMembers(CASE_LABELS(caseId));
+  for (const id of ids) {
+    await store.delete(LABEL(id));
+    await store.zRemove(LABELS, id);
+  }
+  if (ids.length > 0) await store.setRemove(CASE_LABELS(caseId), ...ids);
+  return ids.length;
+}
+
+/** Every stored staff label, oldest first (for `earshot labels`: retraining with them). */
+export async function* staffLabels(store: Store): AsyncGenerator<StaffLabel> {
+  let after = 0;
+  for (;;) {
+    const ids = await store.zRangeByScore(LABELS, after + 1, Number.POSITIVE_INFINITY, BATCH);
+    if (ids.length === 0) return;
+    for (const { member, score } of ids) {
+      const label = await store.get<StaffLabel>(LABEL(member));
+      if (label) yield label;
+      after = score;
+    }
+  }
+}
