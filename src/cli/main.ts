@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEraseAuthor } from './commands/erase-author.js';
 import { register as registerExport } from './commands/export.js';
+import { register as registerLabels } from './commands/labels.js';
 import { register as registerScreen } from './commands/screen.js';
 import { register as registerTrain } from './commands/train.js';
 import { registerCoreCommands } from './core-commands.js';
@@ -21,6 +22,7 @@ registerCoreCommands(program);
 registerEraseAuthor(program);
 registerExport(program);
 registerTrain(program);
+registerLabels(program);
 registerScreen(program);
 registerDemo(program);
 

@@ -1,4 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { exportLabels, LABEL_COLUMNS } from '../../src/cli/commands/labels.js';
+import { register as registerTrain } from '../../src/cli/commands/train.js';
 import { CaseRepository } from '../../src/app/case-repository.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { forgetCaseLabels, LABELS, Learner, MIN_LEARNED_LABELS, staffLabels } from '../../src/app/learning.js';
@@ -11,7 +19,7 @@ import type { Case } from '../../src/domain/case.js';
 import type { Mention } from '../../src/domain/mention.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import { screenMention } from '../../src/screening/screen-mention.js';
-import { predictText, trainTextModel, type TextModel } from '../../src/screening/text-model.js';
+import { predictText, textModelFromJson, trainTextModel, type TextModel } from '../../src/screening/text-model.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -107,7 +115,9 @@ describe('learning from staff decisions', () => {
     // The card's badge changes with it; the audit says what was corrected.
     expect(done.ok && done.case.audit.at(-1)?.note).toBe(`sentiment ${before} → ${corrected}`);
 
-    expect((await open(r, 'The wifi on board was slow!')).screening.sentiment).toBe(corrected);
+    const again = await open(r, 'The wifi on board was slow!');
+    expect(again.id).not.toBe(c.id);
+    expect(again.screening.sentiment).toBe(corrected);
     expect(screen(r, 'the wifi on board was so slow').sentiment).toBe(corrected);
     expect(predictText(r.learner.current()!, 'thanks for the great crew today').sentiment!.label).toBe(unrelated);
     const labels = [];
@@ -124,6 +134,7 @@ describe('learning from staff decisions', () => {
     expect(moved.ok).toBe(true);
     expect(moved.ok && moved.case).toMatchObject({ group: 'delays', status: 'new' });
     const next = await open(r, 'Seat 14C armrest is broken!!');
+    expect(next.id).not.toBe(c.id);
     expect(next.screening.topic).toBe('delays');
     expect(next.group).toBe('delays');
   });
@@ -198,5 +209,46 @@ describe('learning from staff decisions', () => {
     expect(await r.store.zCard(LABELS)).toBe(0);
     expect(await forgetCaseLabels(r.store, c.id)).toBe(0);
     expect(await new Learner({ store: r.store, log: silentLogger(), base: baseModel() }).catchUp()).toBe(0);
+  });
+
+  it('`earshot labels` writes the staff labels as a CSV that `earshot train` builds a model from', async () => {
+    const r = await rig(baseModel());
+    const taught: Array<[string, string]> = [];
+    for (let i = 0; i < 6; i++) {
+      const c = await open(r, `=cmd| my pram was left behind at gate ${i}`);
+      const to = c.group === 'baggage' ? 'delays' : 'baggage';
+      await r.cases.apply(c.id, { type: 'reroute', to }, alice, c.version);
+      const d = await open(r, `what a lovely lounge in terminal ${i}`);
+      const s = d.screening.sentiment === 'negative' ? 'neutral' : 'negative';
+      await r.cases.apply(d.id, { type: 'retag', sentiment: s }, alice, d.version);
+      taught.push([to, s]);
+    }
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (b: Buffer) => chunks.push(b));
+    expect(await exportLabels(r.store, sink)).toBe(12);
+    const csv = Buffer.concat(chunks).toString('utf8');
+    const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
+    expect(Object.keys(rows[0]!)).toEqual([...LABEL_COLUMNS]);
+    expect(rows.filter((x) => x.decision === 'reroute').map((x) => x.topic)).toEqual(taught.map((t) => t[0]));
+    // A post a stranger wrote is never a spreadsheet formula.
+    expect(rows[0]!.text.startsWith("'=")).toBe(true);
+
+    const dir = mkdtempSync(join(tmpdir(), 'earshot-labels-'));
+    try {
+      const file = join(dir, 'labels.csv');
+      writeFileSync(file, csv);
+      writeFileSync(join(dir, 'earshot.yaml'), 'brand: { name: Acme }\nsources: [{ name: x, network: x, queries: [\'@acme\'] }]\ngroups: [{ id: care, slack: { channel: C0CARE0001 } }, { id: baggage, slack: { channel: C0BAGS0001 } }, { id: delays, slack: { channel: C0LATE0001 } }]\nrouting: { fallback: care }\n');
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const program = new Command().option('-c, --config <file>').exitOverride();
+      registerTrain(program);
+      await program.parseAsync(['node', 'earshot', '--config', join(dir, 'earshot.yaml'), 'train', file, '--text', 'text', '--sentiment', 'sentiment', '--intent', 'intent', '--topic', 'topic', '--out', join(dir, 'model.json')]);
+      out.mockRestore();
+      const model = textModelFromJson(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
+      expect(model.tasks.topic!.seen.reduce((a, b) => a + b, 0)).toBe(6);
+      expect(model.tasks.sentiment!.seen.reduce((a, b) => a + b, 0)).toBe(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

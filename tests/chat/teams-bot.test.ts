@@ -215,6 +215,12 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     expect((await task('submit', { ...ignore.actions[0].data, text: 'A competitor\'s bot' })).body).toBeUndefined();
     expect(await current()).toMatchObject({ status: 'ignored', ignored: { reason: 'A competitor\'s bot', by: { platform: 'teams', id: ALICE } } });
     expect((await execute('case.reopen')).body.type).toBe('application/vnd.microsoft.card.adaptive');
+
+    // Correcting a tag from Teams: the case (and the model) take the agent's word.
+    const retag = (await task('fetch', { msteams: { type: 'task/fetch' }, action: 'case.retag', ...(await cardData()) })).body.task.value.card.content;
+    const fix = retag.body.find((e: Activity) => e.type === 'Input.ChoiceSet').choices.map((c: Activity) => c.value as string).find((v: string) => v.startsWith('intent:'))!;
+    expect((await task('submit', { ...retag.actions[0].data, option: fix })).body).toBeUndefined();
+    expect((await current()).screening.intent).toBe(fix.slice('intent:'.length));
   });
 
   it('answers the bot commands through the same router as Slack, in the thread', async () => {
