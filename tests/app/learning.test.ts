@@ -232,7 +232,7 @@ describe('learning from staff decisions', () => {
     expect(Object.keys(rows[0]!)).toEqual([...LABEL_COLUMNS]);
     expect(rows.filter((x) => x.decision === 'reroute').map((x) => x.topic)).toEqual(taught.map((t) => t[0]));
     // A post a stranger wrote is never a spreadsheet formula.
-    expect(rows[0]!.text.startsWith("'=")).toBe(true);
+    expect(rows[0]!.text!.startsWith("'=")).toBe(true);
 
     const dir = mkdtempSync(join(tmpdir(), 'earshot-labels-'));
     try {
