@@ -57,10 +57,11 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
 
   registerRetentionDeliveries(outbox, deps.gateways);
 
-  // A new case in a group that routes to people is offered to an agent at once; the
-  // sweep repairs anything this misses (a crash between creating and offering).
+  // A new case in a group that routes to people (or one just moved into such a group) is
+  // offered to an agent at once; the sweep repairs anything this misses (a crash between
+  // creating and offering).
   cases.onChange(async (prev, next) => {
-    if (prev || !config.groups.find((g) => g.id === next.group)?.assign) return;
+    if ((prev && prev.group === next.group) || !config.groups.find((g) => g.id === next.group)?.assign) return;
     await router.offer(next);
   });
 

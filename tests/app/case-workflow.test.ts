@@ -206,6 +206,37 @@ describe('the SLA sweep job, in process with a fake clock', () => {
     await r.store.close();
   });
 
+  it('offers a case moved into a group that routes to people, and queues its move to that group\'s channel', async () => {
+    const two = baseConfig({
+      groups: [
+        { id: 'front', slack: { channel: 'C0FRONT001' } },
+        { id: 'care', slack: { channel: 'C0CARE0001' }, assign: { mode: 'suggest', strategy: 'least-load', members: ['slack:UALICE', 'slack:UBOB'] } },
+      ],
+      routing: { fallback: 'front' },
+    });
+    const r = await rig(two, '2026-01-06T10:00:00.000Z');
+    const wiring = wireWorkflow({ config: two, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(), gateways: new Map(), instanceId: 'one' });
+    const m = mention({ id: 'a9', handle: 'mover' }, '@acme my refund?', '2026-01-06T10:00:00.000Z');
+    await hear(r, m);
+    let c = (await caseOf(r, m))!;
+    expect(c.group).toBe('front');
+    expect(c.assignment).toBeUndefined();
+    expect((await r.cases.apply(c.id, { type: 'reroute', to: 'care', note: 'refunds are care' }, lea, c.version)).ok).toBe(true);
+    c = (await caseOf(r, m))!;
+    expect(c).toMatchObject({ group: 'care', status: 'new', assignment: { to: { id: 'UALICE' }, mode: 'suggest' } });
+    const moves = await queued(r.store, 'card.move');
+    expect(moves.map((i) => i.payload)).toEqual([{ caseId: c.id, group: 'care', from: 'front', by: 'lea' }]);
+    expect((await r.store.setMembers('open:front'))).not.toContain(c.id);
+    expect((await r.store.setMembers('open:care'))).toContain(c.id);
+    // An unknown group, or the group it is in, is refused with the reason.
+    const unknown = await r.cases.apply(c.id, { type: 'reroute', to: 'nowhere' }, lea);
+    expect(!unknown.ok && unknown.refusal.message).toBe('There is no group "nowhere"; groups: front, care.');
+    const same = await r.cases.apply(c.id, { type: 'reroute', to: 'care' }, lea);
+    expect(!same.ok && same.refusal.message).toBe('The case is already in care.');
+    await wiring.stop();
+    await r.store.close();
+  });
+
   it('lets a claim lapse when its owner does nothing, and wakes snoozed cases', async () => {
     const r = await rig(config, '2026-01-05T09:00:00.000Z');
     const wiring = wireWorkflow({ config, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(), gateways: new Map(), instanceId: 'one' });
