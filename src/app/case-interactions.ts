@@ -232,7 +232,7 @@ export class CaseInteractions {
         return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
       }
       case 'case.route':
-        return { ok: true, choice: { ...base, label: `Move from ${c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group (optional)', required: false }, submit: 'Move' } };
+        return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group (optional)', required: false }, submit: 'Move' } };
       case 'case.retag':
         return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
       case 'case.reassign': {
