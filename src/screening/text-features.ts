@@ -14,6 +14,7 @@ import type { PostTokens } from './tokenize-post.js';
  * - handles mentioned (several brands in one feed differ a lot in tone);
  * - AFINN lexicon valences of the words (flipped under negation) and their sum, so words
  *   the team's data never showed still count;
+ * - the first three and last two words by position, and the post's length;
  * - optionally character 4-grams inside words, which catch inflections and misspellings
  *   ("cancelled", "canceled", "cancelation"): they help topics, not sentiment.
  */
@@ -40,7 +41,11 @@ function mix(h: number, salt: number): number {
   return x >>> 0;
 }
 
-const enum Family { Word = 1, Handle = 3, Lexicon = 4, LexiconSum = 5, CharGram = 6, Shout = 7 }
+const enum Family { Word = 1, Handle = 3, Lexicon = 4, LexiconSum = 5, CharGram = 6, Shout = 7, Start = 8, End = 9, Length = 10 }
+
+/** How many words from a post's start, and from its end, are features by their position too. */
+const START_WORDS = 3;
+const END_WORDS = 2;
 
 const sumBucket = (s: number): number => (s <= -5 ? 0 : s <= -2 ? 1 : s < 0 ? 2 : s === 0 ? 3 : s <= 1 ? 4 : s <= 4 ? 5 : 6);
 
@@ -56,8 +61,9 @@ export function tokenWordIds(info: TokenInfo, mask: number): number[] {
 
 /**
  * The features that belong to the post rather than to one token: the handles it
- * mentions, the sum of its lexicon valences, and writing in capitals. (Word pairs were
- * tried: they scored no better on the airline benchmark and cost a look-up each.)
+ * mentions, the sum of its lexicon valences, writing in capitals, its first and last
+ * words by position, and its length. (Word pairs were tried: they scored no better on
+ * the airline benchmark and cost a look-up each.)
  */
 export function postLevelIds(post: PostTokens, bits: number): number[] {
   const mask = (1 << bits) - 1;
@@ -73,6 +79,23 @@ export function postLevelIds(post: PostTokens, bits: number): number[] {
   for (const handle of post.handles) ids.push(mix(fnv(handle), Family.Handle) & mask);
   ids.push(mix(lexHits === 0 ? 99 : sumBucket(lexSum), Family.LexiconSum) & mask);
   if (post.shouted > 0) ids.push(mix(1, Family.Shout) & mask);
+  // Where a word stands says something its presence alone does not: a post that opens
+  // with "thanks" or "why", or ends on "?" or "again". The first words after the handles
+  // and the last ones before any links, by position, and the post's length in five steps.
+  for (let i = 0, at = 0; i < post.infos.length && at < START_WORDS; i++) {
+    const info = post.infos[i]!;
+    if (info.token === 'zzuser') continue;
+    ids.push(mix((info.hash ^ Math.imul(at + 1, 0x27d4eb2d)) >>> 0, Family.Start) & mask);
+    at++;
+  }
+  for (let i = post.infos.length - 1, at = 0; i >= 0 && at < END_WORDS; i--) {
+    const info = post.infos[i]!;
+    if (info.token === 'zzuser' || info.token === 'zzurl') continue;
+    ids.push(mix((info.hash ^ Math.imul(at + 1, 0x165667b1)) >>> 0, Family.End) & mask);
+    at++;
+  }
+  const n = post.tokens.length;
+  ids.push(mix(n <= 5 ? 0 : n <= 10 ? 1 : n <= 16 ? 2 : n <= 22 ? 3 : 4, Family.Length) & mask);
   return ids;
 }
 
