@@ -4,8 +4,8 @@
  *   `npm run teams:package`) against the Teams manifest schema v1.17, and its icons'
  *   sizes;
  * - every Adaptive Card Earshot renders (a case card in every state, with and without a
- *   draft, the draft and reject dialogs, notes and command answers) against Adaptive
- *   Cards 1.5.
+ *   draft, the draft and reject dialogs, storm cards and their reply dialog, notes and
+ *   command answers) against Adaptive Cards 1.5.
  *
  *   npx tsx scripts/validate-teams.ts [--zip build/earshot-teams.zip] [--schemas <dir>]
  *
@@ -21,11 +21,15 @@ import ajvFormatsModule from 'ajv-formats';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { CaseChoice, CaseForm } from '../src/app/case-interactions.js';
+import { buildStormCard } from '../src/chat/build-storm-card.js';
 import { buildCard } from '../src/chat/card.js';
 import { renderAdaptiveCard, type AdaptiveCard } from '../src/chat/teams/render-adaptive-card.js';
 import { renderTeamsChoice } from '../src/chat/teams/render-teams-choice.js';
 import { renderTeamsDialog } from '../src/chat/teams/render-teams-dialog.js';
 import { renderTeamsMessage } from '../src/chat/teams/render-teams-message.js';
+import { renderStormAdaptiveCard } from '../src/chat/teams/render-storm-adaptive-card.js';
+import { renderTeamsStormDialog } from '../src/chat/teams/render-teams-storm-dialog.js';
+import type { Storm } from '../src/domain/storm.js';
 import { CASE_STATUSES, CaseSchema, type Case } from '../src/domain/case.js';
 import { fillTeamsManifest, readTeamsManifestTemplate, SAMPLE_MANIFEST_VALUES } from './fill-teams-manifest.js';
 import { readZip } from './read-zip.js';
@@ -158,8 +162,36 @@ export function sampleTeamsCards(): Array<{ name: string; card: AdaptiveCard }> 
   out.push({ name: 'snooze dialog', card: renderTeamsChoice(snooze).task.value.card.content });
   out.push({ name: 'ignore dialog with a problem', card: renderTeamsChoice({ ...snooze, action: 'case.ignore', label: 'Why?', freeText: { label: 'Or in your words', required: false }, submit: 'Ignore' }, { answer: { text: 'spam' }, problem: 'Say why.' }).task.value.card.content });
   out.push({ name: 'reassign dialog with nobody to offer', card: renderTeamsChoice({ ...snooze, action: 'case.reassign', label: 'Hand the case to', options: [], anyPerson: true, submit: 'Assign' }).task.value.card.content });
+  out.push(...sampleStormCards());
   out.push({ name: 'thread note', card: renderTeamsMessage({ lines: ['Bob Lead sent the draft back · 2026-01-05 10:00 UTC', '“Warmer, please.”'] }) });
   out.push({ name: 'command answer', card: renderTeamsMessage({ title: 'Earshot commands', lines: ['help — What Earshot can do here', 'metrics [period] — numbers'] }) });
+  return out;
+}
+
+/** A storm card in each state of its reply (none, drafted, approved, sending, closed), and its reply dialog. */
+function sampleStormCards(): Array<{ name: string; card: AdaptiveCard }> {
+  const lead = person('00000000-0000-0000-0000-0000000000b1', 'Bob Lead');
+  const agent = person('00000000-0000-0000-0000-0000000000a1', 'Alice [Agent](https://evil.example)');
+  const base: Storm = { id: 's7', version: 5, group: 'care', topic: 'baggage', status: 'live', startedAt: NOW, updatedAt: NOW, views: [] };
+  const reply = (status: 'drafted' | 'approved' | 'sending') => ({ templateId: 'sorry', by: agent, at: NOW, approvals: status === 'drafted' ? [] : [lead], status, through: 0 });
+  const figures = {
+    count: 1234, sentiment: { negative: 900, neutral: 300, positive: 34 }, foldedHighPriority: 2, replied: 10, queued: 40, skipped: 1, lastAt: NOW,
+    topAuthors: [{ name: 'Cust *Omer*', handle: 'cust_omer', followers: 120_000, verified: true }, { name: '<at>Everyone</at>', handle: 'x', followers: 12, verified: false }],
+    samples: [{ author: 'Cust *Omer*', handle: 'cust_omer', followers: 120_000, text: 'my bag **never** arrived [click](https://evil.example)' }, { author: '', handle: 'quiet', followers: 3, text: '' }],
+  };
+  const opts = { groupName: 'Care', approvalsNeeded: 1, canReply: true, template: { name: 'Sorry', text: 'Hi {{author.name}}, sorry about your bag.' }, links: [{ label: 'Search on X', url: 'https://x.com/search?q=%40acme' }] };
+  const states: Array<[string, Storm]> = [
+    ['live, no reply', base],
+    ['reply drafted', { ...base, reply: reply('drafted') }],
+    ['reply approved', { ...base, reply: reply('approved') }],
+    ['reply sending', { ...base, reply: reply('sending') }],
+    ['calm', { ...base, status: 'calm' }],
+    ['closed', { ...base, status: 'closed', endedAt: NOW }],
+  ];
+  const out = states.map(([name, storm]) => ({ name: `storm card, ${name}`, card: renderStormAdaptiveCard(buildStormCard(storm, figures, opts)) }));
+  const dialog = { stormId: 's7', version: 5, topic: 'baggage', templates: [{ id: 'sorry', name: 'Sorry', text: 'Hi {{author.name}}, sorry about your bag.' }] };
+  out.push({ name: 'storm reply dialog', card: renderTeamsStormDialog(dialog).task.value.card.content });
+  out.push({ name: 'storm reply dialog with a problem', card: renderTeamsStormDialog(dialog, { templateId: 'sorry', problem: 'Pick one of the offered templates.' }).task.value.card.content });
   return out;
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isCaseActionId, type ActionRef, type CaseActionId } from '../../domain/actions.js';
 import type { Actor } from '../../domain/actor.js';
+import { isStormActionId, type StormActionId } from '../../domain/storm.js';
 
 /** A case action as a Teams card sent it: which action, on which case and version, plus any form fields. */
 export interface TeamsAction {
@@ -58,4 +59,47 @@ export function teamsActor(from: { id?: string; name?: string; aadObjectId?: str
   const id = from?.aadObjectId;
   if (!id || !/^[A-Za-z0-9._@-]{1,128}$/.test(id)) return undefined;
   return { platform: 'teams', id, ...(from.name ? { name: from.name.slice(0, 200) } : {}) };
+}
+
+/** A storm action as a Teams storm card sent it: which action, on which storm and version, plus the template chosen in the dialog. */
+export interface TeamsStormAction {
+  actionId: StormActionId;
+  stormId: string;
+  version: number;
+  templateId?: string | undefined;
+}
+
+export type TeamsStormParseResult = { ok: true; value: TeamsStormAction } | { ok: false; problem: string };
+
+const StormData = z.looseObject({
+  stormId: CaseId,
+  version: Version,
+  action: z.string().max(64).optional(),
+  template: z.string().max(64).optional(),
+});
+const StormExecute = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64), data: StormData }) });
+
+/** The action id a card's answer names (the Action.Execute verb, or the Action.Submit `action`), without checking anything else. */
+function namedAction(value: unknown): string | undefined {
+  const v = value as { action?: unknown } | undefined;
+  if (typeof v?.action === 'string') return v.action;
+  const verb = (v?.action as { verb?: unknown } | undefined)?.verb;
+  return typeof verb === 'string' ? verb : undefined;
+}
+
+/** Does this answer come from a storm card's button (or its dialog) rather than a case card's? */
+export const isTeamsStormAction = (value: unknown): boolean => namedAction(value)?.startsWith('storm.') ?? false;
+
+/**
+ * Parses what a Teams storm card sends back, in the same forms as {@link parseTeamsAction}:
+ * the `adaptiveCard/action` invoke of an Action.Execute, or the data of an Action.Submit
+ * (the legacy fallback, and the task/fetch and task/submit of the storm reply dialog).
+ */
+export function parseTeamsStormAction(value: unknown): TeamsStormParseResult {
+  const execute = StormExecute.safeParse(value);
+  const data = execute.success ? execute.data.action.data : StormData.safeParse(value).data;
+  const id = execute.success ? execute.data.action.verb : data?.action;
+  if (!data || !id) return { ok: false, problem: 'That button carries no valid storm reference.' };
+  if (!isStormActionId(id)) return { ok: false, problem: `Unknown action "${id.slice(0, 40)}".` };
+  return { ok: true, value: { actionId: id, stormId: data.stormId, version: data.version, templateId: data.template || undefined } };
 }

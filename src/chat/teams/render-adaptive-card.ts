@@ -29,7 +29,8 @@ const PRIMARY_ACTIONS = 5;
 /** The buttons that open a Teams dialog (task module) instead of acting at once: forms and choices. */
 const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag']);
 
-const STYLE = { primary: 'positive', danger: 'destructive' } as const;
+/** Card button styles as Adaptive Cards name them. */
+export const STYLE = { primary: 'positive', danger: 'destructive' } as const;
 
 /** A text block with Markdown from Earshot and only escaped strings from anyone else. */
 export const textBlock = (markdown: string, extra: AdaptiveElement = {}): AdaptiveElement => ({ type: 'TextBlock', text: markdown, wrap: true, ...extra });
@@ -45,10 +46,10 @@ export const plainText = (text: string, extra: AdaptiveElement = {}, max = LONG_
 });
 
 /** A name or label inside a formatted line: escaped, on one line, and short. */
-const inline = (text: string): string => escapeTeamsInline(clip(text, NAME));
+export const inline = (text: string): string => escapeTeamsInline(clip(text, NAME));
 
 /** A live link: only URLs that pass {@link safeUrl}; otherwise the label alone. */
-function link(url: string, label: string): string {
+export function link(url: string, label: string): string {
   const safe = safeUrl(url);
   return safe ? `[${inline(label)}](${safe})` : inline(label);
 }
