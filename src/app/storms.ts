@@ -54,6 +54,10 @@ export type StormResult = { ok: true; storm: Storm; message?: string } | { ok: f
 
 const refuse = (code: Refusal['code'], message: string, rule?: string): StormResult => ({ ok: false, refusal: { code, message, ...(rule ? { rule } : {}) } });
 const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
+const bindingKey = (platform: CardView['platform'], target: string): string => `${platform}:${target}`;
+/** Has the storm's card been posted for this channel binding? (Older storms recorded only views.) */
+const postedFor = (s: Storm, platform: CardView['platform'], target: string): boolean =>
+  (s.posted ?? []).includes(bindingKey(platform, target)) || s.views.some((v) => v.platform === platform && viewTarget(v) === target);
 /** A template reply to many must differ per author: X refuses identical posts from one account. */
 const PERSONAL = /\{\{\s*author\.(name|handle)\s*\}\}/;
 
@@ -164,14 +168,21 @@ export class StormService {
     // The card is posted once per channel; later joins only refresh it.
     const storm = await this.get(stormId);
     for (const ch of channels) {
-      if (storm?.views.some((v) => v.platform === ch.platform && viewTarget(v) === ch.target)) continue;
+      if (storm && postedFor(storm, ch.platform, ch.target)) continue;
       await outbox.enqueue(STORM_DELIVERY.post, `storm:${stormId}`, { stormId, platform: ch.platform, target: ch.target }, { coalesce: `storm-post:${stormId}:${ch.platform}:${ch.target}` });
     }
     await this.refresh(stormId, channels[0]?.platform ?? 'slack');
   }
 
+  /** The surface whose budgets pace a group's storm cards: its first channel, as in {@link place}. */
+  private platformOf(group: string | undefined): CardView['platform'] {
+    const g = this.deps.config.groups.find((x) => x.id === group);
+    return g && !g.slack && g.teams ? 'teams' : 'slack';
+  }
+
   /** Asks for a refresh of the storm card, no sooner than the update budget allows. */
-  async refresh(stormId: string, platform: CardView['platform'] = 'slack'): Promise<void> {
+  async refresh(stormId: string, platform?: CardView['platform']): Promise<void> {
+    if (!platform) platform = this.platformOf((await this.get(stormId))?.group);
     const live = Math.max(1, await this.deps.store.setSize(LIVE));
     // Storm cards together use at most half of the chat.update budget; case cards keep the rest.
     const delayMs = Math.max(this.deps.config.storm.updateEvery, live * this.deps.updateSpacingMs(platform) * 2);
@@ -184,7 +195,7 @@ export class StormService {
     for (const g of config.groups) {
       const v = await store.getVersioned<GroupDoc>(GROUP(g.id));
       if (!v?.value.state || v.value.state.mode !== 'storm') continue;
-      const d = detectStorm(v.value.state, undefined, this.settings(g.slack ? 'slack' : 'teams'), clock.now().getTime());
+      const d = detectStorm(v.value.state, undefined, this.settings(this.platformOf(g.id)), clock.now().getTime());
       const next: GroupDoc = { state: d.state, storms: d.changed === 'left' ? {} : v.value.storms };
       if (!(await store.compareAndSet(GROUP(g.id), v.token, next))) continue;
       if (d.changed === 'left') {
@@ -388,11 +399,16 @@ export class StormService {
       if (!storm) return;
       const platform = item.payload.platform as CardView['platform'];
       const target = String(item.payload.target);
-      if (storm.views.some((v) => v.platform === platform && viewTarget(v) === target)) return;
+      if (postedFor(storm, platform, target)) return;
       const g = gateway(platform);
       const found = item.attempts > 0 && g.findStormCard ? await limited(`${platform}.read`, () => g.findStormCard!(target, storm.id, item.createdAt)) : undefined;
       const view = found ?? (await limited(`${platform}.post:${target}`, async () => g.postStormCard!(target, await this.card(storm))));
-      await this.modify(storm.id, (s) => (s.views.some((v) => v.platform === view.platform && viewTarget(v) === viewTarget(view)) ? undefined : { ...s, views: [...s.views, view] }));
+      const key = bindingKey(platform, target);
+      await this.modify(storm.id, (s) => {
+        const known = s.views.some((v) => v.platform === view.platform && viewTarget(v) === viewTarget(view));
+        if (known && s.posted?.includes(key)) return undefined;
+        return { ...s, views: known ? s.views : [...s.views, view], posted: [...(s.posted ?? []).filter((k) => k !== key), key] };
+      });
       await this.refresh(storm.id, platform);
     });
     outbox.on(STORM_DELIVERY.update, async (item) => {

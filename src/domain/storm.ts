@@ -39,5 +39,10 @@ export const StormSchema = z.object({
   endedAt: z.string().optional(),
   reply: StormReplySchema.optional(),
   views: z.array(CardViewSchema).default([]),
+  /**
+   * The channels the card was posted for, as the group binds them (`teams:Care - Billing`):
+   * a view says where the card is (on Teams, its thread), which need not name the binding.
+   */
+  posted: z.array(z.string()).optional(),
 });
 export type Storm = z.infer<typeof StormSchema>;

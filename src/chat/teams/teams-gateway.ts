@@ -3,11 +3,12 @@ import type { ConnectorClient } from 'botframework-connector';
 import type { CardView } from '../../domain/case.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { Store } from '../../store/store.js';
-import type { Card } from '../card.js';
+import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
 import { clip } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard, type AdaptiveCard } from './render-adaptive-card.js';
+import { renderStormAdaptiveCard } from './render-storm-adaptive-card.js';
 import { renderTeamsMessage } from './render-teams-message.js';
 
 // Statuses retrying will not fix: bad request, forbidden (bot removed, no permission), not found.
@@ -18,6 +19,7 @@ const PERMANENT = new Set([400, 401, 403, 404, 405, 413]);
 /** How long the record of a posted card is kept for {@link TeamsGateway.findCard}. */
 const CARD_RECORD_TTL_MS = 14 * 24 * 3600_000;
 const CARD_RECORD = (caseId: string, channelId: string) => `teams:card:${caseId}:${channelId}`;
+const STORM_CARD_RECORD = (stormId: string, channelId: string) => `teams:storm-card:${stormId}:${channelId}`;
 
 /** Turns a Bot Connector error into the outbox's vocabulary. */
 export function classifyTeamsError(e: unknown): Error {
@@ -84,9 +86,17 @@ export class TeamsGateway implements ChatGateway {
 
   async postCard(target: string, card: Card): Promise<CardView> {
     const channel = await this.channel(target);
-    const activity = cardActivity(renderAdaptiveCard(card), card.summary);
-    // A new conversation in a channel is a new thread whose first message is the card
-    // (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+    const view = await this.postThread(channel, cardActivity(renderAdaptiveCard(card), card.summary));
+    await this.deps.store.set(CARD_RECORD(card.caseId, channel.id), view, CARD_RECORD_TTL_MS);
+    return view;
+  }
+
+  /**
+   * Starts a new thread in the channel whose first message is `activity`: a new
+   * conversation in a channel is a new thread
+   * (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+   */
+  private async postThread(channel: TeamsChannel, activity: Partial<Activity>): Promise<CardView> {
     const created = await this.connector(channel, (client) => client.conversations.createConversation({
       isGroup: true,
       bot: { id: channel.bot.id, name: channel.bot.name ?? '' },
@@ -99,9 +109,7 @@ export class TeamsGateway implements ChatGateway {
     // Teams puts the root message id in the thread id; older answers also carry activityId.
     const activityId = created.activityId || /;messageid=(\d+)$/.exec(created.id ?? '')?.[1];
     if (!created.id || !activityId) throw new Error('Teams created the thread without telling its id');
-    const view: CardView = { platform: 'teams', conversationId: created.id, activityId };
-    await this.deps.store.set(CARD_RECORD(card.caseId, channel.id), view, CARD_RECORD_TTL_MS);
-    return view;
+    return { platform: 'teams', conversationId: created.id, activityId };
   }
 
   /**
@@ -125,10 +133,33 @@ export class TeamsGateway implements ChatGateway {
   }
 
   async updateCard(view: CardView, card: Card): Promise<void> {
+    await this.replaceRoot(view, cardActivity(renderAdaptiveCard(card), card.summary));
+  }
+
+  /** Replaces a thread's first message (a card) in place, for everyone. */
+  private async replaceRoot(view: CardView, activity: Partial<Activity>): Promise<void> {
     if (view.platform !== 'teams') return;
     const channel = await this.threadChannel(view);
-    const activity = { ...cardActivity(renderAdaptiveCard(card), card.summary), id: view.activityId };
-    await this.connector(channel, (client) => client.conversations.updateActivity(view.conversationId, view.activityId, activity));
+    await this.connector(channel, (client) => client.conversations.updateActivity(view.conversationId, view.activityId, { ...activity, id: view.activityId }));
+  }
+
+  /** A storm card is the first message of its own thread, like a case card. */
+  async postStormCard(target: string, card: StormCard): Promise<CardView> {
+    const channel = await this.channel(target);
+    const view = await this.postThread(channel, cardActivity(renderStormAdaptiveCard(card), card.summary));
+    await this.deps.store.set(STORM_CARD_RECORD(card.stormId, channel.id), view, CARD_RECORD_TTL_MS);
+    return view;
+  }
+
+  /** Best effort, like {@link findCard}: only storm cards whose post was recorded here. */
+  async findStormCard(target: string, stormId: string): Promise<CardView | undefined> {
+    const found = await this.deps.channels.resolve(target);
+    if (!found.ok) return undefined;
+    return this.deps.store.get<CardView>(STORM_CARD_RECORD(stormId, found.channel.id));
+  }
+
+  async updateStormCard(view: CardView, card: StormCard): Promise<void> {
+    await this.replaceRoot(view, cardActivity(renderStormAdaptiveCard(card), card.summary));
   }
 
   async postNote(view: CardView, text: string): Promise<void> {
