@@ -24,6 +24,7 @@ import { processInbox, type PipelineDeps } from '../app/pipeline.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import { answerRetries } from '../chat/slack/answer-retries.js';
 import { startTeams } from '../chat/teams/start-teams.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
@@ -122,6 +123,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   let socketReceiver: SocketModeReceiver | undefined;
   const usesSlack = config.groups.some((g) => g.slack);
   let slackCheck: (() => Promise<boolean>) | undefined;
+  let answerClient: WebClient | undefined;
   if (usesSlack && env.SLACK_BOT_TOKEN) {
     const clientOptions = {
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
@@ -133,6 +135,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     // The outbox's own client: no internal retries or pauses; the outbox schedules them.
     const deliveryClient = new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, retryConfig: { retries: 0 }, logLevel: slackLogLevel(env.LOG_LEVEL) });
     gateways.set('slack', new SlackGateway(deliveryClient));
+    // Answers to clicks are sent at most once: a retry after a timeout showed a refusal twice.
+    answerClient = new WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, retryConfig: answerRetries, logLevel: slackLogLevel(env.LOG_LEVEL) });
     // Readiness asks Slack at most every 30 s (auth.test is Tier 4, but probes come often).
     slackCheck = cachedCheck(async () => (await deliveryClient.auth.test()).ok === true, 30_000);
     const common = {
@@ -170,8 +174,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
 
   if (slackApp) {
-    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g) });
-    registerStormListeners(slackApp, { storms, log });
+    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g), answers: answerClient });
+    registerStormListeners(slackApp, { storms, log, answers: answerClient });
     workflow.attachSlack(slackApp);
     await slackApp.init();
   }

@@ -6,9 +6,9 @@ import { isChoiceAction } from '../../app/case-interactions.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText } from '../safe-text.js';
-import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { draftModal, ModalMetaSchema, TEMPLATE_PICK } from './modals.js';
 import { slackActor, type CaseClick } from './parse-slack-payload.js';
+import { tellEphemeral } from './tell-ephemeral.js';
 
 export const CHOICE_CALLBACK = 'case.choice.submit';
 const OPTION_BLOCK = 'choice';
@@ -90,16 +90,14 @@ export interface ChoiceListenerDeps {
   interactions: CaseInteractions;
   log: Logger;
   resolve: (client: WebClient, actor: Actor) => Promise<Actor>;
+  /**
+   * The client that answers people (chat.postEphemeral), set up to never resend a call that
+   * may have reached Slack (answerRetries); the listener's own client when absent.
+   */
+  answers?: WebClient | undefined;
 }
 
-async function tell(client: WebClient, log: Logger, channel: string | undefined, user: string, text: string): Promise<void> {
-  if (!channel) return;
-  try {
-    await client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text) });
-  } catch (e) {
-    log.warn({ err: e, channel }, 'could not tell the user ephemerally');
-  }
-}
+const tell = (client: WebClient, deps: ChoiceListenerDeps, channel: string | undefined, user: string, text: string) => tellEphemeral(deps.answers ?? client, deps.log, channel, user, text);
 
 /**
  * A click on Snooze, Ignore, Reassign or Move to DM: checks the case, then opens the
@@ -108,13 +106,13 @@ async function tell(client: WebClient, log: Logger, channel: string | undefined,
 export async function openChoiceModal(client: WebClient, click: CaseClick, deps: ChoiceListenerDeps): Promise<void> {
   if (!isChoiceAction(click.actionId)) return;
   const opened = await deps.interactions.openChoice(click.actionId, click.ref, click.actor);
-  if (!opened.ok) return tell(client, deps.log, click.channel, click.actor.id, opened.refusal.message);
+  if (!opened.ok) return tell(client, deps, click.channel, click.actor.id, opened.refusal.message);
   try {
     // Built as plain objects (checked against Block Kit's limits above), typed for the client here.
     await client.views.open({ trigger_id: click.triggerId ?? '', view: choiceModal(opened.choice, click.channel) as unknown as View });
   } catch (e) {
     deps.log.warn({ err: e, caseId: click.ref.caseId }, 'could not open the choice modal');
-    await tell(client, deps.log, click.channel, click.actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
+    await tell(client, deps, click.channel, click.actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
   }
 }
 
@@ -145,7 +143,7 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     const actor = await deps.resolve(client, parsed.actor);
     const person = parsed.person ? await deps.resolve(client, { platform: 'slack', id: parsed.person }) : undefined;
     const result = await deps.interactions.applyChoice(parsed.meta, { option: parsed.option, person, text: parsed.text }, actor);
-    if (!result.ok) await tell(client, deps.log, parsed.meta.channel, actor.id, result.refusal.message);
+    if (!result.ok) await tell(client, deps, parsed.meta.channel, actor.id, result.refusal.message);
   });
 
   app.action(TEMPLATE_PICK, async ({ ack, body, client }) => {

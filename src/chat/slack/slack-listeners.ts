@@ -15,8 +15,9 @@ import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
 } from './modals.js';
-import { parseCaseClick, parseModalSubmission, slackActor } from './parse-slack-payload.js';
+import { parseCaseClick, parseModalSubmission, slackActor, type CaseClick } from './parse-slack-payload.js';
 import { slackNameResolver } from './slack-name-resolver.js';
+import { tellEphemeral } from './tell-ephemeral.js';
 
 export interface SlackListenerDeps {
   cases: CaseService;
@@ -30,6 +31,11 @@ export interface SlackListenerDeps {
   uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
   /** The people a group's cases may be handed to (the reassign form offers them). */
   people?: ((group: string) => Promise<Actor[]>) | undefined;
+  /**
+   * The client that answers people (chat.postEphemeral), set up to never resend a call that
+   * may have reached Slack (answerRetries); the listener's own client when absent.
+   */
+  answers?: WebClient | undefined;
 }
 
 /** Renders a command reply as mrkdwn: every line escaped. */
@@ -48,26 +54,13 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   const interactions = new CaseInteractions(deps);
   const resolve = slackNameResolver(log);
 
-  const tell = async (client: WebClient, channel: string | undefined, user: string, text: string) => {
-    if (!channel) return;
-    try {
-      await client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text) });
-    } catch (e) {
-      log.warn({ err: e, channel }, 'could not tell the user ephemerally');
-    }
-  };
+  const tell = (client: WebClient, channel: string | undefined, user: string, text: string) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
 
-  registerChoiceListeners(app, { interactions, log, resolve });
+  registerChoiceListeners(app, { interactions, log, resolve, answers: deps.answers });
 
-  app.action(/^case\./, async ({ ack, body, client }) => {
-    await ack();
-    const parsed = parseCaseClick(body);
-    if (!parsed.ok) {
-      if (parsed.userId) await tell(client, parsed.channel, parsed.userId, parsed.problem);
-      return;
-    }
-    const click = parsed.value;
-    if (isChoiceAction(click.actionId)) return openChoiceModal(client, click, { interactions, log, resolve });
+  /** One click, one answer: the card changes, a form opens, or the clicker is told why not. */
+  const answerClick = async (client: WebClient, click: CaseClick): Promise<void> => {
+    if (isChoiceAction(click.actionId)) return openChoiceModal(client, click, { interactions, log, resolve, answers: deps.answers });
 
     if (isFormAction(click.actionId)) {
       // views.open must follow the click within 3 s: check the case and open at once.
@@ -94,6 +87,23 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     const actor = await resolve(client, click.actor);
     const result = await interactions.click(click.actionId, click.ref, actor);
     if (!result.ok) await tell(client, click.channel, actor.id, result.refusal.message);
+  };
+
+  app.action(/^case\./, async ({ ack, body, client }) => {
+    await ack();
+    const parsed = parseCaseClick(body);
+    if (!parsed.ok) {
+      if (parsed.userId) await tell(client, parsed.channel, parsed.userId, parsed.problem);
+      return;
+    }
+    const click = parsed.value;
+    try {
+      await answerClick(client, click);
+    } catch (e) {
+      // The click is acked, so Slack shows the person nothing: tell them, or they are left guessing.
+      log.error({ err: e, caseId: click.ref.caseId, action: click.actionId }, 'a case button failed');
+      await tell(client, click.channel, click.actor.id, 'Something went wrong with that click; the error is in the bot log. Look at the card before you try again.');
+    }
   });
 
   app.view(DRAFT_CALLBACK, async ({ ack, body, client }) => {

@@ -6,8 +6,8 @@ import { decodeActionValue } from '../../domain/actions.js';
 import { isStormActionId } from '../../domain/storm.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText } from '../safe-text.js';
-import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { slackActor } from './parse-slack-payload.js';
+import { tellEphemeral } from './tell-ephemeral.js';
 
 export const STORM_DRAFT_CALLBACK = 'storm.draft.submit';
 const TEMPLATE_BLOCK = 'template';
@@ -38,6 +38,11 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
 export interface StormListenerDeps {
   storms: StormService;
   log: Logger;
+  /**
+   * The client that answers people (chat.postEphemeral), set up to never resend a call that
+   * may have reached Slack (answerRetries); the listener's own client when absent.
+   */
+  answers?: WebClient | undefined;
 }
 
 /**
@@ -47,10 +52,7 @@ export interface StormListenerDeps {
  */
 export function registerStormListeners(app: App, deps: StormListenerDeps): void {
   const { storms, log } = deps;
-  const tell = async (client: WebClient, channel: string | undefined, user: string, text: string) => {
-    if (!channel) return;
-    await client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text) }).catch((e: unknown) => log.warn({ err: e }, 'could not tell the user ephemerally'));
-  };
+  const tell = (client: WebClient, channel: string | undefined, user: string, text: string) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
 
   app.action(/^storm\./, async ({ ack, body, client }) => {
     await ack();
