@@ -341,8 +341,8 @@ function generate(total: number, recentDays: number, templates: number): Generat
 /**
  * Writes the generated counters straight into the Store's counters table in one
  * transaction, then derives the hashtag ranks from them. Only the load takes this
- * shortcut (the Store has no batch write, and one hIncr per counter would take hours);
- * every read goes through the Store.
+ * shortcut (one Store write per transition, each its own commit, would take hours for
+ * millions of transitions); every read goes through the Store.
  */
 async function bulkLoad(file: string, g: Generated): Promise<number> {
   const store = await openStore(`sqlite://${file}`, { namespace: NAMESPACE });

@@ -32,20 +32,22 @@ import { summarize, type CounterBlock, type MetricsSummary, type OpenCase } from
  */
 
 /** The counters store methods the rollups use. */
-export type RollupStore = Pick<Store, 'hIncr' | 'zAdd'>;
+export type RollupStore = Pick<Store, 'hIncrMany' | 'zAdd'>;
 export type MetricsReadStore = Pick<Store, 'hGetAll' | 'zRangeByScore' | 'get' | 'set'>;
 
 /**
- * Applies increments with `hIncr` (and, for ranked counters, records the new value in the
- * rank set). Each counter is atomic; the set is not, so a crash half-way leaves some
- * counters of one transition written (off by one transition, never corrupt). Under
- * concurrent writers a rank may lag its counter by one increment until the next one.
- * Call once per stored transition.
+ * Applies increments with one `hIncrMany` (one commit on SQL stores, one MULTI on Redis,
+ * so a transition's counters are written together), then, for ranked counters, records
+ * the new value in the rank set. A crash between the two leaves a rank behind its
+ * counter until the next increment of that hashtag (the top list may be off by one
+ * transition, never corrupt); under concurrent writers a rank may lag its counter by
+ * one increment the same way. Call once per stored transition.
  */
 export async function applyIncrements(store: RollupStore, increments: readonly Increment[]): Promise<void> {
-  await Promise.all(increments.map(async (i) => {
-    const n = await store.hIncr(i.hash, i.field, i.by);
-    if (i.rank) await store.zAdd(i.rank, i.field, -n);
+  if (increments.length === 0) return;
+  const values = await store.hIncrMany(increments);
+  await Promise.all(increments.map(async (i, k) => {
+    if (i.rank) await store.zAdd(i.rank, i.field, -values[k]!);
   }));
 }
 

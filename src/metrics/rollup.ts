@@ -12,9 +12,10 @@ import {
 } from './rollup-keys.js';
 
 /**
- * One counter change: apply with `store.hIncr(hash, field, by)`. When `rank` is set, also
- * record the counter's new value in that scored set (`zAdd(rank, field, -value)`), so the
- * largest counters can be read first; `applyIncrements` in metrics-store does both.
+ * One counter change: apply a transition's changes together with `store.hIncrMany`. When
+ * `rank` is set, also record the counter's new value in that scored set (`zAdd(rank,
+ * field, -value)`), so the largest counters can be read first; `applyIncrements` in
+ * metrics-store does both.
  */
 export interface Increment {
   hash: string;

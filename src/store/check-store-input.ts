@@ -1,4 +1,5 @@
 import { StoreInputError } from './store-input-error.js';
+import type { HIncrOp } from './store.js';
 
 /** Same rule as STORE_NAMESPACE in the environment schema; table names are built from it. */
 const NAMESPACE = /^[a-z0-9_-]{1,32}$/;
@@ -96,6 +97,41 @@ export const checkStoreInput = {
       throw new StoreInputError(`Counter step must be a safe integer, got ${by}`);
     }
     return by;
+  },
+
+  /**
+   * Checks a batch of counter increments (see `Store.hIncrMany`) and merges repeats of a
+   * counter, so each backend applies one increment per counter: PostgreSQL cannot update
+   * a row twice in one statement. The merged increments are in one order (hash, then
+   * field) whatever the caller's, so concurrent batches take row locks in the same order
+   * (no deadlock); `at[i]` is where `ops[i]` went.
+   */
+  incrOps(ops: ReadonlyArray<HIncrOp>): { merged: HIncrOp[]; at: number[] } {
+    if (!Array.isArray(ops)) throw new StoreInputError('hIncrMany takes an array of { hash, field, by }');
+    const byCounter = new Map<string, Map<string, number>>();
+    for (const op of ops as ReadonlyArray<HIncrOp | null | undefined>) {
+      if (typeof op !== 'object' || op === null) throw new StoreInputError('hIncrMany takes an array of { hash, field, by }');
+      const hash = checkStoreInput.name('Hash name', op.hash);
+      const field = checkStoreInput.name('Hash field', op.field);
+      const by = checkStoreInput.step(op.by);
+      let fields = byCounter.get(hash);
+      if (!fields) byCounter.set(hash, (fields = new Map()));
+      const sum = (fields.get(field) ?? 0) + by;
+      if (!Number.isSafeInteger(sum)) throw new StoreInputError(`Counter steps of ${hash} ${field} add up to ${sum}, beyond a safe integer`);
+      fields.set(field, sum);
+    }
+    const merged: HIncrOp[] = [];
+    const index = new Map<string, Map<string, number>>();
+    for (const hash of [...byCounter.keys()].sort()) {
+      const fields = byCounter.get(hash)!;
+      const positions = new Map<string, number>();
+      index.set(hash, positions);
+      for (const field of [...fields.keys()].sort()) {
+        positions.set(field, merged.length);
+        merged.push({ hash, field, by: fields.get(field)! });
+      }
+    }
+    return { merged, at: ops.map((op) => index.get(op.hash)!.get(op.field)!) };
   },
 
   member(member: string): string {

@@ -4,8 +4,8 @@ import pg from 'pg';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
 import { redactUrl } from './redact-url.js';
-import { sqlTables, type SqlTables } from './sql-tables.js';
-import { StoreUnavailableError, type Store, type Versioned } from './store.js';
+import { sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
 
 /** Keyv's default schema and table, so a plain `new KeyvPostgres({ uri })` sees the same rows. */
 const KEYV_SCHEMA = 'public';
@@ -297,6 +297,22 @@ export class PostgresStore implements Store {
     );
     // BIGINT comes back from pg as a string.
     return Number(rows[0]?.n);
+  }
+
+  async hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
+    const { merged, at } = checkStoreInput.incrOps(ops);
+    if (merged.length === 0) return [];
+    // One statement (one transaction). Each counter appears once (PostgreSQL refuses to
+    // update a row twice in one statement), in the merged order, so concurrent batches
+    // lock their rows in the same order.
+    const rows = await this.query(
+      `INSERT INTO ${this.t.counters} AS c (k, f, n)
+       SELECT k, f, n FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS u(k, f, n, i) ORDER BY i
+       ON CONFLICT (k, f) DO UPDATE SET n = c.n + excluded.n
+       RETURNING k, f, n`,
+      [merged.map((o) => o.hash), merged.map((o) => o.field), merged.map((o) => o.by)],
+    );
+    return valuesInOrder(merged, at, rows);
   }
 
   async hGetAll(hash: string): Promise<Record<string, number>> {

@@ -3,7 +3,7 @@ import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord } from './keyv-record.js';
 import { redactUrl } from './redact-url.js';
-import { StoreUnavailableError, type Store, type Versioned } from './store.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
@@ -244,6 +244,16 @@ export class RedisStore implements Store {
       checkStoreInput.name('Hash field', field),
       checkStoreInput.step(by),
     );
+  }
+
+  async hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
+    const { merged, at } = checkStoreInput.incrOps(ops);
+    if (merged.length === 0) return [];
+    // MULTI/EXEC: one round trip, and no other client runs a command in between.
+    const multi = this.client.multi();
+    for (const o of merged) multi.hIncrBy(this.structKey('hash', o.hash), o.field, o.by);
+    const replies = await multi.exec();
+    return at.map((i) => Number(replies[i]));
   }
 
   async hGetAll(hash: string): Promise<Record<string, number>> {

@@ -4,8 +4,8 @@ import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
-import { sqlTables, type SqlTables } from './sql-tables.js';
-import { StoreUnavailableError, type Store, type Versioned } from './store.js';
+import { sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
 
 /** Keyv's default table name, so a plain `new KeyvSqlite(uri)` sees the same rows. */
 const KEYV_TABLE = 'keyv';
@@ -281,6 +281,22 @@ export class SqliteStore implements Store {
       checkStoreInput.step(by),
     );
     return Number(rows[0]?.n);
+  }
+
+  async hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
+    const { merged, at } = checkStoreInput.incrOps(ops);
+    if (merged.length === 0) return [];
+    // One statement, so one transaction and one commit however many counters: the batch
+    // travels as one JSON parameter (no limit on bound variables). "WHERE true" resolves
+    // SQLite's parsing ambiguity between INSERT…SELECT and ON CONFLICT.
+    const rows = await this.query(
+      `INSERT INTO ${this.t.counters} (k, f, n)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?) WHERE true
+       ON CONFLICT (k, f) DO UPDATE SET n = n + excluded.n
+       RETURNING k, f, n`,
+      JSON.stringify(merged.map((o) => [o.hash, o.field, o.by])),
+    );
+    return valuesInOrder(merged, at, rows);
   }
 
   async hGetAll(hash: string): Promise<Record<string, number>> {

@@ -63,6 +63,15 @@ export interface Store {
 
   /** Atomic counters in a hash (metrics rollups): returns the new value. `by` is an integer (default 1). */
   hIncr(hash: string, field: string, by?: number): Promise<number>;
+  /**
+   * Applies several counter increments together: one statement on SQLite and PostgreSQL
+   * (one commit, so recording a case change costs one write, not one per counter), one
+   * MULTI/EXEC on Redis; no reader sees part of a batch. Returns each counter's value
+   * after the batch, in the order of `ops`; a counter named twice moves by the sum of its
+   * steps and both entries get its final value. Every op is checked (as {@link hIncr}
+   * checks its arguments) before anything is written; an empty batch writes nothing.
+   */
+  hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]>;
   hGetAll(hash: string): Promise<Record<string, number>>;
   /** A single atomic counter (sequences such as case numbers), starting at 1. Separate from hashes of the same name. */
   incr(key: string): Promise<number>;
@@ -83,6 +92,13 @@ export interface Store {
   ping(): Promise<boolean>;
   /** Releases this instance's connections only (others on the same URL stay open). Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** One increment of a batch: `field` of `hash` moves by `by` (a safe integer). */
+export interface HIncrOp {
+  hash: string;
+  field: string;
+  by: number;
 }
 
 export interface Versioned<T> {

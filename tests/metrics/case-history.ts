@@ -100,6 +100,10 @@ export class MemoryCounters {
     this.hashes.set(hash, h);
     return h[field]!;
   }
+  async hIncrMany(ops: ReadonlyArray<{ hash: string; field: string; by: number }>): Promise<number[]> {
+    for (const o of ops) await this.hIncr(o.hash, o.field, o.by);
+    return ops.map((o) => this.hashes.get(o.hash)![o.field]!);
+  }
   async hGetAll(hash: string): Promise<Record<string, number>> {
     this.reads++;
     this.readHashes.push(hash);

@@ -328,6 +328,71 @@ describe.each(allBackends())('Store contract: $name', (backend: StoreBackend) =>
       expect(await store.hGetAll('h')).toEqual({ f: 2 * CONTENDERS });
     });
 
+    it('applies a batch of increments and returns the new values in the order asked', async () => {
+      await store.hIncr('day:1', 'cases', 10);
+      const got = await store.hIncrMany([
+        { hash: 'day:1', field: 'cases', by: 1 },
+        { hash: 'day:1', field: 'tag:a b', by: 3 },
+        { hash: 'day:2', field: 'cases', by: -2 },
+        // The same counter twice: it moves by the sum, both entries get its final value.
+        { hash: 'day:1', field: 'cases', by: 4 },
+        { hash: 'tags:é', field: 'ünï', by: 2 ** 40 },
+      ]);
+      expect(got).toEqual([15, 3, -2, 15, 2 ** 40]);
+      expect(await store.hGetAll('day:1')).toEqual({ cases: 15, 'tag:a b': 3 });
+      expect(await store.hGetAll('day:2')).toEqual({ cases: -2 });
+      expect(await store.hGetAll('tags:é')).toEqual({ ünï: 2 ** 40 });
+      expect(await store.hIncrMany([])).toEqual([]);
+      // A batch and single increments share the counters.
+      expect(await store.hIncr('day:2', 'cases')).toBe(-1);
+    });
+
+    it('refuses a batch with a bad op and writes none of it', async () => {
+      const good = { hash: 'h', field: 'f', by: 1 };
+      const bad: unknown[] = [
+        { hash: 'h', field: 'g', by: 0.5 },
+        { hash: 'h', field: 'g', by: Number.NaN },
+        { hash: '', field: 'g', by: 1 },
+        { hash: 'h', field: '', by: 1 },
+        { hash: 'h', field: 7, by: 1 },
+        null,
+        // Each step is safe, their sum is not.
+        { hash: 'h', field: 'f', by: Number.MAX_SAFE_INTEGER },
+      ];
+      for (const op of bad) {
+        await expect(store.hIncrMany([good, op as never, good])).rejects.toBeInstanceOf(StoreInputError);
+      }
+      await expect(store.hIncrMany('h' as never)).rejects.toBeInstanceOf(StoreInputError);
+      expect(await store.hGetAll('h')).toEqual({});
+    });
+
+    it('never shows a reader part of a batch, and adds concurrent batches exactly', async () => {
+      const [other, watcher] = [await secondStore(), await secondStore()];
+      const fields = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const batch = fields.map((field) => ({ hash: 'pair', field, by: 1 }));
+      const ROUNDS = 25;
+      let reads = 0;
+      let writing = true;
+      // Reads on a third connection while batches land: the fields of one batch move together.
+      const reader = (async () => {
+        while (writing) {
+          const seen = await watcher.hGetAll('pair');
+          expect(new Set(fields.map((f) => seen[f] ?? 0)).size, JSON.stringify(seen)).toBe(1);
+          reads++;
+        }
+      })();
+      const started = performance.now();
+      // Two writers; one lists the counters in the other order, and they must not deadlock.
+      await Promise.all([store, other].map(async (s, w) => {
+        for (let i = 0; i < ROUNDS; i++) await s.hIncrMany(w ? [...batch].reverse() : batch);
+      }));
+      writing = false;
+      await reader;
+      logRate(backend.name, 'hIncrMany of 6 counters', 2 * ROUNDS, started);
+      expect(reads).toBeGreaterThan(0);
+      expect(await store.hGetAll('pair')).toEqual(Object.fromEntries(fields.map((f) => [f, 2 * ROUNDS])));
+    });
+
     it('keeps a counter and a hash of the same name apart', async () => {
       await store.incr('same');
       await store.hIncr('same', 'f');
