@@ -4,6 +4,7 @@ import { AuthenticationConstants, AuthenticationError } from 'botframework-conne
 import type { CaseInteractions } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import type { CommandRouter } from '../../app/commands.js';
+import type { StormService } from '../../app/storms.js';
 import type { Env } from '../../config/env.js';
 import type { Config } from '../../config/schema.js';
 import type { MentionSource } from '../../sources/mention-source.js';
@@ -22,6 +23,8 @@ export interface TeamsDeps {
   interactions: CaseInteractions;
   commands: CommandRouter;
   sources: ReadonlyMap<string, MentionSource>;
+  /** Storm mode, for the storm cards' buttons. */
+  storms?: StormService | undefined;
   clock: Clock;
   log: Logger;
 }
@@ -130,7 +133,7 @@ export function startTeams(deps: TeamsDeps): TeamsSurface {
     log.error({ err: error, type: ctx.activity.type, name: ctx.activity.name }, 'Teams turn failed');
     if (ctx.activity.type === 'message') await ctx.sendActivity('Something went wrong; the error is in the bot log.').catch(() => undefined);
   };
-  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, commands: deps.commands, config: deps.config, sources: deps.sources, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
+  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, commands: deps.commands, config: deps.config, sources: deps.sources, storms: deps.storms, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
   const gateway = new TeamsGateway({ adapter, appId: auth.appId, channels, store: deps.store });
   if (auth.mode === 'local-dev') {
     log.warn({ teams: 'local-dev' }, 'Teams is served WITHOUT authentication (TEAMS_LOCAL_DEV=true): anyone who can reach /api/messages can act as any user. Local development only.');

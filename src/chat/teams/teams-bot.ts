@@ -6,6 +6,7 @@ import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction,
 import type { CaseService } from '../../app/case-service.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import { cardFor } from '../../app/deliveries.js';
+import type { StormService } from '../../app/storms.js';
 import type { Config } from '../../config/schema.js';
 import type { Actor } from '../../domain/actor.js';
 import type { MentionSource } from '../../sources/mention-source.js';
@@ -13,11 +14,13 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clip } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
-import { parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
+import { isTeamsStormAction, parseTeamsAction, parseTeamsStormAction, teamsActor, type TeamsAction, type TeamsStormAction } from './parse-teams-action.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
+import { renderStormAdaptiveCard, STORM_DIALOG_ACTIONS } from './render-storm-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
 import { renderTeamsMessage } from './render-teams-message.js';
+import { renderTeamsStormDialog } from './render-teams-storm-dialog.js';
 import { cardActivity } from './teams-gateway.js';
 
 export interface TeamsBotDeps {
@@ -27,6 +30,8 @@ export interface TeamsBotDeps {
   commands: CommandRouter;
   config: Config;
   sources: ReadonlyMap<string, MentionSource>;
+  /** Storm mode: the storm cards' buttons and their reply dialog. */
+  storms?: StormService | undefined;
   clock: Clock;
   log: Logger;
   /** When set, activities from any other Entra ID tenant are refused. */
@@ -156,6 +161,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const a = ctx.activity;
     const actor = teamsActor(a.from);
     if (a.value && !a.text?.trim()) {
+      if (isTeamsStormAction(a.value)) return void (await this.stormSubmitted(ctx, a.value, actor));
       const parsed = parseTeamsAction(a.value);
       if (!parsed.ok) return void (await this.say(ctx, parsed.problem));
       if (!actor) return void (await this.say(ctx, 'Teams did not say who you are, so nothing was changed.'));
@@ -197,6 +203,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return toastOf('Teams did not say who you are, so nothing was changed.');
+      if (isTeamsStormAction(value)) return await this.stormClicked(value, actor);
       const parsed = parseTeamsAction(value);
       if (!parsed.ok) return toastOf(parsed.problem);
       if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return toastOf('That action opens a dialog; use its button on the card.');
@@ -219,6 +226,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so no form was opened.');
+      if (isTeamsStormAction(request.data)) return await this.stormDialog(request.data);
       const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') {
@@ -239,6 +247,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so nothing was saved.');
+      if (isTeamsStormAction(request.data)) return await this.stormDialogSubmitted(request.data, actor);
       const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
@@ -273,6 +282,68 @@ export class TeamsBot extends TeamsActivityHandler {
       if (reopened.ok) return renderTeamsChoice(reopened.choice, { answer, problem: result.refusal.message });
     }
     return dialogMessage(`Nothing was changed: ${result.refusal.message}`);
+  }
+
+  /** A storm card's button, or why it cannot be used. */
+  private stormAction(value: unknown): { ok: true; storms: StormService; action: TeamsStormAction } | { ok: false; problem: string } {
+    const { storms } = this.deps;
+    if (!storms) return { ok: false, problem: 'Storm mode is not running in this bot.' };
+    const parsed = parseTeamsStormAction(value);
+    return parsed.ok ? { ok: true, storms, action: parsed.value } : parsed;
+  }
+
+  /**
+   * A storm card's button (Action.Execute): apply it through the storm service, which
+   * checks the version the clicker saw and the policy, and answer with the storm card as
+   * it is now. A refusal (a stale card among them) is told to the clicker alone; the
+   * outbox refreshes the card for everyone.
+   */
+  private async stormClicked(value: unknown, actor: Actor): Promise<AdaptiveCardInvokeResponse> {
+    const s = this.stormAction(value);
+    if (!s.ok) return toastOf(s.problem);
+    const { storms, action } = s;
+    if (STORM_DIALOG_ACTIONS.has(action.actionId)) return toastOf('That action opens a dialog; use its button on the card.');
+    const result = await storms.act(action.stormId, action.actionId, actor, action.version);
+    if (!result.ok) return toastOf(result.refusal.message);
+    const card = await storms.card(result.storm);
+    return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderStormAdaptiveCard(card) as unknown as Record<string, unknown> };
+  }
+
+  /** A storm card's Action.Submit fallback, from a client without Universal Actions. */
+  private async stormSubmitted(ctx: TurnContext, value: unknown, actor: Actor | undefined): Promise<void> {
+    const s = this.stormAction(value);
+    if (!s.ok) return this.say(ctx, s.problem);
+    if (!actor) return this.say(ctx, 'Teams did not say who you are, so nothing was changed.');
+    if (STORM_DIALOG_ACTIONS.has(s.action.actionId)) return this.say(ctx, 'Update Teams to use this button: it opens a dialog.');
+    const result = await s.storms.act(s.action.stormId, s.action.actionId, actor, s.action.version);
+    if (!result.ok) await this.say(ctx, result.refusal.message);
+    else if (result.message) await this.say(ctx, result.message);
+  }
+
+  /** "Reply to all…" on a storm card: the templates that may answer many, to choose one. */
+  private async stormDialog(value: unknown, opts: { templateId?: string | undefined; problem?: string } = {}): Promise<TaskModuleResponse> {
+    const s = this.stormAction(value);
+    if (!s.ok) return dialogMessage(s.problem);
+    const storm = await s.storms.get(s.action.stormId);
+    if (!storm) return dialogMessage(`There is no storm ${s.action.stormId}.`);
+    const templates = s.storms.templatesFor(storm);
+    if (templates.length === 0) {
+      return dialogMessage('No template can answer this storm: add a public template for this group that names the author ({{author.name}} or {{author.handle}}).');
+    }
+    return renderTeamsStormDialog({ stormId: storm.id, version: s.action.version, topic: storm.topic, templates }, opts);
+  }
+
+  /** The storm reply dialog was submitted: choose the template, or show the dialog again with the problem. */
+  private async stormDialogSubmitted(value: unknown, actor: Actor): Promise<TaskModuleResponse> {
+    const s = this.stormAction(value);
+    if (!s.ok) return dialogMessage(s.problem);
+    const { storms, action } = s;
+    if (action.actionId !== 'storm.draft') return dialogMessage(`"${action.actionId}" has no dialog.`);
+    if (!action.templateId) return this.stormDialog(value, { problem: 'Pick a template.' });
+    const result = await storms.act(action.stormId, 'storm.draft', actor, action.version, action.templateId);
+    if (result.ok) return CLOSE_DIALOG;
+    if (result.refusal.code === 'invalid_input') return this.stormDialog(value, { templateId: action.templateId, problem: result.refusal.message });
+    return dialogMessage(`The storm reply was not saved: ${result.refusal.message}`);
   }
 
   private dialogAction(request: TaskModuleRequest):
