@@ -42,13 +42,22 @@ const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 const DIGIT = /\p{N}/u;
 const ALL_DIGITS = /^\p{N}+$/u;
 
-/** 1 for ASCII letters, digits and "_". */
-const ASCII_WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[A-Za-z0-9_]/u.test(String.fromCharCode(c)) ? 1 : 0;
+/** Character classes of ASCII, looked up once per character while scanning words. */
+const C_WORD = 1;
+const C_UPPER = 2;
+const C_LOWER = 4;
+const C_DIGIT = 8;
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 65 && c <= 90) ASCII_CLASS[c] = C_WORD | C_UPPER;
+  else if (c >= 97 && c <= 122) ASCII_CLASS[c] = C_WORD | C_LOWER;
+  else if (c >= 48 && c <= 57) ASCII_CLASS[c] = C_WORD | C_DIGIT;
+  else if (c === 95) ASCII_CLASS[c] = C_WORD;
+}
 
 /** Letter, digit or underscore; ASCII is decided by a table (most posts are ASCII). */
 function isWordCode(code: number, text: string, i: number): boolean {
-  if (code < 128) return ASCII_WORD[code] === 1;
+  if (code < 128) return ASCII_CLASS[code] !== 0;
   const cp = text.codePointAt(i) ?? code;
   return WORDISH.test(String.fromCodePoint(cp));
 }
@@ -69,7 +78,8 @@ function squeeze(w: string): string {
 /**
  * Words seen before, by a hash of their normalised letters, so a known word costs no new
  * string: plain lower-case ASCII words (most of a feed) are hashed while scanning and
- * checked against the stored word; anything else takes the general path.
+ * checked against the stored word; anything else takes the general path. The table is
+ * open-addressed by that hash (typed arrays, no boxed keys): a look-up is a probe or two.
  */
 interface KnownWord {
   word: string;
@@ -77,45 +87,81 @@ interface KnownWord {
   plain: TokenInfo;
   negated: TokenInfo | undefined;
 }
-const known = new Map<number, KnownWord[]>();
-let knownGeneration = -1;
 const KNOWN_LIMIT = 100_000;
+let knownGeneration = -1;
 let knownCount = 0;
+let knownMask = 1023;
+let knownHashes = new Int32Array(knownMask + 1);
+let knownWords: Array<KnownWord | undefined> = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
+
+const slotOf = (hash: number): number => (hash ^ (hash >>> 13)) & knownMask;
+
+function clearKnown(): void {
+  knownMask = 1023;
+  knownHashes = new Int32Array(knownMask + 1);
+  knownWords = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
+  knownCount = 0;
+}
+
+/** Whether `text[start, end)`, lower-cased and with runs of three or more squeezed to two, is `w`. */
+function sameWord(w: string, text: string, start: number, end: number): boolean {
+  let at = 0;
+  let prev = -1;
+  let run = 0;
+  for (let i = start; i < end; i++) {
+    let d = text.charCodeAt(i);
+    if (d >= 65 && d <= 90) d += 32;
+    run = d === prev ? run + 1 : 1;
+    prev = d;
+    if (run >= 3) continue;
+    if (at >= w.length || w.charCodeAt(at) !== d) return false;
+    at++;
+  }
+  return at === w.length;
+}
 
 function knownWord(hash: number, text: string, start: number, end: number): KnownWord | undefined {
-  const list = known.get(hash);
-  if (!list) return undefined;
-  outer: for (const k of list) {
-    const w = k.word;
-    let at = 0;
-    let prev = -1;
-    let run = 0;
-    for (let i = start; i < end; i++) {
-      let d = text.charCodeAt(i);
-      if (d >= 65 && d <= 90) d += 32;
-      run = d === prev ? run + 1 : 1;
-      prev = d;
-      if (run >= 3) continue;
-      if (at >= w.length || w.charCodeAt(at) !== d) continue outer;
-      at++;
-    }
-    if (at === w.length) return k;
+  for (let s = slotOf(hash); ; s = (s + 1) & knownMask) {
+    const k = knownWords[s];
+    if (k === undefined) return undefined;
+    if (knownHashes[s] === hash && sameWord(k.word, text, start, end)) return k;
   }
-  return undefined;
+}
+
+function place(hash: number, k: KnownWord): void {
+  let s = slotOf(hash);
+  while (knownWords[s] !== undefined) s = (s + 1) & knownMask;
+  knownWords[s] = k;
+  knownHashes[s] = hash;
 }
 
 function rememberWord(hash: number, word: string): KnownWord {
-  if (knownCount >= KNOWN_LIMIT) { known.clear(); knownCount = 0; }
+  if (knownCount >= KNOWN_LIMIT) clearKnown();
+  if (2 * (knownCount + 1) > knownMask + 1) {
+    // Keep the table at most half full: grow it and put every word back.
+    const oldWords = knownWords;
+    const oldHashes = knownHashes;
+    knownMask = knownMask * 2 + 1;
+    knownHashes = new Int32Array(knownMask + 1);
+    knownWords = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
+    for (let s = 0; s < oldWords.length; s++) {
+      const o = oldWords[s];
+      if (o !== undefined) place(oldHashes[s]!, o);
+    }
+  }
   const k: KnownWord = { word, negator: NEGATORS.has(word), plain: wordInfo(word, false), negated: undefined };
-  const list = known.get(hash);
-  if (list) list.push(k); else known.set(hash, [k]);
+  place(hash, k);
   knownCount++;
   return k;
 }
 
+const isLinkAt = (text: string, i: number): boolean =>
+  text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i);
+
 /** Scans a post into tokens and simple counts. Pure; one pass over the characters. */
 export function tokenizePost(text: string): PostTokens {
   const tokens: string[] = [];
+  const infos: TokenInfo[] = [];
   const handles: string[] = [];
   let urls = 0;
   let hashtags = 0;
@@ -123,28 +169,104 @@ export function tokenizePost(text: string): PostTokens {
   let exclamations = 0;
   let questions = 0;
   let negated = false;
-  const infos: TokenInfo[] = [];
-  if (knownGeneration !== infoGeneration()) { known.clear(); knownCount = 0; knownGeneration = infoGeneration(); }
+  if (knownGeneration !== infoGeneration()) { clearKnown(); knownGeneration = infoGeneration(); }
   // Tokens are the shared strings of their facts, so later look-ups by token are cheap.
-  const push = (info: TokenInfo): void => { tokens.push(info.token); infos.push(info); };
+  let info: TokenInfo;
   const n = text.length;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (isSpace(c)) { i++; continue; }
-    // Links: skipped to the next space.
-    if ((c === 104 || c === 119) && !(i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1)) && (text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i))) {
-      while (i < n && !isSpace(text.charCodeAt(i))) i++;
-      push(tokenInfo('zzurl'));
-      urls++;
+    // Words first: most characters of a post are in one. A link ("http…", "www.") starts like a word.
+    if (c < 128 ? ASCII_CLASS[c] !== 0 : isWordCode(c, text, i)) {
+      if ((c === 104 || c === 119) && !(i > 0 && isWordCode(text.charCodeAt(i - 1), text, i - 1)) && isLinkAt(text, i)) {
+        while (i < n && !isSpace(text.charCodeAt(i))) i++;
+        info = tokenInfo('zzurl');
+        tokens.push(info.token);
+        infos.push(info);
+        urls++;
+        continue;
+      }
+      let j = i;
+      let upper = 0;
+      let lower = 0;
+      let apostrophe = false;
+      let run = 0;
+      let elongated = false;
+      let prev = -1;
+      let numerals = 0;
+      let chars = 0;
+      // FNV-1a of the lower-cased letters, elongations squeezed, as in the word's token.
+      let hash = 0x811c9dc5;
+      let lprev = -1;
+      let lrun = 0;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        let l = d;
+        if (d < 128) {
+          const cls = ASCII_CLASS[d]!;
+          if (cls === 0) {
+            // An apostrophe between letters stays inside the word ("can't").
+            if (d === 39 && j + 1 < n && isWordCode(text.charCodeAt(j + 1), text, j + 1)) { apostrophe = true; j++; continue; }
+            break;
+          }
+          if ((cls & C_UPPER) !== 0) { upper++; l = d + 32; } else if ((cls & C_LOWER) !== 0) lower++; else if ((cls & C_DIGIT) !== 0) numerals++;
+        } else if (!isWordCode(d, text, j)) {
+          // "it’s": the typographic apostrophe too.
+          if (d === 0x2019 && j + 1 < n && isWordCode(text.charCodeAt(j + 1), text, j + 1)) { apostrophe = true; j++; continue; }
+          break;
+        }
+        chars++;
+        run = d === prev ? run + 1 : 1;
+        if (run >= 3) elongated = true;
+        prev = d;
+        lrun = l === lprev ? lrun + 1 : 1;
+        lprev = l;
+        if (lrun < 3) hash = Math.imul(hash ^ l, 0x01000193);
+        j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
+      }
+      if (upper >= 3 && lower === 0) shouted++;
+      // Plain ASCII letters: a word seen before needs no new string.
+      if (upper + lower === chars && !apostrophe) {
+        const k = knownWord(hash, text, i, j) ?? rememberWord(hash, squeeze(text.slice(i, j).toLowerCase()));
+        i = j;
+        if (k.negator) {
+          info = k.plain;
+          negated = true;
+        } else {
+          info = negated ? (k.negated ??= wordInfo(k.word, true)) : k.plain;
+        }
+        tokens.push(info.token);
+        infos.push(info);
+        continue;
+      }
+      const word = text.slice(i, j);
+      i = j;
+      let w = word.toLowerCase();
+      if (apostrophe) w = w.replace(/['’]/gu, '');
+      if (numerals > 0 || (upper + lower < chars && DIGIT.test(w))) {
+        w = numerals === chars || ALL_DIGITS.test(w) ? (w.length >= 5 ? 'zznumlong' : 'zznum') : 'zzcode';
+      } else if (elongated) {
+        w = squeeze(w);
+      }
+      if (NEGATORS.has(w)) {
+        info = wordInfo(w, false);
+        negated = true;
+      } else {
+        info = wordInfo(w, negated);
+      }
+      tokens.push(info.token);
+      infos.push(info);
       continue;
     }
+    if (isSpace(c)) { i++; continue; }
     // Handles.
     if ((c === 64 || c === 0xff20) && i + 1 < n && isWordCode(text.charCodeAt(i + 1), text, i + 1)) {
       let j = i + 1;
       while (j < n && isWordCode(text.charCodeAt(j), text, j)) j++;
       handles.push(text.slice(i + 1, j).toLowerCase());
-      push(tokenInfo('zzuser'));
+      info = tokenInfo('zzuser');
+      tokens.push(info.token);
+      infos.push(info);
       i = j;
       continue;
     }
@@ -162,16 +284,20 @@ export function tokenizePost(text: string): PostTokens {
       if (j < n && EMOTICON_END.has(text[j]!) && (j + 1 >= n || !isWordCode(text.charCodeAt(j + 1), text, j + 1))) {
         // "://" is a link scheme, not a face; "o"/"O" alone after ":" is too ambiguous without a nose.
         if (!(text[j] === '/' && text[j + 1] === '/')) {
-          push(tokenInfo(HAPPY_END.has(text[j]!) ? 'zzemohappy' : 'zzemosad'));
+          info = tokenInfo(HAPPY_END.has(text[j]!) ? 'zzemohappy' : 'zzemosad');
+          tokens.push(info.token);
+          infos.push(info);
           i = j + 1;
           continue;
         }
       }
     }
-    if (c === 60 && text[i + 1] === '3') {
-      push(tokenInfo('zzemolove'));
+    if (c === 60 && text.charCodeAt(i + 1) === 51) {
+      info = tokenInfo('zzemolove');
+      tokens.push(info.token);
+      infos.push(info);
       i += 2;
-      while (i < n && text[i] === '3') i++;
+      while (i < n && text.charCodeAt(i) === 51) i++;
       continue;
     }
     if (c === 35 && i + 1 < n && isWordCode(text.charCodeAt(i + 1), text, i + 1)) { hashtags++; i++; continue; }
@@ -179,74 +305,17 @@ export function tokenizePost(text: string): PostTokens {
       let q = false;
       while (i < n && (text.charCodeAt(i) === 33 || text.charCodeAt(i) === 63)) { if (text.charCodeAt(i) === 63) q = true; i++; }
       if (q) questions++; else exclamations++;
-      push(tokenInfo(q ? '?' : '!'));
+      info = tokenInfo(q ? '?' : '!');
+      tokens.push(info.token);
+      infos.push(info);
       negated = false;
       continue;
     }
     if (c === 46 || c === 44 || c === 59 || c === 58) { negated = false; i++; continue; }
-    if (isWordCode(c, text, i)) {
-      let j = i;
-      let word = '';
-      let upper = 0;
-      let lower = 0;
-      let apostrophe = false;
-      let run = 0;
-      let elongated = false;
-      let prev = -1;
-      let numerals = 0;
-      let chars = 0;
-      // FNV-1a of the lower-cased letters, elongations squeezed, as in the word's token.
-      let hash = 0x811c9dc5;
-      let lprev = -1;
-      let lrun = 0;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (isWordCode(d, text, j)) {
-          chars++;
-          if (d >= 65 && d <= 90) upper++;
-          else if (d >= 97 && d <= 122) lower++;
-          else if (d >= 48 && d <= 57) numerals++;
-          run = d === prev ? run + 1 : 1;
-          if (run >= 3) elongated = true;
-          prev = d;
-          const l = d >= 65 && d <= 90 ? d + 32 : d;
-          lrun = l === lprev ? lrun + 1 : 1;
-          lprev = l;
-          if (lrun < 3) hash = Math.imul(hash ^ l, 0x01000193);
-          const width = d >= 0xd800 && d <= 0xdbff ? 2 : 1;
-          j += width;
-          continue;
-        }
-        // An apostrophe between letters stays inside the word ("can't", "it’s").
-        if ((d === 39 || d === 0x2019) && j + 1 < n && isWordCode(text.charCodeAt(j + 1), text, j + 1)) { apostrophe = true; j++; continue; }
-        break;
-      }
-      if (upper >= 3 && lower === 0) shouted++;
-      // Plain ASCII letters: a word seen before needs no new string.
-      if (upper + lower === chars && !apostrophe) {
-        const k = knownWord(hash, text, i, j) ?? rememberWord(hash, squeeze(text.slice(i, j).toLowerCase()));
-        i = j;
-        if (k.negator) { push(k.plain); negated = true; continue; }
-        push(negated ? (k.negated ??= wordInfo(k.word, true)) : k.plain);
-        continue;
-      }
-      word = text.slice(i, j);
-      i = j;
-      let w = word.toLowerCase();
-      if (apostrophe) w = w.replace(/['’]/gu, '');
-      if (numerals > 0 || (upper + lower < chars && DIGIT.test(w))) {
-        w = numerals === chars || ALL_DIGITS.test(w) ? (w.length >= 5 ? 'zznumlong' : 'zznum') : 'zzcode';
-      } else if (elongated) {
-        w = squeeze(w);
-      }
-      if (NEGATORS.has(w)) { push(wordInfo(w, false)); negated = true; continue; }
-      push(wordInfo(w, negated));
-      continue;
-    }
     if (c >= 0x2000) {
       const cp = text.codePointAt(i) ?? c;
       const ch = String.fromCodePoint(cp);
-      if (PICTOGRAPH.test(ch)) push(tokenInfo(ch));
+      if (PICTOGRAPH.test(ch)) { info = tokenInfo(ch); tokens.push(info.token); infos.push(info); }
       i += ch.length;
       continue;
     }
