@@ -28,6 +28,38 @@ export interface TaskModel {
   offsets: Float32Array;
   /** How many labelled examples each label has seen (training plus learning). */
   seen: number[];
+  /** The second stage: what every task's scores add to this task's (absent: nothing). */
+  stack?: TaskStack | undefined;
+}
+
+/**
+ * A task's second stage. A post scored negative is rarely routed as "no topic", one
+ * scored as a bag complaint is rarely positive: each label's decision adds a weighted sum
+ * of every task's scores (its own task's too) to its own score. `from[u]` is `k × k_u`,
+ * row-major; trained on cross-fitted scores (see `trainTextModel`).
+ */
+export interface TaskStack {
+  from: Partial<Record<TextTask, Float32Array>>;
+  bias: Float32Array;
+}
+
+/** A task's scores after its second stage, from every task's own scores. */
+function stackedScores(task: TaskModel, name: TextTask, base: Partial<Record<TextTask, Float64Array>>): Float64Array {
+  const own = base[name]!;
+  const st = task.stack;
+  if (!st) return own;
+  const k = own.length;
+  const out = Float64Array.from(own);
+  for (let j = 0; j < k && j < st.bias.length; j++) out[j]! += st.bias[j]!;
+  for (const u of TEXT_TASKS) {
+    const A = st.from[u];
+    const z = base[u];
+    if (!A || !z) continue;
+    // Labels added by learning after training have no second-stage weights (zero).
+    const ku = A.length / st.bias.length;
+    for (let j = 0; j < k && j < st.bias.length; j++) for (let i = 0; i < ku && i < z.length; i++) out[j]! += A[j * ku + i]! * z[i]!;
+  }
+  return out;
 }
 
 /**
@@ -264,9 +296,14 @@ export function predictTokens(model: TextModel, post: PostTokens): TextPredictio
   const out: TextPredictions = {};
   if (model.stride === 0) return out;
   const a = accumulate(model, post);
+  const base: Partial<Record<TextTask, Float64Array>> = {};
   for (const name of TEXT_TASKS) {
     const task = model.tasks[name];
-    if (task && task.labels.length > 0) out[name] = decide(task, taskScores(task, a));
+    if (task && task.labels.length > 0) base[name] = taskScores(task, a);
+  }
+  for (const name of TEXT_TASKS) {
+    const task = model.tasks[name];
+    if (task && task.labels.length > 0) out[name] = decide(task, stackedScores(task, name, base));
   }
   return out;
 }
@@ -317,9 +354,38 @@ function addLabel(model: TextModel, task: TaskModel, label: string): number {
   const grow = (a: Float32Array): Float32Array => { const b = new Float32Array(k + 1); b.set(a); return b; };
   task.bias = grow(task.bias);
   task.offsets = grow(task.offsets);
+  growStacks(model, task, k);
   task.labels.push(label);
   task.seen.push(0);
   return k;
+}
+
+/** A label was added to `task` (it had `k`): every second stage gets a zero weight for it. */
+function growStacks(model: TextModel, task: TaskModel, k: number): void {
+  const name = TEXT_TASKS.find((t) => model.tasks[t] === task)!;
+  // A column in every stage that reads this task's scores…
+  for (const t of TEXT_TASKS) {
+    const st = model.tasks[t]?.stack;
+    const A = st?.from[name];
+    if (!st || !A) continue;
+    const rows = st.bias.length;
+    const B = new Float32Array(rows * (k + 1));
+    for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) B[r * (k + 1) + c] = A[r * k + c]!;
+    st.from[name] = B;
+  }
+  // …and a row in this task's own stage.
+  const st = task.stack;
+  if (!st) return;
+  for (const u of TEXT_TASKS) {
+    const A = st.from[u];
+    if (!A) continue;
+    const B = new Float32Array((A.length / k) * (k + 1));
+    B.set(A);
+    st.from[u] = B;
+  }
+  const b = new Float32Array(k + 1);
+  b.set(st.bias);
+  st.bias = b;
 }
 
 /** Step size of an online correction; features are L2-normalised, so 1 moves a score by about 1. */
@@ -342,34 +408,63 @@ const LEARN_MARGIN = 1;
  */
 export function learn(model: TextModel, text: string, labels: TextLabels): TextModel {
   const post = tokenizePost(text);
+  const f = featuresOf(model, post, true);
+  const todo: Array<[TextTask, string]> = [];
   for (const name of TEXT_TASKS) {
     const label = labels[name];
     if (label === undefined || label === '') continue;
     const task = ensureTask(model, name, name === 'topic');
-    const target = addLabel(model, task, label);
-    task.seen[target]! += 1;
-    const ids = idsFor(task, featuresOf(model, post, task.charGrams));
-    const k = task.labels.length;
-    const stride = model.stride;
-    const W = model.weights;
-    const v = scale(ids);
-    for (let s = 0; s < LEARN_MAX_STEPS; s++) {
-      const sc = directScores(model, task, ids, v);
-      // The rival is the best other label, or "none of them" (score 0) when it is alone.
-      let rival = k === 1 ? 0 : -Infinity;
-      for (let j = 0; j < k; j++) if (j !== target) rival = Math.max(rival, sc[j]! + task.offsets[j]!);
-      if (sc[target]! + task.offsets[target]! - rival >= LEARN_MARGIN) break;
-      for (let j = 0; j < k; j++) {
-        const g = sigmoid(sc[j]!) - (j === target ? 1 : 0);
-        task.bias[j]! -= LEARN_BIAS_RATE * g;
-        const step = LEARN_RATE * g * v;
-        const c = task.column + j;
-        for (const list of ids) for (const id of list) W[id * stride + c]! -= step;
-      }
-    }
-    repack(model, ids, task.column, k);
+    task.seen[addLabel(model, task, label)]! += 1;
+    todo.push([name, label]);
   }
+  for (const [name, label] of todo) correct(model, name, label, f);
+  // With a second stage, a task's decision reads the others' scores, which the later
+  // corrections moved: one more round settles every corrected decision.
+  if (todo.length > 1 && todo.some(([name]) => model.tasks[name]!.stack)) for (const [name, label] of todo) correct(model, name, label, f);
   return model;
+}
+
+/** Steps one task's weights until the post gets `label` with a margin (see `learn`). */
+function correct(model: TextModel, name: TextTask, label: string, f: PostFeatures): void {
+  const task = model.tasks[name]!;
+  const target = task.labels.indexOf(label);
+  const ids = idsFor(task, f);
+  const k = task.labels.length;
+  const stride = model.stride;
+  const W = model.weights;
+  const v = scale(ids);
+  // The other tasks' scores do not change here; the second stage reads them.
+  const base: Partial<Record<TextTask, Float64Array>> = {};
+  if (task.stack) {
+    for (const u of TEXT_TASKS) {
+      const t = model.tasks[u];
+      if (t && u !== name && t.labels.length > 0) base[u] = directScores(model, t, idsFor(t, f), scale(idsFor(t, f)));
+    }
+  }
+  const own = task.stack?.from[name];
+  const gb = new Float64Array(k);
+  for (let s = 0; s < LEARN_MAX_STEPS; s++) {
+    base[name] = directScores(model, task, ids, v);
+    const sc = stackedScores(task, name, base);
+    // The rival is the best other label, or "none of them" (score 0) when it is alone.
+    let rival = k === 1 ? 0 : -Infinity;
+    for (let j = 0; j < k; j++) if (j !== target) rival = Math.max(rival, sc[j]! + task.offsets[j]!);
+    if (sc[target]! + task.offsets[target]! - rival >= LEARN_MARGIN) break;
+    // The gradient of the decision's loss on the task's own scores (through its second stage).
+    for (let j = 0; j < k; j++) gb[j] = sigmoid(sc[j]!) - (j === target ? 1 : 0);
+    if (own && own.length === k * k) {
+      const g0 = Float64Array.from(gb);
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) gb[i]! += own[j * k + i]! * g0[j]!;
+    }
+    for (let j = 0; j < k; j++) {
+      const g = gb[j]!;
+      task.bias[j]! -= LEARN_BIAS_RATE * g;
+      const step = LEARN_RATE * g * v;
+      const c = task.column + j;
+      for (const list of ids) for (const id of list) W[id * stride + c]! -= step;
+    }
+  }
+  repack(model, ids, task.column, k);
 }
 
 /**
@@ -401,6 +496,11 @@ export interface TrainOptions {
   /** AdaGrad step size (default 0.3) and L2 penalty (default 1e-4). */
   rate?: number;
   l2?: number;
+  /**
+   * Train the second stage, each task reading every task's scores (default true; needs two
+   * tasks of 500+ rows each). Training then fits the model four more times (cross-fitting).
+   */
+  stack?: boolean;
 }
 
 /** A small seeded PRNG (mulberry32): training must be reproducible run to run. */
@@ -519,19 +619,10 @@ function tuneOffsets(scores: Float64Array[], gold: number[], k: number): Float32
   return off;
 }
 
-/** Trains a model from labelled examples; rows without a label for a task are skipped for it. */
-export function trainTextModel(examples: readonly TrainingExample[], opts: TrainOptions = {}): TextModel {
-  const fitOpts: FitOptions = { epochs: opts.epochs ?? 5, rate: opts.rate ?? TRAIN_RATE, l2: opts.l2 ?? TRAIN_L2 };
-  const model = emptyTextModel(opts.bits ?? MODEL_BITS);
-  model.topicGroups = { ...(opts.topicGroups ?? {}) };
-  const posts = examples.map((e) => tokenizePost(e.text));
-  const plan = TEXT_TASKS.map((name) => {
-    const rows = examples.map((_, i) => i).filter((i) => (examples[i]!.labels[name] ?? '') !== '');
-    const labels = [...new Set(rows.map((i) => examples[i]!.labels[name]!))].sort();
-    return { name, rows, labels, charGrams: opts.charGrams?.[name] ?? name === 'topic' };
-  }).filter((p) => p.rows.length > 0);
-  if (plan.length === 0) return model;
-  // Lay the table out once, every task's columns side by side.
+interface TaskPlan { name: TextTask; rows: number[]; labels: string[]; charGrams: boolean; X: Int32Array[][]; y: number[]; w: number[] }
+
+/** Lays the tasks' columns out side by side in a fresh table of `model`. */
+function layOut(model: TextModel, plan: readonly TaskPlan[]): void {
   for (const p of plan) {
     const task = ensureTask(model, p.name, p.charGrams);
     task.column = model.stride;
@@ -542,41 +633,153 @@ export function trainTextModel(examples: readonly TrainingExample[], opts: Train
     model.stride += p.labels.length;
   }
   model.weights = new Float32Array((1 << model.bits) * model.stride);
+}
+
+/** Folds of the cross-fitting that trains the second stage: each row is scored by a model that never saw it. */
+const STACK_FOLDS = 4;
+/** Fewer labelled rows than this: no second stage (its weights would fit noise). */
+const STACK_MIN_ROWS = 500;
+
+/** Trains a model from labelled examples; rows without a label for a task are skipped for it. */
+export function trainTextModel(examples: readonly TrainingExample[], opts: TrainOptions = {}): TextModel {
+  const fitOpts: FitOptions = { epochs: opts.epochs ?? 5, rate: opts.rate ?? TRAIN_RATE, l2: opts.l2 ?? TRAIN_L2 };
+  const model = emptyTextModel(opts.bits ?? MODEL_BITS);
+  model.topicGroups = { ...(opts.topicGroups ?? {}) };
+  const posts = examples.map((e) => tokenizePost(e.text));
   const words = posts.map((p) => wordFeatureIds(p, model.bits));
-  const grams = plan.some((p) => p.charGrams) ? posts.map((p) => charGramIds(p, model.bits)) : undefined;
+  const anyGrams = TEXT_TASKS.some((name) => opts.charGrams?.[name] ?? name === 'topic');
+  const grams = anyGrams ? posts.map((p) => charGramIds(p, model.bits)) : undefined;
+  const plan: TaskPlan[] = TEXT_TASKS.map((name) => {
+    const rows = examples.map((_, i) => i).filter((i) => (examples[i]!.labels[name] ?? '') !== '');
+    const labels = [...new Set(rows.map((i) => examples[i]!.labels[name]!))].sort();
+    const charGrams = opts.charGrams?.[name] ?? name === 'topic';
+    return {
+      name, rows, labels, charGrams,
+      X: posts.map((_, i) => (charGrams && grams ? [words[i]!, grams[i]!] : [words[i]!])),
+      y: examples.map((e) => labels.indexOf(e.labels[name] ?? '')),
+      w: examples.map((e) => weightOf(e, name)),
+    };
+  }).filter((p) => p.rows.length > 0);
+  if (plan.length === 0) return model;
+  layOut(model, plan);
+  const tune = opts.tuneOffsets ?? true;
+  const stack = (opts.stack ?? true) && plan.length > 1 && plan.every((p) => p.rows.length >= STACK_MIN_ROWS);
+  if (stack) {
+    // Cross-fitting: every row's scores from a model trained on the other folds, so the
+    // second stage learns how far to trust scores on posts the model has not seen.
+    const rnd = seededRandom((opts.seed ?? 1) + 7919);
+    const fold = examples.map(() => Math.floor(rnd() * STACK_FOLDS));
+    const oof: Partial<Record<TextTask, Float64Array[]>> = {};
+    for (const p of plan) oof[p.name] = new Array<Float64Array>(examples.length);
+    for (let f = 0; f < STACK_FOLDS; f++) {
+      const m = emptyTextModel(model.bits);
+      layOut(m, plan);
+      for (const p of plan) {
+        const t = m.tasks[p.name]!;
+        fit(m, t, p.X, p.y, p.w, p.rows.filter((i) => fold[i] !== f), fitOpts, seededRandom((opts.seed ?? 1) + f));
+        for (let i = 0; i < examples.length; i++) if (fold[i] === f) oof[p.name]![i] = directScores(m, t, p.X[i]!, scale(p.X[i]!));
+      }
+    }
+    for (const p of plan) {
+      const task = model.tasks[p.name]!;
+      task.stack = fitStack(p, plan, oof);
+      if (tune && p.labels.length > 1) {
+        const base = (i: number): Partial<Record<TextTask, Float64Array>> => Object.fromEntries(plan.map((q) => [q.name, oof[q.name]![i]!]));
+        task.offsets = tuneOffsets(p.rows.map((i) => stackedScores(task, p.name, base(i))), p.rows.map((i) => p.y[i]!), p.labels.length);
+      }
+    }
+  }
   for (const p of plan) {
     const task = model.tasks[p.name]!;
-    const X = posts.map((_, i) => (p.charGrams && grams ? [words[i]!, grams[i]!] : [words[i]!]));
-    const y = examples.map((e) => p.labels.indexOf(e.labels[p.name] ?? ''));
-    const weights = examples.map((e) => weightOf(e, p.name));
     const rnd = seededRandom(opts.seed ?? 1);
-    if ((opts.tuneOffsets ?? true) && p.labels.length > 1 && p.rows.length >= 200) {
+    if (!stack && tune && p.labels.length > 1 && p.rows.length >= 200) {
       const order = [...p.rows];
       shuffle(order, rnd);
       const cut = Math.floor(order.length * 0.8);
       // A throw-away model of this task alone, fitted on four fifths, scored on the rest.
       const probe = emptyTextModel(model.bits);
-      const pt = ensureTask(probe, p.name, p.charGrams);
-      pt.labels = [...p.labels];
-      pt.bias = new Float32Array(p.labels.length);
-      pt.offsets = new Float32Array(p.labels.length);
-      pt.seen = p.labels.map(() => 0);
-      probe.stride = p.labels.length;
-      probe.weights = new Float32Array((1 << probe.bits) * probe.stride);
-      fit(probe, pt, X, y, weights, order.slice(0, cut), fitOpts, rnd);
+      layOut(probe, [p]);
+      const pt = probe.tasks[p.name]!;
+      fit(probe, pt, p.X, p.y, p.w, order.slice(0, cut), fitOpts, rnd);
       const held = order.slice(cut);
-      task.offsets = tuneOffsets(held.map((i) => directScores(probe, pt, X[i]!, scale(X[i]!))), held.map((i) => y[i]!), p.labels.length);
+      task.offsets = tuneOffsets(held.map((i) => directScores(probe, pt, p.X[i]!, scale(p.X[i]!))), held.map((i) => p.y[i]!), p.labels.length);
     }
-    fit(model, task, X, y, weights, p.rows, fitOpts, rnd);
-    for (const i of p.rows) task.seen[y[i]!]! += 1;
+    fit(model, task, p.X, p.y, p.w, p.rows, fitOpts, rnd);
+    for (const i of p.rows) task.seen[p.y[i]!]! += 1;
   }
   return model;
+}
+
+/** Ridge penalty of the second stage and its (full-batch, Adam) optimisation. */
+const STACK_L2 = 1e-3;
+const STACK_STEPS = 300;
+const STACK_RATE = 0.05;
+
+/**
+ * Fits one task's second stage on cross-fitted scores: per label, a weighted logistic
+ * regression (labels weighted as in `fit`) whose input is every task's scores, added to
+ * the task's own score. The own score keeps a weight of 1 on top, so a second stage near
+ * zero changes nothing and online learning moves the decision as it moves the score.
+ */
+function fitStack(p: TaskPlan, inputs: readonly TaskPlan[], oof: Partial<Record<TextTask, Float64Array[]>>): TaskStack {
+  const k = p.labels.length;
+  const d = inputs.reduce((n, q) => n + q.labels.length, 0) + 1;
+  const n = p.rows.length;
+  // Inputs per row: every task's scores, then 1.
+  const Z = new Float64Array(n * d);
+  const own = p.rows.map((i) => oof[p.name]![i]!);
+  p.rows.forEach((i, r) => {
+    let c = 0;
+    for (const q of inputs) for (const v of oof[q.name]![i]!) Z[r * d + c++] = v;
+    Z[r * d + c] = 1;
+  });
+  const count = new Array<number>(k).fill(0);
+  for (const i of p.rows) count[p.y[i]!]! += 1;
+  const posWeight = count.map((c) => (c > 0 ? Math.sqrt((n - c) / c) : 1));
+  const A = new Float64Array(k * d);
+  const m1 = new Float64Array(k * d);
+  const m2 = new Float64Array(k * d);
+  const grad = new Float64Array(k * d);
+  let wsum = 0;
+  for (const i of p.rows) wsum += p.w[i]!;
+  for (let t = 1; t <= STACK_STEPS; t++) {
+    grad.fill(0);
+    for (let r = 0; r < n; r++) {
+      const i = p.rows[r]!;
+      for (let j = 0; j < k; j++) {
+        let s = own[r]![j]!;
+        for (let c = 0; c < d; c++) s += A[j * d + c]! * Z[r * d + c]!;
+        const yes = p.y[i] === j;
+        const g = ((sigmoid(s) - (yes ? 1 : 0)) * p.w[i]! * (yes ? posWeight[j]! : 1)) / wsum;
+        for (let c = 0; c < d; c++) grad[j * d + c]! += g * Z[r * d + c]!;
+      }
+    }
+    for (let a = 0; a < k * d; a++) {
+      const g = grad[a]! + (a % d === d - 1 ? 0 : STACK_L2 * A[a]!);
+      m1[a] = 0.9 * m1[a]! + 0.1 * g;
+      m2[a] = 0.999 * m2[a]! + 0.001 * g * g;
+      A[a]! -= (STACK_RATE * (m1[a]! / (1 - 0.9 ** t))) / (Math.sqrt(m2[a]! / (1 - 0.999 ** t)) + 1e-8);
+    }
+  }
+  const from: TaskStack['from'] = {};
+  let c0 = 0;
+  for (const q of inputs) {
+    const ku = q.labels.length;
+    const a = new Float32Array(k * ku);
+    for (let j = 0; j < k; j++) for (let c = 0; c < ku; c++) a[j * ku + c] = A[j * d + c0 + c]!;
+    from[q.name] = a;
+    c0 += ku;
+  }
+  const bias = new Float32Array(k);
+  for (let j = 0; j < k; j++) bias[j] = A[j * d + d - 1]!;
+  return { from, bias };
 }
 
 /** The JSON form of a model file. */
 export interface TextModelJson {
   format: 'earshot-text-model';
-  version: 1;
+  /** 2 when a task has a second stage (`stack`), which version 1 readers would ignore; else 1. */
+  version: 1 | 2;
   bits: number;
   topicGroups: Record<string, string>;
   tasks: Partial<Record<TextTask, {
@@ -591,6 +794,8 @@ export interface TextModelJson {
     rows: string;
     /** Base64 of little-endian int16 weights, k per stored row. */
     weights: string;
+    /** The second stage: per input task, `k × k_u` weights, row-major; a bias per label. */
+    stack?: { from: Partial<Record<TextTask, number[]>>; bias: number[] };
   }>>;
 }
 
@@ -636,9 +841,16 @@ export function textModelToJson(model: TextModel): TextModelJson {
       scale,
       rows: Buffer.from(Uint8Array.from(gaps)).toString('base64'),
       weights: Buffer.from(i16.buffer, i16.byteOffset, i16.byteLength).toString('base64'),
+      ...(task.stack ? {
+        stack: {
+          from: Object.fromEntries(Object.entries(task.stack.from).map(([u, a]) => [u, [...a].map(round6)])),
+          bias: [...task.stack.bias].map(round6),
+        },
+      } : {}),
     };
   }
-  return { format: 'earshot-text-model', version: 1, bits: model.bits, topicGroups: { ...model.topicGroups }, tasks };
+  const version = TEXT_TASKS.some((t) => model.tasks[t]?.stack) ? 2 : 1;
+  return { format: 'earshot-text-model', version, bits: model.bits, topicGroups: { ...model.topicGroups }, tasks };
 }
 
 export class TextModelInvalidError extends Error {
@@ -653,7 +865,9 @@ export class TextModelInvalidError extends Error {
 export function textModelFromJson(json: unknown): TextModel {
   const j = json as Partial<TextModelJson> | null;
   if (!j || typeof j !== 'object' || j.format !== 'earshot-text-model') throw new TextModelInvalidError('"format" is not "earshot-text-model" (was the file made by `earshot train`?)');
-  if (j.version !== 1) throw new TextModelInvalidError(`unsupported version ${String(j.version)}`);
+  if (j.version !== 1 && j.version !== 2) {
+    throw new TextModelInvalidError(`version ${String(j.version)} is not one this Earshot reads (1 or 2): upgrade Earshot or make the file again with \`earshot train\``);
+  }
   const bits = j.bits;
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 8 || bits > 24) throw new TextModelInvalidError(`"bits" must be an integer 8..24, got ${String(bits)}`);
   const model = emptyTextModel(bits);
@@ -698,6 +912,22 @@ export function textModelFromJson(json: unknown): TextModel {
       r++;
     }
     if (r * k !== vals.length) bad('more weights than rows');
+  }
+  for (const name of present) {
+    const st = j.tasks![name]!.stack;
+    if (st === undefined) continue;
+    const task = model.tasks[name]!;
+    const k = task.labels.length;
+    const bad = (what: string): never => { throw new TextModelInvalidError(`task "${name}": second stage ${what}`); };
+    if (!st || typeof st !== 'object' || !Array.isArray(st.bias) || st.bias.length !== k) bad('"bias" does not match the labels');
+    const from: TaskStack['from'] = {};
+    for (const [u, a] of Object.entries(st.from ?? {})) {
+      const src = model.tasks[u as TextTask];
+      if (!src) bad(`reads task "${u}", which the file does not have`);
+      if (!Array.isArray(a) || a.length !== k * src!.labels.length || a.some((x) => typeof x !== 'number')) bad(`weights for "${u}" do not match the labels`);
+      from[u as TextTask] = Float32Array.from(a!);
+    }
+    task.stack = { from, bias: Float32Array.from(st.bias) };
   }
   return model;
 }

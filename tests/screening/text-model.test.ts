@@ -157,3 +157,61 @@ describe('learning from staff decisions', () => {
     expect(lead.intent).toBe('lead');
   });
 });
+
+describe('second stage (each task reads every task\'s scores)', () => {
+  const rows = history(800, 9);
+  const model = trainTextModel(rows);
+
+  it('is trained when two tasks have 500 rows or more, and not below', () => {
+    expect(model.tasks.sentiment!.stack).toBeDefined();
+    expect(model.tasks.topic!.stack!.from.sentiment!.length).toBe(model.tasks.topic!.labels.length * model.tasks.sentiment!.labels.length);
+    expect(trainTextModel(history(400)).tasks.sentiment!.stack).toBeUndefined();
+    expect(trainTextModel(rows, { stack: false }).tasks.sentiment!.stack).toBeUndefined();
+  });
+
+  it('still predicts the training patterns', () => {
+    expect(predictText(model, 'my bag never arrived in Madrid').topic?.label).toBe('baggage');
+    expect(predictText(model, 'thanks for the great crew!').sentiment?.label).toBe('positive');
+    expect(predictText(model, 'is there wifi on flights to Rome?').intent?.label).toBe('question');
+  });
+
+  it('is kept in the model file, which then says version 2; a file without it stays version 1', () => {
+    const json = textModelToJson(model);
+    expect(json.version).toBe(2);
+    const back = textModelFromJson(JSON.parse(JSON.stringify(json)));
+    for (const t of ['my bag never arrived in Oslo', 'thanks, love it', 'flight delayed again in Paris']) {
+      const [a, b] = [predictText(back, t), predictText(model, t)];
+      for (const task of ['sentiment', 'intent', 'topic'] as const) {
+        expect(a[task]!.label).toBe(b[task]!.label);
+        expect(a[task]!.confidence).toBeCloseTo(b[task]!.confidence, 2);
+      }
+    }
+    expect(textModelToJson(trainTextModel(history(120))).version).toBe(1);
+  });
+
+  it('refuses a newer version or a second stage that does not fit the labels, saying why', () => {
+    const json = textModelToJson(model);
+    expect(() => textModelFromJson({ ...json, version: 3 })).toThrow(/version 3 .*upgrade Earshot/);
+    const broken = JSON.parse(JSON.stringify(json)) as typeof json;
+    broken.tasks.topic!.stack!.from.sentiment = [1, 2];
+    expect(() => textModelFromJson(broken)).toThrow(/task "topic": second stage weights for "sentiment"/);
+  });
+
+  it('a correction still changes the next prediction, and a new label can be taught', () => {
+    const m = trainTextModel(rows);
+    const post = 'stuck at Denver with my bag, delayed and nobody helps';
+    const variant = 'Stuck at Denver with my bag!! delayed and nobody helps';
+    const corrected = predictText(m, post).topic!.label === 'baggage' ? 'delays' : 'baggage';
+    learn(m, post, { sentiment: 'neutral', topic: corrected });
+    expect(predictText(m, variant).topic!.label).toBe(corrected);
+    expect(predictText(m, variant).sentiment!.label).toBe('neutral');
+    learn(m, 'where is my refund for the cancelled flight', { topic: 'refunds' });
+    expect(m.tasks.topic!.stack!.bias.length).toBe(m.tasks.topic!.labels.length);
+    // (Not with a "?": in this history every question is "general", and the second stage knows it.)
+    expect(predictText(m, 'where is my refund for the cancelled flight please').topic!.label).toBe('refunds');
+    expect(predictText(m, 'flight delayed 3 hours in Boston, awful').topic!.label).toBe('delays');
+    // What it learned survives the model file.
+    const back = textModelFromJson(JSON.parse(JSON.stringify(textModelToJson(m))));
+    expect(predictText(back, 'where is my refund for the cancelled flight please').topic!.label).toBe('refunds');
+  });
+});
