@@ -110,18 +110,16 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     }
   }
 
-  return {
-    group,
-    tags: [...tags],
-    priority,
-    drop: dropReason !== undefined,
-    ...(dropReason !== undefined ? { dropReason } : {}),
-    ...(lang.language !== undefined ? { language: lang.language } : {}),
-    sentiment,
-    intent,
-    ...(topic !== undefined ? { topic } : {}),
-    pii,
-    rulesFired,
-    secondApprover,
-  };
+  // Optional fields are set only when present, in this order. Assigned, not spread: a
+  // spread of a conditional object is a runtime call, several times the cost of the rest.
+  const screening = { group, tags: [...tags], priority, drop: dropReason !== undefined } as Screening;
+  if (dropReason !== undefined) screening.dropReason = dropReason;
+  if (lang.language !== undefined) screening.language = lang.language;
+  screening.sentiment = sentiment;
+  screening.intent = intent;
+  if (topic !== undefined) screening.topic = topic;
+  screening.pii = pii;
+  screening.rulesFired = rulesFired;
+  screening.secondApprover = secondApprover;
+  return screening;
 }
