@@ -158,7 +158,7 @@ export const ConfigSchema = z
     sla: SlaSchema.optional(),
     /** Purge cases and the personal data in them after a number of days. */
     retention: RetentionSchema.optional(),
-    jobs: JobsSchema.default({ sweepInterval: 60_000, retentionInterval: 3_600_000 }),
+    jobs: JobsSchema.default({ sweepInterval: 60_000, retentionInterval: 3_600_000, metricsSealInterval: 3_600_000 }),
     /** Managers' numbers: time zone of "today", campaign hashtags, who sees everyone's figures, the digest. */
     metrics: z.strictObject({
       timezone: z.string().default('UTC'),

@@ -154,6 +154,11 @@ export const JobsSchema = z.strictObject({
   /** How often the SLA sweep runs (claim leases, snoozes, assignments, reminders). */
   sweepInterval: durationField(1_000, 'like 60s; at least 1s').default(60_000),
   retentionInterval: durationField(60_000, 'like 1h').default(3_600_000),
+  /**
+   * How often finished metrics days (and weeks, months) are sealed ahead of the first
+   * answer that reads them; a day becomes sealable 2 h after its end.
+   */
+  metricsSealInterval: durationField(60_000, 'like 1h').default(3_600_000),
 });
 
 /** Cross-checks that need the whole file: unknown groups and people named in rules. */

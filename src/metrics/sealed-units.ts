@@ -1,4 +1,4 @@
-import { addDays, dayCount, isoWeekday, monthEnd } from './days.js';
+import { addDays, dayCount, daysIn, isoWeekday, monthEnd } from './days.js';
 
 /**
  * Days that are over are read from sealed values, and whole calendar weeks (Monday to
@@ -37,4 +37,19 @@ export function sealedUnits(from: string, to: string): SealedUnit[] {
     }
   }
   return out;
+}
+
+/**
+ * Every whole week (Monday to Sunday) and every whole month inside `from`..`to`. With the
+ * days, these are all the units {@link sealedUnits} can give for a period inside the
+ * range, whatever day the period starts on (one tiling of the range would miss the
+ * weeks and months another start day uses).
+ */
+export function wholeUnits(from: string, to: string): SealedUnit[] {
+  const days = daysIn(from, to);
+  const weeks = days.filter((d) => isoWeekday(d) === 1 && addDays(d, 6) <= to)
+    .map((d): SealedUnit => ({ kind: 'week', id: `w${d}`, from: d, to: addDays(d, 6) }));
+  const months = days.filter((d) => d.endsWith('-01') && monthEnd(d) <= to)
+    .map((d): SealedUnit => ({ kind: 'month', id: `m${d.slice(0, 7)}`, from: d, to: monthEnd(d) }));
+  return [...weeks, ...months];
 }

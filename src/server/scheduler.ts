@@ -17,7 +17,7 @@ function jobPath(name: string): string {
 }
 
 /** Jobs whose work runs in the main process under a lease (src/jobs/leased-job.ts). */
-export type LeasedJob = 'sla-sweep' | 'retention';
+export type LeasedJob = 'sla-sweep' | 'retention' | 'metrics-seal';
 
 export type JobMessage =
   | { type: 'digest-due' }
@@ -66,6 +66,8 @@ export function createScheduler(opts: SchedulerOptions): Bree {
   if (opts.config.retention) {
     jobList.push({ name: 'retention', path: jobPath('retention'), interval: opts.config.jobs.retentionInterval, timeout: 0 });
   }
+  // Rollups are written whatever the config, so their finished days are sealed too.
+  jobList.push({ name: 'metrics-seal', path: jobPath('metrics-seal'), interval: opts.config.jobs.metricsSealInterval, timeout: 0 });
   const log = opts.log;
   return new Bree({
     root: false,

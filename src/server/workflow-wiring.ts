@@ -5,6 +5,7 @@ import type { CaseService } from '../app/case-service.js';
 import type { CommandRouter } from '../app/commands.js';
 import { allOf, ConfigHoursAvailability, platformGroupsNamed } from '../app/people-directory.js';
 import { eraseAuthor, purgeExpired, registerRetentionDeliveries } from '../app/retention.js';
+import { sealMetrics } from '../app/metrics-seal.js';
 import { runSweep } from '../app/sweep-runner.js';
 import { isApprover } from '../cases/policy.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
@@ -46,9 +47,10 @@ export interface WorkflowWiring {
 }
 
 /**
- * Wires routing to people, the SLA sweep, retention and erasure into a running
- * Earshot: case listeners, scheduled jobs (each under a lease in the shared store, so
- * one instance runs each tick), the erase-author chat command, and Slack's directory.
+ * Wires routing to people, the SLA sweep, retention, erasure and the sealing of
+ * finished metrics days into a running Earshot: case listeners, scheduled jobs (each
+ * under a lease in the shared store, so one instance runs each tick), the erase-author
+ * chat command, and Slack's directory.
  */
 export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
   const { config, store, cases, outbox, clock, log, commands } = deps;
@@ -87,6 +89,7 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
   const jobs: Record<LeasedJob, { intervalMs: number; run: () => Promise<unknown> }> = {
     'sla-sweep': { intervalMs: config.jobs.sweepInterval, run: () => runSweep({ cases, config, store, clock, log, outbox, router }) },
     retention: { intervalMs: config.jobs.retentionInterval, run: () => purgeExpired({ store, repo: cases.repo, config, clock, log, outbox }) },
+    'metrics-seal': { intervalMs: config.jobs.metricsSealInterval, run: () => sealMetrics({ store, config, clock, log }) },
   };
 
   const runJob = (job: LeasedJob): Promise<boolean> => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sealedUnits } from '../../src/metrics/sealed-units.js';
+import { sealedUnits, wholeUnits } from '../../src/metrics/sealed-units.js';
 import { rangePeriod } from '../../src/metrics/period.js';
 import { pruneHashtags, sealCounters, splitCounters } from '../../src/metrics/seal-counters.js';
 import type { Increment } from '../../src/metrics/rollup.js';
@@ -19,6 +19,20 @@ describe('sealed units', () => {
     expect(ids('2025-06-02', '2025-06-01')).toEqual([]);
     const units = sealedUnits('2024-01-01', '2024-12-31');
     expect(units.map((u) => u.kind)).toEqual(Array(12).fill('month'));
+  });
+
+  it('lists every whole week and month of a range, whatever tiling a period would pick', () => {
+    const ids = (from: string, to: string) => wholeUnits(from, to).map((u) => u.id);
+    // 2024-02-26 is a Monday: tiled greedily from there March is weeks, yet a period from 1 March reads the month
+    expect(ids('2024-02-26', '2024-03-31')).toEqual(['w2024-02-26', 'w2024-03-04', 'w2024-03-11', 'w2024-03-18', 'w2024-03-25', 'm2024-03']);
+    expect(ids('2025-06-03', '2025-06-29')).toEqual(['w2025-06-09', 'w2025-06-16', 'w2025-06-23']);
+    expect(ids('2025-06-03', '2025-06-28')).toEqual(['w2025-06-09', 'w2025-06-16']);
+    expect(ids('2025-06-02', '2025-06-01')).toEqual([]);
+    // every unit any period inside the range reads is a day of it or one of these
+    const whole = new Set(ids('2025-04-28', '2025-07-06'));
+    for (const from of ['2025-04-28', '2025-05-01', '2025-05-02', '2025-05-05', '2025-06-01']) {
+      for (const u of sealedUnits(from, '2025-07-06')) if (u.kind !== 'day') expect(whole.has(u.id), u.id).toBe(true);
+    }
   });
 
   it('splits counters into what comparisons need and the rest', () => {
