@@ -164,7 +164,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     capacityPerMinute: (p) => 60_000 / Math.max(1, limits.spec(`${p}.post`)?.minTimeMs ?? 1000),
     updateSpacingMs: (p) => limits.spec(`${p}.update`)?.minTimeMs ?? 1200,
   });
-  const teams = startTeams({ env, config, store, cases, commands, sources, storms, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
+  const teams = await startTeams({ env, config, store, cases, commands, sources, storms, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));

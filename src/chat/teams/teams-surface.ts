@@ -1,0 +1,41 @@
+import type { Request, Response } from 'express';
+import type { CaseInteractions } from '../../app/case-interactions.js';
+import type { CaseService } from '../../app/case-service.js';
+import type { CommandRouter } from '../../app/commands.js';
+import type { StormService } from '../../app/storms.js';
+import type { Env } from '../../config/env.js';
+import type { Config } from '../../config/schema.js';
+import type { MentionSource } from '../../sources/mention-source.js';
+import type { Store } from '../../store/store.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { ChannelReferences } from './channel-references.js';
+import type { TeamsGateway } from './teams-gateway.js';
+
+export interface TeamsDeps {
+  env: Env;
+  config: Config;
+  store: Store;
+  cases: CaseService;
+  interactions: CaseInteractions;
+  commands: CommandRouter;
+  sources: ReadonlyMap<string, MentionSource>;
+  /** Storm mode, for the storm cards' buttons. */
+  storms?: StormService | undefined;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Teams as the server mounts it: the handler for POST /api/messages and, when on, the gateway. */
+export interface TeamsSurface {
+  /** `authenticated`: Bot Framework tokens checked; `local-dev`: nothing checked; `off`: every request refused. */
+  mode: 'authenticated' | 'local-dev' | 'off';
+  /** Why Teams is off, in words for the operator. */
+  reason?: string;
+  gateway?: TeamsGateway;
+  channels: ChannelReferences;
+  handle(req: Request, res: Response): Promise<void>;
+}
+
+/** How Bot Framework requests are authenticated, decided from the environment alone. */
+export type TeamsAuth = { mode: 'authenticated' | 'local-dev'; appId: string } | { mode: 'off'; reason: string };
