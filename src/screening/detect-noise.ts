@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Mention } from '../domain/mention.js';
 import { phraseList } from './phrase-list.js';
+import type { TokenInfo } from './token-info.js';
 import type { PostTokens } from './tokenize-post.js';
 
 /** Why a mention is not worth a case, or nothing. */
@@ -19,11 +20,22 @@ const SPAM_PHRASES = phraseList([
   'guaranteed', 'limited offer', 'act now', 'buy now', 'subscribe to my', 'link in bio',
 ]);
 
+/** A handle without its leading `@`, lower-case. */
+const plainHandle = (h: string): string => (h.charCodeAt(0) === 64 ? h.slice(1) : h).toLowerCase();
+
+/** The brand's handles on one network, normalised once: config arrays live as long as the config. */
+const ownHandles = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /** Whether the author is one of the brand's own accounts on that network. */
 export function isBrandPost(mention: Mention, config: Pick<Config, 'brand'>): boolean {
-  const own = config.brand.handles[mention.network] ?? [];
-  const h = mention.author.handle.replace(/^@/u, '').toLowerCase();
-  return own.some((o) => o.replace(/^@/u, '').toLowerCase() === h);
+  const own = config.brand.handles[mention.network];
+  if (!own || own.length === 0) return false;
+  let set = ownHandles.get(own);
+  if (!set) {
+    set = new Set(own.map(plainHandle));
+    ownHandles.set(own, set);
+  }
+  return set.has(plainHandle(mention.author.handle));
 }
 
 /** Whether a handle ends in six digits or more ("promo_88812345"), without a regex. */
@@ -37,6 +49,11 @@ function endsInLongNumber(handle: string): boolean {
   return digits >= 6;
 }
 
+/** Words the repetition check counts: three letters or more, not a placeholder. */
+function counts(w: TokenInfo): boolean {
+  return w.bare.length > 2 && !w.bare.startsWith('zz');
+}
+
 /**
  * Six words or more (of three letters or more), of which at most a third differ. Token
  * facts are shared objects, so comparing them is comparing words; no allocation.
@@ -45,16 +62,26 @@ function repetitive(post: PostTokens): boolean {
   const infos = post.infos;
   if (infos.length < 6) return false;
   let words = 0;
+  for (let i = 0; i < infos.length; i++) if (counts(infos[i]!)) words++;
+  if (words < 6) return false;
+  // Most posts repeat little: stop as soon as more than a third of the words differ.
   let distinct = 0;
   for (let i = 0; i < infos.length; i++) {
     const w = infos[i]!;
-    if (w.bare.length <= 2 || w.bare.startsWith('zz')) continue;
-    words++;
+    if (!counts(w)) continue;
     let seen = false;
     for (let j = 0; j < i && !seen; j++) seen = infos[j]!.bare === w.bare;
-    if (!seen) distinct++;
+    if (!seen && ++distinct > words / 3) return false;
   }
-  return words >= 6 && distinct <= words / 3;
+  return true;
+}
+
+/** Whether `s` has "bot" in any case of its ASCII letters (what `/bot/iu` finds). */
+function hasBot(s: string): boolean {
+  for (let i = 0; i + 2 < s.length; i++) {
+    if ((s.charCodeAt(i) | 32) === 98 && (s.charCodeAt(i + 1) | 32) === 111 && (s.charCodeAt(i + 2) | 32) === 116) return true;
+  }
+  return false;
 }
 
 /** The author's own words: the post without handles, links, hashtags' `#` and "RT". */
@@ -75,7 +102,8 @@ export function spamSignals(mention: Mention, post: PostTokens): string[] {
   else if (post.urls === 1 && phrase) signals.push('a link with a sales pitch');
   const handle = mention.author.handle;
   if (endsInLongNumber(handle)) signals.push('handle ends in a long number');
-  if ((/bot/iu.test(handle) && /bot\b|_bot|bot_/iu.test(handle)) || /\bbot\b/iu.test(mention.author.name)) signals.push('account calls itself a bot');
+  // `hasBot` first: a `\b` under the `iu` flags is costly to test at every position.
+  if ((hasBot(handle) && /bot\b|_bot|bot_/iu.test(handle)) || (hasBot(mention.author.name) && /\bbot\b/iu.test(mention.author.name))) signals.push('account calls itself a bot');
   if (mention.author.followers === 0 && post.urls > 0) signals.push('no followers, posts links');
   if (repetitive(post)) signals.push('the same words over and over');
   return signals;
