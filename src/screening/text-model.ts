@@ -99,6 +99,8 @@ export interface PackedWeights {
   tokens: Map<string, TokenSums>;
   /** 1 for the columns of tasks that read character grams. */
   gramColumns: Uint8Array;
+  /** Every task's second stage as one `stride × stride` matrix over the columns, and a bias per column. */
+  stack: { m: Float32Array; b: Float32Array } | undefined;
 }
 
 interface TokenSums {
@@ -152,7 +154,32 @@ function pack(model: TextModel): PackedWeights {
   for (let c = 0; c < stride; c++) scale[c] = scale[c]! > 0 ? scale[c]! / 127 : 1;
   const q = new Int8Array(W.length);
   for (let i = 0; i < W.length; i++) q[i] = Math.round(W[i]! / scale[i % stride]!);
-  return { stride, q, scale, tokens: new Map(), gramColumns: gramColumns(model) };
+  return { stride, q, scale, tokens: new Map(), gramColumns: gramColumns(model), stack: denseStack(model) };
+}
+
+/** The tasks' second stages laid out over the table's columns (prediction reads them in one pass). */
+function denseStack(model: TextModel): PackedWeights['stack'] {
+  const stride = model.stride;
+  if (!TEXT_TASKS.some((t) => model.tasks[t]?.stack)) return undefined;
+  const m = new Float32Array(stride * stride);
+  const b = new Float32Array(stride);
+  for (const t of TEXT_TASKS) {
+    const task = model.tasks[t];
+    const st = task?.stack;
+    if (!task || !st) continue;
+    for (let j = 0; j < task.labels.length && j < st.bias.length; j++) {
+      const row = task.column + j;
+      b[row] = st.bias[j]!;
+      for (const u of TEXT_TASKS) {
+        const A = st.from[u];
+        const src = model.tasks[u];
+        if (!A || !src) continue;
+        const ku = A.length / st.bias.length;
+        for (let i = 0; i < ku && i < src.labels.length; i++) m[row * stride + src.column + i] = A[j * ku + i]!;
+      }
+    }
+  }
+  return { m, b };
 }
 
 /** Re-quantises cells `learn` changed; a value beyond its column's range drops the packed copy. */
@@ -246,16 +273,18 @@ function accumulate(model: TextModel, post: PostTokens): { p: PackedWeights; wor
   return { p, words, grams: gramCount };
 }
 
-/** Raw scores of one task from the sums `accumulate` left. */
-function taskScores(task: TaskModel, a: { p: PackedWeights; words: number; grams: number }): Float64Array {
+/** Scores per column, before and after the second stage. Reused buffers: screening is synchronous. */
+let raw = new Float64Array(16);
+let fin = new Float64Array(16);
+
+/** Raw scores of one task, into its columns of `raw`, from the sums `accumulate` left. */
+function taskScores(task: TaskModel, a: { p: PackedWeights; words: number; grams: number }): void {
   const k = task.labels.length;
   const v = 1 / Math.sqrt(Math.max(1, a.words + (task.charGrams ? a.grams : 0)));
-  const s = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const c = task.column + j;
-    s[j] = sums[c]! * a.p.scale[c]! * v + task.bias[j]!;
+    raw[c] = sums[c]! * a.p.scale[c]! * v + task.bias[j]!;
   }
-  return s;
 }
 
 /** The id lists a task reads for a post. */
@@ -279,16 +308,17 @@ function directScores(model: TextModel, task: TaskModel, ids: Int32Array[], v: n
 
 const scale = (ids: Int32Array[]): number => 1 / Math.sqrt(Math.max(1, ids.reduce((n, a) => n + a.length, 0)));
 
-function decide(task: TaskModel, s: Float64Array): Prediction {
+/** The decision from a task's scores, `s[at … at + k - 1]`. */
+function decide(task: TaskModel, s: Float64Array, at = 0): Prediction {
   let best = 0;
   let bestScore = -Infinity;
   let total = 0;
-  for (let j = 0; j < s.length; j++) {
-    total += sigmoid(s[j]!);
-    const d = s[j]! + task.offsets[j]!;
+  for (let j = 0; j < task.labels.length; j++) {
+    total += sigmoid(s[at + j]!);
+    const d = s[at + j]! + task.offsets[j]!;
     if (d > bestScore) { bestScore = d; best = j; }
   }
-  return { label: task.labels[best]!, confidence: total > 0 ? sigmoid(s[best]!) / total : 0 };
+  return { label: task.labels[best]!, confidence: total > 0 ? sigmoid(s[at + best]!) / total : 0 };
 }
 
 /** Predicts every task the model has, from an already tokenised post. */
@@ -296,14 +326,27 @@ export function predictTokens(model: TextModel, post: PostTokens): TextPredictio
   const out: TextPredictions = {};
   if (model.stride === 0) return out;
   const a = accumulate(model, post);
-  const base: Partial<Record<TextTask, Float64Array>> = {};
+  const stride = a.p.stride;
+  if (raw.length < stride) { raw = new Float64Array(stride * 2); fin = new Float64Array(stride * 2); }
   for (const name of TEXT_TASKS) {
     const task = model.tasks[name];
-    if (task && task.labels.length > 0) base[name] = taskScores(task, a);
+    if (task && task.labels.length > 0) taskScores(task, a);
+  }
+  // The second stage: every column's score plus what all columns' scores add to it.
+  let s = raw;
+  const st = a.p.stack;
+  if (st) {
+    for (let r = 0; r < stride; r++) {
+      let x = raw[r]! + st.b[r]!;
+      const o = r * stride;
+      for (let c = 0; c < stride; c++) x += st.m[o + c]! * raw[c]!;
+      fin[r] = x;
+    }
+    s = fin;
   }
   for (const name of TEXT_TASKS) {
     const task = model.tasks[name];
-    if (task && task.labels.length > 0) out[name] = decide(task, stackedScores(task, name, base));
+    if (task && task.labels.length > 0) out[name] = decide(task, s, task.column);
   }
   return out;
 }
