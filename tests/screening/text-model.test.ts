@@ -215,3 +215,18 @@ describe('second stage (each task reads every task\'s scores)', () => {
     expect(predictText(back, 'where is my refund for the cancelled flight please').topic!.label).toBe('refunds');
   });
 });
+
+describe('feature dropout in training', () => {
+  it('is seeded (same seed, same file), can be turned off, and still learns the patterns', () => {
+    const rows = history(300, 11);
+    const a = JSON.stringify(textModelToJson(trainTextModel(rows, { seed: 2 })));
+    expect(JSON.stringify(textModelToJson(trainTextModel(rows, { seed: 2 })))).toBe(a);
+    const off = trainTextModel(rows, { seed: 2, dropout: 0 });
+    expect(JSON.stringify(textModelToJson(off))).not.toBe(a);
+    const on = textModelFromJson(JSON.parse(a));
+    for (const m of [on, off]) {
+      expect(predictText(m, 'lost luggage again in Rome, nobody helps').topic?.label).toBe('baggage');
+      expect(predictText(m, 'thanks for the great crew in Rome!').sentiment?.label).toBe('positive');
+    }
+  });
+});
