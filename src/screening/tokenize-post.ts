@@ -155,14 +155,50 @@ function rememberWord(hash: number, word: string): KnownWord {
   return k;
 }
 
+/**
+ * A post's tokens as `tokenizePost` returns them. A class, and arrays made with `new
+ * Array()`, because V8 tracks where literals are allocated: when many objects of one
+ * literal live long (training keeps every post it tokenised), it allocates the later ones
+ * directly in the old generation, and the posts screening throws away at once then cost
+ * a full garbage collection instead of nothing. Instances of a class are not tracked so.
+ */
+class ScannedPost implements PostTokens {
+  tokens: string[];
+  infos: TokenInfo[];
+  handles: string[];
+  urls: number;
+  hashtags: number;
+  shouted: number;
+  exclamations: number;
+  questions: number;
+  memo: PostMemo;
+
+  constructor(tokens: string[], infos: TokenInfo[], handles: string[], urls: number, hashtags: number, shouted: number, exclamations: number, questions: number) {
+    this.tokens = tokens;
+    this.infos = infos;
+    this.handles = handles;
+    this.urls = urls;
+    this.hashtags = hashtags;
+    this.shouted = shouted;
+    this.exclamations = exclamations;
+    this.questions = questions;
+    this.memo = new PostMemo();
+  }
+}
+
+class PostMemo {
+  phrases: Array<string | undefined> | undefined = undefined;
+}
+
 const isLinkAt = (text: string, i: number): boolean =>
   text.startsWith('http://', i) || text.startsWith('https://', i) || text.startsWith('www.', i);
 
 /** Scans a post into tokens and simple counts. Pure; one pass over the characters. */
 export function tokenizePost(text: string): PostTokens {
-  const tokens: string[] = [];
-  const infos: TokenInfo[] = [];
-  const handles: string[] = [];
+  // `new Array()` and a class, not literals: see `ScannedPost`.
+  const tokens = new Array<string>();
+  const infos = new Array<TokenInfo>();
+  const handles = new Array<string>();
   let urls = 0;
   let hashtags = 0;
   let shouted = 0;
@@ -321,7 +357,7 @@ export function tokenizePost(text: string): PostTokens {
     }
     i++;
   }
-  return { tokens, infos, handles, urls, hashtags, shouted, exclamations, questions, memo: {} };
+  return new ScannedPost(tokens, infos, handles, urls, hashtags, shouted, exclamations, questions);
 }
 
 /** A token without its negation mark. */
