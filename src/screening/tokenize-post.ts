@@ -76,10 +76,12 @@ function squeeze(w: string): string {
 }
 
 /**
- * Words seen before, by a hash of their normalised letters, so a known word costs no new
- * string: plain lower-case ASCII words (most of a feed) are hashed while scanning and
- * checked against the stored word; anything else takes the general path. The table is
- * open-addressed by that hash (typed arrays, no boxed keys): a look-up is a probe or two.
+ * Words seen before, so a known word costs no new string. A plain ASCII word (most of a
+ * feed) is keyed while scanning by its lower-cased letters, runs of three or more squeezed
+ * to two: up to twelve letters are packed exactly into two numbers (five bits a letter,
+ * a = 1 … z = 26), so the key is the word and finding it reads no string; a longer word
+ * is keyed by a hash and checked against the stored word. The table is open-addressed,
+ * its keys in one typed array: a look-up is a probe or two in one cache line.
  */
 interface KnownWord {
   word: string;
@@ -87,18 +89,25 @@ interface KnownWord {
   plain: TokenInfo;
   negated: TokenInfo | undefined;
 }
+/** Letters packed exactly into a key; the second number of a longer word's key. */
+const PACKED_LETTERS = 12;
+const HASHED = -1;
 const KNOWN_LIMIT = 100_000;
 let knownGeneration = -1;
 let knownCount = 0;
 let knownMask = 1023;
-let knownHashes = new Int32Array(knownMask + 1);
+/** Per slot, the two numbers of its key; 0 and 0 for an empty slot. */
+let knownKeys = new Int32Array(2 * (knownMask + 1));
 let knownWords: Array<KnownWord | undefined> = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
 
-const slotOf = (hash: number): number => (hash ^ (hash >>> 13)) & knownMask;
+function slotOf(k1: number, k2: number): number {
+  const h = Math.imul(k1, 0x9e3779b1) ^ Math.imul(k2 + 0x7f4a7c15, 0x85ebca6b);
+  return (h ^ (h >>> 15)) & knownMask;
+}
 
 function clearKnown(): void {
   knownMask = 1023;
-  knownHashes = new Int32Array(knownMask + 1);
+  knownKeys = new Int32Array(2 * (knownMask + 1));
   knownWords = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
   knownCount = 0;
 }
@@ -120,37 +129,58 @@ function sameWord(w: string, text: string, start: number, end: number): boolean 
   return at === w.length;
 }
 
-function knownWord(hash: number, text: string, start: number, end: number): KnownWord | undefined {
-  for (let s = slotOf(hash); ; s = (s + 1) & knownMask) {
-    const k = knownWords[s];
-    if (k === undefined) return undefined;
-    if (knownHashes[s] === hash && sameWord(k.word, text, start, end)) return k;
+/** FNV-1a of `text[start, end)` lower-cased and squeezed: the key of a word too long to pack. */
+function longWordHash(text: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  let prev = -1;
+  let run = 0;
+  for (let i = start; i < end; i++) {
+    let d = text.charCodeAt(i);
+    if (d >= 65 && d <= 90) d += 32;
+    run = d === prev ? run + 1 : 1;
+    prev = d;
+    if (run < 3) hash = Math.imul(hash ^ d, 0x01000193);
+  }
+  return hash;
+}
+
+function knownWord(k1: number, k2: number, text: string, start: number, end: number): KnownWord | undefined {
+  for (let s = slotOf(k1, k2); ; s = (s + 1) & knownMask) {
+    const a = knownKeys[2 * s];
+    const b = knownKeys[2 * s + 1];
+    if (a === k1 && b === k2) {
+      const k = knownWords[s]!;
+      if (k2 !== HASHED || sameWord(k.word, text, start, end)) return k;
+    } else if (a === 0 && b === 0) {
+      return undefined;
+    }
   }
 }
 
-function place(hash: number, k: KnownWord): void {
-  let s = slotOf(hash);
+function place(k1: number, k2: number, k: KnownWord): void {
+  let s = slotOf(k1, k2);
   while (knownWords[s] !== undefined) s = (s + 1) & knownMask;
   knownWords[s] = k;
-  knownHashes[s] = hash;
+  knownKeys[2 * s] = k1;
+  knownKeys[2 * s + 1] = k2;
 }
 
-function rememberWord(hash: number, word: string): KnownWord {
+function rememberWord(k1: number, k2: number, word: string): KnownWord {
   if (knownCount >= KNOWN_LIMIT) clearKnown();
   if (2 * (knownCount + 1) > knownMask + 1) {
     // Keep the table at most half full: grow it and put every word back.
     const oldWords = knownWords;
-    const oldHashes = knownHashes;
+    const oldKeys = knownKeys;
     knownMask = knownMask * 2 + 1;
-    knownHashes = new Int32Array(knownMask + 1);
+    knownKeys = new Int32Array(2 * (knownMask + 1));
     knownWords = new Array<KnownWord | undefined>(knownMask + 1).fill(undefined);
     for (let s = 0; s < oldWords.length; s++) {
       const o = oldWords[s];
-      if (o !== undefined) place(oldHashes[s]!, o);
+      if (o !== undefined) place(oldKeys[2 * s]!, oldKeys[2 * s + 1]!, o);
     }
   }
   const k: KnownWord = { word, negator: NEGATORS.has(word), plain: wordInfo(word, false), negated: undefined };
-  place(hash, k);
+  place(k1, k2, k);
   knownCount++;
   return k;
 }
@@ -231,8 +261,10 @@ export function tokenizePost(text: string): PostTokens {
       let prev = -1;
       let numerals = 0;
       let chars = 0;
-      // FNV-1a of the lower-cased letters, elongations squeezed, as in the word's token.
-      let hash = 0x811c9dc5;
+      // The key of a plain word: its lower-cased letters, elongations squeezed, packed.
+      let k1 = 0;
+      let k2 = 0;
+      let kept = 0;
       let lprev = -1;
       let lrun = 0;
       while (j < n) {
@@ -257,13 +289,18 @@ export function tokenizePost(text: string): PostTokens {
         prev = d;
         lrun = l === lprev ? lrun + 1 : 1;
         lprev = l;
-        if (lrun < 3) hash = Math.imul(hash ^ l, 0x01000193);
+        if (lrun < 3) {
+          if (kept < 6) k1 = (k1 << 5) | ((l - 96) & 31);
+          else if (kept < PACKED_LETTERS) k2 = (k2 << 5) | ((l - 96) & 31);
+          kept++;
+        }
         j += d >= 0xd800 && d <= 0xdbff ? 2 : 1;
       }
       if (upper >= 3 && lower === 0) shouted++;
       // Plain ASCII letters: a word seen before needs no new string.
       if (upper + lower === chars && !apostrophe) {
-        const k = knownWord(hash, text, i, j) ?? rememberWord(hash, squeeze(text.slice(i, j).toLowerCase()));
+        if (kept > PACKED_LETTERS) { k1 = longWordHash(text, i, j); k2 = HASHED; }
+        const k = knownWord(k1, k2, text, i, j) ?? rememberWord(k1, k2, squeeze(text.slice(i, j).toLowerCase()));
         i = j;
         if (k.negator) {
           info = k.plain;
