@@ -1,5 +1,6 @@
 import type { Case } from '../domain/case.js';
 import { mentionKey } from '../domain/mention.js';
+import { CorrectionMemory } from '../screening/correction-memory.js';
 import { decisionLabels, topicForGroup, type Decision } from '../screening/decision-labels.js';
 import { emptyTextModel, learn, TEXT_TASKS, type TextLabels, type TextModel, type TextTask } from '../screening/text-model.js';
 import type { Store } from '../store/store.js';
@@ -11,8 +12,10 @@ import { maskText } from './mask-pii.js';
  * Learning from staff decisions. Moving a case to another group, correcting its sentiment
  * or intent, and ignoring it as spam or not about us each become a labelled example. The
  * examples are kept in the store, in order, so every instance applies the same ones to
- * its copy of the model (and a restart replays them onto the trained model file): the
- * next near-identical post is screened the way staff said.
+ * its copy of the model (and a restart replays them onto the trained model file). The
+ * model takes a gentle step per label (it generalises; a label does not overwrite what
+ * thousands of others taught), and the corrected post itself is remembered, so the next
+ * near-identical post is screened the way staff said.
  */
 export const LABELS = 'learn:labels';
 export const LABEL = (id: number | string) => `learn:label:${id}`;
@@ -52,6 +55,8 @@ export interface LearnerDeps {
 
 export class Learner {
   private readonly model: TextModel;
+  /** The corrected posts themselves: a near-identical post gets staff's labels outright. */
+  private readonly memory = new CorrectionMemory();
   /** The highest label id applied to this instance's model. */
   private applied = 0;
   private catching: Promise<number> | undefined;
@@ -80,6 +85,11 @@ export class Learner {
     // The same weights, fewer tasks; its packed copy is its own (built on first use).
     else this.view = { ...this.model, tasks: Object.fromEntries(ready.map((t) => [t, this.model.tasks[t]])), packed: undefined };
     return this.view;
+  }
+
+  /** Staff corrections by post, for screening. */
+  corrections(): CorrectionMemory {
+    return this.memory;
   }
 
   private ready(name: TextTask): boolean {
@@ -154,6 +164,7 @@ export class Learner {
         if (label && typeof label.text === 'string' && label.labels) {
           try {
             learn(this.model, label.text, label.labels);
+            this.memory.add(label.text, label.labels, label.caseId);
             // At once, before any await: the old view may name columns that just moved.
             this.view = null;
             count += 1;

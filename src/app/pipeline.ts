@@ -3,6 +3,7 @@ import type { Case } from '../domain/case.js';
 import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
 import { routeCase } from '../routing/route-case.js';
 import { screenMention } from '../screening/screen-mention.js';
+import type { CorrectionMemory } from '../screening/correction-memory.js';
 import type { TextModel } from '../screening/text-model.js';
 import type { PollResult } from '../sources/mention-source.js';
 import type { Store } from '../store/store.js';
@@ -48,6 +49,8 @@ export interface PipelineDeps {
   cases: CaseService;
   /** The trained text model, if the team has one. */
   model?: () => TextModel | undefined;
+  /** Staff corrections by post (see src/app/learning.ts). */
+  corrections?: () => CorrectionMemory | undefined;
   /** Storm mode: decides whether a case gets its own card or joins its group's storm card. */
   storms?: Pick<StormService, 'place'> | undefined;
 }
@@ -90,7 +93,8 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   // The author wrote again in a conversation that already has their case: fold it in.
   if (await foldFollowUp(deps, mention, caseId, now)) return 'existing';
   const model = deps.model?.();
-  const screening = screenMention(mention, { config, now, ...(model ? { model } : {}) });
+  const corrections = deps.corrections?.();
+  const screening = screenMention(mention, { config, now, ...(model ? { model } : {}), ...(corrections ? { corrections } : {}) });
   if (!caseId && screening.drop) {
     await store.insertIfAbsent(MENTION_CASE(key), DROPPED);
     deps.log.debug({ key, reason: screening.dropReason }, 'mention dropped by screening');

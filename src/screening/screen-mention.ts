@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Mention } from '../domain/mention.js';
 import { INTENTS, PRIORITIES, SENTIMENTS, type Intent, type Priority, type RuleHit, type Screening, type Sentiment } from '../domain/screening.js';
+import type { CorrectionMemory } from './correction-memory.js';
 import { detectLanguage } from './detect-language.js';
 import { detectNoise } from './detect-noise.js';
 import { evaluateRule, onList } from './evaluate-rule.js';
@@ -20,6 +21,8 @@ export interface ScreenContext {
   now: string;
   /** A trained text model; without it sentiment and intent come from the lexicon and word rules. */
   model?: TextModel | undefined;
+  /** Staff corrections by post: a near-identical post gets the corrected labels outright. */
+  corrections?: CorrectionMemory | undefined;
 }
 
 const rank = (p: Priority): number => PRIORITIES.indexOf(p);
@@ -50,13 +53,15 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const lang = detectLanguage({ text: mention.text, tokens: post, networkLang: mention.lang, authorLang: mention.author.lang });
 
   const learned = ctx.model ? predictTokens(ctx.model, post) : {};
-  const learnedSentiment = learned.sentiment?.label;
-  const learnedIntent = learned.intent?.label;
+  // What staff said about a near-identical post beats any prediction.
+  const taught = ctx.corrections && ctx.corrections.size > 0 ? ctx.corrections.find(mention.text, post) : undefined;
+  const learnedSentiment = taught?.labels.sentiment ?? learned.sentiment?.label;
+  const learnedIntent = taught?.labels.intent ?? learned.intent?.label;
   // The lexicon only for what the model does not give (no model, or labels of its own).
   const lexicon: LexiconPrediction | undefined = isSentiment(learnedSentiment) && isIntent(learnedIntent) ? undefined : lexiconPredict(post);
   const sentiment: Sentiment = isSentiment(learnedSentiment) ? learnedSentiment : lexicon!.sentiment;
   const intent: Intent = isIntent(learnedIntent) ? learnedIntent : lexicon!.intent;
-  const topic = learned.topic?.label;
+  const topic = taught?.labels.topic ?? learned.topic?.label;
 
   const pii = findPii(mention.text, config);
   const tags = new Set<string>();
@@ -71,6 +76,10 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const vip = onList(config.lists.vip, mention.author, mention.network);
 
   const rulesFired: RuleHit[] = [];
+  if (taught) {
+    const said = Object.entries(taught.labels).map(([task, label]) => `${task} ${label}`).join(', ');
+    rulesFired.push({ rule: 'learned', why: `staff said ${said} for ${taught.distance === 0 ? 'the same post' : 'a near-identical post'} (case ${taught.ref})` });
+  }
   let routed: string | undefined;
   let rulePriority: Priority | undefined;
   let secondApprover = false;

@@ -203,7 +203,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   learner.attach(cases);
   // Replays the labels recorded so far in the background; the first screening waits for it.
   learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
-  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current() };
+  const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections() };
   let processing: Promise<void> | undefined;
   let processAgain = false;
   const runInbox = async (): Promise<void> => {

@@ -19,7 +19,7 @@ import type { Case } from '../../src/domain/case.js';
 import type { Mention } from '../../src/domain/mention.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import { screenMention } from '../../src/screening/screen-mention.js';
-import { predictText, textModelFromJson, trainTextModel, type TextModel } from '../../src/screening/text-model.js';
+import { predictText, seededRandom, textModelFromJson, trainTextModel, type TextModel } from '../../src/screening/text-model.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -83,7 +83,7 @@ async function rig(base: TextModel | undefined, store?: Store): Promise<Rig> {
   const cases = new CaseService({ repo: new CaseRepository(s), outbox, config, clock, log, sources: new Map() });
   const learner = new Learner({ store: s, log, base });
   learner.attach(cases);
-  return { store: s, cases, learner, clock, pipeline: { store: s, config, clock, log, outbox, cases, model: () => learner.current() } };
+  return { store: s, cases, learner, clock, pipeline: { store: s, config, clock, log, outbox, cases, model: () => learner.current(), corrections: () => learner.corrections() } };
 }
 
 afterEach(async () => {
@@ -98,7 +98,7 @@ async function open(r: Rig, text: string): Promise<Case> {
   return (await r.cases.repo.get(id!))!;
 }
 
-const screen = (r: Rig, text: string) => screenMention(mention(text), { config, now: '2026-01-05T09:00:00.000Z', model: r.learner.current() });
+const screen = (r: Rig, text: string) => screenMention(mention(text), { config, now: '2026-01-05T09:00:00.000Z', model: r.learner.current(), corrections: r.learner.corrections() });
 
 describe('learning from staff decisions', () => {
   it('a corrected sentiment changes the next prediction for a near-identical post, and little else', async () => {
@@ -163,12 +163,19 @@ describe('learning from staff decisions', () => {
     await r.cases.apply(first.id, { type: 'reroute', to: 'baggage' }, alice, first.version);
     expect(r.learner.current()?.tasks.topic).toBeUndefined();
     expect(screen(r, 'what time is boarding').group).toBe('care');
-    // Staff keep moving luggage posts to baggage and delay posts to delays.
-    for (let i = 0; r.learner.appliedUpTo < MIN_LEARNED_LABELS; i++) {
-      const [text, to] = i % 2 === 0 ? [`lost luggage number ${i}`, 'baggage'] : [`flight delayed by ${i} hours`, 'delays'];
+    // Staff keep moving luggage posts to baggage and delay posts to delays (posts that
+    // differ by more than a word or two: near-identical ones the correction memory routes
+    // already, with no new decision).
+    const words = ['Denver', 'Boston', 'yesterday', 'honestly', 'terminal', 'morning', 'seriously', 'evening', 'Chicago', 'again', 'weekend', 'Atlanta'];
+    const rnd = seededRandom(11);
+    const some = (k: number) => Array.from({ length: k }, () => words[Math.floor(rnd() * words.length)]!).join(' ');
+    let moves = 0;
+    for (let i = 0; moves < MIN_LEARNED_LABELS; i++) {
+      const [text, to] = i % 2 === 0 ? [`${some(2)} lost luggage ${some(3)}`, 'baggage'] : [`${some(2)} flight delayed ${some(3)}`, 'delays'];
       const c = await open(r, text);
-      if (c.group !== to) await r.cases.apply(c.id, { type: 'reroute', to }, alice, c.version);
-      else await r.cases.apply(c.id, { type: 'retag', sentiment: c.screening.sentiment === 'negative' ? 'neutral' : 'negative' }, alice, c.version);
+      if (c.group === to) continue;
+      await r.cases.apply(c.id, { type: 'reroute', to }, alice, c.version);
+      moves += 1;
     }
     const learned = r.learner.current();
     expect(learned?.tasks.topic?.labels.sort()).toEqual(['baggage', 'delays']);
