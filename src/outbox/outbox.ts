@@ -126,14 +126,40 @@ export class Outbox {
   async enqueue(kind: string, key: string, payload: Record<string, unknown>, opts: { coalesce?: string; delayMs?: number } = {}): Promise<boolean> {
     const { store, clock } = this.opts;
     const id = await store.incr('outbox:seq');
-    if (opts.coalesce && !(await store.insertIfAbsent(COALESCE(opts.coalesce), id))) return false;
     const now = clock.now().getTime();
     const item: OutboxItem = { id, kind, key, payload, attempts: 0, notBefore: now + (opts.delayMs ?? 0), createdAt: now, coalesce: opts.coalesce };
+    // The item and the queue first, then its coalescing slot: a crash in between leaves
+    // an item to deliver, never a slot without one (which would swallow every later change).
     await store.set(ITEM(id), item);
     await store.zAdd(PENDING, String(id), id);
+    if (opts.coalesce && !(await this.takeSlot(COALESCE(opts.coalesce), id))) {
+      await store.zRemove(PENDING, String(id));
+      await store.delete(ITEM(id));
+      return false;
+    }
     this.cache.set(id, item);
     this.kick();
     return true;
+  }
+
+  /**
+   * Takes the coalescing slot for item `id`; false when another item waiting in the queue
+   * holds it (that one will carry this change too). A slot whose item is no longer waiting
+   * (buried after its last failed attempt, or left by an older version of this code) is
+   * taken over: left alone it would swallow every later change of that card.
+   */
+  private async takeSlot(slot: string, id: number): Promise<boolean> {
+    const { store } = this.opts;
+    for (let round = 0; round < 3; round++) {
+      if (await store.insertIfAbsent(slot, id)) return true;
+      const held = await store.getVersioned<number>(slot);
+      if (!held) continue;
+      if (held.value === id) return true;
+      const waiting = await store.zRangeByScore(PENDING, held.value, held.value, 1);
+      if (waiting.length > 0 && (await store.get(ITEM(held.value)))) return false;
+      if (await store.compareAndSet(slot, held.token, id)) return true;
+    }
+    return false;
   }
 
   /** Items waiting (for /metrics and /readyz). */

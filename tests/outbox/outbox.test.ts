@@ -91,6 +91,41 @@ describe('Outbox', () => {
     expect(await box.enqueue('k', 'a', {}, { coalesce: 'x' })).toBe(true);
   });
 
+  it('a coalescing slot left without a waiting item (buried after its last attempt, or a crash) never swallows later changes', async () => {
+    const s = await store();
+    let fail = true;
+    const done: string[] = [];
+    const box = make(s, { maxAttempts: 1 }).on('k', async (item) => {
+      if (fail) throw new Error('slack said 500');
+      done.push(String(item.payload.v));
+    });
+    expect(await box.enqueue('k', 'a', { v: 1 }, { coalesce: 'card:1' })).toBe(true);
+    await box.drain();
+    expect(await box.deadLetters()).toBe(1);
+    fail = false;
+    // The buried item held the slot; the next change of the card must still go out.
+    expect(await box.enqueue('k', 'a', { v: 2 }, { coalesce: 'card:1' })).toBe(true);
+    await box.drain();
+    expect(done).toEqual(['2']);
+
+    // A slot naming an item that was never queued (a process killed mid-enqueue by an older version).
+    await s.set('outbox:coalesce:card:2', 999_999);
+    expect(await box.enqueue('k', 'b', { v: 3 }, { coalesce: 'card:2' })).toBe(true);
+    expect(await box.enqueue('k', 'b', { v: 4 }, { coalesce: 'card:2' })).toBe(false);
+    await box.drain();
+    expect(done).toEqual(['2', '3']);
+  });
+
+  it('of concurrent equal coalescing enqueues, one waits and the rest are dropped without leftovers', async () => {
+    const s = await store();
+    const box = make(s).on('k', async () => undefined);
+    const r = await Promise.all(Array.from({ length: 20 }, () => box.enqueue('k', 'a', {}, { coalesce: 'x' })));
+    expect(r.filter(Boolean)).toHaveLength(1);
+    expect(await box.depth()).toBe(1);
+    expect(await box.drain()).toBe(1);
+    expect(await box.depth()).toBe(0);
+  });
+
   it('keeps at most `capacity` deliveries in flight per resource, and never lets one busy resource hold up another', async () => {
     const s = await store();
     let inA = 0;
