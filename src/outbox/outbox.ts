@@ -128,25 +128,28 @@ export class Outbox {
     const id = await store.incr('outbox:seq');
     const now = clock.now().getTime();
     const item: OutboxItem = { id, kind, key, payload, attempts: 0, notBefore: now + (opts.delayMs ?? 0), createdAt: now, coalesce: opts.coalesce };
-    // The item and the queue first, then its coalescing slot: a crash in between leaves
-    // an item to deliver, never a slot without one (which would swallow every later change).
+    // The item, then its coalescing slot, then the queue: an item no other enqueue may
+    // join is never visible to delivery (two equal items delivered at once on two
+    // instances could post a card twice), and a slot always names a stored item.
     await store.set(ITEM(id), item);
-    await store.zAdd(PENDING, String(id), id);
     if (opts.coalesce && !(await this.takeSlot(COALESCE(opts.coalesce), id))) {
-      await store.zRemove(PENDING, String(id));
       await store.delete(ITEM(id));
       return false;
     }
+    await store.zAdd(PENDING, String(id), id);
     this.cache.set(id, item);
     this.kick();
     return true;
   }
 
   /**
-   * Takes the coalescing slot for item `id`; false when another item waiting in the queue
-   * holds it (that one will carry this change too). A slot whose item is no longer waiting
-   * (buried after its last failed attempt, or left by an older version of this code) is
-   * taken over: left alone it would swallow every later change of that card.
+   * Takes the coalescing slot for item `id`; false when the item holding it will carry this
+   * change too (handlers render the current state when they run). The holder may be:
+   * - waiting in the queue (or parked): join it;
+   * - stored but not queued: its enqueue is under way, or its process died right after
+   *   taking the slot. Queue it (twice is harmless) and join it: left alone, a dead
+   *   enqueue's slot would swallow every later change of that card;
+   * - gone, or buried after its last attempt: take the slot over.
    */
   private async takeSlot(slot: string, id: number): Promise<boolean> {
     const { store } = this.opts;
@@ -154,12 +157,23 @@ export class Outbox {
       if (await store.insertIfAbsent(slot, id)) return true;
       const held = await store.getVersioned<number>(slot);
       if (!held) continue;
-      if (held.value === id) return true;
-      const waiting = await store.zRangeByScore(PENDING, held.value, held.value, 1);
-      if (waiting.length > 0 && (await store.get(ITEM(held.value)))) return false;
+      const h = held.value;
+      if (h === id) return true;
+      if (await this.isQueued(h)) return false;
+      const holder = await store.get<OutboxItem>(ITEM(h));
+      const buried = holder ? (await store.zRangeByScore(DEAD, h, h, 1)).length > 0 : true;
+      if (!buried) {
+        await store.zAdd(PENDING, String(h), h);
+        return false;
+      }
       if (await store.compareAndSet(slot, held.token, id)) return true;
     }
     return false;
+  }
+
+  private async isQueued(id: number): Promise<boolean> {
+    const { store } = this.opts;
+    return (await store.zRangeByScore(PENDING, id, id, 1)).length > 0 || (await store.zRangeByScore(PENDING, PARKED + id, PARKED + id, 1)).length > 0;
   }
 
   /** Items waiting (for /metrics and /readyz). */

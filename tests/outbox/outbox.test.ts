@@ -108,12 +108,22 @@ describe('Outbox', () => {
     await box.drain();
     expect(done).toEqual(['2']);
 
-    // A slot naming an item that was never queued (a process killed mid-enqueue by an older version).
+    // A slot naming no stored item (left by an older version): taken over.
     await s.set('outbox:coalesce:card:2', 999_999);
     expect(await box.enqueue('k', 'b', { v: 3 }, { coalesce: 'card:2' })).toBe(true);
     expect(await box.enqueue('k', 'b', { v: 4 }, { coalesce: 'card:2' })).toBe(false);
     await box.drain();
     expect(done).toEqual(['2', '3']);
+
+    // A process killed after storing its item and taking the slot, before queueing it: the
+    // next equal enqueue queues that item and joins it; nothing is lost or delivered twice.
+    const orphan: OutboxItem = { id: 888_888, kind: 'k', key: 'c', payload: { v: 5 }, attempts: 0, notBefore: 0, createdAt: Date.now(), coalesce: 'card:3' };
+    await s.set('outbox:item:888888', orphan);
+    await s.set('outbox:coalesce:card:3', 888_888);
+    expect(await box.enqueue('k', 'c', { v: 6 }, { coalesce: 'card:3' })).toBe(false);
+    await box.drain();
+    expect(done).toEqual(['2', '3', '5']);
+    expect(await box.enqueue('k', 'c', { v: 7 }, { coalesce: 'card:3' })).toBe(true);
   });
 
   it('of concurrent equal coalescing enqueues, one waits and the rest are dropped without leftovers', async () => {
