@@ -30,7 +30,7 @@ import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
-import { renderMetricsCharts } from '../charts/render-metrics-charts.js';
+import type { MetricsSummary } from '../metrics/summary.js';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/schema.js';
 import type { CardView } from '../domain/case.js';
@@ -81,6 +81,10 @@ export interface Earshot {
   stop(): Promise<void>;
 }
 
+/** Charts load vega, vega-lite and resvg on first use: most starts never draw one. */
+const renderCharts = async (summary: MetricsSummary): Promise<Array<{ filename: string; title: string; png: Buffer }>> =>
+  (await import('../charts/render-metrics-charts.js')).renderMetricsCharts(summary);
+
 const slackLogLevel = (level: string): LogLevel => (level === 'debug' || level === 'trace' ? LogLevel.DEBUG : level === 'info' ? LogLevel.INFO : LogLevel.WARN);
 
 /** Wires every part together and starts serving. What `earshot start` runs. */
@@ -111,7 +115,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const cases = new CaseService({ repo, outbox, config, clock, log, sources });
   const commands = new CommandRouter();
   trackMetrics(cases, store, config);
-  registerMetricsCommands(commands, { store, repo, config, log, charts: (summary) => renderMetricsCharts(summary) });
+  registerMetricsCommands(commands, { store, repo, config, log, charts: renderCharts });
   registerAuthorLinkCommands(commands, { store });
 
   const gateways = new Map<CardView['platform'], ChatGateway>();
@@ -243,7 +247,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const onJobMessage = (job: string, message: JobMessage) => {
     if (message.type === 'job-due') { workflow.onJobMessage(message); return; }
     if (message.type === 'digest-due') {
-      runDigest({ store, repo, config, outbox, charts: (summary) => renderMetricsCharts(summary) }, clock.now())
+      runDigest({ store, repo, config, outbox, charts: renderCharts }, clock.now())
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
       return;
     }
