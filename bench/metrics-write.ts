@@ -13,6 +13,7 @@
  *
  * The last line printed is one JSON object with the figures.
  */
+import { seededRandom } from '../src/domain/seeded-random.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,20 +31,8 @@ const GROUPS = ['care', 'billing', 'tech'];
 const AGENTS: Actor[] = Array.from({ length: 12 }, (_, i) => ({ platform: 'slack', id: `UAGENT${i}`, name: `Agent ${i}` }));
 const OPTS: RollupOptions = { timezone: 'Europe/Paris', campaigns: ['summer25'], sla: { targetMinutes: 60 } };
 
-/** Deterministic randomness, so runs before and after a change see the same cases. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function newCases(n: number, prefix: string): Case[] {
-  const rnd = mulberry32(7);
+  const rnd = seededRandom(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   return Array.from({ length: n }, (_, i) => {
     const tags: string[] = [];

@@ -17,6 +17,7 @@
  *
  * The last line printed is one JSON object with the headline figures.
  */
+import { seededRandom } from '../src/domain/seeded-random.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,18 +40,6 @@ const NOW_MS = Date.parse(NOW);
 const DAY_MS = 86_400_000;
 const SPAN_DAYS = 365;
 const NAMESPACE = 'bench';
-
-// ── deterministic randomness ───────────────────────────────────────────────────────
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rand {
   constructor(readonly next: () => number) {}
@@ -264,7 +253,7 @@ const dayOf = (index: number): string => iso(NOW_MS - (NOW_MS % DAY_MS) - (SPAN_
  * simulating a million lives one transition at a time.
  */
 function generate(total: number, recentDays: number, templates: number): Generated {
-  const r = new Rand(mulberry32(total));
+  const r = new Rand(seededRandom(total));
   const volumes = dailyVolumes(total, r);
   const pickTag = zipf(HASHTAGS.length, 1.1);
   const pickTopic = zipf(TOPICS.length, 1);

@@ -1,4 +1,5 @@
 import { charGramIds, postLevelIds, tokenGramIds, tokenWordIds, wordFeatureIds } from './text-features.js';
+import { seededRandom } from '../domain/seeded-random.js';
 import type { TokenInfo } from './token-info.js';
 import { tokenizePost, type PostTokens } from './tokenize-post.js';
 
@@ -551,17 +552,8 @@ export interface TrainOptions {
   stack?: boolean;
 }
 
-/** A small seeded PRNG (mulberry32): training must be reproducible run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Training must be reproducible run to run: shuffles and splits use a seeded PRNG. */
+export { seededRandom };
 
 function shuffle(a: number[], rnd: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {

@@ -15,6 +15,7 @@
  * Decisions depend on the route, never on the global call order, so a test that schedules
  * "the next 2 `chat.update` calls fail" is not disturbed by other traffic.
  */
+import { seededRandom } from '../../domain/seeded-random.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** One way a fake can misbehave on a request. */
@@ -61,16 +62,7 @@ export interface FaultWriters {
 export type FaultOutcome = 'answered' | 'continue';
 
 /** Mulberry32: a tiny, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const mulberry32 = seededRandom;
 
 /**
  * Decides, per request, whether and how a fake misbehaves, and applies the decision to a
