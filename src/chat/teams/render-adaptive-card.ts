@@ -54,24 +54,45 @@ export function link(url: string, label: string): string {
   return safe ? `[${inline(label)}](${safe})` : inline(label);
 }
 
-function action(card: Card, a: Card['actions'][number], i: number, all: number): AdaptiveElement {
-  const data = { caseId: card.caseId, version: card.version };
-  const style = { ...(a.style ? { style: STYLE[a.style] } : {}), ...(all > PRIMARY_ACTIONS + 1 && i >= PRIMARY_ACTIONS ? { mode: 'secondary' } : {}) };
-  const title = clip(sanitizeText(a.label), 40);
-  if (DIALOG_ACTIONS.has(a.id)) {
+/**
+ * One card button (case or storm card): a Universal Action whose verb is the action id and
+ * whose data says what it acts on and the version the clicker saw, or, for an action that
+ * needs a dialog, an Action.Submit that opens it.
+ */
+export function cardButton(b: {
+  id: string;
+  label: string;
+  style?: 'primary' | 'danger' | undefined;
+  data: Record<string, unknown>;
+  dialog: boolean;
+  /** In the "…" overflow menu. */
+  secondary?: boolean;
+}): AdaptiveElement {
+  const colour = b.style ? { style: STYLE[b.style] } : {};
+  const style = { ...colour, ...(b.secondary ? { mode: 'secondary' } : {}) };
+  const title = clip(sanitizeText(b.label), 40);
+  if (b.dialog) {
     // Universal Actions cannot open a dialog; an Action.Submit carrying msteams task/fetch
     // can (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/task-modules/task-modules-bots).
-    return { type: 'Action.Submit', title, data: { msteams: { type: 'task/fetch' }, action: a.id, ...data }, ...style };
+    return { type: 'Action.Submit', title, data: { msteams: { type: 'task/fetch' }, action: b.id, ...b.data }, ...style };
   }
   return {
     type: 'Action.Execute',
     title,
-    verb: a.id,
-    data,
+    verb: b.id,
+    data: b.data,
     ...style,
     // Clients without Universal Actions send this as a message activity instead.
-    fallback: { type: 'Action.Submit', title, data: { action: a.id, ...data }, ...(a.style ? { style: STYLE[a.style] } : {}) },
+    fallback: { type: 'Action.Submit', title, data: { action: b.id, ...b.data }, ...colour },
   };
+}
+
+function action(card: Card, a: Card['actions'][number], i: number, all: number): AdaptiveElement {
+  return cardButton({
+    id: a.id, label: a.label, style: a.style, dialog: DIALOG_ACTIONS.has(a.id),
+    data: { caseId: card.caseId, version: card.version },
+    secondary: all > PRIMARY_ACTIONS + 1 && i >= PRIMARY_ACTIONS,
+  });
 }
 
 /**

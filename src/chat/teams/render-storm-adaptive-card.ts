@@ -1,9 +1,9 @@
 import type { StormActionId } from '../../domain/storm.js';
 import type { StormCard } from '../card.js';
-import { clip, compactNumber, sanitizeText } from '../safe-text.js';
+import { clip, compactNumber } from '../safe-text.js';
 import { escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import {
-  ADAPTIVE_CARD_SCHEMA, inline, link, plainText, STYLE, textBlock, type AdaptiveCard, type AdaptiveElement,
+  ADAPTIVE_CARD_SCHEMA, cardButton, inline, link, plainText, textBlock, type AdaptiveCard, type AdaptiveElement,
 } from './render-adaptive-card.js';
 
 // Teams refuses messages over about 28 KB. A storm card shows at most 3 sample posts, 5
@@ -33,21 +33,7 @@ export interface StormActionData {
 
 function action(card: StormCard, a: StormCard['actions'][number]): AdaptiveElement {
   const data: StormActionData = { stormId: card.stormId, version: card.version };
-  const style = a.style ? { style: STYLE[a.style] } : {};
-  const title = clip(sanitizeText(a.label), 40);
-  if (STORM_DIALOG_ACTIONS.has(a.id)) {
-    // Universal Actions cannot open a dialog; an Action.Submit carrying msteams task/fetch can.
-    return { type: 'Action.Submit', title, data: { msteams: { type: 'task/fetch' }, action: a.id, ...data }, ...style };
-  }
-  return {
-    type: 'Action.Execute',
-    title,
-    verb: a.id,
-    data,
-    ...style,
-    // Clients without Universal Actions send this as a message activity instead.
-    fallback: { type: 'Action.Submit', title, data: { action: a.id, ...data }, ...style },
-  };
+  return cardButton({ id: a.id, label: a.label, style: a.style, dialog: STORM_DIALOG_ACTIONS.has(a.id), data: { ...data } });
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { CaseChoice, ChoiceAnswer } from '../../app/case-interactions.js';
 import { clip, sanitizeText } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
-import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
-import type { TeamsDialogResponse } from './render-teams-dialog.js';
+import { textBlock, type AdaptiveElement } from './render-adaptive-card.js';
+import { teamsDialog, type TeamsDialogResponse } from './render-teams-dialog.js';
 
 /** Ids of the dialog's inputs; they come back under these names in task/submit. */
 export const CHOICE_FIELDS = { option: 'option', text: 'text' } as const;
@@ -36,13 +36,6 @@ export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAns
       isRequired: choice.freeText.required, ...(opts.answer?.text ? { value: clip(sanitizeText(opts.answer.text), 500) } : {}),
     });
   }
-  if (opts.problem) body.push(textBlock(escapeTeamsMarkdown(opts.problem), { color: 'Attention', weight: 'Bolder' }));
-  const content: AdaptiveCard = {
-    type: 'AdaptiveCard',
-    $schema: ADAPTIVE_CARD_SCHEMA,
-    version: '1.5',
-    body,
-    actions: [{ type: 'Action.Submit', title: clip(choice.submit, 40), data: { action: choice.action, caseId: choice.caseId, version: choice.version } }],
-  };
-  return { task: { type: 'continue', value: { title: `${clip(choice.submit, 30)} · ${clip(choice.title, 40)}`, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+  const submit = { type: 'Action.Submit', title: clip(choice.submit, 40), data: { action: choice.action, caseId: choice.caseId, version: choice.version } };
+  return teamsDialog(`${clip(choice.submit, 30)} · ${clip(choice.title, 40)}`, body, submit, opts.problem);
 }

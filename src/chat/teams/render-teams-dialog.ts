@@ -11,6 +11,18 @@ export interface TeamsDialogResponse {
   task: { type: 'continue'; value: { title: string; width: 'medium'; height: 'medium'; card: { contentType: typeof ADAPTIVE_CARD_TYPE; content: AdaptiveCard } } };
 }
 
+/** A dialog: `body`, then the problem to fix (if any) in red, and one submit button. */
+export function teamsDialog(title: string, body: AdaptiveElement[], submit: AdaptiveElement, problem?: string): TeamsDialogResponse {
+  const content: AdaptiveCard = {
+    type: 'AdaptiveCard',
+    $schema: ADAPTIVE_CARD_SCHEMA,
+    version: '1.5',
+    body: problem ? [...body, textBlock(escapeTeamsMarkdown(problem), { color: 'Attention', weight: 'Bolder' })] : body,
+    actions: [submit],
+  };
+  return { task: { type: 'continue', value: { title, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+}
+
 const LABELS: Record<FormAction, { title: string; field: string; submit: string; intro: string; max: number; missing: string }> = {
   'case.draft': { title: 'Draft reply', field: 'Your reply', submit: 'Submit for approval', intro: 'wrote:', max: 3000, missing: 'Write a reply first.' },
   'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: 2000, missing: 'Say what should change: the note is required.' },
@@ -40,14 +52,7 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
     },
   ];
   if (form.action === 'case.draft') body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
-  if (opts.problem) body.push(textBlock(escapeTeamsMarkdown(opts.problem), { color: 'Attention', weight: 'Bolder' }));
   const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}) };
-  const content: AdaptiveCard = {
-    type: 'AdaptiveCard',
-    $schema: ADAPTIVE_CARD_SCHEMA,
-    version: '1.5',
-    body,
-    actions: [{ type: 'Action.Submit', title: l.submit, data, style: form.action === 'case.draft' ? 'positive' : 'destructive' }],
-  };
-  return { task: { type: 'continue', value: { title: `${l.title} · ${clip(form.title, 40)}`, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+  const submit = { type: 'Action.Submit', title: l.submit, data, style: form.action === 'case.draft' ? 'positive' : 'destructive' };
+  return teamsDialog(`${l.title} · ${clip(form.title, 40)}`, body, submit, opts.problem);
 }

@@ -1,7 +1,7 @@
 import { clip, sanitizeText } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
-import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, plainText, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
-import type { TeamsDialogResponse } from './render-teams-dialog.js';
+import { plainText, textBlock, type AdaptiveElement } from './render-adaptive-card.js';
+import { teamsDialog, type TeamsDialogResponse } from './render-teams-dialog.js';
 
 /** The id of the template choice; it comes back under this name in task/submit. */
 export const STORM_TEMPLATE_FIELD = 'template';
@@ -38,13 +38,6 @@ export function renderTeamsStormDialog(d: StormDraftDialog, opts: { templateId?:
     choices: templates.map((t) => ({ title: clip(sanitizeText(t.name), 100), value: t.id })),
     ...(opts.templateId && templates.some((t) => t.id === opts.templateId) ? { value: opts.templateId } : {}),
   });
-  if (opts.problem) body.push(textBlock(escapeTeamsMarkdown(opts.problem), { color: 'Attention', weight: 'Bolder' }));
-  const content: AdaptiveCard = {
-    type: 'AdaptiveCard',
-    $schema: ADAPTIVE_CARD_SCHEMA,
-    version: '1.5',
-    body,
-    actions: [{ type: 'Action.Submit', title: 'Submit for approval', style: 'positive', data: { action: 'storm.draft', stormId: d.stormId, version: d.version } }],
-  };
-  return { task: { type: 'continue', value: { title: `Reply to the storm · ${clip(d.topic, 40)}`, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
+  const submit = { type: 'Action.Submit', title: 'Submit for approval', style: 'positive', data: { action: 'storm.draft', stormId: d.stormId, version: d.version } };
+  return teamsDialog(`Reply to the storm · ${clip(d.topic, 40)}`, body, submit, opts.problem);
 }
