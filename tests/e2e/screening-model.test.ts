@@ -17,12 +17,18 @@ groups: [{ id: care, teams: { channel: General } }, { id: bookings, teams: { cha
 routing: { fallback: care }
 `);
 
+/** A post on X by its own author. */
+const post = (id: string, text: string) => ({
+  network: 'x' as const, source: 'x-mentions', id, text, createdAt: new Date().toISOString(), url: `https://x.com/i/web/status/${id}`,
+  author: { id: `a${id}`, handle: `h${id}`, name: 'N', followers: 1, verified: false }, isRepost: false, isQuote: false,
+});
+
 async function groupOf(dir: string, model: string | undefined): Promise<string> {
   const env = parseEnv({ STORE_URL: `sqlite://${join(dir, `${model ? 'm' : 'n'}.sqlite`)}`, PORT: '0', HOST: '127.0.0.1', TEAMS_LOCAL_DEV: 'true', ...(model ? { SCREENING_MODEL: model } : {}) });
   const app = await startEarshot({ config, env, log: silentLogger(), schedule: false, sources: new Map([['x-mentions', idle]]) });
   try {
     await recordPoll(app.store, 'x-mentions', {
-      mentions: [{ network: 'x', source: 'x-mentions', id: '1', text: '@acme zorblat quennix please', createdAt: new Date().toISOString(), url: 'https://x.com/i/web/status/1', author: { id: 'a', handle: 'h', name: 'N', followers: 1, verified: false }, isRepost: false, isQuote: false }],
+      mentions: [post('1', '@acme zorblat quennix please')],
       cursor: '1', requests: 1,
     });
     await app.processInbox();
@@ -33,31 +39,32 @@ async function groupOf(dir: string, model: string | undefined): Promise<string> 
   }
 }
 
+/** A model file whose topics know made-up words no lexicon has: "zorblat" posts go to bookings. */
+function writeModel(dir: string): string {
+  const examples = [
+    ...['zorblat quennix', 'my zorblat is broken', 'quennix zorblat again', 'zorblat quennix help'].map((text) => ({ text, labels: { topic: 'bookings' } })),
+    ...['hello there', 'nice weather today', 'thanks for the help', 'good morning team'].map((text) => ({ text, labels: { topic: 'care' } })),
+  ];
+  const file = join(dir, 'model.json');
+  writeFileSync(file, JSON.stringify(textModelToJson(trainTextModel(examples))));
+  return file;
+}
+
 describe('a trained screening model in the running bot (SCREENING_MODEL)', () => {
   it('routes by the model topic, which the lexicon alone cannot', async () => {
     const dir = tempDir('model');
-    const examples = [
-      ...['zorblat quennix', 'my zorblat is broken', 'quennix zorblat again', 'zorblat quennix help'].map((text) => ({ text, labels: { topic: 'bookings' } })),
-      ...['hello there', 'nice weather today', 'thanks for the help', 'good morning team'].map((text) => ({ text, labels: { topic: 'care' } })),
-    ];
-    const file = join(dir, 'model.json');
-    writeFileSync(file, JSON.stringify(textModelToJson(trainTextModel(examples))));
+    const file = writeModel(dir);
     expect(await groupOf(dir, undefined)).toBe('care');
     expect(await groupOf(dir, file)).toBe('bookings');
   });
 
   it('learns from a staff re-route while running: the next near-identical post goes to the group staff chose', async () => {
     const dir = tempDir('learn');
-    const examples = [
-      ...['zorblat quennix', 'my zorblat is broken', 'quennix zorblat again', 'zorblat quennix help'].map((text) => ({ text, labels: { topic: 'bookings' } })),
-      ...['hello there', 'nice weather today', 'thanks for the help', 'good morning team'].map((text) => ({ text, labels: { topic: 'care' } })),
-    ];
-    const file = join(dir, 'model.json');
-    writeFileSync(file, JSON.stringify(textModelToJson(trainTextModel(examples))));
+    const file = writeModel(dir);
     const env = parseEnv({ STORE_URL: `sqlite://${join(dir, 'learn.sqlite')}`, PORT: '0', HOST: '127.0.0.1', TEAMS_LOCAL_DEV: 'true', SCREENING_MODEL: file });
     const hear = async (app: Earshot, id: string, text: string) => {
       await recordPoll(app.store, 'x-mentions', {
-        mentions: [{ network: 'x', source: 'x-mentions', id, text, createdAt: new Date().toISOString(), url: `https://x.com/i/web/status/${id}`, author: { id: `a${id}`, handle: `h${id}`, name: 'N', followers: 1, verified: false }, isRepost: false, isQuote: false }],
+        mentions: [post(id, text)],
         cursor: id, requests: 1,
       });
       await app.processInbox();
