@@ -1,4 +1,4 @@
-import { fingerprintText, NEAR_DUPLICATE_DISTANCE, type TextFingerprint } from './fingerprint.js';
+import { fingerprintText, halvesDistance, NEAR_DUPLICATE_DISTANCE, simhashHalves, type TextFingerprint } from './fingerprint.js';
 import type { TextLabels } from './text-model.js';
 import type { PostTokens } from './tokenize-post.js';
 
@@ -13,12 +13,6 @@ export interface RememberedCorrection {
 
 /** Corrections kept (the oldest go first): a feed's corrections are far fewer. */
 export const MEMORY_LIMIT = 20_000;
-
-const popcount = (x: number): number => {
-  let n = x - ((x >>> 1) & 0x55555555);
-  n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
-  return Math.imul((n + (n >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-};
 
 /**
  * Staff corrections remembered by post: a post near-identical to one staff corrected (the
@@ -59,8 +53,7 @@ export class CorrectionMemory {
       this.hi = grow(this.hi);
       this.lo = grow(this.lo);
     }
-    this.hi[i] = parseInt(fp.simhash.slice(0, 8), 16) >>> 0;
-    this.lo[i] = parseInt(fp.simhash.slice(8, 16), 16) >>> 0;
+    [this.hi[i], this.lo[i]] = simhashHalves(fp.simhash);
     this.words.push(fp.words);
     this.entries.push({ key: fp.key, labels: { ...labels }, ref });
     this.byKey.set(fp.key, i);
@@ -80,14 +73,13 @@ export class CorrectionMemory {
       return { labels: e.labels, ref: e.ref, distance: 0 };
     }
     if (fp.words < 4) return undefined;
-    const h = parseInt(fp.simhash.slice(0, 8), 16) >>> 0;
-    const l = parseInt(fp.simhash.slice(8, 16), 16) >>> 0;
+    const [h, l] = simhashHalves(fp.simhash);
     let best = -1;
     let bestDistance = NEAR_DUPLICATE_DISTANCE + 1;
     // Newest first: of equally near posts, the latest correction wins.
     for (let i = this.entries.length - 1; i >= this.start; i--) {
       if (this.words[i]! < 4 || this.entries[i] === undefined) continue;
-      const d = popcount((this.hi[i]! ^ h) >>> 0) + popcount((this.lo[i]! ^ l) >>> 0);
+      const d = halvesDistance(this.hi[i]!, this.lo[i]!, h, l);
       if (d < bestDistance) { bestDistance = d; best = i; }
     }
     if (best < 0) return undefined;

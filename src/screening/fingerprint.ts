@@ -83,13 +83,21 @@ const popcount = (x: number): number => {
   return (Math.imul((n + (n >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 };
 
+/** A simhash as its two 32-bit halves (high, low), for comparing many without parsing each time. */
+export function simhashHalves(simhash: string): [number, number] {
+  return [parseInt(simhash.slice(0, 8), 16) >>> 0, parseInt(simhash.slice(8, 16), 16) >>> 0];
+}
+
+/** Hamming distance (0–64) between two simhashes given as halves. */
+export function halvesDistance(ah: number, al: number, bh: number, bl: number): number {
+  return popcount((ah ^ bh) >>> 0) + popcount((al ^ bl) >>> 0);
+}
+
 /** Hamming distance (0–64) between two simhashes. */
 export function simhashDistance(a: string, b: string): number {
-  const ah = parseInt(a.slice(0, 8), 16);
-  const al = parseInt(a.slice(8, 16), 16);
-  const bh = parseInt(b.slice(0, 8), 16);
-  const bl = parseInt(b.slice(8, 16), 16);
-  return popcount((ah ^ bh) >>> 0) + popcount((al ^ bl) >>> 0);
+  const [ah, al] = simhashHalves(a);
+  const [bh, bl] = simhashHalves(b);
+  return halvesDistance(ah, al, bh, bl);
 }
 
 /** Four 16-bit bands of a simhash, each tagged with its position, for index look-ups. */
