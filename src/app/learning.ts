@@ -155,27 +155,20 @@ export class Learner {
       }
     }
     let count = 0;
-    for (;;) {
-      const ids = await store.zRangeByScore(LABELS, this.applied + 1, Number.POSITIVE_INFINITY, BATCH);
-      if (ids.length === 0) break;
-      for (const { member, score } of ids) {
-        const label = await store.get<StaffLabel>(LABEL(member));
-        // Erased since (the author asked, or retention): skip it.
-        if (label && typeof label.text === 'string' && label.labels) {
-          try {
-            learn(this.model, label.text, label.labels);
-            this.memory.add(label.text, label.labels, label.caseId);
-            // At once, before any await: the old view may name columns that just moved.
-            this.view = null;
-            count += 1;
-          } catch (e) {
-            log.warn({ err: e, label: member }, 'a staff label could not be learned; skipped');
-          }
+    for await (const { id, label } of labelsAfter(store, this.applied)) {
+      // Erased since (the author asked, or retention): skip it.
+      if (label && typeof label.text === 'string' && label.labels) {
+        try {
+          learn(this.model, label.text, label.labels);
+          this.memory.add(label.text, label.labels, label.caseId);
+          // At once, before any await: the old view may name columns that just moved.
+          this.view = null;
+          count += 1;
+        } catch (e) {
+          log.warn({ err: e, label: id }, 'a staff label could not be learned; skipped');
         }
-        this.applied = score;
       }
-      // Yield between batches: a replay at start must not hold up requests.
-      await new Promise((r) => setImmediate(r));
+      this.applied = id;
     }
     return count;
   }
@@ -192,16 +185,24 @@ export async function forgetCaseLabels(store: Store, caseId: string): Promise<nu
   return ids.length;
 }
 
-/** Every stored staff label, oldest first (for `earshot labels`: retraining with them). */
-export async function* staffLabels(store: Store): AsyncGenerator<StaffLabel> {
-  let after = 0;
+/**
+ * The labels recorded after label `after`, oldest first, a page at a time; `label` is
+ * undefined where it was erased since. Yields to other work between pages (a replay at
+ * start must not hold up requests).
+ */
+async function* labelsAfter(store: Store, after: number): AsyncGenerator<{ id: number; label: StaffLabel | undefined }> {
   for (;;) {
-    const ids = await store.zRangeByScore(LABELS, after + 1, Number.POSITIVE_INFINITY, BATCH);
-    if (ids.length === 0) return;
-    for (const { member, score } of ids) {
-      const label = await store.get<StaffLabel>(LABEL(member));
-      if (label) yield label;
+    const page = await store.zRangeByScore(LABELS, after + 1, Number.POSITIVE_INFINITY, BATCH);
+    if (page.length === 0) return;
+    for (const { member, score } of page) {
+      yield { id: score, label: await store.get<StaffLabel>(LABEL(member)) };
       after = score;
     }
+    await new Promise((r) => setImmediate(r));
   }
+}
+
+/** Every stored staff label, oldest first (for `earshot labels`: retraining with them). */
+export async function* staffLabels(store: Store): AsyncGenerator<StaffLabel> {
+  for await (const { label } of labelsAfter(store, 0)) if (label) yield label;
 }
