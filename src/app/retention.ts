@@ -1,4 +1,4 @@
-import type { Card } from '../chat/card.js';
+import { noticeCard, type Card } from '../chat/card.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { CardViewSchema, isOpen, type Case, type CardView } from '../domain/case.js';
@@ -30,21 +30,7 @@ const DAY = 86_400_000;
 
 /** A card with nothing of the author left in it. */
 export function redactedCard(caseId: string, why: string): Card {
-  return {
-    caseId,
-    version: 0,
-    summary: `Case ${caseId} · removed`,
-    title: `Case ${caseId} · removed`,
-    network: 'demo',
-    author: { name: 'removed', handle: 'removed', followers: 0, verified: false },
-    text: `This case was removed: ${why}.`,
-    status: { code: 'closed', label: 'Removed' },
-    badges: [],
-    facts: [],
-    notes: [],
-    links: [],
-    actions: [],
-  };
+  return { ...noticeCard(caseId, `This case was removed: ${why}.`, { code: 'closed', label: 'Removed' }), summary: `Case ${caseId} · removed` };
 }
 
 /**

@@ -182,16 +182,28 @@ function actionsFor(c: Case, opts: CardOptions): Card['actions'] {
 export function buildMovedCard(c: Case, move: { to: string; by?: string | undefined }): Card {
   const label = `Moved to ${move.to}`;
   return {
-    caseId: c.id,
+    ...noticeCard(c.id, `This case was moved to ${move.to}${move.by ? ` by ${move.by}` : ''}; it is worked from its card in that group's channel.`, { code: c.status, label }),
     version: c.version,
-    summary: `Case ${c.id} · ${label}`,
     title: `Case ${c.id} · ${NETWORK_LABEL[c.mention.network]}`,
     network: c.mention.network,
     author: { name: 'moved', handle: 'moved', followers: 0, verified: false },
-    text: `This case was moved to ${move.to}${move.by ? ` by ${move.by}` : ''}; it is worked from its card in that group's channel.`,
-    status: { code: c.status, label },
-    badges: [],
     facts: [{ label: 'Status', value: label }],
+  };
+}
+
+/** A card that only says something about a case (moved, removed): no author, no buttons. */
+export function noticeCard(caseId: string, text: string, status: Card['status']): Card {
+  return {
+    caseId,
+    version: 0,
+    summary: `Case ${caseId} · ${status.label}`,
+    title: `Case ${caseId} · ${status.label.toLowerCase()}`,
+    network: 'demo',
+    author: { name: 'removed', handle: 'removed', followers: 0, verified: false },
+    text,
+    status,
+    badges: [],
+    facts: [],
     notes: [],
     links: [],
     actions: [],
