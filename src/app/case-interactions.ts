@@ -95,9 +95,12 @@ function tagCorrections(c: Case): Array<{ value: string; label: string }> {
 
 /** `sentiment:<value>` or `intent:<value>` as a command; undefined for anything else (answers are untrusted). */
 function correctionCommand(value: string): CaseCommand | undefined {
-  const [kind, label] = value.split(':', 2);
-  if (kind === 'sentiment' && (SENTIMENTS as readonly string[]).includes(label ?? '')) return { type: 'retag', sentiment: label as Sentiment };
-  if (kind === 'intent' && (INTENTS as readonly string[]).includes(label ?? '')) return { type: 'retag', intent: label as Intent };
+  const at = value.indexOf(':');
+  const kind = value.slice(0, at);
+  const label = value.slice(at + 1);
+  if (at < 0) return undefined;
+  if (kind === 'sentiment' && (SENTIMENTS as readonly string[]).includes(label)) return { type: 'retag', sentiment: label as Sentiment };
+  if (kind === 'intent' && (INTENTS as readonly string[]).includes(label)) return { type: 'retag', intent: label as Intent };
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exportLabels, LABEL_COLUMNS } from '../../src/cli/commands/labels.js';
 import { register as registerTrain } from '../../src/cli/commands/train.js';
 import { CaseRepository } from '../../src/app/case-repository.js';
+import { CaseInteractions } from '../../src/app/case-interactions.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { forgetCaseLabels, LABELS, Learner, MIN_LEARNED_LABELS, staffLabels } from '../../src/app/learning.js';
 import { MENTION_CASE, processInbox, recordPoll, type PipelineDeps } from '../../src/app/pipeline.js';
@@ -71,7 +72,7 @@ function mention(text: string): Mention {
   };
 }
 
-interface Rig { store: Store; cases: CaseService; learner: Learner; pipeline: PipelineDeps; clock: ManualClock }
+interface Rig { store: Store; cases: CaseService; learner: Learner; pipeline: PipelineDeps & { outbox: Outbox }; clock: ManualClock }
 const stores: Store[] = [];
 
 async function rig(base: TextModel | undefined, store?: Store): Promise<Rig> {
@@ -216,6 +217,29 @@ describe('learning from staff decisions', () => {
     expect(await r.store.zCard(LABELS)).toBe(0);
     expect(await forgetCaseLabels(r.store, c.id)).toBe(0);
     expect(await new Learner({ store: r.store, log: silentLogger(), base: baseModel() }).catchUp()).toBe(0);
+  });
+
+  it('the Move and Correct dialogs offer what fits, and refuse answers they did not offer, changing nothing', async () => {
+    const r = await rig(baseModel());
+    const interactions = new CaseInteractions({ cases: r.cases, config, clock: r.clock, outbox: r.pipeline.outbox });
+    const c = await open(r, 'my seat would not recline on the whole flight');
+    const ref = { caseId: c.id, version: c.version };
+    const route = await interactions.openChoice('case.route', ref, alice);
+    expect(route.ok && route.choice.options.map((o) => o.value)).toEqual(config.groups.map((g) => g.id).filter((g) => g !== c.group));
+    const retag = await interactions.openChoice('case.retag', ref, alice);
+    expect(retag.ok && retag.choice.options.map((o) => o.value)).not.toContain(`sentiment:${c.screening.sentiment}`);
+    const choice = (action: 'case.route' | 'case.retag') => ({ action, caseId: c.id, version: c.version });
+    for (const option of ['intent:bogus', 'sentiment:', 'topic:delays', '__proto__', 'sentiment:positive:extra', undefined]) {
+      const res = await interactions.applyChoice(choice('case.retag'), { option }, alice);
+      expect(res.ok, String(option)).toBe(false);
+      expect(!res.ok && res.refusal.message).toBe('Pick the sentiment or intent that is right for this post.');
+    }
+    const nowhere = await interactions.applyChoice(choice('case.route'), { option: 'nowhere' }, alice);
+    expect(!nowhere.ok && nowhere.refusal.message).toMatch(/^There is no group "nowhere"/);
+    const long = await interactions.applyChoice(choice('case.route'), { option: c.group === 'delays' ? 'care' : 'delays', text: 'x'.repeat(2001) }, alice);
+    expect(!long.ok && long.refusal.message).toBe('The note is 2001 characters; the limit is 2000.');
+    expect(await r.cases.repo.get(c.id)).toEqual(c);
+    expect(await r.store.zCard(LABELS)).toBe(0);
   });
 
   it('`earshot labels` writes the staff labels as a CSV that `earshot train` builds a model from', async () => {
