@@ -232,7 +232,13 @@ export class StormService {
     return rows.map((r) => ({ caseId: r.member, seq: r.score }));
   }
 
-  private async modify(id: string, fn: (s: Storm) => Storm | undefined): Promise<Storm | undefined> {
+  /**
+   * Changes a storm atomically. A change people can see (its state, its reply) takes the
+   * next version, so a button or dialog showing the one before is refused as out of date;
+   * bookkeeping (`bump: false`: where its card was posted) keeps the version, so a card
+   * posted in a second channel does not turn everyone's open dialog stale.
+   */
+  private async modify(id: string, fn: (s: Storm) => Storm | undefined, { bump = true } = {}): Promise<Storm | undefined> {
     const { store, clock } = this.deps;
     for (let i = 0; i < 30; i++) {
       const v = await store.getVersioned<unknown>(STORM(id));
@@ -240,7 +246,7 @@ export class StormService {
       const cur = StormSchema.parse(v.value);
       const changed = fn(cur);
       if (!changed) return cur;
-      const next = { ...changed, version: cur.version + 1, updatedAt: clock.now().toISOString() };
+      const next = { ...changed, version: bump ? cur.version + 1 : cur.version, updatedAt: clock.now().toISOString() };
       if (await store.compareAndSet(STORM(id), v.token, next)) return next;
     }
     throw new Error(`storm ${id} kept changing; gave up`);
@@ -408,7 +414,7 @@ export class StormService {
         const known = s.views.some((v) => v.platform === view.platform && viewTarget(v) === viewTarget(view));
         if (known && s.posted?.includes(key)) return undefined;
         return { ...s, views: known ? s.views : [...s.views, view], posted: [...(s.posted ?? []).filter((k) => k !== key), key] };
-      });
+      }, { bump: false });
       await this.refresh(storm.id, platform);
     });
     outbox.on(STORM_DELIVERY.update, async (item) => {

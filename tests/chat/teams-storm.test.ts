@@ -130,9 +130,15 @@ describe('storm mode for a group bound to Teams', () => {
     const json = JSON.stringify(card);
     expect(json).toContain('{"type":"TextRun","text":"@acme where is my bag <at>Everyone</at> [refund](https://evil.example)');
     expect(json).not.toMatch(/"entities"|"mentioned"/);
-    const storm = (await app.storms.get(card.actions[0].data.stormId))!;
+    // The bot records where it posted the card once the connector has answered: wait for that.
+    const storm = await waitFor('the storm recording its Teams card', async () => {
+      const s = (await app.storms.get(card.actions[0].data.stormId))!;
+      return s.views.length > 0 ? s : undefined;
+    });
     expect(storm.views).toEqual([{ platform: 'teams', conversationId: teams.stormThreads()[0]!.thread, activityId: teams.stormThreads()[0]!.root }]);
     expect(storm.posted).toEqual(['teams:Care - Billing']);
+    // Recording where the card stands is bookkeeping: the buttons people see stay current.
+    expect(storm.version).toBe(0);
   });
 
   it('chooses the storm reply in a Teams dialog: only personal templates, one choice, kept open until it is made', async () => {
@@ -250,7 +256,13 @@ describe('storm mode for a group bound to both Slack and Teams', () => {
     expect(teams.stormThreads()).toHaveLength(1);
     expect(slackStorms()).toHaveLength(1);
     const stormId = teams.button(teams.stormCard(), 'storm.close')!.data.stormId as string;
-    expect((await app.storms.get(stormId))!.posted!.sort()).toEqual(['slack:C0STORMTM1', 'teams:Care - Billing']);
+    const posted = await waitFor('the storm recording both cards', async () => {
+      const s = (await app.storms.get(stormId))!;
+      return s.posted?.length === 2 ? s : undefined;
+    });
+    expect(posted.posted!.sort()).toEqual(['slack:C0STORMTM1', 'teams:Care - Billing']);
+    // The card posted on the second surface does not make the first one's buttons stale.
+    expect(posted.version).toBe(0);
 
     // Both cards carry the storm's current version on their buttons.
     const inStep = async () => {
