@@ -6,6 +6,33 @@ export const caseKey = (id: string) => `case:${id}`;
 export const OPEN_INDEX = (group: string) => `open:${group}`;
 export const BY_CREATED = 'cases:by-created';
 export const SENDING = 'cases:sending';
+/**
+ * Case changes whose follow-ups (card refresh, card move, the reply) may not all be queued
+ * yet, scored by when the change began. An entry is written before the change and removed
+ * once its follow-ups are queued: one left behind names a change that a crash cut off.
+ */
+export const PENDING_FOLLOW_UPS = 'cases:pending-follow-ups';
+
+/** A change under way: the case, the version it makes, and the group it leaves (a move). */
+export interface PendingChange {
+  id: string;
+  version: number;
+  from?: string | undefined;
+  by?: string | undefined;
+}
+
+/** One spelling per change, so the entry written before the change is the one removed after it. */
+const pendingMember = (p: PendingChange): string => JSON.stringify([p.id, p.version, p.from ?? null, p.by ?? null]);
+
+function parsePending(member: string): PendingChange | undefined {
+  try {
+    const [id, version, from, by] = JSON.parse(member) as unknown[];
+    if (typeof id !== 'string' || typeof version !== 'number') return undefined;
+    return { id, version, from: typeof from === 'string' ? from : undefined, by: typeof by === 'string' ? by : undefined };
+  } catch {
+    return undefined;
+  }
+}
 /** An author's cases (scored by creation time): the card shows earlier ones, erasure finds them all. */
 export const AUTHOR_INDEX = (network: string, authorId: string) => `author:${network}:${authorId}`;
 /** The author id behind a handle, for erasure requests that name a handle. */
@@ -45,6 +72,31 @@ export class CaseRepository {
     const current = created ? c : (await this.get(c.id)) ?? c;
     await this.reindex(undefined, current);
     return created;
+  }
+
+  /** Notes a change about to be made (see {@link PENDING_FOLLOW_UPS}). */
+  beginChange(p: PendingChange, at: number): Promise<void> {
+    return this.store.zAdd(PENDING_FOLLOW_UPS, pendingMember(p), at);
+  }
+
+  /** The change's follow-ups are queued, or it was not made. */
+  endChange(p: PendingChange): Promise<void> {
+    return this.store.zRemove(PENDING_FOLLOW_UPS, pendingMember(p));
+  }
+
+  /**
+   * Changes begun before `before` and never ended, oldest first. An entry that cannot be
+   * read is dropped: it names no case to look after.
+   */
+  async unfinishedChanges(before: number, limit = 100): Promise<PendingChange[]> {
+    const rows = await this.store.zRangeByScore(PENDING_FOLLOW_UPS, Number.NEGATIVE_INFINITY, before, limit);
+    const out: PendingChange[] = [];
+    for (const r of rows) {
+      const p = parsePending(r.member);
+      if (p) out.push(p);
+      else await this.store.zRemove(PENDING_FOLLOW_UPS, r.member);
+    }
+    return out;
   }
 
   /** Replaces a case if unchanged since `token`; keeps the indexes in step. */

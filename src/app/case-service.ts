@@ -8,7 +8,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CaseConflictError, type CaseRepository } from './case-repository.js';
+import { CaseConflictError, type CaseRepository, type PendingChange } from './case-repository.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
 
 export type ApplyResult =
@@ -38,6 +38,9 @@ export const DELIVERY = {
   /** The case moved to another group: retire its cards in the old group's channels, post it in the new one's. */
   moveCard: 'card.move',
 } as const;
+
+/** How long a change may take before its unfinished follow-ups are taken for a crash's. */
+export const FOLLOW_UP_GRACE_MS = 10_000;
 
 /**
  * Applies commands to cases: the one place where the pure workflow meets the store.
@@ -115,11 +118,20 @@ export class CaseService {
       memberOf = ctx.memberOf;
       const result = transition(current.value, cmd, ctx);
       if (!result.ok) return { ok: false, refusal: result.refusal, case: current.value };
-      if (await repo.replace(current.token, current.value, result.case)) {
+      // Noted before the change: a crash between the change and its follow-ups leaves
+      // this entry, and `resumeFollowUps` queues what the change still needs.
+      const prev = current.value;
+      const moved = prev.group !== result.case.group;
+      const last = result.case.audit[result.case.audit.length - 1];
+      const pending: PendingChange = { id: caseId, version: result.case.version, from: moved ? prev.group : undefined, by: moved && last ? actorLabel(last.actor) : undefined };
+      await repo.beginChange(pending, this.deps.clock.now().getTime());
+      if (await repo.replace(current.token, prev, result.case)) {
         // A note came from the card's thread: echoing it there would only repeat it.
-        await this.afterChange(current.value, result.case, result.summary, { threadNote: cmd.type !== 'note' });
+        await this.afterChange(prev, result.case, result.summary, { threadNote: cmd.type !== 'note' });
+        await repo.endChange(pending);
         return { ok: true, case: result.case, summary: result.summary };
       }
+      await repo.endChange(pending);
       // Lost a race: re-read. With an expected version the next round refuses as stale
       // and tells this actor what the winner did.
     }
@@ -139,17 +151,61 @@ export class CaseService {
 
   /** Durable follow-ups of a change, then in-process listeners. */
   async afterChange(prev: Case | undefined, next: Case, summary: string, opts: { threadNote?: boolean } = {}): Promise<void> {
+    const last = next.audit[next.audit.length - 1];
+    await this.queueFollowUps(next, {
+      note: opts.threadNote !== false ? { text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null } : undefined,
+      movedFrom: prev && prev.group !== next.group ? { group: prev.group, by: last ? actorLabel(last.actor) : '' } : undefined,
+      reply: next.status === 'sending' && prev?.status !== 'sending' ? 'new' : undefined,
+    });
+    await this.notify(prev, next);
+  }
+
+  /** The outbox items that carry a change out: card refresh, thread note, card move, reply. */
+  private async queueFollowUps(next: Case, f: {
+    note?: { text: string; at: string; note: string | null } | undefined;
+    movedFrom?: { group: string; by: string } | undefined;
+    /** `resumed`: an earlier life may have posted it, so the delivery looks for it first. */
+    reply?: 'new' | 'resumed' | undefined;
+  }): Promise<void> {
     const { outbox } = this.deps;
     const key = `case:${next.id}`;
     await outbox.enqueue(DELIVERY.updateCard, key, { caseId: next.id }, { coalesce: `update:${next.id}` });
-    const last = next.audit[next.audit.length - 1];
-    if (opts.threadNote !== false) await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null });
+    if (f.note) await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, ...f.note });
     // After the note, so the old card's thread says where the case went.
-    if (prev && prev.group !== next.group) await outbox.enqueue(DELIVERY.moveCard, key, { caseId: next.id, group: next.group, from: prev.group, by: last ? actorLabel(last.actor) : '' });
-    if (next.status === 'sending' && prev?.status !== 'sending') {
+    if (f.movedFrom) await outbox.enqueue(DELIVERY.moveCard, key, { caseId: next.id, group: next.group, from: f.movedFrom.group, by: f.movedFrom.by });
+    if (f.reply) {
       // Its own lane: a slow chat API must not hold back the reply, nor the reverse.
-      await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version });
+      await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version, ...(f.reply === 'resumed' ? { resumed: true } : {}) });
     }
-    await this.notify(prev, next);
+  }
+
+  /**
+   * Queues the follow-ups of changes that a crash cut off between the change and its
+   * outbox items (the entries `apply` leaves behind), so no case waits for ever: a case
+   * stuck in `sending` gets its reply delivery (which first looks for a reply an earlier
+   * life posted), a moved case its card move, and every such case a card refresh. A thread
+   * note that was not queued is not repeated: it might have been, and a note is never
+   * posted twice. Entries younger than `graceMs` may belong to a change still under way
+   * on another instance, and wait. Safe to run on every instance at once: each follow-up
+   * is idempotent (refreshes coalesce, the reply delivery checks the case first).
+   * Returns how many changes it resumed.
+   */
+  async resumeFollowUps(graceMs = FOLLOW_UP_GRACE_MS): Promise<number> {
+    const { repo, clock, log } = this.deps;
+    let resumed = 0;
+    for (const p of await repo.unfinishedChanges(clock.now().getTime() - graceMs)) {
+      const c = await repo.get(p.id);
+      // An older version: the change lost its compare-and-set and was never made.
+      if (c && c.version >= p.version) {
+        await this.queueFollowUps(c, {
+          movedFrom: p.from !== undefined && p.from !== c.group ? { group: p.from, by: p.by ?? '' } : undefined,
+          reply: c.status === 'sending' ? 'resumed' : undefined,
+        });
+        resumed++;
+        log.warn({ caseId: c.id, version: p.version, status: c.status }, 'resumed the follow-ups of a change cut off by a crash');
+      }
+      await repo.endChange(p);
+    }
+    return resumed;
   }
 }

@@ -171,8 +171,9 @@ export function registerDeliveries(deps: DeliveryDeps): void {
       await cases.apply(c.id, { type: 'sent', reply: { id: `dry-run-${c.id}`, url: c.mention.url, at: new Date(c.updatedAt).toISOString(), text } }, SYSTEM);
       return;
     }
-    // Exactly once: an earlier attempt may have reached the network before dying.
-    const existing = item.attempts > 0 ? await source.findReply(c.mention, text) : undefined;
+    // Exactly once: an earlier attempt (or, for a resumed delivery, an earlier life) may
+    // have reached the network before dying.
+    const existing = item.attempts > 0 || item.payload.resumed === true ? await source.findReply(c.mention, text) : undefined;
     let reply = existing;
     if (!reply) {
       try {

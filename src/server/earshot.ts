@@ -234,6 +234,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   outbox.start(opts.outboxIntervalMs ?? 250);
   // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
   const inboxTimer = setInterval(() => { runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); }, 5000);
+  // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
+  const followUpTimer = setInterval(() => { cases.resumeFollowUps().catch((e: unknown) => log.error({ err: e }, 'resuming cut-off case changes failed')); }, 5000);
   // Lets a group that went quiet leave storm mode even when no mention arrives.
   const stormTimer = setInterval(() => { storms.tick().catch((e: unknown) => log.error({ err: e }, 'storm check failed')); }, Math.max(250, Math.min(5000, config.storm.window / 12)));
   await runInbox();
@@ -296,6 +298,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       stopped = true;
       draining = true;
       clearInterval(inboxTimer);
+      clearInterval(followUpTimer);
       clearInterval(stormTimer);
       if (scheduler) await scheduler.stop();
       await processing;
