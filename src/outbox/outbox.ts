@@ -43,7 +43,7 @@ export interface OutboxOptions {
   concurrency?: number;
   /** Attempts before an item goes to the dead-letter list. */
   maxAttempts?: number;
-  /** How long one instance may hold an item before another may take it over. */
+  /** How long one instance may hold a key (the item it is delivering) before another may take it over. */
   leaseMs?: number;
   /** A delivery still running after this long is treated as failed (and retried with care). */
   handlerTimeoutMs?: number;
@@ -388,7 +388,13 @@ export class Outbox {
   /** Delivers one item; 'wait' when it must wait (later items of its key wait too). */
   private async deliver(stale: OutboxItem, resource: string | undefined): Promise<Outcome> {
     const { store, clock, log, instanceId } = this.opts;
-    const lease = `outbox:${stale.id}`;
+    // One lease per key, not per item: two instances never deliver items of one key at
+    // once. Ids are taken before an item is queued, so an item with a lower id can turn up
+    // while a later one of its key is being delivered elsewhere, and become the head of the
+    // lane there; with a lease per item both would run, and two enqueues of one card's post
+    // (two instances opening the same case) posted two cards. Behind the key's lease, the
+    // second post sees the card the first one recorded.
+    const lease = `outbox:key:${stale.key}`;
     if (!(await store.acquireLease(lease, instanceId, this.leaseMs))) return 'wait';
     try {
       const item = await store.get<OutboxItem>(ITEM(stale.id));
