@@ -39,6 +39,13 @@ export const DELIVERY = {
   moveCard: 'card.move',
 } as const;
 
+/** The group a change moved the case out of, and who moved it (undefined: no move). */
+function moveOf(prev: Case | undefined, next: Case): { group: string; by: string } | undefined {
+  if (!prev || prev.group === next.group) return undefined;
+  const last = next.audit[next.audit.length - 1];
+  return { group: prev.group, by: last ? actorLabel(last.actor) : '' };
+}
+
 /** How long a change may take before its unfinished follow-ups are taken for a crash's. */
 export const FOLLOW_UP_GRACE_MS = 10_000;
 
@@ -121,9 +128,8 @@ export class CaseService {
       // Noted before the change: a crash between the change and its follow-ups leaves
       // this entry, and `resumeFollowUps` queues what the change still needs.
       const prev = current.value;
-      const moved = prev.group !== result.case.group;
-      const last = result.case.audit[result.case.audit.length - 1];
-      const pending: PendingChange = { id: caseId, version: result.case.version, from: moved ? prev.group : undefined, by: moved && last ? actorLabel(last.actor) : undefined };
+      const move = moveOf(prev, result.case);
+      const pending: PendingChange = { id: caseId, version: result.case.version, from: move?.group, by: move?.by };
       await repo.beginChange(pending, this.deps.clock.now().getTime());
       if (await repo.replace(current.token, prev, result.case)) {
         // A note came from the card's thread: echoing it there would only repeat it.
@@ -154,7 +160,7 @@ export class CaseService {
     const last = next.audit[next.audit.length - 1];
     await this.queueFollowUps(next, {
       note: opts.threadNote !== false ? { text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null } : undefined,
-      movedFrom: prev && prev.group !== next.group ? { group: prev.group, by: last ? actorLabel(last.actor) : '' } : undefined,
+      movedFrom: moveOf(prev, next),
       reply: next.status === 'sending' && prev?.status !== 'sending' ? 'new' : undefined,
     });
     await this.notify(prev, next);
