@@ -10,30 +10,44 @@ import { OpsMetrics, type MetricsSources } from './ops-metrics.js';
 /** Largest request body accepted on the bot's endpoints. Slack's payloads stay far below. */
 export const MAX_BODY_BYTES = 1_000_000;
 
+export interface BodyGuardOptions {
+  /**
+   * How long a refused body may go on arriving before the connection is cut (default 5 s).
+   * The rest of it is read and thrown away meanwhile, never kept.
+   */
+  lingerMs?: number;
+}
+
 /**
  * Refuses requests that could exhaust the process before any SDK reads them: bodies over
  * {@link MAX_BODY_BYTES} (413), and POSTs without a Content-Length (411), which Slack and
  * Bot Framework always send; a chunked body could otherwise grow without bound.
+ *
+ * A refused body is not kept, but it is drained for up to `lingerMs` rather than cut off at
+ * once (a "lingering close", as Apache and nginx do): closing a socket with unread data makes
+ * the kernel send a reset, and a client still writing its body then loses the answer and sees
+ * only ECONNRESET, where it should have seen why it was refused.
  */
-export function bodyGuard(maxBytes = MAX_BODY_BYTES) {
+export function bodyGuard(maxBytes = MAX_BODY_BYTES, opts: BodyGuardOptions = {}) {
+  const lingerMs = opts.lingerMs ?? 5000;
+  const refuse = (req: Request, res: Response, status: number, error: string): void => {
+    res.status(status).json({ ok: false, error });
+    // Node reads and discards the rest of an unread body once the answer is sent, and keeps
+    // the connection; a body that never ends loses its connection after the linger time.
+    if (req.complete) return;
+    const cut = setTimeout(() => req.socket.destroy(), lingerMs);
+    cut.unref();
+    // The request's own 'close' (body read to its end, or connection gone): a listener on
+    // the socket would stay for the life of a kept-alive connection, one per refusal.
+    req.once('close', () => clearTimeout(cut));
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'POST' && req.method !== 'PUT') return next();
     const raw = req.headers['content-length'];
-    if (raw === undefined) {
-      res.status(411).json({ ok: false, error: 'length_required' });
-      return;
-    }
+    if (raw === undefined) return refuse(req, res, 411, 'length_required');
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      res.status(400).json({ ok: false, error: 'bad_content_length' });
-      return;
-    }
-    if (n > maxBytes) {
-      res.status(413).json({ ok: false, error: 'payload_too_large' });
-      // Do not read the rest of a body we refused.
-      res.once('finish', () => req.socket.destroy());
-      return;
-    }
+    if (!Number.isSafeInteger(n) || n < 0) return refuse(req, res, 400, 'bad_content_length');
+    if (n > maxBytes) return refuse(req, res, 413, 'payload_too_large');
     next();
   };
 }

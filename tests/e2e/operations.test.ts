@@ -154,7 +154,7 @@ describe('operations: health, metrics, budget, hostile input, secrets, graceful 
     const replay = await fetch(`${bot.url}/slack/events`, { method: 'POST', headers, body });
     expect(replay.status).toBe(401);
     expect(await replay.text()).toContain('replayed_request');
-    // Oversized: refused from the header, before anything reads it.
+    // Oversized: refused from the header, and answered even while the body is still coming.
     const big = 'x'.repeat(1_200_000);
     expect((await send.raw(big, 'application/json')).status).toBe(413);
     expect(await chunked(`${bot.url}/slack/events`, '{"type":"url_verification"}')).toBe(411);
