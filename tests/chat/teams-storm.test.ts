@@ -167,7 +167,9 @@ describe('storm mode for a group bound to Teams', () => {
   });
 
   it('approves and sends from the card: each click answers with the refreshed storm card; non-approvers and stale clicks are refused', async () => {
-    const stormId = teams.button(teams.stormCard(), 'storm.draft')!.data.stormId as string;
+    // The outbox may already have replaced the card since the reply was chosen, taking the
+    // "Reply to all…" button away: read the storm from the button every open storm card has.
+    const stormId = teams.button(teams.stormCard(), 'storm.close')!.data.stormId as string;
     const approve = await waitFor('the approve button for everyone', () => teams.button(teams.stormCard(), 'storm.approve'));
     expect(approve).toMatchObject({ type: 'Action.Execute', verb: 'storm.approve', data: { stormId }, fallback: { type: 'Action.Submit', data: { action: 'storm.approve', stormId } } });
 
