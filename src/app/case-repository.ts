@@ -5,7 +5,6 @@ import type { Store, Versioned } from '../store/store.js';
 export const caseKey = (id: string) => `case:${id}`;
 export const OPEN_INDEX = (group: string) => `open:${group}`;
 export const BY_CREATED = 'cases:by-created';
-export const SENDING = 'cases:sending';
 /**
  * Case changes whose follow-ups (card refresh, card move, the reply) may not all be queued
  * yet, scored by when the change began. An entry is written before the change and removed
@@ -165,7 +164,6 @@ export class CaseRepository {
     const m = c.mention;
     await store.zRemove(BY_CREATED, c.id);
     await store.setRemove(OPEN_INDEX(c.group), c.id);
-    await store.setRemove(SENDING, c.id);
     await store.zRemove(AUTHOR_INDEX(m.network, m.author.id), c.id);
     if ((await store.zRangeByScore(AUTHOR_INDEX(m.network, m.author.id), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 1)).length === 0) {
       await store.delete(AUTHOR_HANDLE(m.network, m.author.handle));
@@ -194,7 +192,5 @@ export class CaseRepository {
     if (prev && prev.group !== next.group) await store.setRemove(OPEN_INDEX(prev.group), next.id);
     if (isOpen(next.status)) await store.setAdd(OPEN_INDEX(next.group), next.id);
     else await store.setRemove(OPEN_INDEX(next.group), next.id);
-    if (next.status === 'sending') await store.setAdd(SENDING, next.id);
-    else if (prev?.status === 'sending') await store.setRemove(SENDING, next.id);
   }
 }

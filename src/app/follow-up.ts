@@ -1,9 +1,22 @@
 import { SYSTEM } from '../domain/actor.js';
 import { mentionKey, type Mention } from '../domain/mention.js';
-import type { PipelineDeps } from './pipeline.js';
+import type { Config } from '../config/schema.js';
+import type { TextModel } from '../screening/text-model.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
+import type { CaseService } from './case-service.js';
 import { screenMention } from '../screening/screen-mention.js';
 import { recordSentimentShift } from '../metrics-store/rollup-store.js';
-import { MENTION_CASE } from './pipeline.js';
+import { MENTION_CASE } from './inbox-keys.js';
+
+/** What folding a follow-up needs (the pipeline's dependencies are a superset). */
+export interface FollowUpDeps {
+  store: Store;
+  cases: CaseService;
+  log: Logger;
+  config?: Config | undefined;
+  model?: (() => TextModel | undefined) | undefined;
+}
 
 /**
  * Folds a later post by the same author in the same conversation (or in answer to our
@@ -14,7 +27,7 @@ import { MENTION_CASE } from './pipeline.js';
  *
  * Returns true when the post belongs to an existing case (folded now or before).
  */
-export async function foldFollowUp(deps: Pick<PipelineDeps, 'store' | 'cases' | 'log'> & Partial<Pick<PipelineDeps, 'config' | 'model'>>, mention: Mention, mapped: string | undefined, now: string): Promise<boolean> {
+export async function foldFollowUp(deps: FollowUpDeps, mention: Mention, mapped: string | undefined, now: string): Promise<boolean> {
   if (mention.isRepost) return false;
   const { store, cases } = deps;
   const key = mentionKey(mention);

@@ -12,15 +12,10 @@ import type { Logger } from '../util/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { DELIVERY, type CaseService } from './case-service.js';
 import { foldFollowUp } from './follow-up.js';
+import { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
 import type { StormService } from './storms.js';
 
-export const INBOX = (key: string) => `inbox:${key}`;
-export const PENDING = 'inbox:pending';
-/** The case a mention (network:post id) belongs to, or {@link DROPPED}. */
-export const MENTION_CASE = (key: string) => `mention-case:${key}`;
-export const CURSOR = (source: string) => `cursor:${source}`;
-/** A mention that will never make a case (screened out, purged or erased). */
-export const DROPPED = 'dropped';
+export { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING };
 
 /**
  * Records what a poll heard, then moves the source's cursor. Mentions go to a durable
