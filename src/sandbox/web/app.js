@@ -59,10 +59,18 @@ async function refresh() {
     return;
   }
   state.loading = true;
+  const asked = state.user;
   try {
-    const res = await fetch(`/api/snapshot?user=${encodeURIComponent(state.user)}`);
+    const res = await fetch(`/api/snapshot?user=${encodeURIComponent(asked)}`);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    state.snap = await res.json();
+    const snap = await res.json();
+    // The person was switched while this snapshot was on its way: it is someone else's
+    // view, and adopting its `me` would switch them back. The next refresh asks again.
+    if (state.user !== asked) {
+      state.dirty = true;
+      return;
+    }
+    state.snap = snap;
     if (state.user !== state.snap.me) {
       state.user = state.snap.me;
       localStorage.setItem(USER_KEY, state.user);
