@@ -34,6 +34,7 @@ import { CASE_STATUSES, CaseSchema, type Case } from '../src/domain/case.js';
 import { fillTeamsManifest, readTeamsManifestTemplate, SAMPLE_MANIFEST_VALUES } from './fill-teams-manifest.js';
 import { readZip } from './read-zip.js';
 import { repoRoot, runsAsScript } from './repo-root.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../src/screening/mask-personal-data.js';
 
 // These packages are CommonJS with `exports.default`; under NodeNext the default import is the whole module.
 const Ajv06 = ajvModule.default;
@@ -147,12 +148,12 @@ export function sampleTeamsCards(): Array<{ name: string; card: AdaptiveCard }> 
   CASE_STATUSES.forEach((status, i) => {
     const c = sampleCase(status, i);
     for (const approvalsNeeded of [0, 1, 2]) {
-      const card = buildCard(c, { approvalsNeeded, displayText: c.mention.text.replace('4111 1111 1111 1111', '[card number]'), templateName: () => 'DM us' });
+      const card = buildCard(c, { approvalsNeeded, templateName: () => 'DM us' });
       out.push({ name: `case card, ${status}, ${approvalsNeeded} approvals needed`, card: renderAdaptiveCard(card) });
     }
   });
   const form: CaseForm = {
-    action: 'case.draft', caseId: '100', version: 3, title: 'Case 100', author: '@cust_omer', mentionText: 'my bag *never* arrived',
+    action: 'case.draft', caseId: '100', version: 3, title: 'Case 100', author: '@cust_omer', mentionText: maskPersonalData('my bag *never* arrived', NO_PUBLIC_NUMBERS),
     initial: 'Hi {{author.name}}', templateId: 'bags', limitHint: 'X counts 280 characters.',
   };
   out.push({ name: 'draft dialog', card: renderTeamsDialog(form).task.value.card.content });

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
 import { DELIVERY, type ApplyResult, type CaseService } from './case-service.js';
-import { maskText } from './mask-pii.js';
+import { maskPersonalData, type Masked } from '../screening/mask-personal-data.js';
 import { actorOfRef } from '../routing/assign-agent.js';
 import { DateTime } from 'luxon';
 
@@ -40,8 +40,8 @@ export interface CaseForm {
   title: string;
   /** `@handle` of the mention's author. */
   author: string;
-  /** The mention as shown on the card (personal data masked). */
-  mentionText: string;
+  /** The mention as shown on the card, through the masking gate. */
+  mentionText: Masked;
   /** The text field's starting value: the current draft, or the best template filled in. */
   initial: string;
   /** The draft being sent back (reject forms). */
@@ -160,14 +160,14 @@ export class CaseInteractions {
       version: c.version,
       title: `Case ${c.id}`,
       author: `@${c.mention.author.handle}`,
-      mentionText: maskText(c.mention.text, c.screening.pii),
+      mentionText: maskPersonalData(c.mention.text, config),
       initial: '',
       limitHint: c.mention.network === 'x' ? 'X counts 280 characters; links count 23 and most emoji 2.' : 'Keep it short and friendly.',
     };
     if (action === 'case.draft') {
       const ranked = rankTemplates(c, config.templates);
       const template = ranked[0];
-      form.initial = c.draft?.text ?? (template ? renderTemplate(template.text, c, { links: config.links, agent: actor }) : '');
+      form.initial = c.draft?.text ?? (template ? this.filled(template.text, c, actor) : '');
       if (template && !c.draft) form.templateId = template.id;
       if (ranked.length > 0) form.templates = ranked.slice(0, 20).map((t) => ({ id: t.id, name: t.name }));
     } else {
@@ -181,7 +181,16 @@ export class CaseInteractions {
     const { cases, config } = this.deps;
     const c = await cases.repo.get(caseId);
     const t = config.templates.find((x) => x.id === templateId);
-    return c && t ? renderTemplate(t.text, c, { links: config.links, agent: actor }) : undefined;
+    return c && t ? this.filled(t.text, c, actor) : undefined;
+  }
+
+  /**
+   * A template filled in for a case, through the masking gate: it names the author, and
+   * people put phone numbers and e-mail addresses in their display names.
+   */
+  private filled(text: string, c: Case, actor: Actor): Masked {
+    const { config } = this.deps;
+    return maskPersonalData(renderTemplate(text, c, { links: config.links, agent: actor }), config);
   }
 
   /**

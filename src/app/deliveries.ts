@@ -11,7 +11,7 @@ import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Logger } from '../util/logger.js';
 import { DELIVERY, type CaseService } from './case-service.js';
-import { maskText } from './mask-pii.js';
+import { maskPersonalData, personalDataMask } from '../screening/mask-personal-data.js';
 import { DELIVER_IMAGE, DELIVER_NOTICE } from './digest.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
@@ -49,7 +49,7 @@ function cardOptions(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): C
   const canReply = source ? source.canReply : true;
   return {
     approvalsNeeded: approvalsNeeded(deps.config.policy, c),
-    displayText: maskText(c.mention.text, c.screening.pii),
+    mask: personalDataMask(deps.config),
     canReply,
     // Personal data in a public post, or a network we cannot answer on: offer the
     // private-channel playbook (when a private template exists).
@@ -128,7 +128,8 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     const done = (item.payload.done as string[] | undefined) ?? [];
     const at = String(item.payload.at).replace('T', ' ').slice(0, 16) + ' UTC';
     const note = item.payload.note ? `\n“${String(item.payload.note)}”` : '';
-    const text = `${String(item.payload.text)} · ${at}${note}`;
+    // A note may quote the post or the author (a follow-up, staff's own words): gated like the card.
+    const text = maskPersonalData(`${String(item.payload.text)} · ${at}${note}`, deps.config);
     for (const view of c.views) {
       const id = `${view.platform}:${viewTarget(view)}`;
       if (done.includes(id)) continue;
@@ -147,7 +148,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
   outbox.on(DELIVER_NOTICE, async (item) => {
     const g = gateway(item.payload.platform as CardView['platform']);
     if (!g.postNotice) throw new DeliveryPermanentError(`${g.platform} cannot post notices`);
-    await limited(`${g.platform}.post:${String(item.payload.target)}`, () => g.postNotice!(String(item.payload.target), String(item.payload.text)));
+    await limited(`${g.platform}.post:${String(item.payload.target)}`, () => g.postNotice!(String(item.payload.target), maskPersonalData(String(item.payload.text), deps.config)));
   });
 
   outbox.on(DELIVER_IMAGE, async (item) => {

@@ -6,7 +6,8 @@ import { emptyTextModel, learn, TEXT_TASKS, type TextLabels, type TextModel, typ
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
-import { maskText } from './mask-pii.js';
+import type { PiiConfig } from '../screening/find-pii.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../screening/mask-personal-data.js';
 
 /**
  * Learning from staff decisions. Moving a case to another group, correcting its sentiment
@@ -51,6 +52,8 @@ export interface LearnerDeps {
   log: Logger;
   /** The model trained by `earshot train`, if the team has one; else learning starts from nothing. */
   base?: TextModel | undefined;
+  /** What the masking gate spares (the brand's published numbers) in the labels' texts. */
+  pii?: PiiConfig | undefined;
 }
 
 export class Learner {
@@ -121,7 +124,7 @@ export class Learner {
       caseId: next.id,
       mention: mentionKey(next.mention),
       decision: found.decision,
-      text: maskText(next.mention.text, next.screening.pii),
+      text: maskPersonalData(next.mention.text, this.deps.pii ?? NO_PUBLIC_NUMBERS),
       labels: found.labels,
     };
     await store.set(LABEL(id), label);

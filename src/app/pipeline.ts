@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { revealNumbers } from '../screening/mask-personal-data.js';
 import type { Case } from '../domain/case.js';
 import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
 import { routeCase } from '../routing/route-case.js';
@@ -70,7 +71,10 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
       await store.zRemove(PENDING, key);
       continue;
     }
-    const outcome = await openCase(deps, parsed.data, clock.now().toISOString());
+    // Hidden characters inside a number go before anything reads the post, so screening sees
+    // the number a renderer would show (and masks it), not two harmless halves.
+    const mention = { ...parsed.data, text: revealNumbers(parsed.data.text) };
+    const outcome = await openCase(deps, mention, clock.now().toISOString());
     if (outcome === 'dropped') report.dropped += 1;
     else if (outcome === 'created') report.cases += 1;
     else report.duplicates += 1;

@@ -12,6 +12,7 @@ import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
 import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import { detectStorm, stormTopic, type StormSettings, type StormState } from '../routing/detect-storm.js';
 import type { ChannelBinding } from '../routing/route-case.js';
+import { personalDataMask } from '../screening/mask-personal-data.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -302,6 +303,7 @@ export class StormService {
       template: t ? { name: t.name, text: t.text } : undefined,
       approvalsNeeded: this.approvalsNeeded(storm.group),
       canReply,
+      mask: personalDataMask(config),
     });
   }
 

@@ -1,6 +1,10 @@
 import { actorLabel } from '../domain/actor.js';
 import type { Storm } from '../domain/storm.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS, type Mask } from '../screening/mask-personal-data.js';
 import type { StormCard } from './card.js';
+
+/** An author as the storm's figures hold them: raw, masked by {@link buildStormCard}. */
+export interface StormAuthor { name: string; handle: string; followers: number; verified: boolean }
 
 export interface StormFigures {
   count: number;
@@ -10,8 +14,8 @@ export interface StormFigures {
   replied: number;
   queued: number;
   skipped: number;
-  topAuthors: StormCard['topAuthors'];
-  samples: StormCard['samples'];
+  topAuthors: StormAuthor[];
+  samples: Array<{ author: string; handle: string; followers: number; text: string }>;
   lastAt?: string | undefined;
 }
 
@@ -24,6 +28,8 @@ export interface StormCardOptions {
   canReply: boolean;
   /** Links Earshot built (the group's search on the network, for example). */
   links?: StormCard['links'];
+  /** The masking gate bound to the brand's configuration; without it, masking has no exceptions. */
+  mask?: Mask | undefined;
 }
 
 const STATUS = { live: 'Storm under way', calm: 'Storm over: new mentions get their own cards again', closed: 'Closed' } as const;
@@ -31,6 +37,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 
 /** The storm card: what the channel shows for a storm. Pure: same inputs, same card. */
 export function buildStormCard(storm: Storm, f: StormFigures, opts: StormCardOptions): StormCard {
+  const mask = opts.mask ?? ((text: string) => maskPersonalData(text, NO_PUBLIC_NUMBERS));
   const facts: StormCard['facts'] = [
     { label: 'Mentions', value: f.count.toLocaleString('en-US') },
     { label: 'Group', value: opts.groupName },
@@ -67,8 +74,8 @@ export function buildStormCard(storm: Storm, f: StormFigures, opts: StormCardOpt
     count: f.count,
     facts,
     sentiment: f.sentiment,
-    topAuthors: f.topAuthors.slice(0, 5),
-    samples: f.samples.slice(0, 3),
+    topAuthors: f.topAuthors.slice(0, 5).map((a) => ({ ...a, name: mask(a.name) })),
+    samples: f.samples.slice(0, 3).map((p) => ({ ...p, author: mask(p.author), text: mask(p.text) })),
     links: opts.links ?? [],
     actions,
   };

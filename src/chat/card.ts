@@ -4,6 +4,7 @@ import { actorLabel } from '../domain/actor.js';
 import type { Case, CaseStatus } from '../domain/case.js';
 import type { Network } from '../domain/mention.js';
 import { formatBusinessTime, type SlaClock, type SlaClockName } from '../cases/sla.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS, type Mask, type Masked } from '../screening/mask-personal-data.js';
 
 /**
  * One platform-neutral card, rendered twice: Block Kit for Slack and an Adaptive Card
@@ -18,14 +19,15 @@ export interface Card {
   summary: string;
   title: string;
   network: Network;
-  author: { name: string; handle: string; followers: number; verified: boolean };
-  /** The mention's text, masked where it holds personal data. */
-  text: string;
+  /** The author's name went through the masking gate (people put numbers in names too). */
+  author: { name: Masked; handle: string; followers: number; verified: boolean };
+  /** The mention's text, through the masking gate. */
+  text: Masked;
   status: { code: CaseStatus; label: string };
   badges: string[];
   facts: Array<{ label: string; value: string }>;
-  /** Explanations: which rules fired and why. */
-  notes: string[];
+  /** Explanations (which rules fired and why), follow-ups and notes, through the masking gate. */
+  notes: Masked[];
   draft?: { text: string; by: string; approvals: string[]; needed: number; template?: string };
   rejection?: { by: string; note: string };
   reply?: { url: string };
@@ -55,8 +57,11 @@ const NETWORK_LABEL: Record<Network, string> = {
 export interface CardOptions {
   /** Approvals a draft needs before sending (from policy). */
   approvalsNeeded: number;
-  /** The mention text as shown (masked where it holds personal data). */
-  displayText?: string;
+  /**
+   * The masking gate bound to the brand's configuration (its own published numbers are not
+   * masked). Without it the card still masks, with no exceptions.
+   */
+  mask?: Mask | undefined;
   /** Can replies go back through this network? */
   canReply?: boolean;
   templateName?: (id: string) => string | undefined;
@@ -186,10 +191,13 @@ export function buildMovedCard(c: Case, move: { to: string; by?: string | undefi
     version: c.version,
     title: `Case ${c.id} · ${NETWORK_LABEL[c.mention.network]}`,
     network: c.mention.network,
-    author: { name: 'moved', handle: 'moved', followers: 0, verified: false },
+    author: { name: ours('moved'), handle: 'moved', followers: 0, verified: false },
     facts: [{ label: 'Status', value: label }],
   };
 }
+
+/** Earshot's own words on a card go through the gate like any other (it costs nothing). */
+const ours = (text: string): Masked => maskPersonalData(text, NO_PUBLIC_NUMBERS);
 
 /** A card that only says something about a case (moved, removed): no author, no buttons. */
 export function noticeCard(caseId: string, text: string, status: Card['status']): Card {
@@ -199,8 +207,8 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
     summary: `Case ${caseId} · ${status.label}`,
     title: `Case ${caseId} · ${status.label.toLowerCase()}`,
     network: 'demo',
-    author: { name: 'removed', handle: 'removed', followers: 0, verified: false },
-    text,
+    author: { name: ours('removed'), handle: 'removed', followers: 0, verified: false },
+    text: ours(text),
     status,
     badges: [],
     facts: [],
@@ -212,6 +220,7 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
 
 /** Builds the card for a case. Pure: same case, same card. */
 export function buildCard(c: Case, opts: CardOptions): Card {
+  const mask = opts.mask ?? ours;
   const m = c.mention;
   const s = c.screening;
   const badges: string[] = [];
@@ -240,7 +249,7 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   }
   if (c.duplicates > 0) facts.push({ label: 'Similar posts', value: String(c.duplicates) });
 
-  const notes = s.rulesFired.map((r) => `${r.rule}: ${r.why}`);
+  const notes: string[] = s.rulesFired.map((r) => `${r.rule}: ${r.why}`);
   if (s.pii.length > 0) notes.push('Personal data was masked. Offer the private-channel template rather than a public reply.');
   const last = c.audit[c.audit.length - 1];
   if (c.status === 'new' && last?.action === 'expire_claim') notes.push(`The claim lapsed at ${cardTime(last.at)} (${last.note ?? 'no activity'}); the case is back in the channel.`);
@@ -264,12 +273,12 @@ export function buildCard(c: Case, opts: CardOptions): Card {
     summary: `Case ${c.id} · ${STATUS_LABEL[c.status]} · @${m.author.handle} on ${NETWORK_LABEL[m.network]}`,
     title: `Case ${c.id} · ${NETWORK_LABEL[m.network]}`,
     network: m.network,
-    author: { name: m.author.name, handle: m.author.handle, followers: m.author.followers, verified: m.author.verified },
-    text: opts.displayText ?? m.text,
+    author: { name: mask(m.author.name), handle: m.author.handle, followers: m.author.followers, verified: m.author.verified },
+    text: mask(m.text),
     status: { code: c.status, label: STATUS_LABEL[c.status] },
     badges,
     facts,
-    notes,
+    notes: notes.map(mask),
     links,
     actions: actionsFor(c, opts),
   };
@@ -309,9 +318,9 @@ export interface StormCard {
   /** How the mentions feel, as counts. */
   sentiment: { negative: number; neutral: number; positive: number };
   /** Authors with the widest reach first. */
-  topAuthors: Array<{ name: string; handle: string; followers: number; verified: boolean }>;
-  /** A few posts, the widest reach first. */
-  samples: Array<{ author: string; handle: string; followers: number; text: string }>;
+  topAuthors: Array<{ name: Masked; handle: string; followers: number; verified: boolean }>;
+  /** A few posts, the widest reach first, through the masking gate. */
+  samples: Array<{ author: Masked; handle: string; followers: number; text: Masked }>;
   reply?: { template: string; text: string; by: string; approvals: string[]; needed: number; state: string };
   links: Array<{ label: string; url: string }>;
   actions: Array<{ id: 'storm.draft' | 'storm.approve' | 'storm.discard' | 'storm.send' | 'storm.close'; label: string; style?: 'primary' | 'danger' }>;

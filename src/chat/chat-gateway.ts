@@ -1,4 +1,5 @@
 import type { CardView } from '../domain/case.js';
+import type { Masked } from '../screening/mask-personal-data.js';
 import type { Card, StormCard } from './card.js';
 
 /**
@@ -20,7 +21,7 @@ export interface ChatGateway {
    * Posts a note in the card's thread (the audit trail people read). `ref` marks the
    * note (Slack: message metadata) so {@link findNote} can tell whether it landed.
    */
-  postNote(view: CardView, text: string, ref?: string): Promise<void>;
+  postNote(view: CardView, text: Masked, ref?: string): Promise<void>;
   /** Is the note marked `ref` already in the card's thread? Asked before re-posting after a crash. */
   findNote?(view: CardView, ref: string): Promise<boolean>;
   /**
@@ -31,7 +32,7 @@ export interface ChatGateway {
   findStormCard?(target: string, stormId: string, sinceMs?: number): Promise<CardView | undefined>;
   updateStormCard?(view: CardView, card: StormCard): Promise<void>;
   /** Posts a plain notice into a channel (ops messages, digests). */
-  postNotice?(target: string, text: string): Promise<void>;
+  postNotice?(target: string, text: Masked): Promise<void>;
   /** Uploads an image (a chart) into a channel. */
   postImage?(target: string, image: { title: string; filename: string; png: Buffer }): Promise<void>;
 }

@@ -2,7 +2,8 @@ import { DateTime, IANAZone } from 'luxon';
 
 import type { Rule } from '../config/schema.js';
 import type { Author, Mention, Network } from '../domain/mention.js';
-import type { Intent, Sentiment } from '../domain/screening.js';
+import type { Intent, PiiFinding, Sentiment } from '../domain/screening.js';
+import { describePii } from './find-pii.js';
 import { matchAnyPhrase, matchPhrase } from './match-phrase.js';
 import { matchQuery, parseQuery, type QueryNode } from './parse-query.js';
 
@@ -16,6 +17,8 @@ export interface RuleFacts {
   blocked: readonly string[];
   /** ISO timestamp of "now", for time windows. */
   now: string;
+  /** Personal data in the mention's text: a regex that matches it is explained by kind. */
+  pii?: readonly PiiFinding[] | undefined;
 }
 
 /** A fired rule's explanation, one clause per condition, e.g. `keyword 'lost bag'; language en`. */
@@ -224,7 +227,11 @@ export function evaluateRule(rule: Rule, facts: RuleFacts): RuleVerdict {
     if (compiled.digits && !compiled.digits.test(text)) return no;
     const m = compiled.re.exec(text);
     if (!m) return no;
-    why.push(`regex /${w.regex}/ matched ${quote(m[0])}`);
+    // Never the matched value when it is personal data: the explanation is shown on the
+    // card, under the masked post. Say what kind of data matched instead.
+    const end = m.index + m[0].length;
+    const personal = (facts.pii ?? []).filter((f) => f.start < end && f.end > m.index);
+    why.push(personal.length > 0 ? `regex /${w.regex}/ matched ${describePii(personal)}` : `regex /${w.regex}/ matched ${quote(m[0])}`);
   }
   if (w.language && w.language.length > 0) {
     const lang = facts.language;

@@ -318,41 +318,6 @@ function resolveOverlaps(found: Candidate[]): PiiFinding[] {
   return out.sort((a, b) => a.start - b.start).map(({ kind, start, end }) => ({ kind, start, end }));
 }
 
-const MASK = '•';
-
-/** Masks one value, keeping separators and a short tail staff may need ("card ending 1234"). */
-function maskValue(kind: string, value: string): string {
-  if (kind === 'email') {
-    const at = value.indexOf('@');
-    const dot = value.lastIndexOf('.');
-    return `${value[0] ?? ''}${MASK.repeat(3)}@${MASK.repeat(3)}${value.slice(dot)}`.replace(/^(.)/u, at > 0 ? '$1' : MASK);
-  }
-  const keep = kind === 'card' || kind === 'iban' || kind === 'account-number' ? 4 : kind === 'phone' ? 2 : 0;
-  let seen = 0;
-  const chars = [...value];
-  for (let i = chars.length - 1; i >= 0; i--) {
-    if (!/[\p{L}\p{N}]/u.test(chars[i]!)) continue;
-    if (seen < keep) { seen++; continue; }
-    chars[i] = MASK;
-  }
-  return chars.join('');
-}
-
-/**
- * Masks the findings in a text (all of them; pass only the cards to mask just cards).
- * Cards, IBANs and account numbers keep their last four characters, phones their last two.
- */
-export function maskPii(text: string, findings: readonly PiiFinding[]): string {
-  let out = '';
-  let at = 0;
-  for (const f of [...findings].sort((a, b) => a.start - b.start)) {
-    if (f.start < at || f.end > text.length) continue;
-    out += text.slice(at, f.start) + maskValue(f.kind, text.slice(f.start, f.end));
-    at = f.end;
-  }
-  return out + text.slice(at);
-}
-
 const NAMES: Record<PiiKind, string> = {
   card: 'a payment card number',
   iban: 'a bank account number (IBAN)',

@@ -91,6 +91,7 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     vip: config.lists.vip,
     blocked: config.lists.blocked,
     now: ctx.now,
+    pii,
   };
   for (const rule of config.routing.rules) {
     const verdict = evaluateRule(rule, facts);

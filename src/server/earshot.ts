@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadModelFile } from '../cli/commands/screen.js';
 import type { AddressInfo } from 'node:net';
@@ -203,7 +204,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   });
 
   // Staff decisions (re-routes, tag corrections, ignores) teach the model, on every instance.
-  const learner = new Learner({ store, log, base: model });
+  const learner = new Learner({ store, log, base: model, pii: config });
   learner.attach(cases);
   // Replays the labels recorded so far in the background; the first screening waits for it.
   learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
@@ -243,7 +244,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const opsNotice = async (text: string) => {
     const ops = config.slack.opsChannel;
     const g = gateways.get('slack');
-    if (ops && g?.postNotice) await g.postNotice(ops, text).catch((e: unknown) => log.warn({ err: e }, 'could not post to the ops channel'));
+    if (ops && g?.postNotice) await g.postNotice(ops, maskPersonalData(text, config)).catch((e: unknown) => log.warn({ err: e }, 'could not post to the ops channel'));
   };
 
   const onJobMessage = (job: string, message: JobMessage) => {

@@ -1,16 +1,50 @@
 import pino, { type Logger } from 'pino';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../screening/mask-personal-data.js';
 
 export type { Logger };
 
+const mask = (text: string): string => maskPersonalData(text, NO_PUBLIC_NUMBERS);
+
+/**
+ * Every string a log line carries, at any level and at any depth, goes through the masking
+ * gate: log lines quote posts, authors and errors that quote them, and logs are kept and
+ * shipped where the channels' access rules do not reach. Errors keep their class (pino's
+ * serializer names it), with message, stack and own fields masked.
+ */
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  if (value instanceof Error) {
+    const copy = Object.create(Object.getPrototypeOf(value) as object) as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(value)) copy[key] = maskDeep((value as unknown as Record<string, unknown>)[key], depth + 1);
+    if (value.cause !== undefined) copy.cause = maskDeep(value.cause, depth + 1);
+    return copy;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  return out;
+}
+
 /**
  * Structured logs (pino). Secrets never reach the log: known secret-bearing fields are
- * redacted wherever they appear, and tokens are never interpolated into messages.
+ * redacted wherever they appear, and tokens are never interpolated into messages. Personal
+ * data never reaches it either: every string passes the masking gate (see {@link maskDeep}).
  */
 export function createLogger(level: string = 'info', destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level,
       base: { app: 'earshot' },
+      formatters: { log: (obj) => maskDeep(obj) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          // The message and its format arguments (the object, if any, is the formatter's).
+          const masked = args.map((a, i) => (typeof a === 'string' ? mask(a) : i === 0 ? a : maskDeep(a))) as Parameters<typeof method>;
+          method.apply(this, masked);
+        },
+      },
       redact: {
         paths: [
           'token', '*.token', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',

@@ -9,6 +9,7 @@ import { CASE_ACTIONS, decodeActionValue, type CaseActionId } from '../../src/do
 import { isChoiceAction, isFormAction } from '../../src/app/case-interactions.js';
 import type { Case } from '../../src/domain/case.js';
 import { loadTeamsValidators, sampleTeamsCards } from '../../scripts/validate-teams.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../src/screening/mask-personal-data.js';
 
 const NOW = '2026-01-05T10:00:00.000Z';
 const mk = (text: string, patch: Partial<Case> = {}, name = 'Cust'): Case => ({
@@ -144,7 +145,7 @@ describe('Adaptive Card structure', () => {
   });
 
   it('dialogs put the quoted post in a TextRun and remember the case, version and template', () => {
-    const form = { action: 'case.draft' as const, caseId: '12', version: 4, title: 'Case 12', author: '@cust', mentionText: '[x](https://evil.example)', initial: 'Hi Cust', templateId: 'bags', limitHint: '280 characters' };
+    const form = { action: 'case.draft' as const, caseId: '12', version: 4, title: 'Case 12', author: '@cust', mentionText: maskPersonalData('[x](https://evil.example)', NO_PUBLIC_NUMBERS), initial: 'Hi Cust', templateId: 'bags', limitHint: '280 characters' };
     const r = renderTeamsDialog(form, { problem: 'Too *long*' });
     const card = r.task.value.card.content;
     expect(textRuns(card)).toContain('[x](https://evil.example)');

@@ -7,6 +7,7 @@ import { SlackDirectory } from '../../src/chat/slack/slack-directory.js';
 import { parseThreadReply } from '../../src/chat/slack/slack-thread-notes.js';
 import { draftModal, TEMPLATE_PICK } from '../../src/chat/slack/modals.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../src/screening/mask-personal-data.js';
 
 describe('thread replies become notes', () => {
   const base = { type: 'message', channel: 'C0CARE0001', user: 'U0AGENT001', text: 'called them', ts: '1700000002.000200', thread_ts: '1700000000.000100' };
@@ -55,7 +56,7 @@ describe('choice modals', () => {
 describe('the draft modal offers templates', () => {
   it('puts a template select above the reply, with the current one chosen, and a fresh input id when refilled', () => {
     const view = draftModal({
-      meta: { caseId: '1', version: 0, templateId: 'bags' }, caseTitle: 'Case 1', mentionText: 'hi', author: '@a', initial: 'Hello', limitHint: 'short',
+      meta: { caseId: '1', version: 0, templateId: 'bags' }, caseTitle: 'Case 1', mentionText: maskPersonalData('hi', NO_PUBLIC_NUMBERS), author: '@a', initial: 'Hello', limitHint: 'short',
       templates: [{ id: 'general', name: 'General' }, { id: 'bags', name: 'Baggage apology' }], fill: 'bags.x1',
     });
     const picker = view.blocks.find((b) => b.type === 'actions') as { elements: Array<Record<string, any>> };
@@ -63,7 +64,7 @@ describe('the draft modal offers templates', () => {
     const input = view.blocks.find((b) => b.type === 'input') as { block_id: string; element: { action_id: string; initial_value: string } };
     expect(input.block_id).toBe('reply');
     expect(input.element).toMatchObject({ action_id: 'text~bags.x1', initial_value: 'Hello' });
-    const plain = draftModal({ meta: { caseId: '1', version: 0 }, caseTitle: 'Case 1', mentionText: 'hi', author: '@a', initial: '', limitHint: 'short' });
+    const plain = draftModal({ meta: { caseId: '1', version: 0 }, caseTitle: 'Case 1', mentionText: maskPersonalData('hi', NO_PUBLIC_NUMBERS), author: '@a', initial: '', limitHint: 'short' });
     expect(plain.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 });

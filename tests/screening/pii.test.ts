@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { cardScheme, describePii, findPii, ibanValid, luhnValid, maskPii } from '../../src/screening/find-pii.js';
+import { cardScheme, describePii, findPii, ibanValid, luhnValid } from '../../src/screening/find-pii.js';
+import { maskPersonalData } from '../../src/screening/mask-personal-data.js';
 import { screenMention } from '../../src/screening/screen-mention.js';
 import { configWith, mention, NOW } from './support.js';
 
@@ -109,18 +110,18 @@ describe('what is not personal data', () => {
 });
 
 describe('masking and describing', () => {
-  it('masks a card keeping its last four digits and its separators', () => {
-    const text = 'card 4111 1111 1111 1111 charged';
-    expect(maskPii(text, findPii(text, config))).toBe('card •••• •••• •••• 1111 charged');
+  it('masks a card by its kind, keeping nothing of the number', () => {
+    expect(maskPersonalData('card 4111 1111 1111 1111 charged', config)).toBe('card [card number] charged');
   });
   it('masks several kinds at once, leaving the rest of the text', () => {
-    const text = 'mail jane@example.com or call +44 20 7946 0958';
-    expect(maskPii(text, findPii(text, config))).toBe('mail j•••@•••.com or call +•• •• •••• ••58');
+    expect(maskPersonalData('mail jane@example.com or call +44 20 7946 0958', config)).toBe('mail [e-mail address] or call [phone number]');
   });
-  it('masks only what it is given (the cards, for instance)', () => {
-    const text = 'card 4111111111111111, mail jane@example.com';
-    const cards = findPii(text, config).filter((f) => f.kind === 'card');
-    expect(maskPii(text, cards)).toBe('card ••••••••••••1111, mail jane@example.com');
+  it('masks what it finds in the very string it is given (a rule explanation quoting a post)', () => {
+    expect(maskPersonalData("card-number: regex /4\\d+/ matched '4111111111111111'", config)).toBe("card-number: regex /4\\d+/ matched '[card number]'");
+  });
+  it('spares the numbers the brand publishes itself', () => {
+    const brandPhone = configWith([], { brand: { name: 'Acme', publicNumberPatterns: [String.raw`\+1 800 555 0199`] } });
+    expect(maskPersonalData('call us at +1 800 555 0199', brandPhone)).toBe('call us at +1 800 555 0199');
   });
   it('says what was found, for a refusal at send time', () => {
     const text = 'card 4111111111111111, mail jane@example.com, call 415-555-0132';

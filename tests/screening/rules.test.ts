@@ -197,3 +197,18 @@ describe('rule actions through screenMention', () => {
     expect(screenMention(mention('x'), { config, now: NOW }).group).toBe('general');
   });
 });
+
+describe('rule explanations never quote personal data', () => {
+  it('a regex that matches a card number is explained by kind, the value appears nowhere in the screening', () => {
+    const config = configWith([{ name: 'card-number', when: { regex: String.raw`\b(?:\d[ -]?){12,18}\d\b` }, then: { priority: 'urgent', tag: ['card-number'] } }]);
+    const s = screenMention(mention('@AcmeAir my card 4111 1111 1111 1111 was charged twice'), { config, now: NOW });
+    expect(s.rulesFired.find((r) => r.rule === 'card-number')?.why).toBe(String.raw`regex /\b(?:\d[ -]?){12,18}\d\b/ matched a payment card number`);
+    expect(JSON.stringify(s)).not.toMatch(/4111/);
+  });
+
+  it('a regex that matches something else still says what it matched', () => {
+    const config = configWith([{ name: 'outage', when: { regex: 'out(age)?' }, then: { tag: ['outage'] } }]);
+    const s = screenMention(mention('@AcmeAir big outage again, call me on +44 20 7946 0958'), { config, now: NOW });
+    expect(s.rulesFired.find((r) => r.rule === 'outage')?.why).toBe("regex /out(age)?/ matched 'outage'");
+  });
+});

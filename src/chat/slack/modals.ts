@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { Masked } from '../../screening/mask-personal-data.js';
 import { clip, sanitizeText } from '../safe-text.js';
 
 export const DRAFT_CALLBACK = 'case.draft.submit';
@@ -27,7 +28,7 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
  * mentions or links), and the reply prefilled from a template.
  */
 export function draftModal(opts: {
-  meta: ModalMeta; caseTitle: string; mentionText: string; author: string; initial: string; limitHint: string;
+  meta: ModalMeta; caseTitle: string; mentionText: Masked; author: string; initial: string; limitHint: string;
   /** Templates that fit the case, best first: offered in a select above the reply. */
   templates?: ReadonlyArray<{ id: string; name: string }> | undefined;
   /**

@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime, IANAZone } from 'luxon';
 import { BY_CREATED, caseKey } from '../../app/case-repository.js';
-import { maskText } from '../../app/mask-pii.js';
+import type { PiiConfig } from '../../screening/find-pii.js';
+import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../screening/mask-personal-data.js';
 import type { Config } from '../../config/schema.js';
 import { configPath, loadConfigFile, parseEnv } from '../../config/load-config.js';
 import { CaseSchema, type Case } from '../../domain/case.js';
@@ -47,19 +48,21 @@ const seconds = (from: string, to: string | undefined): number | '' =>
   to === undefined ? '' : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
 /** One case as a CSV row, in {@link EXPORT_COLUMNS} order. */
-export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new Map()): Array<string | number> {
+export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new Map(), pii: PiiConfig = NO_PUBLIC_NUMBERS): Array<string | number> {
   const firstResponse = c.audit.find((e) => e.to === 'sent' || e.to === 'redirected')?.at;
   const closed = c.audit.find((e) => e.to === 'closed')?.at;
   const count = (action: string) => c.audit.filter((e) => e.action === action).length;
   const m = c.mention;
+  // The post leaves the store only through the masking gate; hashtags are read from what it let through.
+  const text = maskPersonalData(m.text, pii);
   const cells: Array<string | number> = [
     c.id, c.createdAt, m.network, m.source, m.id, m.url, m.createdAt, m.author.id, m.author.handle,
     m.author.followers, c.screening.language ?? m.lang ?? '', c.group, groupNames.get(c.group) ?? '', c.status,
     c.screening.priority, c.screening.sentiment ?? '', c.screening.intent ?? '', c.screening.topic ?? '',
-    c.screening.tags.join(' '), hashtags(m.text, 50).join(' '),
+    c.screening.tags.join(' '), hashtags(text, 50).join(' '),
     c.owner ? `${c.owner.platform}:${c.owner.id}` : '', firstResponse ?? '', seconds(c.createdAt, firstResponse),
     closed ?? '', seconds(c.createdAt, closed), c.reply?.url ?? '', c.approvals.length, count('reject'),
-    count('reopen'), count('escalate'), c.duplicates, maskText(m.text, c.screening.pii),
+    count('reopen'), count('escalate'), c.duplicates, text,
   ];
   return cells.map((v) => (typeof v === 'string' ? csvSafe(v) : v));
 }
@@ -93,7 +96,7 @@ export async function exportCases(
   store: Pick<Store, 'zRangeByScore' | 'get'>,
   range: { startMs: number; endMs: number },
   out: Writable,
-  opts: { groupNames?: ReadonlyMap<string, string>; pageSize?: number } = {},
+  opts: { groupNames?: ReadonlyMap<string, string>; pageSize?: number; pii?: PiiConfig } = {},
 ): Promise<ExportResult> {
   const page = opts.pageSize ?? 500;
   const result: ExportResult = { written: 0, skipped: [] };
@@ -113,7 +116,7 @@ export async function exportCases(
     const rows: Array<Array<string | number>> = [];
     fresh.forEach((b, i) => {
       const parsed = CaseSchema.safeParse(cases[i]);
-      if (parsed.success) rows.push(caseRow(parsed.data, opts.groupNames));
+      if (parsed.success) rows.push(caseRow(parsed.data, opts.groupNames, opts.pii));
       else result.skipped.push(b.member);
     });
     if (rows.length > 0) await write(stringify(rows));
@@ -150,7 +153,7 @@ export function register(program: Command): void {
       const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
       const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
       try {
-        const r = await exportCases(store, range, out, { groupNames });
+        const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
         if (opts.out) {
           out.end();
           await once(out, 'finish');
