@@ -21,6 +21,8 @@ export const ModalMetaSchema = z.object({
 export type ModalMeta = z.infer<typeof ModalMetaSchema>;
 
 const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: clip(sanitizeText(text), max), emoji: true });
+/** Quoted text, or a stand-in when nothing of it is left to show: Slack refuses an empty text object. */
+const quoted = (text: string) => plain(sanitizeText(text).trim() ? text : '(no text)', TEXT_MAX.modalText);
 
 /**
  * The draft modal: the mention quoted as plain text (plain_text is never parsed for
@@ -59,7 +61,7 @@ export function draftModal(opts: {
     close: plain('Cancel', 24),
     blocks: [
       { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
-      { type: 'section', text: plain(opts.mentionText || '(no text)', TEXT_MAX.modalText) },
+      { type: 'section', text: quoted(opts.mentionText) },
       ...picker,
       {
         type: 'input',
@@ -82,7 +84,7 @@ export function rejectModal(opts: { meta: ModalMeta; caseTitle: string; draft: s
     close: plain('Cancel', 24),
     blocks: [
       { type: 'context', elements: [plain(`${opts.caseTitle} · the draft:`, 2000)] },
-      { type: 'section', text: plain(opts.draft, TEXT_MAX.modalText) },
+      { type: 'section', text: quoted(opts.draft) },
       {
         type: 'input',
         block_id: NOTE_BLOCK,
