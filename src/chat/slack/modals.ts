@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Masked } from '../../screening/mask-personal-data.js';
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 
 export const DRAFT_CALLBACK = 'case.draft.submit';
 export const REJECT_CALLBACK = 'case.reject.submit';
@@ -22,6 +22,8 @@ export const ModalMetaSchema = z.object({
 export type ModalMeta = z.infer<typeof ModalMetaSchema>;
 
 const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: clip(sanitizeText(text), max), emoji: true });
+/** Quoted text, or a stand-in when nothing of it is left to show: Slack refuses an empty text object. */
+const quoted = (text: string) => plain(sanitizeText(text).trim() ? text : '(no text)', TEXT_MAX.modalText);
 
 /**
  * The draft modal: the mention quoted as plain text (plain_text is never parsed for
@@ -38,7 +40,7 @@ export function draftModal(opts: {
   fill?: string | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
-  const option = (t: { id: string; name: string }) => ({ text: plain(t.name, 75), value: t.id });
+  const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
   const current = templates.find((t) => t.id === opts.meta.templateId);
   const picker = templates.length > 0 ? [{
     type: 'actions',
@@ -60,14 +62,14 @@ export function draftModal(opts: {
     close: plain('Cancel', 24),
     blocks: [
       { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
-      { type: 'section', text: plain(opts.mentionText || '(no text)', 3000) },
+      { type: 'section', text: quoted(opts.mentionText) },
       ...picker,
       {
         type: 'input',
         block_id: REPLY_BLOCK,
         label: plain('Your reply', 2000),
         hint: plain(opts.limitHint, 2000),
-        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: 3000, initial_value: clip(opts.initial, 3000) },
+        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: clip(sanitizeText(opts.initial), TEXT_MAX.modalField) },
       },
     ],
   };
@@ -83,12 +85,12 @@ export function rejectModal(opts: { meta: ModalMeta; caseTitle: string; draft: s
     close: plain('Cancel', 24),
     blocks: [
       { type: 'context', elements: [plain(`${opts.caseTitle} · the draft:`, 2000)] },
-      { type: 'section', text: plain(opts.draft, 3000) },
+      { type: 'section', text: quoted(opts.draft) },
       {
         type: 'input',
         block_id: NOTE_BLOCK,
         label: plain('What should change?', 2000),
-        element: { type: 'plain_text_input', action_id: NOTE_INPUT, multiline: true, max_length: 2000 },
+        element: { type: 'plain_text_input', action_id: NOTE_INPUT, multiline: true, max_length: TEXT_MAX.noteField },
       },
     ],
   };

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import { encodeActionValue } from '../../domain/actions.js';
 import type { Card } from '../card.js';
-import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText } from '../safe-text.js';
+import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
 
 // Block Kit limits (docs.slack.dev/reference/block-kit): text objects ≤ 3000 chars,
@@ -13,6 +13,10 @@ type Block = Record<string, unknown>;
 /** A mrkdwn text object. `verbatim` stops Slack from auto-linking URLs and names in it. */
 const mrkdwn = (text: string): Block => ({ type: 'mrkdwn', text: clipEscaped(text, SECTION_MAX), verbatim: true });
 const plain = (text: string, max = SECTION_MAX): Block => ({ type: 'plain_text', text: clip(sanitizeText(text), max), emoji: true });
+/** A name or label inside a formatted line: cut to its bound, escaped, on one line. */
+const name = (text: string): string => escapeInline(clip(text, TEXT_MAX.name));
+/** Free text cut to its surface's bound, then escaped; cutting first bounds the work too. */
+const free = (text: string, max: number): string => escapeMrkdwn(clip(text, max));
 
 /** A live link: only URLs that pass {@link safeUrl}; the label is escaped. */
 function link(url: string, label: string): string {
@@ -26,12 +30,12 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
   blocks.push({ type: 'header', block_id: `h:${card.caseId}:${card.version}`, text: plain(card.title, 150) });
 
   const a = card.author;
-  const who = `*${escapeInline(a.name || a.handle)}* ${escapeInline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
-  const body = card.text.trim() ? quote(escapeMrkdwn(card.text)) : '_(no text)_';
+  const who = `*${name(a.name || a.handle)}* ${name(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
+  const body = card.text.trim() ? quote(free(card.text, TEXT_MAX.cardText)) : '_(no text)_';
   blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
 
   if (card.badges.length > 0) {
-    blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${escapeInline(b)}\``).join('  '))] });
+    blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${name(b)}\``).join('  '))] });
   }
   blocks.push({
     type: 'section',
@@ -41,15 +45,15 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
 
   if (card.draft) {
     const d = card.draft;
-    const approvals = d.needed > 0 ? ` · approvals ${d.approvals.length}/${d.needed}${d.approvals.length ? ` (${d.approvals.map(escapeInline).join(', ')})` : ''}` : '';
-    const template = d.template ? ` · from template _${escapeInline(d.template)}_` : '';
-    blocks.push({ type: 'section', block_id: 'draft', text: mrkdwn(`*Draft reply* by ${escapeInline(d.by)}${template}${approvals}\n${quote(escapeMrkdwn(d.text))}`) });
+    const approvals = d.needed > 0 ? ` · approvals ${d.approvals.length}/${d.needed}${d.approvals.length ? ` (${d.approvals.map(name).join(', ')})` : ''}` : '';
+    const template = d.template ? ` · from template _${name(d.template)}_` : '';
+    blocks.push({ type: 'section', block_id: 'draft', text: mrkdwn(`*Draft reply* by ${name(d.by)}${template}${approvals}\n${quote(free(d.text, TEXT_MAX.draftText))}`) });
   }
   if (card.rejection) {
-    blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${escapeInline(card.rejection.by)}:\n${quote(escapeMrkdwn(card.rejection.note))}`) });
+    blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${name(card.rejection.by)}:\n${quote(free(card.rejection.note, TEXT_MAX.rejectionNote))}`) });
   }
   if (card.notes.length > 0) {
-    blocks.push({ type: 'context', block_id: 'notes', elements: [mrkdwn(card.notes.map(escapeMrkdwn).join('\n'))] });
+    blocks.push({ type: 'context', block_id: 'notes', elements: [mrkdwn(card.notes.map((n) => free(n, TEXT_MAX.note)).join('\n'))] });
   }
   blocks.push({ type: 'context', block_id: 'links', elements: [mrkdwn(card.links.map((l) => link(l.url, l.label)).join('  ·  '))] });
 
@@ -69,5 +73,5 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     });
   }
   // Built as plain objects above (checked against Block Kit's limits), typed for the client here.
-  return { text: escapeMrkdwn(clip(card.summary, 300)), blocks: blocks as unknown as KnownBlock[] };
+  return { text: free(card.summary, TEXT_MAX.summary), blocks: blocks as unknown as KnownBlock[] };
 }

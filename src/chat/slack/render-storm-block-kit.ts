@@ -1,13 +1,15 @@
 import type { KnownBlock } from '@slack/web-api';
 import { encodeActionValue } from '../../domain/actions.js';
 import type { StormCard } from '../card.js';
-import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText } from '../safe-text.js';
+import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
 
 type Block = Record<string, unknown>;
 const SECTION_MAX = 3000;
 const mrkdwn = (text: string): Block => ({ type: 'mrkdwn', text: clipEscaped(text, SECTION_MAX), verbatim: true });
 const plain = (text: string, max = SECTION_MAX): Block => ({ type: 'plain_text', text: clip(sanitizeText(text), max), emoji: true });
+const name = (text: string): string => escapeInline(clip(text, TEXT_MAX.name));
+const free = (text: string, max: number): string => escapeMrkdwn(clip(text, max));
 const link = (url: string, label: string): string => {
   const safe = safeUrl(url);
   return safe ? `<${escapeMrkdwn(safe)}|${escapeInline(label)}>` : escapeInline(label);
@@ -28,21 +30,21 @@ export function renderStormBlockKit(card: StormCard): { text: string; blocks: Kn
     fields: card.facts.slice(0, 10).map((f) => mrkdwn(`*${escapeInline(f.label)}*\n${escapeInline(f.value)}`)),
   });
   if (card.topAuthors.length > 0) {
-    const who = card.topAuthors.map((a) => `${escapeInline(a.name || a.handle)} ${escapeInline(`@${a.handle}`)} (${compactNumber(a.followers)}${a.verified ? ', verified' : ''})`);
+    const who = card.topAuthors.map((a) => `${name(a.name || a.handle)} ${name(`@${a.handle}`)} (${compactNumber(a.followers)}${a.verified ? ', verified' : ''})`);
     blocks.push({ type: 'section', block_id: 'authors', text: mrkdwn(`*Widest reach*\n${who.join('\n')}`) });
   }
   for (const [i, s] of card.samples.entries()) {
-    const head = `*${escapeInline(s.author || s.handle)}* ${escapeInline(`@${s.handle}`)} · ${compactNumber(s.followers)} followers`;
-    const body = s.text.trim() ? quote(escapeMrkdwn(clip(s.text, 600))) : '_(no text)_';
+    const head = `*${name(s.author || s.handle)}* ${name(`@${s.handle}`)} · ${compactNumber(s.followers)} followers`;
+    const body = s.text.trim() ? quote(free(s.text, TEXT_MAX.stormSample)) : '_(no text)_';
     blocks.push({ type: 'section', block_id: `sample:${i}`, text: mrkdwn(`${head}\n${body}`) });
   }
   if (card.reply) {
     const r = card.reply;
-    const approvals = r.needed > 0 ? ` · approvals ${r.approvals.length}/${r.needed}${r.approvals.length ? ` (${r.approvals.map(escapeInline).join(', ')})` : ''}` : '';
+    const approvals = r.needed > 0 ? ` · approvals ${r.approvals.length}/${r.needed}${r.approvals.length ? ` (${r.approvals.map(name).join(', ')})` : ''}` : '';
     blocks.push({
       type: 'section',
       block_id: 'reply',
-      text: mrkdwn(`*Reply to all* (${escapeInline(r.state)}) by ${escapeInline(r.by)} · template _${escapeInline(r.template)}_${approvals}\n${quote(escapeMrkdwn(r.text))}`),
+      text: mrkdwn(`*Reply to all* (${escapeInline(r.state)}) by ${name(r.by)} · template _${name(r.template)}_${approvals}\n${quote(free(r.text, TEXT_MAX.draftText))}`),
     });
   }
   if (card.links.length > 0) {
@@ -56,5 +58,5 @@ export function renderStormBlockKit(card: StormCard): { text: string; blocks: Kn
       elements: card.actions.map((a) => ({ type: 'button', action_id: a.id, text: plain(a.label, 75), value, ...(a.style ? { style: a.style } : {}) })),
     });
   }
-  return { text: escapeMrkdwn(clip(card.summary, 300)), blocks: blocks as unknown as KnownBlock[] };
+  return { text: free(card.summary, TEXT_MAX.summary), blocks: blocks as unknown as KnownBlock[] };
 }

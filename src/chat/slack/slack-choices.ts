@@ -5,7 +5,7 @@ import type { CaseChoice, CaseInteractions, ChoiceAction } from '../../app/case-
 import { isChoiceAction } from '../../app/case-interactions.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { draftModal, ModalMetaSchema, TEMPLATE_PICK } from './modals.js';
 import { slackActor, type CaseClick } from './parse-slack-payload.js';
 import { tellEphemeral } from './tell-ephemeral.js';
@@ -36,7 +36,7 @@ export function choiceModal(choice: CaseChoice, channel: string | undefined) {
       block_id: OPTION_BLOCK,
       optional,
       label: plain(choice.label, 2000),
-      element: { type: 'static_select', action_id: 'option', placeholder: plain('Choose…', 150), options: choice.options.slice(0, 100).map((o) => ({ text: plain(o.label, 75), value: o.value.slice(0, 150) })) },
+      element: { type: 'static_select', action_id: 'option', placeholder: plain('Choose…', 150), options: choice.options.slice(0, 100).map((o) => ({ text: plain(o.label, TEXT_MAX.option), value: o.value.slice(0, 150) })) },
     });
   }
   if (choice.anyPerson) {

@@ -3,7 +3,7 @@ import type { CardView } from '../../domain/case.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
-import { clipEscaped } from '../safe-text.js';
+import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { renderBlockKit } from './render-block-kit.js';
 import { renderStormBlockKit } from './render-storm-block-kit.js';
@@ -96,7 +96,7 @@ export class SlackGateway implements ChatGateway {
   async postNote(view: CardView, text: string, ref?: string): Promise<void> {
     if (view.platform !== 'slack') return;
     await call(() => this.client.chat.postMessage({
-      channel: view.channel, thread_ts: view.ts, text: clipEscaped(escapeMrkdwn(text), 3900),
+      channel: view.channel, thread_ts: view.ts, text: clipEscaped(escapeMrkdwn(text), TEXT_MAX.message),
       parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
       ...(ref ? { metadata: { event_type: NOTE_EVENT, event_payload: { ref } } } : {}),
     }));
@@ -143,6 +143,6 @@ export class SlackGateway implements ChatGateway {
   }
 
   async postNotice(channel: string, text: string): Promise<void> {
-    await call(() => this.client.chat.postMessage({ channel, text: clipEscaped(escapeMrkdwn(text), 3900), parse: 'none', link_names: false, unfurl_links: false }));
+    await call(() => this.client.chat.postMessage({ channel, text: clipEscaped(escapeMrkdwn(text), TEXT_MAX.message), parse: 'none', link_names: false, unfurl_links: false }));
   }
 }

@@ -9,7 +9,7 @@ import type { Outbox } from '../../outbox/outbox.js';
 import type { MentionSource } from '../../sources/mention-source.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { clipEscaped } from '../safe-text.js';
+import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
@@ -41,7 +41,7 @@ export interface SlackListenerDeps {
 /** Renders a command reply as mrkdwn: every line escaped. */
 export function renderCommandReply(reply: CommandReply): string {
   const title = reply.title ? `*${escapeMrkdwn(reply.title)}*\n` : '';
-  return clipEscaped(title + reply.lines.map(escapeMrkdwn).join('\n'), 3900);
+  return clipEscaped(title + reply.lines.map(escapeMrkdwn).join('\n'), TEXT_MAX.message);
 }
 
 /**

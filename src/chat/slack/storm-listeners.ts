@@ -5,7 +5,7 @@ import type { StormService } from '../../app/storms.js';
 import { decodeActionValue } from '../../domain/actions.js';
 import { isStormActionId } from '../../domain/storm.js';
 import type { Logger } from '../../util/logger.js';
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { slackActor } from './parse-slack-payload.js';
 import { tellEphemeral } from './tell-ephemeral.js';
 
@@ -84,7 +84,7 @@ export function registerStormListeners(app: App, deps: StormListenerDeps): void 
             close: plain('Cancel', 24),
             blocks: [
               { type: 'context', elements: [plain(`Storm about ${storm.topic}: every unclaimed author gets the template, personalised, at the pace the network allows.`, 2000)] },
-              ...templates.slice(0, 10).map((t) => ({ type: 'section', text: plain(`${t.name}: ${t.text}`, 3000) })),
+              ...templates.slice(0, 10).map((t) => ({ type: 'section', text: plain(`${t.name}: ${t.text}`, TEXT_MAX.modalText) })),
               {
                 type: 'input',
                 block_id: TEMPLATE_BLOCK,
@@ -92,7 +92,7 @@ export function registerStormListeners(app: App, deps: StormListenerDeps): void 
                 element: {
                   type: 'static_select',
                   action_id: TEMPLATE_ACTION,
-                  options: templates.slice(0, 100).map((t) => ({ text: plain(t.name, 75), value: t.id })),
+                  options: templates.slice(0, 100).map((t) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id })),
                 },
               },
             ],

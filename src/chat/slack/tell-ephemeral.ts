@@ -1,5 +1,6 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Logger } from '../../util/logger.js';
+import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 
 /** The longest Retry-After worth waiting for before answering a click anyway. */
@@ -14,7 +15,7 @@ const MAX_WAIT_S = 30;
  */
 export async function tellEphemeral(client: WebClient, log: Logger, channel: string | undefined, user: string, text: string): Promise<void> {
   if (!channel) return;
-  const post = () => client.chat.postEphemeral({ channel, user, text: escapeMrkdwn(text) });
+  const post = () => client.chat.postEphemeral({ channel, user, text: clipEscaped(escapeMrkdwn(text), TEXT_MAX.ephemeral) });
   try {
     try {
       await post();

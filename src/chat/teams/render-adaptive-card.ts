@@ -1,6 +1,6 @@
 import type { CaseActionId } from '../../domain/actions.js';
 import type { Card } from '../card.js';
-import { clip, compactNumber, safeUrl, sanitizeText } from '../safe-text.js';
+import { clip, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 
 /** An Adaptive Card as JSON. Elements are plain objects, checked against the 1.5 schema in the tests. */
@@ -19,10 +19,8 @@ export type AdaptiveElement = Record<string, unknown>;
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 export const ADAPTIVE_CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 
-// Teams refuses messages over about 28 KB, so every text has a budget: the post, the
-// draft (replies on the networks Earshot serves are far shorter) and a note fit together.
-const LONG_TEXT = 3000;
-const NAME = 120;
+// Teams refuses messages over about 28 KB, so every text has a budget (TEXT_MAX): the
+// post, the draft (replies on the networks Earshot serves are far shorter) and a note fit together.
 /** Teams lays out at most six buttons in a row; more go to the "…" overflow menu (mode: secondary). */
 const PRIMARY_ACTIONS = 5;
 
@@ -39,14 +37,14 @@ export const textBlock = (markdown: string, extra: AdaptiveElement = {}): Adapti
  * Untrusted free text (a post, a draft, a note) as a TextRun: Adaptive Cards never parse
  * a TextRun as Markdown, so it shows exactly what was written, links and all, inert.
  */
-export const plainText = (text: string, extra: AdaptiveElement = {}, max = LONG_TEXT): AdaptiveElement => ({
+export const plainText = (text: string, extra: AdaptiveElement = {}, max: number = TEXT_MAX.draftText): AdaptiveElement => ({
   type: 'RichTextBlock',
   inlines: [{ type: 'TextRun', text: clip(sanitizeText(text), max) }],
   ...extra,
 });
 
 /** A name or label inside a formatted line: escaped, on one line, and short. */
-export const inline = (text: string): string => escapeTeamsInline(clip(text, NAME));
+export const inline = (text: string): string => escapeTeamsInline(clip(text, TEXT_MAX.name));
 
 /** A live link: only URLs that pass {@link safeUrl}; otherwise the label alone. */
 export function link(url: string, label: string): string {
@@ -107,7 +105,7 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
   const body: AdaptiveElement[] = [
     textBlock(inline(card.title), { weight: 'Bolder', size: 'Medium', style: 'heading' }),
     textBlock(`**${inline(a.name || a.handle)}** ${inline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`, { spacing: 'Small' }),
-    card.text.trim() ? plainText(card.text, {}, 2000) : textBlock('_(no text)_', { isSubtle: true }),
+    card.text.trim() ? plainText(card.text, {}, TEXT_MAX.cardText) : textBlock('_(no text)_', { isSubtle: true }),
   ];
   if (card.badges.length > 0) {
     body.push(textBlock(card.badges.slice(0, 12).map(inline).join(' · '), { isSubtle: true, size: 'Small', spacing: 'Small' }));
@@ -121,17 +119,17 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
     body.push({
       type: 'Container',
       style: 'emphasis',
-      items: [textBlock(`**Draft reply** by ${inline(d.by)}${template}${approvals}`), plainText(d.text)],
+      items: [textBlock(`**Draft reply** by ${inline(d.by)}${template}${approvals}`), plainText(d.text, {}, TEXT_MAX.draftText)],
     });
   }
   if (card.rejection) {
     body.push({
       type: 'Container',
       style: 'attention',
-      items: [textBlock(`**Sent back** by ${inline(card.rejection.by)}:`), plainText(card.rejection.note, {}, 1000)],
+      items: [textBlock(`**Sent back** by ${inline(card.rejection.by)}:`), plainText(card.rejection.note, {}, TEXT_MAX.rejectionNote)],
     });
   }
-  for (const note of card.notes.slice(0, 10)) body.push(textBlock(escapeTeamsMarkdown(clip(note, 300)), { isSubtle: true, size: 'Small', spacing: 'Small' }));
+  for (const note of card.notes.slice(0, 10)) body.push(textBlock(escapeTeamsMarkdown(clip(note, TEXT_MAX.note)), { isSubtle: true, size: 'Small', spacing: 'Small' }));
   body.push(textBlock(card.links.map((l) => link(l.url, l.label)).join(' · '), { size: 'Small' }));
 
   return {
@@ -140,7 +138,7 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
     version: '1.5',
     body,
     ...(card.actions.length > 0 ? { actions: card.actions.map((x, i) => action(card, x, i, card.actions.length)) } : {}),
-    fallbackText: escapeTeamsMarkdown(clip(card.summary, 300)),
+    fallbackText: escapeTeamsMarkdown(clip(card.summary, TEXT_MAX.summary)),
     msteams: { width: 'Full' },
   };
 }

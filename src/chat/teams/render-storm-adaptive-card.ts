@@ -1,6 +1,6 @@
 import type { StormActionId } from '../../domain/storm.js';
 import type { StormCard } from '../card.js';
-import { clip, compactNumber } from '../safe-text.js';
+import { clip, compactNumber, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import {
   ADAPTIVE_CARD_SCHEMA, cardButton, inline, link, plainText, textBlock, type AdaptiveCard, type AdaptiveElement,
@@ -13,7 +13,7 @@ import {
 const CARD_BUDGET_BYTES = 24 * 1024;
 /** How much each try shows, fullest first; the last one always fits. */
 const FITS = [
-  { samples: 3, sampleText: 600, authors: 5, replyText: 2000, facts: 10, links: 6 },
+  { samples: 3, sampleText: TEXT_MAX.stormSample, authors: 5, replyText: 2000, facts: 10, links: 6 },
   { samples: 3, sampleText: 280, authors: 5, replyText: 1000, facts: 10, links: 6 },
   { samples: 1, sampleText: 280, authors: 3, replyText: 500, facts: 8, links: 3 },
   { samples: 0, sampleText: 0, authors: 0, replyText: 280, facts: 6, links: 2 },
@@ -102,7 +102,7 @@ function render(card: StormCard, fit: Fit): AdaptiveCard {
     version: '1.5',
     body,
     ...(card.actions.length > 0 ? { actions: card.actions.map((a) => action(card, a)) } : {}),
-    fallbackText: escapeTeamsMarkdown(clip(card.summary, 300)),
+    fallbackText: escapeTeamsMarkdown(clip(card.summary, TEXT_MAX.summary)),
     msteams: { width: 'Full' },
   };
 }

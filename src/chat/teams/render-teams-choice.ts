@@ -1,5 +1,5 @@
 import type { CaseChoice, ChoiceAnswer } from '../../app/case-interactions.js';
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import { textBlock, type AdaptiveElement } from './render-adaptive-card.js';
 import { teamsDialog, type TeamsDialogResponse } from './render-teams-dialog.js';
@@ -20,11 +20,11 @@ export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAns
     body.push({
       type: 'Input.ChoiceSet',
       id: CHOICE_FIELDS.option,
-      label: clip(choice.label, 100),
+      label: clip(sanitizeText(choice.label), 100),
       style: 'expanded',
       isRequired: !choice.freeText,
       errorMessage: 'Pick one.',
-      choices: choice.options.slice(0, 100).map((o) => ({ title: clip(sanitizeText(o.label), 100), value: o.value })),
+      choices: choice.options.slice(0, 100).map((o) => ({ title: clip(sanitizeText(o.label), TEXT_MAX.option), value: o.value })),
       ...(opts.answer?.option ? { value: opts.answer.option } : {}),
     });
   } else {
@@ -32,10 +32,10 @@ export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAns
   }
   if (choice.freeText) {
     body.push({
-      type: 'Input.Text', id: CHOICE_FIELDS.text, label: clip(choice.freeText.label, 100), isMultiline: true, maxLength: 500,
+      type: 'Input.Text', id: CHOICE_FIELDS.text, label: clip(sanitizeText(choice.freeText.label), 100), isMultiline: true, maxLength: 500,
       isRequired: choice.freeText.required, ...(opts.answer?.text ? { value: clip(sanitizeText(opts.answer.text), 500) } : {}),
     });
   }
   const submit = { type: 'Action.Submit', title: clip(choice.submit, 40), data: { action: choice.action, caseId: choice.caseId, version: choice.version } };
-  return teamsDialog(`${clip(choice.submit, 30)} · ${clip(choice.title, 40)}`, body, submit, opts.problem);
+  return teamsDialog(`${clip(choice.submit, 30)} · ${clip(sanitizeText(choice.title), 40)}`, body, submit, opts.problem);
 }

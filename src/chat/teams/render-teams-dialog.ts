@@ -1,5 +1,5 @@
 import type { CaseForm, FormAction } from '../../app/case-interactions.js';
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, plainText, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
 
@@ -24,8 +24,8 @@ export function teamsDialog(title: string, body: AdaptiveElement[], submit: Adap
 }
 
 const LABELS: Record<FormAction, { title: string; field: string; submit: string; intro: string; max: number; missing: string }> = {
-  'case.draft': { title: 'Draft reply', field: 'Your reply', submit: 'Submit for approval', intro: 'wrote:', max: 3000, missing: 'Write a reply first.' },
-  'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: 2000, missing: 'Say what should change: the note is required.' },
+  'case.draft': { title: 'Draft reply', field: 'Your reply', submit: 'Submit for approval', intro: 'wrote:', max: TEXT_MAX.modalField, missing: 'Write a reply first.' },
+  'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: TEXT_MAX.noteField, missing: 'Say what should change: the note is required.' },
 };
 
 /**
@@ -39,7 +39,7 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
   const quoted = form.action === 'case.draft' ? form.mentionText : form.draft ?? '';
   const body: AdaptiveElement[] = [
     textBlock(`${escapeTeamsInline(form.title)} · ${escapeTeamsInline(form.author)} ${l.intro}`, { isSubtle: true }),
-    quoted.trim() ? plainText(quoted) : textBlock('_(no text)_', { isSubtle: true }),
+    quoted.trim() ? plainText(quoted, {}, TEXT_MAX.modalText) : textBlock('_(no text)_', { isSubtle: true }),
     {
       type: 'Input.Text',
       id: DIALOG_FIELD[form.action],
@@ -54,5 +54,5 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
   if (form.action === 'case.draft') body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
   const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}) };
   const submit = { type: 'Action.Submit', title: l.submit, data, style: form.action === 'case.draft' ? 'positive' : 'destructive' };
-  return teamsDialog(`${l.title} · ${clip(form.title, 40)}`, body, submit, opts.problem);
+  return teamsDialog(`${l.title} · ${clip(sanitizeText(form.title), 40)}`, body, submit, opts.problem);
 }

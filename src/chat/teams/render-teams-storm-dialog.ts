@@ -1,4 +1,4 @@
-import { clip, sanitizeText } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import { plainText, textBlock, type AdaptiveElement } from './render-adaptive-card.js';
 import { teamsDialog, type TeamsDialogResponse } from './render-teams-dialog.js';
@@ -35,9 +35,9 @@ export function renderTeamsStormDialog(d: StormDraftDialog, opts: { templateId?:
     style: 'expanded',
     isRequired: true,
     errorMessage: 'Pick a template.',
-    choices: templates.map((t) => ({ title: clip(sanitizeText(t.name), 100), value: t.id })),
+    choices: templates.map((t) => ({ title: clip(sanitizeText(t.name), TEXT_MAX.option), value: t.id })),
     ...(opts.templateId && templates.some((t) => t.id === opts.templateId) ? { value: opts.templateId } : {}),
   });
   const submit = { type: 'Action.Submit', title: 'Submit for approval', style: 'positive', data: { action: 'storm.draft', stormId: d.stormId, version: d.version } };
-  return teamsDialog(`Reply to the storm · ${clip(d.topic, 40)}`, body, submit, opts.problem);
+  return teamsDialog(`Reply to the storm · ${clip(sanitizeText(d.topic), 40)}`, body, submit, opts.problem);
 }

@@ -12,7 +12,7 @@ import type { Actor } from '../../domain/actor.js';
 import type { MentionSource } from '../../sources/mention-source.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { clip } from '../safe-text.js';
+import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { isTeamsStormAction, parseTeamsAction, parseTeamsStormAction, teamsActor, type TeamsAction, type TeamsStormAction } from './parse-teams-action.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
@@ -61,7 +61,7 @@ const toastOf = (message: string): AdaptiveCardInvokeResponse => ({
   // The response type says a string; botbuilder's type says an object.
   value: clip(message, 1000) as unknown as Record<string, unknown>,
 });
-const dialogMessage = (message: string): TaskModuleResponse => ({ task: { type: 'message', value: clip(message, 4000) } });
+const dialogMessage = (message: string): TaskModuleResponse => ({ task: { type: 'message', value: clip(sanitizeText(message), TEXT_MAX.ephemeral) } });
 
 /**
  * The Teams side of Earshot: remembers the channels it is added to, answers card

@@ -5,7 +5,7 @@ import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/d
 import type { Store } from '../../store/store.js';
 import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
-import { clip } from '../safe-text.js';
+import { clip, sanitizeText } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard, type AdaptiveCard } from './render-adaptive-card.js';
 import { renderStormAdaptiveCard } from './render-storm-adaptive-card.js';
@@ -184,7 +184,7 @@ export class TeamsGateway implements ChatGateway {
  * feed show; there is no `text`, because Teams would render it as Markdown above the card.
  */
 export function cardActivity(card: AdaptiveCard, summary: string): Partial<Activity> {
-  return { type: 'message', summary: clip(summary, 200), attachments: [{ contentType: ADAPTIVE_CARD_TYPE, content: card }] };
+  return { type: 'message', summary: clip(sanitizeText(summary), 200), attachments: [{ contentType: ADAPTIVE_CARD_TYPE, content: card }] };
 }
 
 /**
