@@ -44,7 +44,7 @@ export interface PermissionRow {
   permission: Permission;
   /** What is typed (or what runs) to get it. */
   use: string;
-  /** What it shows or does, in words for the README. */
+  /** What it lets a person do, in words for refusals and the README ("see …", "erase …"). */
   what: string;
   surfaces: readonly Surface[];
   who: readonly Grant[];
@@ -59,19 +59,19 @@ const CHAT: readonly Surface[] = ['slack', 'teams'];
 
 /** The table. Every command the router knows names one of these rows. */
 export const PERMISSIONS: readonly PermissionRow[] = [
-  { permission: 'help', use: 'help', what: 'the command list', surfaces: CHAT, who: ['anyone'], shared: true },
-  { permission: 'metrics.team', use: 'metrics [period] [group]', what: "the team's or a group's figures (volume, response times, SLA, backlog, approvals, reach, trends) and their charts", surfaces: CHAT, who: ['staff'], shared: true },
-  { permission: 'metrics.own', use: 'metrics [period] @yourself; your own line under "Agents:"', what: 'your own figures', surfaces: CHAT, who: ['staff'], shared: false },
-  { permission: 'metrics.agents', use: 'metrics [period] [group] (the "Agents:" line)', what: 'every agent\'s figures side by side', surfaces: CHAT, who: ['approvers', 'viewers', 'group-approvers'], shared: false },
-  { permission: 'metrics.other-agent', use: 'metrics [period] @someone', what: "another agent's figures", surfaces: CHAT, who: ['approvers', 'viewers'], shared: false },
-  { permission: 'queue', use: 'queue [group]', what: 'open cases by group and age, with their owners', surfaces: CHAT, who: ['staff'], shared: true },
-  { permission: 'sla', use: 'sla [group]', what: 'open cases past or near their SLA', surfaces: CHAT, who: ['staff'], shared: true },
-  { permission: 'budget', use: 'budget', what: "what is left of each source's API budget", surfaces: CHAT, who: ['staff'], shared: true },
-  { permission: 'authors.links', use: 'link / unlink / links <network>:<handle>', what: "which authors' identities are one person, and who linked them", surfaces: CHAT, who: ['staff'], shared: false },
+  { permission: 'help', use: 'help', what: 'see the command list', surfaces: CHAT, who: ['anyone'], shared: true },
+  { permission: 'metrics.team', use: 'metrics [period] [group]', what: "see the team's or a group's figures (volume, response times, SLA, backlog, approvals, reach, trends) and their charts", surfaces: CHAT, who: ['staff'], shared: true },
+  { permission: 'metrics.own', use: 'metrics [period] @yourself; your own line under "Agents:"', what: 'see your own figures', surfaces: CHAT, who: ['staff'], shared: false },
+  { permission: 'metrics.agents', use: 'metrics [period] [group] (the "Agents:" line)', what: 'see every agent\'s figures side by side', surfaces: CHAT, who: ['approvers', 'viewers', 'group-approvers'], shared: false },
+  { permission: 'metrics.other-agent', use: 'metrics [period] @someone', what: "see another agent's figures", surfaces: CHAT, who: ['approvers', 'viewers'], shared: false },
+  { permission: 'queue', use: 'queue [group]', what: 'see open cases by group and age, with their owners', surfaces: CHAT, who: ['staff'], shared: true },
+  { permission: 'sla', use: 'sla [group]', what: 'see open cases past or near their SLA', surfaces: CHAT, who: ['staff'], shared: true },
+  { permission: 'budget', use: 'budget', what: "see what is left of each source's API budget", surfaces: CHAT, who: ['staff'], shared: true },
+  { permission: 'authors.links', use: 'link / unlink / links <network>:<handle>', what: "see and change which authors' identities are one person, and who linked them", surfaces: CHAT, who: ['staff'], shared: false },
   { permission: 'authors.erase', use: 'erase-author <network>:<handle>', what: 'erase everything about one author', surfaces: CHAT, who: ['approvers'], shared: false },
-  { permission: 'digest', use: 'metrics.digest (scheduled)', what: "the team's figures with the per-agent line and charts, daily or weekly", surfaces: ['schedule'], who: ['digest-channel'], shared: true },
-  { permission: 'export.cases', use: 'earshot export', what: 'cases as CSV, with author ids, handles and post text (personal data masked)', surfaces: ['cli'], who: ['operators'], shared: false },
-  { permission: 'export.labels', use: 'earshot labels', what: 'staff labels as CSV, with post text (personal data masked)', surfaces: ['cli'], who: ['operators'], shared: false },
+  { permission: 'digest', use: 'metrics.digest (scheduled)', what: "receive the team's figures with the per-agent line and charts, daily or weekly", surfaces: ['schedule'], who: ['digest-channel'], shared: true },
+  { permission: 'export.cases', use: 'earshot export', what: 'export cases as CSV, with author ids, handles and post text (personal data masked)', surfaces: ['cli'], who: ['operators'], shared: false },
+  { permission: 'export.labels', use: 'earshot labels', what: 'export staff labels as CSV, with post text (personal data masked)', surfaces: ['cli'], who: ['operators'], shared: false },
   { permission: 'erase.cli', use: 'earshot erase-author', what: 'erase everything about one author', surfaces: ['cli'], who: ['operators'], shared: false },
 ];
 
@@ -146,17 +146,15 @@ export function authorize(config: AccessConfig, permission: Permission, ctx: Acc
     return {
       code: 'not_allowed',
       rule: rules[0] ?? 'policy',
-      message: `Only the people in ${orList(rules)} may see ${row.what} (${row.use}); you are not on ${rules.length > 1 ? 'those lists' : 'that list'}.`,
+      message: `Only the people in ${orList(rules)} may ${row.what} (${row.use}); you are not on ${rules.length > 1 ? 'those lists' : 'that list'}.`,
     };
   }
   if (!row.shared && ctx.audience === 'shared') {
     return {
       code: 'not_allowed',
       rule: 'audience',
-      message: `${upperFirst(row.what)} is shown only to you, never in a shared channel. Message Earshot in a 1:1 chat and ask there.`,
+      message: `${row.use} is answered only in private, never in a shared channel. Message Earshot in a 1:1 chat and ask there.`,
     };
   }
   return undefined;
 }
-
-const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
