@@ -48,7 +48,7 @@ export function agentsFor(summary: MetricsSummary, ctx: Pick<CommandContext, 'ac
 }
 
 /** Display names for the agent keys an answer shows (the scope's agent and the per-agent line). */
-async function agentLabels(summary: MetricsSummary, names: PeopleNames | undefined): Promise<Map<string, string>> {
+export async function agentLabels(summary: MetricsSummary, names: PeopleNames | undefined): Promise<Map<string, string>> {
   const keys = new Set(summary.agents.map((a) => a.agent));
   if (summary.scope.kind === 'agent') keys.add(summary.scope.agent);
   const out = new Map<string, string>();

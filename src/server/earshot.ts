@@ -256,7 +256,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const onJobMessage = (job: string, message: JobMessage) => {
     if (message.type === 'job-due') { workflow.onJobMessage(message); return; }
     if (message.type === 'digest-due') {
-      runDigest({ store, repo, config, outbox, charts: renderCharts }, clock.now())
+      runDigest({ store, repo, config, outbox, charts: renderCharts, names }, clock.now())
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
       return;
     }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { authorize, isStaff, PERMISSIONS, type Permission } from '../../src/cases/permissions.js';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -99,5 +101,11 @@ routing: { fallback: care }
     expect(PERMISSIONS.filter((r) => !r.shared).map((r) => r.permission).sort()).toEqual(
       ['authors.erase', 'authors.links', 'erase.cli', 'export.cases', 'export.labels', 'metrics.agents', 'metrics.other-agent', 'metrics.own'],
     );
+  });
+
+  it('is the table the README shows: every row is listed there as it is typed', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Who sees what'), readme.indexOf('## Commands'));
+    for (const row of PERMISSIONS) expect(section, row.permission).toContain(`\`${row.use}\``);
   });
 });
