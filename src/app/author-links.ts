@@ -178,6 +178,7 @@ export function registerAuthorLinkCommands(commands: CommandRouter, deps: { stor
   commands.register({
     name: 'link',
     usage: 'link <network>:<handle> <network>:<handle>',
+    permission: 'authors.links',
     description: 'Record that two identities (e.g. x:jane bluesky:jane.bsky.social) are the same person',
     run: (args, ctx) => answer(async () => {
       const [a, b] = refs(args, 2, 'link x:jane bluesky:jane.bsky.social');
@@ -187,6 +188,7 @@ export function registerAuthorLinkCommands(commands: CommandRouter, deps: { stor
   commands.register({
     name: 'unlink',
     usage: 'unlink <network>:<handle>',
+    permission: 'authors.links',
     description: 'Detach an identity from the person it was linked to',
     run: (args, ctx) => answer(async () => {
       const [a] = refs(args, 1, 'unlink x:jane');
@@ -196,6 +198,7 @@ export function registerAuthorLinkCommands(commands: CommandRouter, deps: { stor
   commands.register({
     name: 'links',
     usage: 'links <network>:<handle>',
+    permission: 'authors.links',
     description: 'Show the identities linked to an author, and who linked them',
     run: (args) => answer(async () => {
       const [a] = refs(args, 1, 'links x:jane');

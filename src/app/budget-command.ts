@@ -35,6 +35,7 @@ export function registerBudgetCommand(commands: CommandRouter, deps: BudgetDeps)
   commands.register({
     name: 'budget',
     usage: 'budget',
+    permission: 'budget',
     description: "What is left of each source's API budget (window and month)",
     run: async (_args, ctx) => ({ title: 'API budget', lines: await budgetLines(deps, ctx.now) }),
   });

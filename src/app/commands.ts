@@ -1,4 +1,7 @@
+import { authorize, type AccessConfig, type Permission } from '../cases/permissions.js';
+import type { Membership } from '../cases/policy.js';
 import type { Actor } from '../domain/actor.js';
+import { membershipOf, type PeopleDirectory } from './people-directory.js';
 
 /** What a command answers: plain text lines (renderers escape them) and optional charts. */
 export interface CommandReply {
@@ -13,7 +16,15 @@ export interface CommandContext {
   actor: Actor;
   /** Where the command was typed (Slack channel id or Teams conversation id). */
   channel?: string | undefined;
+  /**
+   * Who will see the answer: `private` (Slack's ephemeral answer, a Teams 1:1 chat) or
+   * `shared` (a Teams channel or group chat). Each surface says which; answers about one
+   * person are given only in private (see PERMISSIONS).
+   */
+  audience: 'private' | 'shared';
   now: Date;
+  /** Slack user-group membership of the asker, resolved by the router before the handler runs. */
+  memberOf?: Membership | undefined;
 }
 
 /** One subcommand of `/earshot` (Slack) and of the bot's command list (Teams). */
@@ -21,6 +32,8 @@ export interface CommandHandler {
   name: string;
   usage: string;
   description: string;
+  /** The row of the authorization table that governs this command; checked before `run`. */
+  permission: Permission;
   run(args: string[], ctx: CommandContext): Promise<CommandReply>;
 }
 
@@ -42,17 +55,24 @@ export function splitArgs(text: string): string[] {
 /** One router for every chat surface: the same words do the same thing everywhere. */
 export class CommandRouter {
   private readonly handlers = new Map<string, CommandHandler>();
+  private directory: PeopleDirectory | undefined;
 
-  constructor() {
+  constructor(private readonly access: AccessConfig) {
     this.register({
       name: 'help',
       usage: 'help',
       description: 'What Earshot can do here',
+      permission: 'help',
       run: async () => ({
         title: 'Earshot commands',
         lines: [...this.handlers.values()].map((h) => `${h.usage} — ${h.description}`),
       }),
     });
+  }
+
+  /** Slack user groups named in the policy are resolved through this (set once Slack is up). */
+  useDirectory(directory: PeopleDirectory): void {
+    this.directory = directory;
   }
 
   register(handler: CommandHandler): this {
@@ -72,6 +92,9 @@ export class CommandRouter {
     const [name = 'help', ...args] = splitArgs(text.trim());
     const handler = this.handlers.get(name.toLowerCase());
     if (!handler) throw new CommandUnknownError(name, this.names());
-    return handler.run(args, ctx);
+    const memberOf = ctx.memberOf ?? (await membershipOf(this.directory, [ctx.actor]));
+    const refusal = authorize(this.access, handler.permission, { actor: ctx.actor, audience: ctx.audience, memberOf });
+    if (refusal) return { lines: [refusal.message] };
+    return handler.run(args, { ...ctx, memberOf });
   }
 }

@@ -5,7 +5,8 @@ import { rangePeriod } from '../metrics/period.js';
 import { metricsFor } from '../metrics-store/rollup-store.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Store } from '../store/store.js';
-import { openCases } from './metrics-commands.js';
+import { agentLabels, openCases } from './metrics-commands.js';
+import type { PeopleNames } from './people-directory.js';
 import type { CaseRepository } from './case-repository.js';
 
 export const DELIVER_NOTICE = 'notice.post';
@@ -17,6 +18,8 @@ export interface DigestDeps {
   config: Config;
   outbox: Outbox;
   charts?: (summary: Awaited<ReturnType<typeof metricsFor>>) => Promise<Array<{ filename: string; title: string; png: Buffer }>>;
+  /** Display names for the per-agent line; without it people show as ids. */
+  names?: PeopleNames | undefined;
 }
 
 /** The period a digest covers at `now`: yesterday (daily) or the 7 days before today (weekly). */
@@ -42,7 +45,9 @@ export async function runDigest(deps: DigestDeps, now: Date): Promise<'sent' | '
   const summary = await metricsFor(deps.store, period, undefined, { now: now.toISOString(), timezone: deps.config.metrics.timezone, open, campaigns: deps.config.metrics.campaigns });
   const title = `Earshot ${d.every} digest · ${period.from === period.to ? period.from : `${period.from} – ${period.to}`}`;
   const lane = `digest:${period.from}`;
-  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain' })}` });
+  // The digest's channel is chosen in the config for the managers: it keeps the per-agent line (see PERMISSIONS, `digest`).
+  const labels = await agentLabels(summary, deps.names);
+  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', agentLabel: (k) => labels.get(k) ?? k })}` });
   for (const image of (await deps.charts?.(summary)) ?? []) {
     await deps.outbox.enqueue(DELIVER_IMAGE, lane, { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') });
   }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { actorRef, isApprover } from '../cases/policy.js';
+import { authorize, type Permission } from '../cases/permissions.js';
+import type { Refusal } from '../cases/policy.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import { formatSummary } from '../metrics/format-summary.js';
@@ -11,7 +12,10 @@ import type { Logger } from '../util/logger.js';
 import { OPEN_INDEX, type CaseRepository } from './case-repository.js';
 import { formatBusinessTime, slaStatus } from '../cases/sla.js';
 import type { CaseService } from './case-service.js';
-import type { CommandReply, CommandRouter } from './commands.js';
+import type { CommandContext, CommandReply, CommandRouter } from './commands.js';
+import type { PeopleNames } from './people-directory.js';
+import { agentKey, parseAgentKey } from '../metrics/rollup-keys.js';
+import type { MetricsSummary } from '../metrics/summary.js';
 
 export interface MetricsCommandDeps {
   store: Store;
@@ -19,12 +23,42 @@ export interface MetricsCommandDeps {
   config: Config;
   log: Logger;
   /** Renders the charts (PNG); left out where no charts are wanted (tests of the text). */
-  charts?: (summary: Awaited<ReturnType<typeof metricsFor>>) => Promise<Array<{ filename: string; title: string; png: Buffer }>>;
+  charts?: (summary: Awaited<ReturnType<typeof metricsFor>>) => Promise<Array<{ filename: string; title: string; png: Buffer; empty?: boolean }>>;
+  /** Display names for the people an answer mentions; without it they show as ids. */
+  names?: PeopleNames | undefined;
 }
 
-/** May this person see other agents' numbers? Approvers and `metrics.viewers` may. */
-export function canSeeOthers(config: Config, actor: Actor): boolean {
-  return isApprover(config.policy, actor) || config.metrics.viewers.includes(actorRef(actor));
+/**
+ * The summary as this person may see it: every agent's line for those the table allows
+ * (metrics.agents), else only their own line when the answer is private, else none; and
+ * a note saying where the rest is, when something was left out.
+ */
+export function agentsFor(summary: MetricsSummary, ctx: Pick<CommandContext, 'actor' | 'audience'>, may: (p: Permission) => Refusal | undefined): { summary: MetricsSummary; note?: string } {
+  const allowed = (p: Permission) => may(p) === undefined;
+  if (summary.scope.kind === 'agent' || allowed('metrics.agents')) return { summary };
+  const working = (a: MetricsSummary['agents'][number]) => a.claimed + a.drafted + a.sent + a.handled > 0;
+  const mine = agentKey(ctx.actor);
+  const agents = allowed('metrics.own') ? summary.agents.filter((a) => a.agent === mine) : [];
+  const hidden = summary.agents.filter((a) => working(a) && !agents.includes(a)).length;
+  if (hidden === 0) return { summary: { ...summary, agents } };
+  const note = ctx.audience === 'shared'
+    ? 'Per-agent figures are not shown in a shared channel: message Earshot 1:1 for your own.'
+    : `Other agents' figures are for policy.approvers and metrics.viewers${summary.scope.kind === 'group' ? ` and policy.groups.${summary.scope.group}.approve` : ''}.`;
+  return { summary: { ...summary, agents }, note };
+}
+
+/** Display names for the agent keys an answer shows (the scope's agent and the per-agent line). */
+export async function agentLabels(summary: MetricsSummary, names: PeopleNames | undefined): Promise<Map<string, string>> {
+  const keys = new Set(summary.agents.map((a) => a.agent));
+  if (summary.scope.kind === 'agent') keys.add(summary.scope.agent);
+  const out = new Map<string, string>();
+  for (const key of keys) {
+    const { platform, id } = parseAgentKey(key);
+    const name = names && (platform === 'slack' || platform === 'teams') ? await names.nameOf({ platform, id }) : undefined;
+    // Unknown people keep their id (without the encoding of the key).
+    out.set(key, name ?? `${platform}:${id}`);
+  }
+  return out;
 }
 
 /** Open cases of every group (or one), from the open-case index: what the backlog is now. */
@@ -53,6 +87,8 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
   router.register({
     name: 'metrics',
     usage: 'metrics [today|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent]',
+    // The team's figures; who else appears in the answer is checked against the table inside.
+    permission: 'metrics.team',
     description: 'volume, response times, SLA, backlog, agents, approvals, reach, trends; with charts',
     run: async (args, ctx): Promise<CommandReply> => {
       const now = ctx.now.toISOString();
@@ -63,6 +99,8 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
         if (e instanceof MetricsArgsInvalidError) return { lines: e.message.split('\n') };
         throw e;
       }
+      const may = (permission: Permission, group?: string) =>
+        authorize(config, permission, { actor: ctx.actor, audience: ctx.audience, group, memberOf: ctx.memberOf });
       let filter: { group?: string; agent?: Pick<Actor, 'platform' | 'id'> } | undefined;
       if (parsed.filter?.kind === 'group') filter = { group: parsed.filter.group };
       if (parsed.filter?.kind === 'agent') {
@@ -70,25 +108,31 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
         if (!who.id) return { lines: [`Name the agent with a mention (@name from the list) so I know which account "${who.name ?? ''}" is.`] };
         const agent = { platform: (who.platform ?? ctx.actor.platform) as Actor['platform'], id: who.id };
         const self = agent.platform === ctx.actor.platform && agent.id === ctx.actor.id;
-        if (!self && !canSeeOthers(config, ctx.actor)) {
-          return { lines: ["Only approvers and the people in metrics.viewers may see another agent's numbers; you can ask for your own."] };
-        }
+        const refusal = may(self ? 'metrics.own' : 'metrics.other-agent');
+        if (refusal) return { lines: [refusal.message, ...(self ? [] : ['You can ask for your own: metrics 7d @yourself.'])] };
         filter = { agent };
       }
       const open: OpenCase[] = (await openCases(deps, filter?.group)).map((c) => ({ id: c.id, group: c.group, createdAt: c.createdAt }));
-      const summary = await metricsFor(deps.store, parsed.period, filter, { now, timezone: config.metrics.timezone, open, campaigns: config.metrics.campaigns });
-      const text = formatSummary(summary, { style: 'plain' });
-      let images: CommandReply['images'] = [];
+      const full = await metricsFor(deps.store, parsed.period, filter, { now, timezone: config.metrics.timezone, open, campaigns: config.metrics.campaigns });
+      const { summary, note } = agentsFor(full, ctx, (p) => may(p, filter?.group));
+      const labels = await agentLabels(summary, deps.names);
+      const text = formatSummary(summary, { style: 'plain', agentLabel: (k) => labels.get(k) ?? k });
+      let charts: Awaited<ReturnType<NonNullable<MetricsCommandDeps['charts']>>> = [];
       if (deps.charts) {
-        try { images = await deps.charts(summary); } catch (e) { deps.log.warn({ err: e }, 'charts could not be drawn; sending the text alone'); }
+        try { charts = await deps.charts(summary); } catch (e) { deps.log.warn({ err: e }, 'charts could not be drawn; sending the text alone'); }
       }
-      return { lines: text.split('\n'), images };
+      // A chart that would only say "No data for this period" is left out and said in words.
+      const images = charts.filter((c) => !c.empty).map(({ filename, title, png }) => ({ filename, title, png }));
+      const blank = charts.filter((c) => c.empty).map((c) => c.title);
+      const lines = [...text.split('\n'), ...(note ? [note] : []), ...(blank.length ? [`No data to chart for this period: ${blank.join(', ')}.`] : [])];
+      return { lines, images };
     },
   });
 
   router.register({
     name: 'queue',
     usage: 'queue [group]',
+    permission: 'queue',
     description: 'open cases by group and age',
     run: async (args, ctx): Promise<CommandReply> => {
       const group = args[0];
@@ -115,6 +159,7 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
   router.register({
     name: 'sla',
     usage: 'sla [group]',
+    permission: 'sla',
     description: 'open cases past their SLA, and those about to be',
     run: async (args, ctx): Promise<CommandReply> => {
       if (!config.sla) return { lines: ['No SLA is configured (the sla section of earshot.yaml).'] };

@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import type { Membership } from '../cases/policy.js';
 import { actorRef } from '../cases/policy.js';
 import { isWorkingTime } from '../routing/assign-agent.js';
+import type { Store } from '../store/store.js';
 
 /**
  * Who belongs to which chat-platform group of people. Slack user groups
@@ -66,4 +67,43 @@ export async function membershipOf(directory: PeopleDirectory | undefined, peopl
   const known = new Map<string, readonly string[]>();
   for (const a of people) known.set(actorRef(a), await directory.groupsOf(a));
   return (a) => known.get(actorRef(a)) ?? [];
+}
+
+/** A display name for one person, or undefined when this source does not know them. */
+export type NameLookup = (actor: Pick<Actor, 'platform' | 'id'>) => Promise<string | undefined>;
+
+const NAME_KEY = (ref: string) => `people:name:${ref}`;
+
+/**
+ * Display names for people Earshot shows (metrics answers): the platform's own answer
+ * first (Slack users.info), then the name a person last showed themselves under when
+ * they talked to the bot (Teams gives no directory lookup without extra consent, but
+ * every activity carries the sender's name). Unknown people get undefined; callers fall
+ * back to the id.
+ */
+export class PeopleNames {
+  private readonly lookups: NameLookup[] = [];
+
+  constructor(private readonly store?: Pick<Store, 'get' | 'set'>) {}
+
+  /** Adds a platform's lookup (asked before the remembered names). */
+  use(lookup: NameLookup): void {
+    this.lookups.push(lookup);
+  }
+
+  /** Keeps the name someone showed themselves under, for when the platform cannot be asked. */
+  async remember(actor: Actor): Promise<void> {
+    if (!this.store || !actor.name || actor.platform === 'system') return;
+    const key = NAME_KEY(actorRef(actor));
+    // Written only when it changed: this runs on every command and click.
+    if ((await this.store.get<string>(key)) !== actor.name) await this.store.set(key, actor.name.slice(0, 200));
+  }
+
+  async nameOf(actor: Pick<Actor, 'platform' | 'id'>): Promise<string | undefined> {
+    for (const lookup of this.lookups) {
+      const name = await lookup(actor).catch(() => undefined);
+      if (name) return name;
+    }
+    return this.store?.get<string>(NAME_KEY(`${actor.platform}:${actor.id}`));
+  }
 }

@@ -22,14 +22,22 @@ const base = (title: string, subtitle: string): Partial<TopLevelSpec> => ({
   config: { font: CHART_FONTS, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11, gridColor: '#eee' }, legend: { labelFontSize: 11, titleFontSize: 11 } },
 });
 
+/** Specs made by {@link emptySpec}, so a caller can leave those charts out. */
+const EMPTY = new WeakSet<object>();
+
+/** Does this spec only say "No data for this period"? */
+export const isEmptyChart = (spec: TopLevelSpec): boolean => EMPTY.has(spec);
+
 /** A chart with nothing to plot still says what it is about. */
 function emptySpec(title: string, subtitle: string): TopLevelSpec {
-  return {
+  const spec = {
     ...base(title, subtitle),
     data: { values: [{ text: 'No data for this period' }] },
     mark: { type: 'text', fontSize: 14, color: '#888' },
     encoding: { text: { field: 'text', type: 'nominal' } },
   } as TopLevelSpec;
+  EMPTY.add(spec);
+  return spec;
 }
 
 const periodText = (s: Pick<MetricsSummary, 'period'>): string =>
@@ -124,15 +132,18 @@ export const renderResponseTimeChart = (s: Pick<MetricsSummary, 'firstResponseBu
 export const renderSentimentChart = (s: Pick<MetricsSummary, 'daily' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
   renderVegaLite(sentimentChartSpec(s), opts);
 
-/** All three charts of a summary, with file names for the upload. */
-export async function renderMetricsCharts(s: MetricsSummary, opts?: RenderOptions): Promise<Array<{ filename: string; title: string; png: Buffer }>> {
-  const [volume, response, sentiment] = await Promise.all([
-    renderVolumeChart(s, opts), renderResponseTimeChart(s, opts), renderSentimentChart(s, opts),
-  ]);
+/**
+ * All three charts of a summary, with file names for the upload. `empty` marks a chart
+ * that only says "No data for this period": a person's answer leaves those out and says
+ * so in words; the digest keeps them (its channel expects the same three every time).
+ */
+export async function renderMetricsCharts(s: MetricsSummary, opts?: RenderOptions): Promise<Array<{ filename: string; title: string; png: Buffer; empty: boolean }>> {
+  const specs = [volumeChartSpec(s), responseTimeChartSpec(s), sentimentChartSpec(s)];
+  const [volume, response, sentiment] = await Promise.all(specs.map((spec) => renderVegaLite(spec, opts)));
   const tag = s.period.from === s.period.to ? s.period.from : `${s.period.from}_${s.period.to}`;
   return [
-    { filename: `earshot-volume-${tag}.png`, title: 'Cases per day', png: volume },
-    { filename: `earshot-first-response-${tag}.png`, title: 'First-response time', png: response },
-    { filename: `earshot-sentiment-${tag}.png`, title: 'Sentiment of new cases', png: sentiment },
+    { filename: `earshot-volume-${tag}.png`, title: 'Cases per day', png: volume!, empty: isEmptyChart(specs[0]!) },
+    { filename: `earshot-first-response-${tag}.png`, title: 'First-response time', png: response!, empty: isEmptyChart(specs[1]!) },
+    { filename: `earshot-sentiment-${tag}.png`, title: 'Sentiment of new cases', png: sentiment!, empty: isEmptyChart(specs[2]!) },
   ];
 }

@@ -11,6 +11,7 @@ import { CaseInteractions } from '../app/case-interactions.js';
 import { CaseRepository } from '../app/case-repository.js';
 import { CaseService } from '../app/case-service.js';
 import { CommandRouter } from '../app/commands.js';
+import { PeopleNames } from '../app/people-directory.js';
 import { registerAuthorLinkCommands } from '../app/author-links.js';
 import { registerDeliveries } from '../app/deliveries.js';
 import { registerBudgetCommand } from '../app/budget-command.js';
@@ -28,6 +29,7 @@ import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
 import { answerRetries } from '../chat/slack/answer-retries.js';
 import { startTeams } from '../chat/teams/start-teams.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
+import { slackNameResolver } from '../chat/slack/slack-name-resolver.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
@@ -114,9 +116,11 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     onDead: (item) => metrics?.onDead(item),
   });
   const cases = new CaseService({ repo, outbox, config, clock, log, sources });
-  const commands = new CommandRouter();
+  const commands = new CommandRouter(config);
+  // Display names for metrics answers: Slack is asked once Slack is up; Teams names are remembered as people talk to the bot.
+  const names = new PeopleNames(store);
   trackMetrics(cases, store, config);
-  registerMetricsCommands(commands, { store, repo, config, log, charts: renderCharts });
+  registerMetricsCommands(commands, { store, repo, config, log, charts: renderCharts, names });
   registerAuthorLinkCommands(commands, { store });
 
   const gateways = new Map<CardView['platform'], ChatGateway>();
@@ -169,7 +173,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     capacityPerMinute: (p) => 60_000 / Math.max(1, limits.spec(`${p}.post`)?.minTimeMs ?? 1000),
     updateSpacingMs: (p) => limits.spec(`${p}.update`)?.minTimeMs ?? 1200,
   });
-  const teams = await startTeams({ env, config, store, cases, commands, sources, storms, clock, log, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
+  const teams = await startTeams({ env, config, store, cases, commands, sources, storms, clock, log, names, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
@@ -183,6 +187,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g), answers: answerClient });
     registerStormListeners(slackApp, { storms, log, answers: answerClient });
     workflow.attachSlack(slackApp);
+    const slackClient = slackApp.client;
+    const byName = slackNameResolver(log);
+    names.use(async (a) => (a.platform === 'slack' ? (await byName(slackClient, { platform: 'slack', id: a.id })).name : undefined));
     await slackApp.init();
   }
 
@@ -250,7 +257,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const onJobMessage = (job: string, message: JobMessage) => {
     if (message.type === 'job-due') { workflow.onJobMessage(message); return; }
     if (message.type === 'digest-due') {
-      runDigest({ store, repo, config, outbox, charts: renderCharts }, clock.now())
+      runDigest({ store, repo, config, outbox, charts: renderCharts, names }, clock.now())
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
       return;
     }

@@ -7,7 +7,6 @@ import { allOf, ConfigHoursAvailability, platformGroupsNamed } from '../app/peop
 import { eraseAuthor, purgeExpired, registerRetentionDeliveries } from '../app/retention.js';
 import { sealMetrics } from '../app/metrics-seal.js';
 import { runSweep } from '../app/sweep-runner.js';
-import { isApprover } from '../cases/policy.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackDirectory } from '../chat/slack/slack-directory.js';
 import { registerThreadNotes } from '../chat/slack/slack-thread-notes.js';
@@ -70,11 +69,10 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
   commands.register({
     name: 'erase-author',
     usage: 'erase-author <network>:<handle or id>',
+    // Approvers only, and only in private: the router checks the table before this runs.
+    permission: 'authors.erase',
     description: 'Erase everything about one author (their cases, posts and cards) on request; approvers only',
     async run(args, ctx) {
-      if (!isApprover(config.policy, ctx.actor)) {
-        return { lines: ['Only approvers may erase an author (rule: policy.approvers).'] };
-      }
       const ref = args[0];
       if (!ref) return { lines: ['Say whom to erase: erase-author x:handle (or x:<user id>).'] };
       try {
@@ -117,6 +115,7 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
       if (named.length > 0 || wantsPresence) {
         const directory = new SlackDirectory(app.client, named, log);
         cases.useDirectory(directory);
+        commands.useDirectory(directory);
         router.useDirectory(directory);
         if (wantsPresence) router.useAvailability(allOf(new ConfigHoursAvailability(config), directory));
       }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthorLinks, parseAuthorRef, registerAuthorLinkCommands } from '../../src/app/author-links.js';
 import { CommandRouter } from '../../src/app/commands.js';
+import { PolicySchema } from '../../src/config/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -68,9 +69,10 @@ describe('author links: one person across networks only when staff say so', () =
   });
 
   it('answers the link, unlink and links commands through the command router', async () => {
-    const commands = new CommandRouter();
+    // An empty policy.agents list makes everyone staff, who may link authors in private.
+    const commands = new CommandRouter({ policy: PolicySchema.parse({}), metrics: { timezone: 'UTC', campaigns: [], viewers: [] } });
     registerAuthorLinkCommands(commands, { store });
-    const ctx = { actor: LEA, now: NOW };
+    const ctx = { actor: LEA, audience: 'private' as const, now: NOW };
     expect((await commands.run('link x:jane bluesky:jane.bsky.social', ctx)).lines).toEqual(['Linked as one person: bluesky:jane.bsky.social, x:jane.']);
     expect((await commands.run('links x:jane', ctx)).lines).toEqual([
       'One person: bluesky:jane.bsky.social, x:jane.',

@@ -155,7 +155,7 @@ describe('the SLA sweep job, in process with a fake clock', () => {
   it('assigns, moves the offer on, returns it to the channel, reminds and escalates once, across a weekend', async () => {
     // Friday 16:30 in London.
     const r = await rig(config, '2026-01-09T16:30:00.000Z');
-    const wiring = wireWorkflow({ config, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(), gateways: new Map(), instanceId: 'one' });
+    const wiring = wireWorkflow({ config, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(config), gateways: new Map(), instanceId: 'one' });
     const m = mention({ id: 'a1', handle: 'traveller' }, '@acme help', '2026-01-09T16:30:00.000Z');
     await hear(r, m);
     // Offered at once by the case listener, to the agent with the least load.
@@ -215,7 +215,7 @@ describe('the SLA sweep job, in process with a fake clock', () => {
       routing: { fallback: 'front' },
     });
     const r = await rig(two, '2026-01-06T10:00:00.000Z');
-    const wiring = wireWorkflow({ config: two, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(), gateways: new Map(), instanceId: 'one' });
+    const wiring = wireWorkflow({ config: two, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(two), gateways: new Map(), instanceId: 'one' });
     const m = mention({ id: 'a9', handle: 'mover' }, '@acme my refund?', '2026-01-06T10:00:00.000Z');
     await hear(r, m);
     let c = (await caseOf(r, m))!;
@@ -239,7 +239,7 @@ describe('the SLA sweep job, in process with a fake clock', () => {
 
   it('lets a claim lapse when its owner does nothing, and wakes snoozed cases', async () => {
     const r = await rig(config, '2026-01-05T09:00:00.000Z');
-    const wiring = wireWorkflow({ config, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(), gateways: new Map(), instanceId: 'one' });
+    const wiring = wireWorkflow({ config, store: r.store, cases: r.cases, outbox: r.outbox, clock: r.clock, log: silentLogger(), commands: new CommandRouter(config), gateways: new Map(), instanceId: 'one' });
     const a = mention({ id: 'a1', handle: 'one' }, '@acme one', '2026-01-05T09:00:00.000Z');
     const b = mention({ id: 'b1', handle: 'two' }, '@acme two', '2026-01-05T09:00:00.000Z');
     await hear(r, a, b);

@@ -130,7 +130,7 @@ describe('the metrics-seal job', () => {
   it('runs under the lease from the wiring, once across instances, with the configured interval', async () => {
     const outbox = new Outbox({ store, clock, log, instanceId: 'one' });
     const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources: new Map() });
-    const wiring = (instanceId: string) => wireWorkflow({ config, store, cases, outbox, clock, log, commands: new CommandRouter(), gateways: new Map(), instanceId });
+    const wiring = (instanceId: string) => wireWorkflow({ config, store, cases, outbox, clock, log, commands: new CommandRouter(config), gateways: new Map(), instanceId });
     const one = wiring('one');
     const two = wiring('two');
     expect(config.jobs.metricsSealInterval).toBe(3_600_000);

@@ -63,7 +63,7 @@ metrics: { campaigns: [summersale] }
     await slack?.close();
   });
 
-  it('acks at once, then answers with the summary and uploads the charts', async () => {
+  it('acks at once, then answers with the summary privately and sends the charts to the asker\'s direct messages', async () => {
     const send = slackRequest(`http://127.0.0.1:${app.port}/slack/events`, SECRET);
     const responseUrl = slack.responseUrl();
     const started = Date.now();
@@ -79,8 +79,12 @@ metrics: { campaigns: [summersale] }
     expect(answer.body.response_type).toBe('ephemeral');
     await waitFor('three charts uploaded', () => slack.callsTo('files.completeUploadExternal').length >= 3, 20_000);
     expect(slack.callsTo('files.getUploadURLExternal').length).toBeGreaterThanOrEqual(3);
+    expect(text).toContain('The charts are in your direct messages with Earshot.');
     const shared = slack.callsTo('files.completeUploadExternal').map((c) => c.args.channel_id);
-    expect(new Set(shared)).toEqual(new Set(['C0MGRS0001']));
+    // The ephemeral answer's charts never land in the channel the command was typed in.
+    expect(slack.callsTo('conversations.open').map((c) => c.args.users)).toContain(LEAD.id);
+    expect(new Set(shared)).toEqual(new Set(['D0LEAD0001']));
+    expect(slack.channel('C0MGRS0001').messages()).toEqual([]);
   });
 
   it('lists the queue by group and age', async () => {
@@ -97,7 +101,7 @@ metrics: { campaigns: [summersale] }
     const responseUrl = slack.responseUrl();
     await send.command(slashCommandBody({ user: AGENT.id, channel: 'C0CARE0001', text: 'metrics 7d <@U0LEAD0001|lea>', responseUrl }) as unknown as Record<string, string>);
     const answer = await waitFor('the refusal', () => slack.responses(responseUrl)[0]);
-    expect(String(answer.body.text)).toContain("Only approvers and the people in metrics.viewers may see another agent's numbers");
+    expect(String(answer.body.text)).toContain("Only the people in policy.approvers or metrics.viewers may see another agent's figures");
   });
 
   it('explains a bad period and an unknown command', async () => {

@@ -27,7 +27,7 @@ export interface SlackListenerDeps {
   commands: CommandRouter;
   clock: Clock;
   log: Logger;
-  /** Uploads command charts into a channel. */
+  /** Uploads command charts into a channel (the asker's direct messages, for a private answer). */
   uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
   /** The people a group's cases may be handed to (the reassign form offers them). */
   people?: ((group: string) => Promise<Actor[]>) | undefined;
@@ -149,17 +149,38 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
     const actor = slackActor({ id: command.user_id, name: command.user_name });
     try {
-      const reply = await deps.commands.run(command.text ?? '', { actor, channel: command.channel_id, now: clock.now() });
-      await respond({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: renderCommandReply(reply) });
-      for (const image of reply.images ?? []) {
-        if (deps.uploadImage) await deps.uploadImage(client, command.channel_id, image);
+      // A slash command's answer is ephemeral: only the person who typed it sees it.
+      const reply = await deps.commands.run(command.text ?? '', { actor, channel: command.channel_id, audience: 'private', now: clock.now() });
+      const images = deps.uploadImage ? reply.images ?? [] : [];
+      // Charts follow the answer: into the channel only when the answer is for the channel,
+      // otherwise into the person's direct messages with the bot (the channel may be a customer's).
+      const privateCharts = images.length > 0 && !reply.public;
+      const lines = privateCharts ? [...reply.lines, 'The charts are in your direct messages with Earshot.'] : reply.lines;
+      await respond({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: renderCommandReply({ ...reply, lines }) });
+      if (images.length === 0) return;
+      const target = reply.public ? command.channel_id : await directMessage(client, command.user_id);
+      if (!target) {
+        await respond({ response_type: 'ephemeral', text: escapeMrkdwn('I could not open a direct message with you for the charts (the app needs the im:write scope), so they were not sent.') });
+        return;
       }
+      for (const image of images) await deps.uploadImage!(client, target, image);
     } catch (e) {
       const message = e instanceof CommandUnknownError ? e.message : 'Something went wrong answering that command; the error is in the bot log.';
       if (!(e instanceof CommandUnknownError)) log.error({ err: e, command: command.text }, 'slash command failed');
       await respond({ response_type: 'ephemeral', text: escapeMrkdwn(message) });
     }
   });
+
+  /** The bot's direct-message channel with one person (conversations.open, scope im:write), or undefined. */
+  const directMessage = async (client: WebClient, user: string): Promise<string | undefined> => {
+    try {
+      const r = await client.conversations.open({ users: user });
+      return r.channel?.id;
+    } catch (e) {
+      log.warn({ err: e }, 'could not open a direct message for private charts');
+      return undefined;
+    }
+  };
 
   // Link-only interactions (none today) and anything unexpected: ack so Slack does not show an error.
   app.error(async (error) => {

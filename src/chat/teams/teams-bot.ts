@@ -4,6 +4,7 @@ import {
 } from 'botbuilder';
 import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
+import type { PeopleNames } from '../../app/people-directory.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import { cardFor } from '../../app/deliveries.js';
 import type { StormService } from '../../app/storms.js';
@@ -32,6 +33,8 @@ export interface TeamsBotDeps {
   sources: ReadonlyMap<string, MentionSource>;
   /** Storm mode: the storm cards' buttons and their reply dialog. */
   storms?: StormService | undefined;
+  /** Remembers the name each person shows in Teams, so metrics answers can name them. */
+  names?: PeopleNames | undefined;
   clock: Clock;
   log: Logger;
   /** When set, activities from any other Entra ID tenant are refused. */
@@ -96,6 +99,9 @@ export class TeamsBot extends TeamsActivityHandler {
       if (a.type === 'invoke') await ctx.sendActivity({ type: 'invokeResponse', value: { status: 403 } });
       return false;
     }
+    // Teams offers no name lookup without Graph permissions; every activity carries the sender's name.
+    const sender = a.type === 'message' || a.type === 'invoke' ? teamsActor(a.from) : undefined;
+    if (sender && this.deps.names) await this.deps.names.remember(sender).catch((e: unknown) => this.deps.log.debug({ err: e }, 'could not remember a Teams name'));
     const channelId = data.channel?.id;
     if (channelId && a.serviceUrl && a.recipient?.id) {
       const known = await this.deps.channels.get(channelId);
@@ -173,9 +179,13 @@ export class TeamsBot extends TeamsActivityHandler {
     }
     const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
     const who: Actor = actor ?? { platform: 'teams', id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}) };
+    // A bot's answer in a channel or group chat is seen by everyone there: only a 1:1 chat
+    // ("personal") is private. The router and the metrics answer keep personal figures out
+    // of shared conversations (see PERMISSIONS).
+    const audience = a.conversation?.conversationType === 'personal' ? 'private' : 'shared';
     let reply: CommandReply;
     try {
-      reply = await this.deps.commands.run(text, { actor: who, channel: a.conversation.id, now: this.deps.clock.now() });
+      reply = await this.deps.commands.run(text, { actor: who, channel: a.conversation.id, audience, now: this.deps.clock.now() });
     } catch (e) {
       if (!(e instanceof CommandUnknownError)) this.deps.log.error({ err: e, command: clip(text, 200) }, 'Teams command failed');
       return void (await this.say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { CaseInteractions } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import type { CommandRouter } from '../../app/commands.js';
+import type { PeopleNames } from '../../app/people-directory.js';
 import type { StormService } from '../../app/storms.js';
 import type { Env } from '../../config/env.js';
 import type { Config } from '../../config/schema.js';
@@ -22,6 +23,8 @@ export interface TeamsDeps {
   sources: ReadonlyMap<string, MentionSource>;
   /** Storm mode, for the storm cards' buttons. */
   storms?: StormService | undefined;
+  /** Remembers the names people show in Teams, for metrics answers (Teams has no lookup without Graph). */
+  names?: PeopleNames | undefined;
   clock: Clock;
   log: Logger;
 }

@@ -693,6 +693,17 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       return { view: made };
     },
     'users.info': (args) => ({ user: userObject(str(args.user) ?? '') }),
+    // The bot's direct-message channel with one person (im:write); the same id every time.
+    'conversations.open': (args) => {
+      const users = (str(args.users) ?? '').split(',').filter(Boolean);
+      if (users.length !== 1) throw new SlackMethodFailedError(users.length === 0 ? 'users_list_not_supplied' : 'not_enough_users');
+      const user = userObject(users[0]!);
+      const id = `D${user.id.slice(1)}`;
+      if (!channels.has(id)) {
+        channels.set(id, { id, name: user.name, isPrivate: true, created: Math.floor(now() / 1000), byTs: new Map(), timeline: [], ephemerals: [] });
+      }
+      return { channel: { id, is_im: true, user: user.id }, already_open: true };
+    },
     'conversations.info': (args) => {
       const ch = channelState(str(args.channel));
       return {
