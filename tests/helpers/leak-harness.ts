@@ -279,7 +279,7 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
   trackMetrics(cases, store, config);
   const learner = new Learner({ store, log, pii: config });
   learner.attach(cases);
-  const commands = new CommandRouter();
+  const commands = new CommandRouter(config);
   registerMetricsCommands(commands, { store, repo: cases.repo, config, log });
   const interactions = new CaseInteractions({ cases, config, clock, outbox });
   const pipeline: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current() };
@@ -333,8 +333,10 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
 
     for (const who of [agent, lead, manager]) {
       for (const text of ['metrics', 'metrics today', 'queue']) {
-        const reply = await commands.run(text, { actor: who, channel: 'C0CARE0001', now: clock.now() }).catch((e: unknown) => ({ lines: [(e as Error).message] }));
-        keep('metrics-answer', JSON.stringify(reply));
+        for (const audience of ['private', 'shared'] as const) {
+          const reply = await commands.run(text, { actor: who, channel: 'C0CARE0001', audience, now: clock.now() }).catch((e: unknown) => ({ lines: [(e as Error).message] }));
+          keep('metrics-answer', JSON.stringify(reply));
+        }
       }
     }
 
