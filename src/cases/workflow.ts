@@ -322,8 +322,12 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
       if (owned) return owned;
       const note = cmd.note?.trim();
       if (note && note.length > MAX_NOTE) return refuse('invalid_input', `The note is ${note.length} characters; the limit is ${MAX_NOTE}.`);
+      // The note is for the receiving group, so it is kept on the case (its card shows it
+      // wherever the card is posted), not only in the old card's thread. Written with the
+      // move itself, it is there exactly once whoever delivers the card, and however often.
+      const notes = note ? [...(c.notes ?? []), { id: `move:${c.version + 1}`, at: now, by: actor, text: note, movedFrom: c.group }] : c.notes;
       // The other group starts afresh: nobody there owns it yet, and an escalation was this group's.
-      return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
+      return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined, notes }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
     }
     case 'retag': {
       const denied = role('claim', 'correct tags');

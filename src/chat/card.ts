@@ -261,7 +261,7 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   }
   for (const f of (c.followUps ?? []).slice(-3)) notes.push(`@${m.author.handle} wrote again (${cardTime(f.at)}): ${f.text}`);
   const internal = c.notes ?? [];
-  for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}: ${n.text}`);
+  for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}${n.movedFrom ? ` on moving the case from ${n.movedFrom}` : ''}: ${n.text}`);
   if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
 
   const links: Card['links'] = [{ label: `Open on ${NETWORK_LABEL[m.network]}`, url: m.url }];

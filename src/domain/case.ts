@@ -37,13 +37,18 @@ export type CardView = z.infer<typeof CardViewSchema>;
 export const ReplySchema = z.object({ id: z.string(), url: z.string(), at: z.string(), text: z.string() });
 export type Reply = z.infer<typeof ReplySchema>;
 
-/** An internal note: a reply in the card's thread, kept on the case (never sent publicly). */
+/**
+ * An internal note, kept on the case (never sent publicly): a reply in the card's thread,
+ * or the note written for the receiving group when the case was moved.
+ */
 export const CaseNoteSchema = z.object({
-  /** Where it came from (`slack:<channel>:<ts>`), so a redelivered event is kept once. */
+  /** Where it came from (`slack:<channel>:<ts>`; `move:<version>` for a move), so a redelivered event is kept once. */
   id: z.string(),
   at: z.string(),
   by: ActorSchema,
   text: z.string(),
+  /** A move's note: the group the case was moved out of. */
+  movedFrom: z.string().optional(),
 });
 export type CaseNote = z.infer<typeof CaseNoteSchema>;
 

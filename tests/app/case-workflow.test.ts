@@ -224,6 +224,8 @@ describe('the SLA sweep job, in process with a fake clock', () => {
     expect((await r.cases.apply(c.id, { type: 'reroute', to: 'care', note: 'refunds are care' }, lea, c.version)).ok).toBe(true);
     c = (await caseOf(r, m))!;
     expect(c).toMatchObject({ group: 'care', status: 'new', assignment: { to: { id: 'UALICE' }, mode: 'suggest' } });
+    // The note is for the receiving group: kept on the case, so that group's card shows it.
+    expect(c.notes).toEqual([{ id: expect.stringMatching(/^move:\d+$/), at: expect.any(String), by: lea, text: 'refunds are care', movedFrom: 'front' }]);
     const moves = await queued(r.store, 'card.move');
     expect(moves.map((i) => i.payload)).toEqual([{ caseId: c.id, group: 'care', from: 'front', by: 'lea' }]);
     expect((await r.store.setMembers('open:front'))).not.toContain(c.id);

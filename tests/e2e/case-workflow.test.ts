@@ -183,6 +183,8 @@ describe('the case workflow in Slack, end to end', () => {
     await waitFor('the move noted in the old thread', () => slack.channel(CARE).thread(oldTs).some((r) => String(r.text).includes('alice moved the case from care to baggage')));
     expect(buttons(moved()).map((b) => b.action_id)).toContain('case.claim');
     expect(text(moved())).toContain('*Group*\nbaggage');
+    // The note written for the new group is on its card.
+    expect(text(moved())).toContain('Note by alice on moving the case from care: Damaged bag');
 
     // Correcting a tag: the badge changes on the card.
     const sendInBaggage = async (user: string, actionId: string) => {
