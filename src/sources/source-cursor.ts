@@ -70,7 +70,7 @@ export function parseCursor<S extends z.ZodType>(schema: S, raw: unknown, source
     json = JSON.parse(raw);
   } catch {
     // JSON.parse's message quotes the text around the fault: it is not repeated.
-    throw new CursorUnreadableError(source, `not JSON (${raw.length} characters)`);
+    throw new CursorUnreadableError(source, `not JSON (${raw.length} character${raw.length === 1 ? '' : 's'})`);
   }
   const r = schema.safeParse(json);
   if (!r.success) throw new CursorUnreadableError(source, describe(r.error));
