@@ -1,5 +1,6 @@
 import { CURSOR, recordPoll } from '../app/pipeline.js';
 import type { MentionSource } from '../sources/mention-source.js';
+import type { CursorReport } from '../sources/source-cursor.js';
 import type { Store } from '../store/store.js';
 import { planPoll, readUsage, recordSpend, type Budget } from './poll-budget.js';
 
@@ -15,11 +16,14 @@ export interface ListenOutcome {
   skipped?: { reason: string; retryAt: number } | undefined;
   /** Parts of the source that failed while the rest was heard (see PollResult.problems). */
   problems?: string[] | undefined;
+  /** The stored cursor could not be read: this tick listened from the look-back and stored a fresh one. */
+  cursorUnreadable?: CursorReport | undefined;
 }
 
 /**
  * One listening tick for one source: take the job lease (one instance per tick), read
- * the cursor, poll, record what was heard, move the cursor. The lease is kept until it
+ * the cursor, poll, record what was heard, move the cursor (an unreadable one is replaced
+ * here, by the cursor of a poll that listened from the look-back). The lease is kept until it
  * expires, so another instance's tick within the same interval finds it taken; if
  * this instance dies the lease lapses and another takes over within one interval.
  */
@@ -45,5 +49,8 @@ export async function runListen(opts: {
   const result = await source.poll(cursor);
   if (opts.budget) await recordSpend(store, source.name, opts.budget, result.requests, result.rateLimit, now());
   const added = await recordPoll(store, source.name, result);
-  return { source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit, ...(result.problems?.length ? { problems: result.problems } : {}) };
+  return {
+    source: source.name, ran: true, heard: result.mentions.length, added, requests: result.requests, rateLimit: result.rateLimit, ...(result.problems?.length ? { problems: result.problems } : {}),
+    ...(result.cursorUnreadable ? { cursorUnreadable: result.cursorUnreadable } : {}),
+  };
 }

@@ -45,6 +45,7 @@ import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createScheduler, type JobMessage } from './scheduler.js';
+import { SourceHealthBoard, type SourceHealth } from './source-health.js';
 import { wireWorkflow, type WorkflowWiring } from './workflow-wiring.js';
 
 export interface EarshotOptions {
@@ -64,8 +65,7 @@ export interface EarshotOptions {
   slackTimeoutMs?: number;
 }
 
-/** Source health, for /readyz and the ops channel. */
-export interface SourceHealth { ok: boolean; lastSuccess?: string; lastError?: string; failures: number }
+export type { SourceHealth };
 
 export interface Earshot {
   port: number;
@@ -100,7 +100,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
   // The store keeps the networks' sessions and tokens, so listening ticks do not log in each time.
   const sources = opts.sources ?? createSources(config, env, { cache: store });
-  const health = new Map<string, SourceHealth>([...sources.keys()].map((k) => [k, { ok: true, failures: 0 }]));
+  // Notices go out only from job messages, which start after opsNotice is defined below.
+  const board = new SourceHealthBoard({ sources: sources.keys(), log, clock, notice: (text) => { void opsNotice(text); } });
+  const { health } = board;
 
   const limits = createRateLimits(env, config, log, opts.rateLimits);
   let metrics: OpsMetrics | undefined;
@@ -261,23 +263,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
         .then((r) => log.info({ result: r }, 'digest'), (e: unknown) => log.error({ err: e }, 'digest failed'));
       return;
     }
-    const failing = (source: string, error: string) => {
-      const h = health.get(source) ?? { ok: true, failures: 0 };
-      const wasOk = h.ok;
-      Object.assign(h, { ok: false, lastError: error, failures: h.failures + 1 });
-      health.set(source, h);
-      log.error({ job, source, error }, 'listening failed');
-      if (wasOk) void opsNotice(`Earshot: source "${source}" is failing: ${error}`);
-    };
     if (message.type === 'listened') {
-      const { source, problems } = message.outcome;
-      // Part of the source failed (one feed of several): what was heard still counts.
-      if (problems && problems.length > 0) failing(source, problems.join('; '));
-      else {
-        const h = health.get(source);
-        if (h && !h.ok) void opsNotice(`Earshot: source "${source}" is working again.`);
-        if (h) Object.assign(h, { ok: true, lastSuccess: clock.now().toISOString(), failures: 0 });
-      }
+      board.listened(job, message.outcome);
       if (message.outcome.added > 0) runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed'));
       return;
     }
@@ -286,7 +273,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       log.warn({ job, source: message.source, error: message.error }, 'listening paused by the network\'s rate limit');
       return;
     }
-    failing(message.source, message.error);
+    board.failed(job, message.source, message.error);
   };
 
   const scheduler = opts.schedule === false ? undefined : createScheduler({

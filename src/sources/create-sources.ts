@@ -6,8 +6,8 @@ import { createMastodonSource } from './mastodon/create-mastodon-source.js';
 import { createRedditSource } from './reddit/create-reddit-source.js';
 import { createRssSource } from './rss/create-rss-source.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
-import { createXClients } from './twitter/twitter-client.js';
-import { TwitterSource } from './twitter/twitter-source.js';
+import { createTwitterSource, XOptionsSchema } from './twitter/create-twitter-source.js';
+import { parseSourceOptions } from './source-options.js';
 
 export { SourceConfigError };
 
@@ -15,14 +15,7 @@ export { SourceConfigError };
 export type SourceFactory = (source: SourceConfig, config: Config, env: Env, ctx: SourceContext) => MentionSource;
 
 const factories = new Map<string, SourceFactory>([
-  ['x', (s, config, env) => {
-    const { read, write } = createXClients({
-      bearerToken: env.X_BEARER_TOKEN, appKey: env.X_API_KEY, appSecret: env.X_API_SECRET,
-      accessToken: env.X_ACCESS_TOKEN, accessSecret: env.X_ACCESS_SECRET,
-    }, env.X_API_URL);
-    if (!read) throw new SourceConfigError(`source "${s.name}": set X_BEARER_TOKEN (or the four user-context X_* variables) to listen on X`);
-    return new TwitterSource({ name: s.name, queries: s.queries, maxPages: s.maxPages, ownHandles: config.brand.handles.x ?? [], read, write });
-  }],
+  ['x', createTwitterSource],
   ['bluesky', createBlueskySource],
   ['mastodon', createMastodonSource],
   ['reddit', createRedditSource],
@@ -53,10 +46,11 @@ export function createSources(config: Config, env: Env, ctx: SourceContext = {})
 export function sourceConfigProblems(config: Config, env: Env): SourceConfigProblem[] {
   const problems: SourceConfigProblem[] = [];
   for (const s of config.sources) {
-    // X's credentials are checked by crossCheck itself, and X has no options.
-    if (!s.enabled || s.network === 'x') continue;
+    if (!s.enabled) continue;
     try {
-      createSource(s, config, env);
+      // X's credentials are checked by crossCheck itself: only its options here.
+      if (s.network === 'x') parseSourceOptions(XOptionsSchema, s, config);
+      else createSource(s, config, env);
     } catch (e) {
       if (!(e instanceof SourceConfigError)) throw e;
       problems.push(...e.problems);

@@ -1,5 +1,6 @@
 import type { Reply } from '../domain/case.js';
 import type { Mention, Network } from '../domain/mention.js';
+import type { CursorReport } from './source-cursor.js';
 
 /**
  * Durable storage the adapters may use for sessions and tokens (the Store), so that a
@@ -30,6 +31,12 @@ export interface PollResult {
    * what was heard is kept, and these are reported like a failing source.
    */
   problems?: string[] | undefined;
+  /**
+   * The stored cursor could not be read (see source-cursor.ts): this poll listened from
+   * the source's look-back instead, and its cursor replaces the unreadable one. Reported
+   * like a failing source until a poll reads its cursor again.
+   */
+  cursorUnreadable?: CursorReport | undefined;
 }
 
 /**

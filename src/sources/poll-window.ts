@@ -32,8 +32,12 @@ export interface WindowPage<T> {
   next?: string | undefined;
 }
 
-/** Keys the poll wants: `min` inclusive, `max` exclusive. Adapters pass what their API can filter; the rest is filtered here. */
-export interface WindowBounds { min?: bigint | undefined; max?: bigint | undefined }
+/**
+ * Keys the poll wants: `min` inclusive, `max` exclusive. Adapters pass what their API can
+ * filter; the rest is filtered here. Before anything was heard there is no `min`, only
+ * `after`: the look-back floor (ms), for APIs that take a start time.
+ */
+export interface WindowBounds { min?: bigint | undefined; max?: bigint | undefined; after?: number | undefined }
 
 /** The persisted state of one listing. Keys are decimal strings (JSON has no bigint). */
 export interface WindowState {
@@ -75,7 +79,10 @@ const maxOf = (...xs: Array<bigint | undefined>): bigint | undefined =>
   xs.reduce<bigint | undefined>((a, b) => (b === undefined ? a : a === undefined || b > a ? b : a), undefined);
 const big = (s: string | undefined): bigint | undefined => (s === undefined || !/^-?\d+$/.test(s) ? undefined : BigInt(s));
 
-/** Reads a stored state defensively: a damaged cursor starts afresh rather than failing every poll. */
+/**
+ * Normalises a state. Stored cursors are checked by their source's schema first
+ * (source-cursor.ts), where an unreadable one is reported, not silently dropped.
+ */
 export function readWindowState(raw: unknown): WindowState | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const s = raw as WindowState;
@@ -109,7 +116,7 @@ export async function pollWindow<T>(opts: PollWindowOptions<T>): Promise<PollWin
   let requests = 0;
   let done = false;
   while (requests < Math.max(1, opts.maxPages)) {
-    const page = await opts.fetchPage({ min, max: gapUntil }, token);
+    const page = await opts.fetchPage({ min, max: gapUntil, ...(floorAt !== undefined ? { after: floorAt } : {}) }, token);
     requests += 1;
     let belowFloor = false;
     for (const item of page.items) {

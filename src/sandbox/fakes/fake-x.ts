@@ -399,7 +399,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     return body;
   };
 
-  /** Applies since_id/until_id, the page token and max_results to `candidates` (newest first). */
+  /** Applies since_id/until_id, start_time, the page token and max_results to `candidates` (newest first). */
   const pageOf = (candidates: XTweet[], q: URLSearchParams, tokenParam: 'next_token' | 'pagination_token', min: number) => {
     const maxRaw = q.get('max_results');
     const max = maxRaw === null ? 10 : Number(maxRaw);
@@ -414,6 +414,10 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     };
     const since = bound('since_id');
     const until = bound('until_id');
+    // Inclusive, compared with created_at, as X does.
+    const startRaw = q.get('start_time');
+    const startAt = startRaw === null ? undefined : Date.parse(startRaw);
+    if (startAt !== undefined && Number.isNaN(startAt)) throw invalidRequest('start_time', startRaw!, `The \`start_time\` query parameter value [${startRaw}] is not a valid time`);
     const token = q.get(tokenParam);
     // The token is the id of the last tweet already returned: stable, and it never expires.
     let before: bigint | undefined;
@@ -424,7 +428,8 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     }
     const eligible = candidates.filter((t) => {
       const id = BigInt(t.id);
-      return (since === undefined || id > since) && (until === undefined || id < until) && (before === undefined || id < before);
+      return (since === undefined || id > since) && (until === undefined || id < until) && (before === undefined || id < before)
+        && (startAt === undefined || Date.parse(t.created_at) >= startAt);
     });
     const page = eligible.slice(0, max);
     const more = eligible.length > max;

@@ -1,8 +1,10 @@
 import { AppBskyEmbedRecord, AppBskyEmbedRecordWithMedia, AppBskyFeedPost, AtpAgent, XRPCError, type AppBskyFeedDefs, type AtpSessionData } from '@atproto/api';
+import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import type { MentionSource, PollResult, SourceCache } from '../mention-source.js';
-import { pollWindow, type WindowState } from '../poll-window.js';
+import { pollWindow } from '../poll-window.js';
+import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, timedFetch } from '../timed-fetch.js';
 import { blueskyPostUrl, checkBlueskyReply } from './bluesky-text.js';
@@ -28,7 +30,9 @@ export interface BlueskySourceOptions {
   now: () => number;
 }
 
-type Cursor = { q?: Record<string, WindowState> };
+/** The stored cursor: one listing state per query. */
+export const BlueskyCursorSchema = z.strictObject({ q: z.record(z.string(), WindowStateSchema).optional() });
+type Cursor = z.output<typeof BlueskyCursorSchema>;
 type PostView = AppBskyFeedDefs.PostView;
 
 /** sortAt as the AppView defines it: the earlier of createdAt and indexedAt (a post cannot date itself into the future). */
@@ -63,8 +67,10 @@ export class BlueskySource implements MentionSource {
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {
-    let cursor: Cursor = {};
-    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const now = this.opts.now();
+    // An unreadable cursor resumes from the look-back. searchPosts takes a start time
+    // (`since`, compared with sortAt): pollWindow passes the floor as `bounds.after`.
+    const { cursor = {}, unreadable } = readCursor(BlueskyCursorSchema, raw, this.name, now - this.opts.lookbackMs);
     const next: Required<Cursor> = { q: {} };
     const found = new Map<string, PostView>();
     let requests = 0;
@@ -74,7 +80,7 @@ export class BlueskySource implements MentionSource {
         state: cursor.q?.[q],
         maxPages: this.opts.maxPages,
         overlap: BigInt(this.opts.overlapMs),
-        now: this.opts.now(),
+        now,
         lookbackMs: this.opts.lookbackMs,
         // searchPosts cursors are offsets into one query: a gap is re-read from its `until`.
         durableTokens: false,
@@ -83,7 +89,7 @@ export class BlueskySource implements MentionSource {
             q,
             sort: 'latest',
             limit: this.opts.pageSize,
-            ...(bounds.min !== undefined ? { since: new Date(Number(bounds.min)).toISOString() } : {}),
+            ...(bounds.min !== undefined ? { since: new Date(Number(bounds.min)).toISOString() } : bounds.after !== undefined ? { since: new Date(bounds.after).toISOString() } : {}),
             ...(bounds.max !== undefined ? { until: new Date(Number(bounds.max)).toISOString() } : {}),
             ...(token ? { cursor: token } : {}),
           });
@@ -101,7 +107,7 @@ export class BlueskySource implements MentionSource {
     const posts = [...found.values()].sort((a, b) => sortAt(a) - sortAt(b));
     const { followers, requests: profileRequests } = await this.followers(agent, posts);
     const mentions = posts.map((p) => this.toMention(p, followers.get(p.author.did)));
-    return { mentions, cursor: JSON.stringify(next), requests: requests + profileRequests, rateLimit: this.rateLimit };
+    return { mentions, cursor: JSON.stringify(next), requests: requests + profileRequests, rateLimit: this.rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
   }
 
   async reply(mention: Mention, text: string): Promise<Reply> {

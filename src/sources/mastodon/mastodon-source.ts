@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpectedError, type mastodon } from 'masto';
+import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
-import { pollWindow, type WindowItem, type WindowPage, type WindowState } from '../poll-window.js';
+import { pollWindow, type WindowItem, type WindowPage } from '../poll-window.js';
+import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
 import { addressTo, checkMastodonReply, htmlToText } from './mastodon-text.js';
@@ -32,7 +34,9 @@ export interface MastodonSourceOptions {
   now: () => number;
 }
 
-type Cursor = { q?: Record<string, WindowState> };
+/** The stored cursor: one listing state per query. */
+export const MastodonCursorSchema = z.strictObject({ q: z.record(z.string(), WindowStateSchema).optional() });
+type Cursor = z.output<typeof MastodonCursorSchema>;
 type Status = mastodon.v1.Status;
 
 /** Mastodon ids are snowflakes: milliseconds shifted left 16 bits. */
@@ -64,8 +68,12 @@ export class MastodonSource implements MentionSource {
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {
-    let cursor: Cursor = {};
-    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const now = this.opts.now();
+    // An unreadable cursor resumes from the look-back, filtered here by created_at: the
+    // mention notifications' ids are a plain sequence, not a time, so there is no start
+    // time to ask for. Hashtag timelines and search could take a time-derived min_id, but
+    // paging stops at the first status below the floor, so they cost no more this way.
+    const { cursor = {}, unreadable } = readCursor(MastodonCursorSchema, raw, this.name, now - this.opts.lookbackMs);
     const next: Required<Cursor> = { q: {} };
     const found = new Map<string, Status>();
     let requests = 1;
@@ -76,7 +84,7 @@ export class MastodonSource implements MentionSource {
         maxPages: this.opts.maxPages,
         // Notification ids are a plain sequence; status ids are time-based and arrive late over federation.
         overlap: q === MASTODON_MENTIONS_QUERY ? 0n : idAt(this.opts.overlapMs),
-        now: this.opts.now(),
+        now,
         lookbackMs: this.opts.lookbackMs,
         durableTokens: !this.isSearch(q),
         fetchPage: (bounds, token) => this.page(q, bounds, token),
@@ -86,7 +94,7 @@ export class MastodonSource implements MentionSource {
       for (const s of r.values) found.set(s.id, s);
     }
     const statuses = [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests };
+    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
   }
 
   private isSearch(q: string): boolean {

@@ -1,8 +1,10 @@
+import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import { matchQuery } from '../../screening/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
-import { pollWindow, type WindowItem, type WindowPage, type WindowState } from '../poll-window.js';
+import { pollWindow, type WindowItem, type WindowPage } from '../poll-window.js';
+import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../source-errors.js';
 import type { LocalQuery } from '../source-options.js';
 import type { RedditClient, RedditListing, RedditThing } from './reddit-client.js';
@@ -48,7 +50,9 @@ export interface RedditSourceOptions {
   client: RedditClient;
 }
 
-type Cursor = { s?: Record<string, WindowState> };
+/** The stored cursor: one listing state per stream (a search query, or a subreddit listing). */
+export const RedditCursorSchema = z.strictObject({ s: z.record(z.string(), WindowStateSchema).optional() });
+type Cursor = z.output<typeof RedditCursorSchema>;
 
 /** Reddit ids are base-36 counters: bigger is newer. */
 const idKey = (id: string): bigint => [...id.toLowerCase()].reduce((n, c) => n * 36n + BigInt(Number.parseInt(c, 36)), 0n);
@@ -89,8 +93,10 @@ export class RedditSource implements MentionSource {
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {
-    let cursor: Cursor = {};
-    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const now = this.opts.now();
+    // An unreadable cursor resumes from the look-back, filtered here by created_utc:
+    // Reddit's listings and search take no start time (`t=` is hour/day/week, too coarse).
+    const { cursor = {}, unreadable } = readCursor(RedditCursorSchema, raw, this.name, now - this.opts.lookbackMs);
     const next: Required<Cursor> = { s: {} };
     const found = new Map<string, RedditItem>();
     const { client } = this.opts;
@@ -101,7 +107,7 @@ export class RedditSource implements MentionSource {
           state: cursor.s?.[stream.key],
           maxPages: this.opts.maxPages,
           overlap: stream.timeKeyed ? BigInt(this.opts.overlapMs) : 0n,
-          now: this.opts.now(),
+          now,
           lookbackMs: this.opts.lookbackMs,
           // `after=<fullname>` names a position in the listing: it stays valid.
           durableTokens: true,
@@ -125,7 +131,10 @@ export class RedditSource implements MentionSource {
       await client.saveRateLimit();
     }
     const items = [...found.values()].sort((a, b) => a.created_utc - b.created_utc || (a.name < b.name ? -1 : 1));
-    return { mentions: items.map((d) => this.toMention(d)), cursor: JSON.stringify(next), requests: client.requests - requestsBefore, rateLimit: client.rateLimit };
+    return {
+      mentions: items.map((d) => this.toMention(d)), cursor: JSON.stringify(next), requests: client.requests - requestsBefore, rateLimit: client.rateLimit,
+      ...(unreadable ? { cursorUnreadable: unreadable } : {}),
+    };
   }
 
   private keep(d: RedditItem, filter: boolean): boolean {

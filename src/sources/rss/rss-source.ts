@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import Parser from 'rss-parser';
+import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import { matchQuery } from '../../screening/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
+import { readCursor } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import type { LocalQuery } from '../source-options.js';
 import { isNetworkFailure, retryAfterMs, timedFetch } from '../timed-fetch.js';
@@ -34,8 +36,17 @@ export interface RssSourceOptions {
 }
 
 /** Per-feed state: the newest date heard, ids heard, and the validators for conditional GET. */
-interface FeedState { hw?: number; floorAt?: number; seen?: Record<string, number>; etag?: string; modified?: string }
-type Cursor = { f?: Record<string, FeedState> };
+const FeedStateSchema = z.strictObject({
+  hw: z.number().finite().optional(),
+  floorAt: z.number().finite().optional(),
+  seen: z.record(z.string(), z.number().finite()).optional(),
+  etag: z.string().optional(),
+  modified: z.string().optional(),
+});
+type FeedState = z.output<typeof FeedStateSchema>;
+/** The stored cursor: one state per feed URL. */
+export const RssCursorSchema = z.strictObject({ f: z.record(z.string(), FeedStateSchema).optional() });
+type Cursor = z.output<typeof RssCursorSchema>;
 
 interface FeedItem { id: string; at: number | undefined; item: Parser.Item & { author?: string }; feedTitle: string | undefined; feedLink: string | undefined }
 
@@ -73,14 +84,17 @@ export class RssSource implements MentionSource {
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {
-    let cursor: Cursor = {};
-    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    // An unreadable cursor resumes from the look-back, filtered here by each item's date:
+    // a feed is always read whole, and has no way to ask for items since a time. Without
+    // validators the first read is a full GET, not a 304.
+    const resumeFrom = this.opts.now() - this.opts.lookbackMs;
+    const { cursor = {}, unreadable } = readCursor(RssCursorSchema, raw, this.name, resumeFrom);
     const next: Required<Cursor> = { f: {} };
     const mentions: Mention[] = [];
     const failures: Error[] = [];
     let requests = 0;
     for (const feed of this.opts.feeds) {
-      const before = cursor.f?.[feed.url] ?? {};
+      const before: FeedState = cursor.f?.[feed.url] ?? (unreadable ? { floorAt: resumeFrom } : {});
       try {
         requests += 1;
         const r = await this.pollFeed(feed, before);
@@ -99,6 +113,7 @@ export class RssSource implements MentionSource {
       cursor: JSON.stringify(next),
       requests,
       ...(failures.length > 0 ? { problems: failures.map((f) => f.message) } : {}),
+      ...(unreadable ? { cursorUnreadable: unreadable } : {}),
     };
   }
 

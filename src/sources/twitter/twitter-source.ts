@@ -1,14 +1,31 @@
 import twitterText from 'twitter-text';
 import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type UserV2 } from 'twitter-api-v2';
+import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
+import { readCursor } from '../source-cursor.js';
 import { SourceUnavailableError } from '../source-errors.js';
 
-/** Per-query cursor: the newest id seen, and a gap still to fill when a poll stopped paging early. */
-interface QueryCursor { since?: string; gapUntil?: string; gapNewest?: string }
+const TweetId = z.string().regex(/^\d{1,19}$/, { error: 'expected a post id' });
+/**
+ * Per-query cursor: the newest id seen, a gap still to fill when a poll stopped paging
+ * early, and, until something is heard, the look-back floor (ms) sent as `start_time`.
+ */
+const QueryCursorSchema = z.strictObject({
+  since: TweetId.optional(),
+  gapUntil: TweetId.optional(),
+  gapNewest: TweetId.optional(),
+  floorAt: z.number().finite().optional(),
+});
+/** The stored cursor: one state per query. */
+export const TwitterCursorSchema = z.record(z.string(), QueryCursorSchema);
+type QueryCursor = z.output<typeof QueryCursorSchema>;
 type Cursor = Record<string, QueryCursor>;
+
+/** Recent search reaches seven days back; an older `start_time` is refused (HTTP 400). */
+const RECENT_SEARCH_MS = 7 * 86_400_000;
 
 export interface TwitterSourceOptions {
   name: string;
@@ -18,7 +35,14 @@ export interface TwitterSourceOptions {
   ownHandles: string[];
   read: TwitterApi;
   write?: TwitterApi | undefined;
+  /** How far back a poll reaches when nothing was heard yet (first poll, unreadable cursor); default one day. */
+  lookbackMs?: number | undefined;
+  /** The clock (ms); default Date.now. */
+  now?: (() => number) | undefined;
 }
+
+/** The default `options.lookback` of an X source, as on the other networks. */
+export const X_DEFAULT_LOOKBACK_MS = 86_400_000;
 
 const X_REPLY_LIMIT = 280;
 const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
@@ -49,34 +73,43 @@ export class TwitterSource implements MentionSource {
   }
 
   async poll(raw: string | undefined): Promise<PollResult> {
-    let cursor: Cursor = {};
-    try { cursor = raw ? (JSON.parse(raw) as Cursor) : {}; } catch { cursor = {}; }
+    const now = (this.opts.now ?? Date.now)();
+    const lookbackMs = this.opts.lookbackMs ?? X_DEFAULT_LOOKBACK_MS;
+    // Without a `since` id (first poll, unreadable cursor) recent search would walk back
+    // seven days; X takes a start time, so the look-back is asked for as `start_time`.
+    const { cursor = {}, unreadable } = readCursor(TwitterCursorSchema, raw, this.name, now - lookbackMs);
     const next: Cursor = {};
     const seen = new Map<string, Mention>();
     let requests = 0;
     let rateLimit: PollResult['rateLimit'];
     for (const query of this.opts.queries) {
       const c = cursor[query] ?? {};
+      const floorAt = c.since ? undefined : c.floorAt ?? now - lookbackMs;
+      // A floor kept while a quiet query heard nothing can age past what X still holds.
+      const startTime = floorAt === undefined ? undefined : Math.max(floorAt, now - RECENT_SEARCH_MS + 60_000);
       // Fill an earlier gap first (older posts between `since` and `gapUntil`), then new posts.
       const window = c.gapUntil ? { since: c.since, until: c.gapUntil } : { since: c.since, until: undefined };
-      const r = await this.search(query, window.since, window.until);
+      const r = await this.search(query, window.since, window.until, startTime);
       requests += r.requests;
       rateLimit = r.rateLimit ?? rateLimit;
       for (const m of r.mentions) seen.set(m.id, m);
       const newest = bigger(c.gapNewest, r.newest);
       if (!r.done) {
         // Stopped paging early: everything newer than r.oldest is in; remember the gap.
-        next[query] = { ...(c.since ? { since: c.since } : {}), gapUntil: r.oldest!, ...(newest ? { gapNewest: newest } : {}) };
+        next[query] = {
+          ...(c.since ? { since: c.since } : {}), gapUntil: r.oldest!, ...(newest ? { gapNewest: newest } : {}),
+          ...(floorAt !== undefined ? { floorAt } : {}),
+        };
       } else {
         const since = c.gapUntil ? bigger(c.since, newest) : bigger(c.since, r.newest);
-        next[query] = since ? { since } : {};
+        next[query] = since ? { since } : floorAt !== undefined ? { floorAt } : {};
       }
     }
     const mentions = [...seen.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions, cursor: JSON.stringify(next), requests, rateLimit };
+    return { mentions, cursor: JSON.stringify(next), requests, rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
   }
 
-  private async search(query: string, since: string | undefined, until: string | undefined) {
+  private async search(query: string, since: string | undefined, until: string | undefined, startTime: number | undefined) {
     let requests = 0;
     try {
       requests += 1;
@@ -84,6 +117,7 @@ export class TwitterSource implements MentionSource {
         max_results: 100,
         ...(since ? { since_id: since } : {}),
         ...(until ? { until_id: until } : {}),
+        ...(startTime !== undefined ? { start_time: new Date(startTime).toISOString() } : {}),
         expansions: ['author_id', 'referenced_tweets.id'],
         'tweet.fields': ['created_at', 'conversation_id', 'lang', 'referenced_tweets', 'in_reply_to_user_id', 'author_id'],
         'user.fields': ['name', 'username', 'public_metrics', 'verified', 'verified_type'],
