@@ -8,7 +8,7 @@ import { buildStormCard, type StormFigures } from '../chat/build-storm-card.js';
 import type { StormCard } from '../chat/card.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config, Template } from '../config/schema.js';
-import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import { detectStorm, stormTopic, type StormSettings, type StormState } from '../routing/detect-storm.js';
 import type { ChannelBinding } from '../routing/route-case.js';
@@ -399,7 +399,7 @@ export class StormService {
     const limited = limitedCall(this.deps.limits);
     const gateway = (platform: CardView['platform']) => {
       const g = gateways.get(platform);
-      if (!g?.postStormCard || !g.updateStormCard) throw new DeliveryPermanentError(`${platform} cannot show storm cards`);
+      if (!g?.postStormCard || !g.updateStormCard) throw new RemoteRefusedError(`${platform} cannot show storm cards`);
       return g;
     };
     outbox.on(STORM_DELIVERY.post, async (item) => {

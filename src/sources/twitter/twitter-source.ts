@@ -2,9 +2,8 @@ import twitterText from 'twitter-text';
 import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type UserV2 } from 'twitter-api-v2';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
-import { SourceUnavailableError } from '../source-errors.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 
 /** Per-query cursor: the newest id seen, and a gap still to fill when a poll stopped paging early. */
 interface QueryCursor { since?: string; gapUntil?: string; gapNewest?: string }
