@@ -1,6 +1,6 @@
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { matchQuery } from '../../screening/parse-query.js';
+import { matchQuery } from '../../domain/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { pollWindow, type WindowItem, type WindowPage, type WindowState } from '../poll-window.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../source-errors.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Parser from 'rss-parser';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { matchQuery } from '../../screening/parse-query.js';
+import { matchQuery } from '../../domain/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import type { LocalQuery } from '../source-options.js';
