@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { resolve as resolvePath } from 'node:path';
-import { loadModelFile } from '../cli/commands/screen.js';
+import { loadModelFile } from '../models/load-model-file.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
