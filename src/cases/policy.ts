@@ -3,7 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Policy } from '../config/schema.js';
 import type { CaseMatch, Principal } from '../config/workflow-schema.js';
-import { instantIn } from '../metrics/days.js';
+import { instantIn } from '../domain/days.js';
 
 /** Why an action was refused: a stable code, the rule that refused, and words for the person. */
 export interface Refusal {
