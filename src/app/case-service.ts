@@ -6,6 +6,7 @@ import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
+import { linkHosts } from '../text-links/link-hosts.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CaseConflictError, type CaseRepository, type PendingChange } from './case-repository.js';
@@ -98,6 +99,7 @@ export class CaseService {
       now: clock.now().toISOString(),
       expectedVersion,
       checkReply: this.replyCheck(c),
+      linkHosts,
       memberOf: memberOf ?? (await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor])),
       templates: config.templates,
       groups: config.groups.map((g) => g.id),
