@@ -117,8 +117,8 @@ module.exports = {
     },
     {
       name: 'config-not-sources',
-      comment: 'The config loader validates; it should take each source\'s option checks as data, not build every adapter. Warn until sources contribute their schemas.',
-      severity: 'warn',
+      comment: 'The config room knows no adapter: the sources\' own checks are passed to crossCheckConfig by the wiring (server/cross-check).',
+      severity: 'error',
       from: { path: '^src/config/' },
       to: { path: '^src/sources/' },
     },

@@ -119,8 +119,8 @@ describe('layer rules (dependency-cruiser)', () => {
       ['error', 'pure-middle-no-edges', 'src/screening/bad-model.ts'],
       ['error', 'card-model-not-app', 'src/chat/card.ts'],
       ['error', 'no-circular', 'src/util/ping.ts'],
+      ['error', 'config-not-sources', 'src/config/load-config.ts'],
       ['warn', 'app-not-chat', 'src/app/bad-chat.ts'],
-      ['warn', 'config-not-sources', 'src/config/load-config.ts'],
     ])('%s %s: %s', (severity, rule, from) => {
       expect(out).toContain(`${severity} ${rule}: ${from} →`);
     });
