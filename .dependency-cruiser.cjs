@@ -102,6 +102,13 @@ module.exports = {
       to: { path: ['(^|/)node_modules/twitter-text/', '^twitter-text$'] },
     },
     {
+      name: 'app-gets-edges-passed-in',
+      comment: 'The app owns ports; file readers (src/models), text libraries (src/text-links) and the roots are handed to it by the wiring, never imported.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(text-links|models|server|cli|sandbox)/' },
+    },
+    {
       name: 'card-model-not-app',
       comment: 'The card model and the chat gateway port (files directly under src/chat/) sit below the app: they never import it.',
       severity: 'error',

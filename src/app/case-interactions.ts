@@ -8,7 +8,6 @@ import { type CaseCommand } from '../cases/workflow.js';
 import { cardTime } from '../chat/card.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { linkHosts } from '../text-links/link-hosts.js';
 import type { Clock } from '../util/clock.js';
 import { DELIVERY, type ApplyResult, type CaseService } from './case-service.js';
 import { maskPersonalData, type Masked } from '../screening/mask-personal-data.js';
@@ -302,7 +301,7 @@ export class CaseInteractions {
     const { cases, config } = this.deps;
     const trimmed = text.trim();
     if (!trimmed) return 'Write a reply first.';
-    const banned = checkReplyText(config.policy, trimmed, linkHosts);
+    const banned = checkReplyText(config.policy, trimmed, cases.linkHosts);
     if (banned) return banned.message;
     const c = await cases.repo.get(caseId);
     return c ? cases.replyCheck(c)?.(trimmed) : undefined;

@@ -40,6 +40,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import { createSources } from '../sources/create-sources.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { linkHosts } from '../text-links/link-hosts.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createScheduler, type JobMessage } from './scheduler.js';
@@ -113,7 +114,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     onRateLimited: (item) => metrics?.onRateLimited(item),
     onDead: (item) => metrics?.onDead(item),
   });
-  const cases = new CaseService({ repo, outbox, config, clock, log, sources });
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources, linkHosts });
   const commands = new CommandRouter();
   trackMetrics(cases, store, config);
   registerMetricsCommands(commands, { store, repo, config, log, charts: renderCharts });
