@@ -2,8 +2,7 @@ import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/screening.js';
-import type { Refusal } from '../cases/policy.js';
-import { checkReplyText } from '../cases/policy.js';
+import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
 import { type CaseCommand } from '../cases/workflow.js';
 import { cardTime } from '../chat/card.js';
@@ -302,7 +301,7 @@ export class CaseInteractions {
     const { cases, config } = this.deps;
     const trimmed = text.trim();
     if (!trimmed) return 'Write a reply first.';
-    const banned = checkReplyText(config.policy, trimmed);
+    const banned = checkReplyText(config.policy, trimmed, cases.linkHosts);
     if (banned) return banned.message;
     const c = await cases.repo.get(caseId);
     return c ? cases.replyCheck(c)?.(trimmed) : undefined;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { actorLabel, type Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
-import type { Membership, Refusal } from '../cases/policy.js';
+import type { LinkHosts, Membership, Refusal } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -27,6 +27,8 @@ export interface CaseServiceDeps {
   sources: ReadonlyMap<string, MentionSource>;
   /** Slack user groups named in the policy are resolved through this (the Slack adapter). */
   directory?: PeopleDirectory | undefined;
+  /** Finds links in replies for policy.linkAllowlist; the server passes X's rules. Without it, the policy's plain finder. */
+  linkHosts?: LinkHosts | undefined;
 }
 
 /** Outbox kinds the app enqueues; handlers are in deliveries.ts. */
@@ -78,6 +80,11 @@ export class CaseService {
     return this.deps.repo;
   }
 
+  /** The link finder replies are checked with (see {@link CaseServiceDeps.linkHosts}). */
+  get linkHosts(): LinkHosts | undefined {
+    return this.deps.linkHosts;
+  }
+
   /** The network's reply check for a case (length rules), if its source is known. */
   replyCheck(c: Case): (text: string) => string | undefined {
     const source = this.deps.sources.get(c.mention.source);
@@ -98,6 +105,7 @@ export class CaseService {
       now: clock.now().toISOString(),
       expectedVersion,
       checkReply: this.replyCheck(c),
+      linkHosts: this.deps.linkHosts,
       memberOf: memberOf ?? (await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor])),
       templates: config.templates,
       groups: config.groups.map((g) => g.id),

@@ -6,7 +6,7 @@ import { buildCard, buildMovedCard, type Card, type CardOptions } from '../chat/
 import { routeCase } from '../routing/route-case.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config } from '../config/schema.js';
-import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Logger } from '../util/logger.js';
@@ -69,7 +69,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
   const limited = limitedCall(deps.limits);
   const gateway = (platform: CardView['platform']): ChatGateway => {
     const g = gateways.get(platform);
-    if (!g) throw new DeliveryPermanentError(`no ${platform} connection is configured`);
+    if (!g) throw new RemoteRefusedError(`no ${platform} connection is configured`);
     return g;
   };
   const load = async (item: OutboxItem): Promise<Case | undefined> => {
@@ -147,13 +147,13 @@ export function registerDeliveries(deps: DeliveryDeps): void {
 
   outbox.on(DELIVER_NOTICE, async (item) => {
     const g = gateway(item.payload.platform as CardView['platform']);
-    if (!g.postNotice) throw new DeliveryPermanentError(`${g.platform} cannot post notices`);
+    if (!g.postNotice) throw new RemoteRefusedError(`${g.platform} cannot post notices`);
     await limited(`${g.platform}.post:${String(item.payload.target)}`, () => g.postNotice!(String(item.payload.target), maskPersonalData(String(item.payload.text), deps.config)));
   });
 
   outbox.on(DELIVER_IMAGE, async (item) => {
     const g = gateway(item.payload.platform as CardView['platform']);
-    if (!g.postImage) throw new DeliveryPermanentError(`${g.platform} cannot post images`);
+    if (!g.postImage) throw new RemoteRefusedError(`${g.platform} cannot post images`);
     const p = item.payload as { target: string; title: string; filename: string; png: string };
     await g.postImage(p.target, { title: p.title, filename: p.filename, png: Buffer.from(p.png, 'base64') });
   });
@@ -180,7 +180,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
       try {
         reply = await limited(`${c.mention.network}.reply:${source.name}`, () => source.reply(c.mention, text));
       } catch (e) {
-        if (e instanceof DeliveryPermanentError) {
+        if (e instanceof RemoteRefusedError) {
           await cases.apply(c.id, { type: 'send_failed', error: e.message }, SYSTEM);
           return;
         }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { formatSummary } from '../metrics/format-summary.js';
-import { addDays, dayKey } from '../metrics/days.js';
+import { addDays, dayKey } from '../domain/days.js';
 import { rangePeriod } from '../metrics/period.js';
 import { metricsFor } from '../metrics-store/rollup-store.js';
 import type { Outbox } from '../outbox/outbox.js';

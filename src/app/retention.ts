@@ -3,7 +3,7 @@ import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { CardViewSchema, isOpen, type Case, type CardView } from '../domain/case.js';
 import { MentionSchema, mentionKey, type Network } from '../domain/mention.js';
-import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -136,7 +136,7 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
 export function registerRetentionDeliveries(outbox: Outbox, gateways: ReadonlyMap<CardView['platform'], ChatGateway>): void {
   outbox.on(REDACT_CARD, async (item) => {
     const views = CardViewSchema.array().safeParse(item.payload.views);
-    if (!views.success) throw new DeliveryPermanentError('a redaction without card views');
+    if (!views.success) throw new RemoteRefusedError('a redaction without card views');
     const card = redactedCard(String(item.payload.caseId), String(item.payload.why ?? 'removed'));
     for (const v of views.data) {
       const g = gateways.get(v.platform);

@@ -7,7 +7,7 @@ import { renderTemplate } from '../cases/templates.js';
 import type { StormCard } from '../chat/card.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import type { Template } from '../config/schema.js';
-import { DeliveryPermanentError } from '../outbox/delivery-errors.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import type { Logger } from '../util/logger.js';
 import type { ApplyResult } from './case-service.js';
@@ -61,7 +61,7 @@ export function registerStormDeliveries(deps: StormDeliveriesDeps): void {
   const limited = limitedCall(deps.limits);
   const gateway = (platform: CardView['platform']) => {
     const g = gateways.get(platform);
-    if (!g?.postStormCard || !g.updateStormCard) throw new DeliveryPermanentError(`${platform} cannot show storm cards`);
+    if (!g?.postStormCard || !g.updateStormCard) throw new RemoteRefusedError(`${platform} cannot show storm cards`);
     return g;
   };
   outbox.on(STORM_DELIVERY.post, async (item) => {

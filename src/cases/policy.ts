@@ -1,9 +1,9 @@
-import twitterText from 'twitter-text';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Policy } from '../config/schema.js';
 import type { CaseMatch, Principal } from '../config/workflow-schema.js';
-import { instantIn } from '../metrics/days.js';
+import { instantIn } from '../domain/days.js';
+import { plainLinkHosts } from './plain-link-hosts.js';
 
 /** Why an action was refused: a stable code, the rule that refused, and words for the person. */
 export interface Refusal {
@@ -146,23 +146,19 @@ export function approvalRule(policy: Policy, group: string): string {
   return policy.groups[group]?.requireApproval !== undefined ? `policy.groups.${group}.requireApproval` : 'policy.requireApproval';
 }
 
-/** The hosts of the links in a text, as X would link them (twitter-text knows the real top-level domains). */
-export function linkHosts(text: string): string[] {
-  return twitterText.extractUrls(text).map((u) => {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `https://${u}`;
-    try {
-      return new URL(withScheme).hostname.toLowerCase();
-    } catch {
-      return u.toLowerCase();
-    }
-  });
-}
+/**
+ * Finds the hosts of the links in a text, lower-cased. Which strings are links is a
+ * network's rule (X links `acme.org` but not `e.g.`), so the finder is passed in from the
+ * edge (src/text-links, twitter-text) and the policy stays free of text libraries.
+ */
+export type LinkHosts = (text: string) => string[];
 
 /**
  * Checks a reply's text against the policy: banned phrases, then the link allowlist.
- * Run on the draft when it is written and again at send.
+ * Run on the draft when it is written and again at send. Without a `linkHosts` finder,
+ * the plain one is used, which finds at least as much as a reader would call a link.
  */
-export function checkReplyText(policy: Policy, text: string): Refusal | undefined {
+export function checkReplyText(policy: Policy, text: string, linkHosts: LinkHosts = plainLinkHosts): Refusal | undefined {
   const lower = text.toLocaleLowerCase();
   const banned = policy.bannedPhrases.find((p) => lower.includes(p.toLocaleLowerCase()));
   if (banned) return { code: 'invalid_input', rule: 'policy.bannedPhrases', message: `The reply contains "${banned}", which policy.bannedPhrases forbids.` };

@@ -1,8 +1,8 @@
 import type { DateTime } from 'luxon';
 import type { BusinessHoursConfig, SlaConfig } from '../config/workflow-schema.js';
 import type { Case, CaseStatus } from '../domain/case.js';
-import { businessDeadline, WEEKDAYS, type BusinessHours } from '../metrics/business-deadline.js';
-import { checkZone, instantIn } from '../metrics/days.js';
+import { businessDeadline, WEEKDAYS, type BusinessHours } from '../domain/business-deadline.js';
+import { checkZone, instantIn } from '../domain/days.js';
 
 /**
  * The SLA clock, derived from a case's audit trail, so every instance computes the

@@ -5,7 +5,7 @@ import type { Policy, Template } from '../config/schema.js';
 import type { Intent, Sentiment } from '../domain/screening.js';
 import {
   approvalRule, approvalsNeeded, checkQuietHours, checkReplyText, checkRole, claimTimeoutMs, mayAct,
-  matchesPrincipal, roleRule, secondApproverRule, type Membership, type Refusal,
+  matchesPrincipal, roleRule, secondApproverRule, type LinkHosts, type Membership, type Refusal,
 } from './policy.js';
 
 /** Everything a person (or the system) can ask of a case. */
@@ -60,6 +60,8 @@ export interface TransitionContext {
    * data). Returns a message when the text may not be sent.
    */
   checkReply?: ((text: string) => string | undefined) | undefined;
+  /** Finds the link hosts in a reply for policy.linkAllowlist (the server passes X's rules); default: a plain finder that errs toward finding more. */
+  linkHosts?: LinkHosts | undefined;
   /** Slack user groups of the people involved, resolved by the adapter. */
   memberOf?: Membership | undefined;
   /** The configured templates (a redirect must use a private one). */
@@ -201,7 +203,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
       const text = cmd.text.trim();
       if (!text) return refuse('invalid_input', 'The reply is empty.');
       if (text.length > MAX_DRAFT) return refuse('invalid_input', `The reply is ${text.length} characters; the limit is ${MAX_DRAFT}.`);
-      const banned = checkReplyText(policy, text);
+      const banned = checkReplyText(policy, text, ctx.linkHosts);
       if (banned) return { ok: false, refusal: banned };
       const problem = ctx.checkReply?.(text);
       if (problem) return refuse('invalid_input', problem, 'network.replyRules');
@@ -257,7 +259,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
       const denied = role('send');
       if (denied) return { ok: false, refusal: denied };
       const text = c.draft!.text;
-      const banned = checkReplyText(policy, text);
+      const banned = checkReplyText(policy, text, ctx.linkHosts);
       if (banned) return { ok: false, refusal: banned };
       const problem = ctx.checkReply?.(text);
       if (problem) return refuse('invalid_input', problem, 'network.replyRules');

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { configPath, crossCheck, EnvInvalidError, formatProblems, loadConfigFile, parseEnv } from '../config/load-config.js';
+import { configPath, EnvInvalidError, formatProblems, loadConfigFile, parseEnv } from '../config/load-config.js';
+import { crossCheck } from '../server/cross-check.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import type { Earshot } from '../server/earshot.js';
 import { createLogger } from '../util/logger.js';

@@ -4,7 +4,6 @@ import { parseDocument, isNode, LineCounter } from 'yaml';
 
 import { ConfigSchema, type Config } from './schema.js';
 import { EnvSchema, type Env } from './env.js';
-import { sourceConfigProblems } from '../sources/create-sources.js';
 
 /** One thing wrong with the configuration, with where it is and what to do. */
 export interface ConfigProblem {
@@ -100,8 +99,15 @@ export function parseEnv(env: NodeJS.ProcessEnv): Env {
   throw new EnvInvalidError(result.error.issues.map((i) => ({ path: pathString(i.path), where: '', message: i.message })));
 }
 
-/** Problems that only show when the file and the environment are read together. */
-export function crossCheck(config: Config, env: Env, opts: { needChat: boolean }): ConfigProblem[] {
+/**
+ * What the source adapters find wrong with their part of the file (options, credentials),
+ * by path. The config room knows no adapter, so the caller that does passes this in
+ * (see server/cross-check).
+ */
+export type SourceProblems = (config: Config, env: Env) => ReadonlyArray<{ path: string; message: string; hint?: string | undefined }>;
+
+/** Problems that only show when the file and the environment are read together; the sources' own come from `opts.sourceProblems`. */
+export function crossCheckConfig(config: Config, env: Env, opts: { needChat: boolean; sourceProblems: SourceProblems }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: string, message: string, hint?: string) => problems.push({ path, where: '', message, ...(hint ? { hint } : {}) });
   const usesSlack = config.groups.some((g) => g.slack);
@@ -121,7 +127,7 @@ export function crossCheck(config: Config, env: Env, opts: { needChat: boolean }
     }
   });
   // Bluesky, Mastodon, Reddit and feeds: credentials and `options`, as each adapter checks them.
-  for (const p of sourceConfigProblems(config, env)) add(p.path, p.message, p.hint);
+  for (const p of opts.sourceProblems(config, env)) add(p.path, p.message, p.hint);
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Store } from '../store/store.js';
-import { addDays, dayKey, daysIn, epochMs } from '../metrics/days.js';
+import { addDays, dayKey, daysIn, epochMs } from '../domain/days.js';
 import { previousPeriod, type Period } from '../metrics/period.js';
 import {
   rollupUpdates, sentimentShiftUpdates,

@@ -1,4 +1,4 @@
-import { addDays, dayCount, dayKey, isDay } from './days.js';
+import { addDays, dayCount, dayKey, isDay } from '../domain/days.js';
 import { lastDays, rangePeriod, todayPeriod, type Period } from './period.js';
 
 /** Who the numbers are about, as typed. The chat adapter resolves a name to an id. */

@@ -1,4 +1,4 @@
-import { addDays, dayCount, dayKey } from './days.js';
+import { addDays, dayCount, dayKey } from '../domain/days.js';
 
 /** The days a metrics answer covers, inclusive, as calendar dates in the rollup zone. */
 export interface Period {

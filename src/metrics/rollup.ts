@@ -2,8 +2,8 @@ import type { Actor } from '../domain/actor.js';
 import type { AuditEntry, Case, CaseStatus } from '../domain/case.js';
 import { isOpen } from '../domain/case.js';
 import type { Priority, Sentiment } from '../domain/screening.js';
-import { businessDeadline, type BusinessHours } from './business-deadline.js';
-import { dayKey, epochMs, localHour } from './days.js';
+import { businessDeadline, type BusinessHours } from '../domain/business-deadline.js';
+import { dayKey, epochMs, localHour } from '../domain/days.js';
 import { hashtags } from './hashtags.js';
 import { bucketOf } from './histogram.js';
 import {

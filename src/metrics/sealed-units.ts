@@ -1,4 +1,4 @@
-import { addDays, dayCount, daysIn, isoWeekday, monthEnd } from './days.js';
+import { addDays, dayCount, daysIn, isoWeekday, monthEnd } from '../domain/days.js';
 
 /**
  * Days that are over are read from sealed values, and whole calendar weeks (Monday to

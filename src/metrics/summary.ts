@@ -1,4 +1,4 @@
-import { dayKey, daysIn, epochMs, localHour } from './days.js';
+import { dayKey, daysIn, epochMs, localHour } from '../domain/days.js';
 import { dailyFigures, emptyDay, type DailyFigures } from './daily-figures.js';
 import {
   bucketBounds, durationStats, emptyHistogram, type DurationStats, type Histogram,

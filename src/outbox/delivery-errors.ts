@@ -1,20 +1,9 @@
-/** The receiving API asked us to slow down; retry after the given delay. */
-export class DeliveryRateLimitedError extends Error {
-  readonly code = 'DELIVERY_RATE_LIMITED';
-  constructor(readonly retryAfterMs: number, message = `rate limited; retry in ${retryAfterMs} ms`, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DeliveryRateLimitedError';
-  }
-}
-
-/** Retrying will not help (channel not found, not in channel, bad request). */
-export class DeliveryPermanentError extends Error {
-  readonly code = 'DELIVERY_PERMANENT';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DeliveryPermanentError';
-  }
-}
+/**
+ * The outbox's errors. "Slow down" and "no" are the remote's answers, not the outbox's, so
+ * they live in the domain (remote-errors) where chat and network adapters raise them; the
+ * old names stay for the code and tests that read them here.
+ */
+export { RemoteRateLimitedError as DeliveryRateLimitedError, RemoteRefusedError as DeliveryPermanentError } from '../domain/remote-errors.js';
 
 /** A delivery took longer than the outbox allows; it is retried, checking first whether it landed. */
 export class DeliveryTimeoutError extends Error {

@@ -1,8 +1,8 @@
 import type { BusinessHoursConfig } from '../config/workflow-schema.js';
 import type { Actor } from '../domain/actor.js';
 import { sameActor } from '../domain/actor.js';
-import { WEEKDAYS } from '../metrics/business-deadline.js';
-import { instantIn } from '../metrics/days.js';
+import { WEEKDAYS } from '../domain/business-deadline.js';
+import { instantIn } from '../domain/days.js';
 
 /** One agent who might get a case: are they available, and how many open cases do they have. */
 export interface Candidate {

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { crossCheck, formatProblems, parseEnv } from '../config/load-config.js';
+import { formatProblems, parseEnv } from '../config/load-config.js';
+import { crossCheck } from '../server/cross-check.js';
 import { EnvSchema } from '../config/env.js';
 import type { Config } from '../config/schema.js';
 import { startEarshot, type Earshot } from '../server/earshot.js';

@@ -4,8 +4,8 @@ import type { Rule } from '../config/schema.js';
 import type { Author, Mention, Network } from '../domain/mention.js';
 import type { Intent, PiiFinding, Sentiment } from '../domain/screening.js';
 import { describePii } from './find-pii.js';
-import { matchAnyPhrase, matchPhrase } from './match-phrase.js';
-import { matchQuery, parseQuery, type QueryNode } from './parse-query.js';
+import { matchAnyPhrase, matchPhrase } from '../domain/match-phrase.js';
+import { matchQuery, parseQuery, type QueryNode } from '../domain/parse-query.js';
 
 /** What a rule's conditions are checked against: the mention plus what screening found. */
 export interface RuleFacts {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { resolve as resolvePath } from 'node:path';
-import { loadModelFile } from '../cli/commands/screen.js';
+import { loadModelFile } from '../models/load-model-file.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -42,6 +42,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import { createSources } from '../sources/create-sources.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { linkHosts } from '../text-links/link-hosts.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createScheduler, type JobMessage } from './scheduler.js';
@@ -117,7 +118,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     onRateLimited: (item) => metrics?.onRateLimited(item),
     onDead: (item) => metrics?.onDead(item),
   });
-  const cases = new CaseService({ repo, outbox, config, clock, log, sources });
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources, linkHosts });
   const commands = new CommandRouter(config);
   // Display names for metrics answers: Slack is asked once Slack is up; Teams names are remembered as people talk to the bot.
   const names = new PeopleNames(store);

@@ -1,22 +1,19 @@
 /**
  * Errors every network adapter raises, so the listen job, the outbox and the ops channel
- * treat X, Bluesky, Mastodon, Reddit and feeds alike:
- * - `DeliveryRateLimitedError` (outbox/delivery-errors): the network asked us to wait;
- * - `DeliveryPermanentError`: retrying will not help (bad credentials, a refused request);
- *   for credentials the message names the environment variable to fix;
- * - {@link SourceUnavailableError}: the network could not be reached or answered 5xx;
- *   the next tick retries.
+ * treat X, Bluesky, Mastodon, Reddit and feeds alike. The first three are the domain's
+ * remote errors under the names the adapters have always used:
+ * - `DeliveryRateLimitedError` (domain `RemoteRateLimitedError`): the network asked us to wait;
+ * - `DeliveryPermanentError` (domain `RemoteRefusedError`): retrying will not help (bad
+ *   credentials, a refused request); for credentials the message names the environment
+ *   variable to fix;
+ * - `SourceUnavailableError` (domain `RemoteUnavailableError`): the network could not be
+ *   reached or answered 5xx; the next tick retries.
  */
-export { DeliveryPermanentError, DeliveryRateLimitedError } from '../outbox/delivery-errors.js';
-
-/** The network could not be reached, timed out, or failed on its side; try again later. */
-export class SourceUnavailableError extends Error {
-  readonly code = 'SOURCE_UNAVAILABLE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SourceUnavailableError';
-  }
-}
+export {
+  RemoteRateLimitedError as DeliveryRateLimitedError,
+  RemoteRefusedError as DeliveryPermanentError,
+  RemoteUnavailableError as SourceUnavailableError,
+} from '../domain/remote-errors.js';
 
 /** One problem with a source's configuration, named by its path in the config file. */
 export interface SourceConfigProblem {

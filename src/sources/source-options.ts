@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Config, SourceConfig } from '../config/schema.js';
-import { parseQuery, QuerySyntaxError, type QueryNode } from '../screening/parse-query.js';
+import { parseQuery, QuerySyntaxError, type QueryNode } from '../domain/parse-query.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 
 /** `sources[2]`: where a source sits in the config file, for messages. */

@@ -5,7 +5,7 @@ import { CommandRouter } from '../../src/app/commands.js';
 import { sealMetrics } from '../../src/app/metrics-seal.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import { JOB_RUN, type JobRun } from '../../src/jobs/leased-job.js';
-import { addDays } from '../../src/metrics/days.js';
+import { addDays } from '../../src/domain/days.js';
 import { lastDays, rangePeriod, type Period } from '../../src/metrics/period.js';
 import { OPEN_GAUGE_HASH } from '../../src/metrics/rollup-keys.js';
 import { applyIncrements, metricsFor, SEAL_MARK_KEY, type MetricsFilter } from '../../src/metrics-store/rollup-store.js';

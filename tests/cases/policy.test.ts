@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  approvalsNeeded, checkQuietHours, checkReplyText, expandPrincipals, linkHosts, matchesPrincipal, mayAct,
+  approvalsNeeded, checkQuietHours, checkReplyText, expandPrincipals, matchesPrincipal, mayAct,
 } from '../../src/cases/policy.js';
 import { transition, type CaseCommand } from '../../src/cases/workflow.js';
 import type { Policy } from '../../src/config/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { Case, CaseStatus } from '../../src/domain/case.js';
+import { linkHosts } from '../../src/text-links/link-hosts.js';
 import { alice, bob, carol, lead, lead2, makeCase, NOW, policy, system, templates } from './case-fixture.js';
 
 const urgentLegal = { group: 'care', tags: ['legal'], priority: 'urgent' as const, drop: false, pii: [], rulesFired: [], secondApprover: false, topic: 'refunds' };

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalidError, crossCheck, loadConfigFile, parseConfig, parseEnv, EnvInvalidError } from '../../src/config/load-config.js';
+import { ConfigInvalidError, loadConfigFile, parseConfig, parseEnv, EnvInvalidError } from '../../src/config/load-config.js';
+import { crossCheck } from '../../src/server/cross-check.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BusinessHoursInvalidError, businessDeadline } from '../../src/metrics/business-deadline.js';
-import { TimeZoneInvalidError } from '../../src/metrics/days.js';
+import { BusinessHoursInvalidError, businessDeadline } from '../../src/domain/business-deadline.js';
+import { TimeZoneInvalidError } from '../../src/domain/days.js';
 
 const london = { timezone: 'Europe/London', days: ['mon', 'tue', 'wed', 'thu', 'fri'] as const, from: '09:00', to: '17:00' };
 

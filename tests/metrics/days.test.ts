@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dayCount, dayKey, daysIn, epochMs, InstantInvalidError, localHour, TimeZoneInvalidError } from '../../src/metrics/days.js';
+import { addDays, dayCount, dayKey, daysIn, epochMs, InstantInvalidError, localHour, TimeZoneInvalidError } from '../../src/domain/days.js';
 
 describe('rollup days', () => {
   it.each([

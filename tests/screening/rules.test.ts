@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Rule } from '../../src/config/schema.js';
 import { checkRules, evaluateRule, inTimeWindow, type RuleFacts } from '../../src/screening/evaluate-rule.js';
-import { parseQuery, QuerySyntaxError } from '../../src/screening/parse-query.js';
+import { parseQuery, QuerySyntaxError } from '../../src/domain/parse-query.js';
 import { screenMention } from '../../src/screening/screen-mention.js';
 import { configWith, mention, NOW } from './support.js';
 

@@ -5,7 +5,8 @@
  * and configuration problems named by their path.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { crossCheck, parseEnv } from '../../src/config/load-config.js';
+import { parseEnv } from '../../src/config/load-config.js';
+import { crossCheck } from '../../src/server/cross-check.js';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import type { Mention } from '../../src/domain/mention.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../src/outbox/delivery-errors.js';

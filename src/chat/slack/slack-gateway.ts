@@ -1,6 +1,6 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import type { CardView } from '../../domain/case.js';
-import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
+import { RemoteRateLimitedError, RemoteRefusedError } from '../../domain/remote-errors.js';
 import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
@@ -27,10 +27,10 @@ const FIND_PAGES = 10;
 
 /** Turns a WebClient error into the outbox's vocabulary. */
 export function classifySlackError(e: unknown): Error {
-  if (e instanceof WebAPIRateLimitedError) return new DeliveryRateLimitedError((e.retryAfter || 1) * 1000, 'Slack rate limit', { cause: e });
+  if (e instanceof WebAPIRateLimitedError) return new RemoteRateLimitedError((e.retryAfter || 1) * 1000, 'Slack rate limit', { cause: e });
   if (e instanceof WebAPIPlatformError && e.data?.error) {
     const code = e.data.error;
-    if (PERMANENT.has(code)) return new DeliveryPermanentError(`Slack refused: ${code}`, { cause: e });
+    if (PERMANENT.has(code)) return new RemoteRefusedError(`Slack refused: ${code}`, { cause: e });
     return new Error(`Slack error: ${code}`, { cause: e });
   }
   return e instanceof Error ? e : new Error(String(e));

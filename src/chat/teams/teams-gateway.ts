@@ -1,7 +1,7 @@
 import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { CardView } from '../../domain/case.js';
-import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
+import { RemoteRateLimitedError, RemoteRefusedError } from '../../domain/remote-errors.js';
 import type { Store } from '../../store/store.js';
 import type { Card, StormCard } from '../card.js';
 import type { ChatGateway } from '../chat-gateway.js';
@@ -27,9 +27,9 @@ export function classifyTeamsError(e: unknown): Error {
   const status = err?.statusCode;
   if (status === 429) {
     const after = Number(err.response?.headers?.get?.('retry-after'));
-    return new DeliveryRateLimitedError(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 'Teams rate limit', { cause: e });
+    return new RemoteRateLimitedError(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 'Teams rate limit', { cause: e });
   }
-  if (status !== undefined && PERMANENT.has(status)) return new DeliveryPermanentError(`Teams refused (${status}): ${clip(err.message ?? '', 200)}`, { cause: e });
+  if (status !== undefined && PERMANENT.has(status)) return new RemoteRefusedError(`Teams refused (${status}): ${clip(err.message ?? '', 200)}`, { cause: e });
   return e instanceof Error ? e : new Error(String(e));
 }
 
@@ -58,7 +58,7 @@ export class TeamsGateway implements ChatGateway {
 
   private async channel(target: string): Promise<TeamsChannel> {
     const found = await this.deps.channels.resolve(target);
-    if (!found.ok) throw new DeliveryPermanentError(found.problem);
+    if (!found.ok) throw new RemoteRefusedError(found.problem);
     return found.channel;
   }
 
@@ -126,9 +126,9 @@ export class TeamsGateway implements ChatGateway {
   }
 
   private async threadChannel(view: CardView): Promise<TeamsChannel> {
-    if (view.platform !== 'teams') throw new DeliveryPermanentError('not a Teams card');
+    if (view.platform !== 'teams') throw new RemoteRefusedError('not a Teams card');
     const channel = await this.deps.channels.get(channelOf(view.conversationId));
-    if (!channel) throw new DeliveryPermanentError(`Earshot no longer knows the Teams channel of ${view.conversationId} (was the app removed from the team?)`);
+    if (!channel) throw new RemoteRefusedError(`Earshot no longer knows the Teams channel of ${view.conversationId} (was the app removed from the team?)`);
     return channel;
   }
 

@@ -5,39 +5,12 @@
  * personal data found, rules fired and whether it would be dropped. Teams use it to tune
  * rules and models before going live; nothing is posted anywhere.
  */
-import { existsSync, readFileSync } from 'node:fs';
-
 import type { Command } from 'commander';
 
 import { MentionSchema, type Mention } from '../../domain/mention.js';
+import { loadModelFile, ModelFileError } from '../../models/load-model-file.js';
 import { screenMention } from '../../screening/screen-mention.js';
-import { textModelFromJson, type TextModel } from '../../screening/text-model.js';
 import { cell, loadCommandConfig, readTable, requireColumn } from './train.js';
-
-/** A model file that cannot be used. */
-export class ModelFileError extends Error {
-  readonly code = 'MODEL_FILE_INVALID';
-  constructor(readonly file: string, detail: string) {
-    super(`${file}: ${detail}`);
-    this.name = 'ModelFileError';
-  }
-}
-
-/** Reads a model written by `earshot train`. */
-export function loadModelFile(file: string): TextModel {
-  if (!existsSync(file)) throw new ModelFileError(file, 'file not found (make one with `earshot train`)');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError(file, `not JSON: ${(e as Error).message}`);
-  }
-  try {
-    return textModelFromJson(json);
-  } catch (e) {
-    throw new ModelFileError(file, (e as Error).message);
-  }
-}
 
 /** A row of the file as a mention: a JSONL line may be a whole mention; otherwise only its text is known. */
 function mentionOf(row: Record<string, unknown>, text: string, position: number): Mention {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { matchQuery } from '../../screening/parse-query.js';
+import { matchQuery } from '../../domain/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { pollWindow, type WindowItem, type WindowPage } from '../poll-window.js';
 import { readCursor, WindowStateSchema } from '../source-cursor.js';

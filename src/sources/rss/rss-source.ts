@@ -3,7 +3,7 @@ import Parser from 'rss-parser';
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { matchQuery } from '../../screening/parse-query.js';
+import { matchQuery } from '../../domain/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { readCursor } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';

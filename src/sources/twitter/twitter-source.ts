@@ -3,10 +3,9 @@ import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type 
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { readCursor } from '../source-cursor.js';
-import { SourceUnavailableError } from '../source-errors.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 
 const TweetId = z.string().regex(/^\d{1,19}$/, { error: 'expected a post id' });
 /**

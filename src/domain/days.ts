@@ -1,9 +1,10 @@
 import { DateTime, IANAZone } from 'luxon';
 
 /**
- * Calendar days for rollups. A rollup day is the calendar date (YYYY-MM-DD) in the
- * configured time zone (UTC unless configured), so that "today" means the managers'
- * today. Pure: every instant is passed in.
+ * Calendar days and local times, shared by the SLA clock, quiet hours, agent availability
+ * and the rollups, so they live in the domain rather than in metrics. A rollup day is the
+ * calendar date (YYYY-MM-DD) in the configured time zone (UTC unless configured), so that
+ * "today" means the managers' today. Pure: every instant is passed in.
  */
 
 export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
