@@ -129,8 +129,10 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` });
 
   const notes: string[] = [];
-  // A network, source or group that holds every case repeats the total's spike: only news is listed.
-  const news = s.spikes.filter((x) => x.dimension === 'cases' || x.count < v.total || !['network', 'source', 'group'].includes(x.dimension));
+  // A slice that holds every case (one network, "unknown" intent) only repeats the total's
+  // spike; what the cases are about (hashtags, topics) is news, and comes next after it.
+  const about = (x: Spike) => (x.dimension === 'cases' ? 0 : x.dimension === 'hashtag' || x.dimension === 'topic' ? 1 : 2);
+  const news = s.spikes.filter((x) => about(x) < 2 || x.count < v.total).sort((a, b) => about(a) - about(b));
   for (const spike of news.slice(0, 3)) notes.push(`${spikeSentence(spike)}.`);
   if (b.ages.over24h > 0) notes.push(`${plural(b.ages.over24h, 'open case has', 'open cases have')} waited over a day.`);
   if (s.activity.sendFailed > 0) notes.push(`${plural(s.activity.sendFailed, 'reply', 'replies')} could not be sent.`);
