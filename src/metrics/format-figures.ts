@@ -47,13 +47,13 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * A duration for the headline, no finer than people read it: "45s", "12 min", "3h 05m",
+ * A duration for the headline, no finer than people read it: "under a minute", "12 min", "3h 05m",
  * "2d 4h". Seconds past the first minute would be false precision (the histograms are
  * within a few percent).
  */
 export function roughDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return formatDuration(seconds);
+  if (seconds < 60) return 'under a minute';
   if (seconds < 3600) return `${Math.min(59, Math.round(seconds / 60))} min`;
   return formatDuration(seconds);
 }
