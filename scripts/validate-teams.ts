@@ -166,6 +166,14 @@ export function sampleTeamsCards(): Array<{ name: string; card: AdaptiveCard }> 
   out.push(...sampleStormCards());
   out.push({ name: 'thread note', card: renderTeamsMessage({ lines: ['Bob Lead sent the draft back · 2026-01-05 10:00 UTC', '“Warmer, please.”'] }) });
   out.push({ name: 'command answer', card: renderTeamsMessage({ title: 'Earshot commands', lines: ['help — What Earshot can do here', 'metrics [period] — numbers'] }) });
+  const layout = {
+    title: 'Earshot metrics: today (2026-01-05)',
+    facts: [{ label: 'New cases', value: '42 (up 20% on yesterday by this time)' }, { label: 'Answered', value: '30' }, { label: 'Median first response', value: '14 min' }, { label: 'SLA met', value: '93% (28 of 30)' }, { label: 'Open now', value: '12 · oldest 3h 10m' }],
+    notes: ['15 new cases about #refund, usually none.'],
+    breakdowns: [{ label: 'By group', text: 'care 30 · billing 12' }, { label: 'Agents', text: 'Ana Lima: 12 sent, 14 handled' }],
+    more: 'Add "details" for response-time spread, sentiment, intents, approvals, reach and trends.',
+  };
+  out.push({ name: 'metrics answer', card: renderTeamsMessage({ lines: [], summary: { layout, footer: ['No data to chart for this period: First-response time.'] } }) });
   return out;
 }
 

@@ -1,12 +1,20 @@
 import { authorize, type AccessConfig, type Permission } from '../cases/permissions.js';
 import type { Membership } from '../cases/policy.js';
 import type { Actor } from '../domain/actor.js';
+import type { SummaryLayout } from '../metrics/summary-layout.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
 
 /** What a command answers: plain text lines (renderers escape them) and optional charts. */
 export interface CommandReply {
   title?: string;
+  /** The whole answer as text: what a surface shows when it has no layout of its own for `summary`, and the notification text. */
   lines: string[];
+  /**
+   * The same answer, structured, for surfaces that lay it out (Slack Block Kit fields,
+   * a Teams FactSet): the summary, then `footer` lines (who may see what, where the
+   * charts are). Unescaped like `lines`.
+   */
+  summary?: { layout: SummaryLayout; footer: string[] } | undefined;
   images?: Array<{ title: string; png: Buffer; filename: string }>;
   /** Visible to the channel rather than only to the person who asked. */
   public?: boolean;

@@ -46,8 +46,9 @@ export async function runDigest(deps: DigestDeps, now: Date): Promise<'sent' | '
   const title = `Earshot ${d.every} digest · ${period.from === period.to ? period.from : `${period.from} – ${period.to}`}`;
   const lane = `digest:${period.from}`;
   // The digest's channel is chosen in the config for the managers: it keeps the per-agent line (see PERMISSIONS, `digest`).
+  // Same layout as the command, headline first; with the details, since no one can ask the digest for them.
   const labels = await agentLabels(summary, deps.names);
-  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', agentLabel: (k) => labels.get(k) ?? k })}` });
+  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', details: true, agentLabel: (k) => labels.get(k) ?? k })}` });
   for (const image of (await deps.charts?.(summary)) ?? []) {
     await deps.outbox.enqueue(DELIVER_IMAGE, lane, { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') });
   }

@@ -3,7 +3,8 @@ import { authorize, type Permission } from '../cases/permissions.js';
 import type { Refusal } from '../cases/policy.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
-import { formatSummary } from '../metrics/format-summary.js';
+import { layoutLines } from '../metrics/format-summary.js';
+import { summaryLayout } from '../metrics/summary-layout.js';
 import { MetricsArgsInvalidError, parseMetricsArgs } from '../metrics/parse-metrics-args.js';
 import { metricsFor, recordCaseChange } from '../metrics-store/rollup-store.js';
 import type { OpenCase } from '../metrics/summary.js';
@@ -86,10 +87,10 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
   const { config } = deps;
   router.register({
     name: 'metrics',
-    usage: 'metrics [today|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent]',
+    usage: 'metrics [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent] [details]',
     // The team's figures; who else appears in the answer is checked against the table inside.
     permission: 'metrics.team',
-    description: 'volume, response times, SLA, backlog, agents, approvals, reach, trends; with charts',
+    description: 'new cases, answered, median first response, SLA met, open now; then groups, sources, hashtags, agents ("details" for the rest); with charts',
     run: async (args, ctx): Promise<CommandReply> => {
       const now = ctx.now.toISOString();
       let parsed;
@@ -116,7 +117,7 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
       const full = await metricsFor(deps.store, parsed.period, filter, { now, timezone: config.metrics.timezone, open, campaigns: config.metrics.campaigns });
       const { summary, note } = agentsFor(full, ctx, (p) => may(p, filter?.group));
       const labels = await agentLabels(summary, deps.names);
-      const text = formatSummary(summary, { style: 'plain', agentLabel: (k) => labels.get(k) ?? k });
+      const layout = summaryLayout(summary, { details: parsed.details, agentLabel: (k) => labels.get(k) ?? k });
       let charts: Awaited<ReturnType<NonNullable<MetricsCommandDeps['charts']>>> = [];
       if (deps.charts) {
         try { charts = await deps.charts(summary); } catch (e) { deps.log.warn({ err: e }, 'charts could not be drawn; sending the text alone'); }
@@ -124,8 +125,8 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
       // A chart that would only say "No data for this period" is left out and said in words.
       const images = charts.filter((c) => !c.empty).map(({ filename, title, png }) => ({ filename, title, png }));
       const blank = charts.filter((c) => c.empty).map((c) => c.title);
-      const lines = [...text.split('\n'), ...(note ? [note] : []), ...(blank.length ? [`No data to chart for this period: ${blank.join(', ')}.`] : [])];
-      return { lines, images };
+      const footer = [...(note ? [note] : []), ...(blank.length ? [`No data to chart for this period: ${blank.join(', ')}.`] : [])];
+      return { lines: [...layoutLines(layout), ...footer], summary: { layout, footer }, images };
     },
   });
 

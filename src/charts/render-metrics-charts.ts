@@ -50,19 +50,41 @@ const dayLabel = (day: string): string => {
   return `${d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${d.getUTCDate()}`;
 };
 
-/** Cases per day (bars) and replies sent per day (line). */
-export function volumeChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>): TopLevelSpec {
-  const title = 'Cases per day';
-  const sub = `${periodText(s)} · bars: new cases · line: replies sent`;
-  if (s.daily.every((d) => d.cases === 0 && d.replies === 0)) return emptySpec(title, sub);
-  const values = s.daily.map((d) => ({ day: dayLabel(d.day), cases: d.cases, replies: d.replies }));
-  const x = dayAxis;
+/**
+ * A count axis: whole numbers only. Left to itself vega-lite steps a small count by 0.2
+ * (0, 0.2, 0.4 … cases), which no one can read as cases.
+ */
+export const COUNT_AXIS = { tickMinStep: 1, format: 'd' } as const;
+
+/** Hour labels for a one-day chart, "00" to "23": the whole day is always on the axis. */
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
+const hourAxis = { field: 'hour', type: 'ordinal', title: 'hour of the day', sort: null, scale: { domain: HOURS }, axis: { labelAngle: 0 } } as const;
+
+/** The legend for the volume chart's two series: it names what the bars and the line are. */
+const SERIES = { domain: ['new cases', 'replies sent'], range: [COLORS.cases, COLORS.replies] };
+
+/**
+ * New cases (bars) and replies sent (line): hour by hour for a one-day period (today,
+ * yesterday, one date), day by day for longer ones, so "today" is never a single bar.
+ */
+export function volumeChartSpec(s: Pick<MetricsSummary, 'daily' | 'hourly' | 'period'>): TopLevelSpec {
+  const hourly = s.hourly !== undefined && s.period.from === s.period.to;
+  const title = hourly ? 'Cases per hour' : 'Cases per day';
+  const sub = `${periodText(s)} · ${hourly ? 'hour by hour, local time' : 'day by day'}`;
+  const values = hourly
+    ? s.hourly!.map((h) => ({ hour: HOURS[h.hour]!, cases: h.cases, replies: h.replies }))
+    : s.daily.map((d) => ({ day: dayLabel(d.day), cases: d.cases, replies: d.replies }));
+  if (values.every((v) => v.cases === 0 && v.replies === 0)) return emptySpec(title, sub);
+  const x = hourly ? hourAxis : dayAxis;
+  const y = { type: 'quantitative', title: 'cases or replies', axis: COUNT_AXIS } as const;
   return {
     ...base(title, sub),
     data: { values },
+    // One y scale for both series (they count the same things), and a legend that names them.
+    resolve: { scale: { y: 'shared' } },
     layer: [
-      { mark: { type: 'bar', color: COLORS.cases }, encoding: { x, y: { field: 'cases', type: 'quantitative', title: 'cases' } } },
-      { mark: { type: 'line', color: COLORS.replies, point: true, strokeWidth: 2 }, encoding: { x, y: { field: 'replies', type: 'quantitative' } } },
+      { mark: { type: 'bar' }, encoding: { x, y: { ...y, field: 'cases' }, color: { datum: 'new cases', type: 'nominal', scale: SERIES, title: null, legend: { orient: 'top', direction: 'horizontal' } } } },
+      { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x, y: { ...y, field: 'replies' }, color: { datum: 'replies sent', type: 'nominal', scale: SERIES, title: null } } },
     ],
   } as TopLevelSpec;
 }
@@ -91,37 +113,54 @@ export function responseTimeChartSpec(s: Pick<MetricsSummary, 'firstResponseBuck
     mark: { type: 'bar', color: COLORS.cases },
     encoding: {
       x: { field: 'bin', type: 'ordinal', sort: RESPONSE_BINS.map(([l]) => l), title: null, axis: { labelAngle: 0 } },
-      y: { field: 'cases', type: 'quantitative', title: 'cases' },
+      y: { field: 'cases', type: 'quantitative', title: 'cases answered', axis: COUNT_AXIS },
     },
   } as TopLevelSpec;
 }
 
-/** New cases per day by sentiment, stacked. */
+/**
+ * Sentiment of new cases: per day, stacked, for longer periods; for one day (there are no
+ * hourly sentiment counts) one bar per sentiment, which reads better than one stacked bar.
+ */
 export function sentimentChartSpec(s: Pick<MetricsSummary, 'daily' | 'period'>): TopLevelSpec {
+  const oneDay = s.period.from === s.period.to;
   const title = 'Sentiment of new cases';
-  const sub = `${periodText(s)} · cases per day by sentiment`;
+  const sub = `${periodText(s)} · ${oneDay ? 'new cases by sentiment' : 'cases per day by sentiment'}`;
   const kinds = ['negative', 'neutral', 'positive', 'unknown'] as const;
   const values = s.daily.flatMap((d) => kinds.map((k) => ({ day: dayLabel(d.day), sentiment: k, cases: d[k] })));
   if (values.every((v) => v.cases === 0)) return emptySpec(title, sub);
+  const color = {
+    field: 'sentiment', type: 'nominal', title: null,
+    scale: { domain: [...kinds], range: kinds.map((k) => COLORS[k]) },
+    legend: oneDay ? null : { orient: 'top', direction: 'horizontal' },
+  } as const;
+  if (oneDay) {
+    return {
+      ...base(title, sub),
+      data: { values },
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'sentiment', type: 'nominal', sort: [...kinds], title: null, axis: { labelAngle: 0 } },
+        y: { field: 'cases', type: 'quantitative', title: 'cases', axis: COUNT_AXIS },
+        color,
+      },
+    } as TopLevelSpec;
+  }
   return {
     ...base(title, sub),
     data: { values },
     mark: { type: 'bar' },
     encoding: {
       x: dayAxis,
-      y: { field: 'cases', type: 'quantitative', stack: 'zero', title: 'cases' },
-      color: {
-        field: 'sentiment', type: 'nominal', title: null,
-        scale: { domain: [...kinds], range: kinds.map((k) => COLORS[k]) },
-        legend: { orient: 'top', direction: 'horizontal' },
-      },
+      y: { field: 'cases', type: 'quantitative', stack: 'zero', title: 'cases', axis: COUNT_AXIS },
+      color,
       order: { field: 'sentiment', sort: 'ascending' },
     },
   } as TopLevelSpec;
 }
 
-/** Cases per day and replies, as PNG. */
-export const renderVolumeChart = (s: Pick<MetricsSummary, 'daily' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
+/** New cases and replies, per hour or per day, as PNG. */
+export const renderVolumeChart = (s: Pick<MetricsSummary, 'daily' | 'hourly' | 'period'>, opts?: RenderOptions): Promise<Buffer> =>
   renderVegaLite(volumeChartSpec(s), opts);
 
 /** First-response time distribution, as PNG. */
@@ -142,7 +181,7 @@ export async function renderMetricsCharts(s: MetricsSummary, opts?: RenderOption
   const [volume, response, sentiment] = await Promise.all(specs.map((spec) => renderVegaLite(spec, opts)));
   const tag = s.period.from === s.period.to ? s.period.from : `${s.period.from}_${s.period.to}`;
   return [
-    { filename: `earshot-volume-${tag}.png`, title: 'Cases per day', png: volume!, empty: isEmptyChart(specs[0]!) },
+    { filename: `earshot-volume-${tag}.png`, title: s.hourly && s.period.from === s.period.to ? 'Cases per hour' : 'Cases per day', png: volume!, empty: isEmptyChart(specs[0]!) },
     { filename: `earshot-first-response-${tag}.png`, title: 'First-response time', png: response!, empty: isEmptyChart(specs[1]!) },
     { filename: `earshot-sentiment-${tag}.png`, title: 'Sentiment of new cases', png: sentiment!, empty: isEmptyChart(specs[2]!) },
   ];

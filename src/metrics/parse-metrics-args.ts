@@ -10,9 +10,11 @@ export type MetricsFilterArg =
 export interface MetricsArgs {
   period: Period;
   filter?: MetricsFilterArg | undefined;
+  /** `details` was asked for: the longer breakdowns after the headline. */
+  details?: boolean | undefined;
 }
 
-export const METRICS_USAGE = '/earshot metrics [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent]';
+export const METRICS_USAGE = '/earshot metrics [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent] [details]';
 
 /**
  * The arguments could not be understood. `message` says why and repeats the usage; it may
@@ -52,6 +54,7 @@ export function parseMetricsArgs(text: string, now: string, zone: string, opts: 
   const tokens = text.trim().match(/<at>.*?<\/at>|\S+/g) ?? [];
   let period: Period | undefined;
   let filter: MetricsFilterArg | undefined;
+  let details = false;
 
   const setPeriod = (p: Period, tok: string) => {
     if (period) throw new MetricsArgsInvalidError(`Give one period, not both "${period.label}" and ${quote(tok)}.`);
@@ -73,7 +76,9 @@ export function parseMetricsArgs(text: string, now: string, zone: string, opts: 
   for (const raw of tokens) {
     const tok = raw.toLowerCase();
     let m: RegExpExecArray | null;
-    if (tok === 'today') setPeriod(todayPeriod(now, zone), raw);
+    // Checked before groups: a group cannot be called "details".
+    if (tok === 'details') details = true;
+    else if (tok === 'today') setPeriod(todayPeriod(now, zone), raw);
     else if (tok === 'yesterday') setPeriod(rangePeriod(addDays(today, -1), addDays(today, -1)), raw);
     else if ((m = /^(\d{1,4})d$/.exec(tok))) {
       const n = Number(m[1]);
@@ -91,5 +96,5 @@ export function parseMetricsArgs(text: string, now: string, zone: string, opts: 
       setFilter({ kind: 'group', group: tok }, raw);
     } else throw new MetricsArgsInvalidError(`I don't understand ${quote(raw)}.`);
   }
-  return { period: period ?? todayPeriod(now, zone), ...(filter ? { filter } : {}) };
+  return { period: period ?? todayPeriod(now, zone), ...(filter ? { filter } : {}), ...(details ? { details } : {}) };
 }

@@ -107,6 +107,8 @@ export const F = {
   reopened: 'reopened',
   escalated: 'escalated',
   replies: 'replies',
+  /** Replies sent in local hour HH (00–23), for the hourly chart of a one-day answer. */
+  replyHour: (h: number) => `replies:hour:${String(h).padStart(2, '0')}`,
   sendFailed: 'send_failed',
   agent: (key: string, counter: AgentCounter) => `ag:${key}:${counter}`,
 } as const;

@@ -195,6 +195,7 @@ function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: Rol
   const mine = [...scopes, ...agentScope(who)];
   if (e.to === 'sent') {
     acc.each(day, mine, F.replies);
+    acc.each(day, mine, F.replyHour(localHour(e.at, zone)));
     countAgent(acc, day, c, who, 'sent');
   }
   if (e.to === 'closed') acc.each(day, mine, F.closed);

@@ -101,6 +101,14 @@ export interface Spike {
 
 export type { DailyFigures };
 
+/** One local hour of a one-day answer, for the hourly chart. */
+export interface HourlyFigures {
+  /** 0–23, in the rollup zone. */
+  hour: number;
+  cases: number;
+  replies: number;
+}
+
 /** Every figure of a metrics answer. Plain data: strings from posts are not escaped here. */
 export interface MetricsSummary {
   period: Period;
@@ -118,6 +126,11 @@ export interface MetricsSummary {
     byPriority: Count[];
   };
   daily: DailyFigures[];
+  /**
+   * Hour by hour, when the period is one day (today: the hours so far); absent for
+   * longer periods, whose charts go day by day.
+   */
+  hourly?: HourlyFigures[] | undefined;
   firstResponse: DurationStats;
   resolution: DurationStats;
   /** First-response time distribution over the period, non-empty buckets in order. */
@@ -268,6 +281,15 @@ function dailySeries(period: Period, blocks: readonly CounterBlock[]): DailyFigu
   return daysIn(period.from, period.to).map((day) => byDay.get(day) ?? emptyDay(day));
 }
 
+/** The hours of a one-day period from its counters: up to the current hour when it is today. */
+function hourlySeries(input: SummaryInput, m: Summed): HourlyFigures[] | undefined {
+  if (input.period.from !== input.period.to) return undefined;
+  const last = input.period.to === dayKey(input.now, input.timezone) ? localHour(input.now, input.timezone) : 23;
+  const out: HourlyFigures[] = [];
+  for (let hour = 0; hour <= last; hour++) out.push({ hour, cases: m.get(F.hour(hour)), replies: m.get(F.replyHour(hour)) });
+  return out;
+}
+
 function agentsOf(m: Summed): AgentFigures[] {
   const out = new Map<string, AgentFigures>();
   // Agent keys stay encoded: they are identifiers, decoded by parseAgentKey where shown.
@@ -393,6 +415,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
   spikes.sort((a, b) => +(b.dimension === 'cases') - +(a.dimension === 'cases') || b.ratio - a.ratio || b.count - a.count);
 
   const daily = dailySeries(input.period, input.current);
+  const hourly = hourlySeries(input, cur);
 
   return {
     period: input.period,
@@ -410,6 +433,7 @@ export function summarize(input: SummaryInput): MetricsSummary {
       byPriority: counts(cur, prevRaw, 'prio:', scale),
     },
     daily,
+    ...(hourly ? { hourly } : {}),
     firstResponse: durationStats(hist.frt),
     resolution: durationStats(hist.res),
     firstResponseBuckets: [...hist.frt.buckets.entries()]

@@ -239,7 +239,7 @@ describe('who sees what, on Slack and Teams (the authorization table, end to end
   it('Slack: a period with no data sends no chart (nor a direct message about one) and says so in the answer', async () => {
     const before = slack.callsTo('files.completeUploadExternal').length;
     const answer = await slackCommand('agent', 'metrics yesterday');
-    expect(answer.text).toContain('No data to chart for this period: Cases per day, First-response time, Sentiment of new cases.');
+    expect(answer.text).toContain('No data to chart for this period: Cases per hour, First-response time, Sentiment of new cases.');
     expect(answer.text).not.toContain('The charts are in your direct messages');
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.callsTo('files.completeUploadExternal').length).toBe(before);

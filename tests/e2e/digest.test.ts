@@ -57,6 +57,9 @@ describe('managers digest', () => {
     expect(await runDigest(deps, new Date())).toBe('already-sent');
     const notice = await waitFor('the digest text', () => slack.channel('C0MGRS0001').messages().find((m) => m.text.includes('daily digest')));
     expect(notice.text).toMatch(/Earshot daily digest · \d{4}-\d\d-\d\d/);
+    // The same layout as the command: headline figures first, then breakdowns, with the details.
+    expect(notice.text).toMatch(/\nNew cases: \d+[^\n]*\nAnswered: 0\nMedian first response: none answered\nSLA met: nothing was due\nOpen now: 2 · oldest under a minute\n/);
+    expect(notice.text).not.toMatch(/[±×]|Add "details"/);
     await waitFor('three charts', () => slack.callsTo('files.completeUploadExternal').filter((c) => c.args.channel_id === 'C0MGRS0001').length === 3, 20_000);
     expect(slack.channel('C0MGRS0001').messages().filter((m) => m.text.includes('daily digest'))).toHaveLength(1);
   });

@@ -77,6 +77,11 @@ metrics: { campaigns: [summersale] }
     expect(text).toMatch(/baggage/i);
     expect(text).toMatch(/summersale/i);
     expect(answer.body.response_type).toBe('ephemeral');
+    // The headline comes first, as Block Kit fields; the text above is the notification fallback.
+    const blocks = answer.body.blocks as Array<{ type: string; fields?: Array<{ text: string }> }>;
+    expect(blocks[0]!.type).toBe('header');
+    expect(blocks[1]!.fields!.map((f) => f.text.split('\n')[0])).toEqual(['*New cases*', '*Answered*', '*Median first response*', '*SLA met*', '*Open now*']);
+    expect(blocks[1]!.fields![0]!.text).toMatch(/^\*New cases\*\n3\b/);
     await waitFor('three charts uploaded', () => slack.callsTo('files.completeUploadExternal').length >= 3, 20_000);
     expect(slack.callsTo('files.getUploadURLExternal').length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('The charts are in your direct messages with Earshot.');

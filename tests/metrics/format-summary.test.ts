@@ -17,19 +17,36 @@ async function sample(): Promise<MetricsSummary> {
 }
 
 describe('formatSummary', () => {
-  it('writes every figure family on its own line', async () => {
-    const text = formatSummary(await sample(), { style: 'slack', agentLabel: (k) => `<@${k.split(':')[1]}>` });
-    expect(text.split('\n')[0]).toBe('*Earshot metrics: 2024-05-06*');
-    expect(text).toContain('Volume: 4 cases (none in the previous period)');
-    expect(text).toContain('by sentiment: negative 75.0% · positive 25.0%');
-    expect(text).toMatch(/First response: median 2m 0\ds, p90 4m 0\ds \(4 answered\)/);
-    expect(text).toContain('SLA (first response): 75.0% met (3 of 4) · normal 75.0%');
-    expect(text).toContain('Backlog: 0 open · oldest 2h 00m');
-    expect(text).toContain('Agents: <@UALICE> handled 4, claimed 4, sent 4\n');
-    expect(text).toContain('Approvals: 4 approved, 0 sent back (0% rejected) · turnaround median <1s');
-    expect(text).toContain('Hashtags: #acme_fail 4');
-    expect(text).toContain('Reach: 4 authors answered, 400 followers');
-    expect(text).toContain('(medians and p90s are within first response ±4%, resolution and approval ±9%)');
+  it('puts the headline figures first, one per line, then the breakdowns', async () => {
+    const text = formatSummary(await sample(), { style: 'slack', agentLabel: () => 'Alice Agent' });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('*Earshot metrics: 2024-05-06*');
+    expect(lines.slice(1, 6)).toEqual([
+      'New cases: 4 (none the day before)',
+      'Answered: 4',
+      'Median first response: 2 min (from only 4 answers)',
+      'SLA met: 75% (3 of 4)',
+      'Open now: 0 · oldest 2h 00m',
+    ]);
+    expect(text).toContain('By group: care 4');
+    expect(text).toContain('Top hashtags: #acme_fail 4');
+    expect(text).toContain('Agents: Alice Agent: 4 sent, 4 handled');
+    expect(text).toContain('Add "details" for');
+    // The long breakdowns wait for "details".
+    expect(text).not.toContain('Sentiment:');
+    expect(text).not.toContain('Approvals:');
+  });
+
+  it('adds the details on request, in words and with correct plurals', async () => {
+    const text = formatSummary(await sample(), { style: 'slack', details: true, agentLabel: () => 'Alice Agent' });
+    expect(text).toContain('Sentiment: negative 75.0% · positive 25.0%');
+    expect(text).toMatch(/First response: median 2m 0\ds, 9 in 10 within 4m 0\ds \(4 answered\)/);
+    expect(text).toContain('Approvals: 4 approved, 0 sent back · median turnaround &lt;1s');
+    expect(text).toContain('Reach: 4 authors answered, 400 followers between them');
+    expect(text).toContain('Open cases waiting: 1 for 1–4 hours');
+    expect(text).not.toContain('Add "details"');
+    // No footnotes: no "±" error bars, no "×" ratios.
+    expect(text).not.toMatch(/[±×]/);
   });
 
   it('escapes strings that came from posts for each chat', async () => {
@@ -40,18 +57,19 @@ describe('formatSummary', () => {
     expect(slack).not.toContain('<!channel>');
     const teams = formatSummary(hostile, { style: 'teams' });
     expect(teams).toContain('#&lt;\\!channel&gt; & \\*bold\\* 2');
-    expect(teams.split('\n')[0]).toBe('**Earshot metrics: 2024-05-06**');
+    expect(teams.split('\n')[0]).toBe('**Earshot metrics: 2024\\-05\\-06**');
     const custom = formatSummary(hostile, { escape: () => 'X' });
-    expect(custom).toContain('Hashtags: #X 2');
+    expect(custom.split('\n')).toContain('X');
+    expect(custom).not.toContain('channel');
   });
 
   it('says so when a period is empty', async () => {
     const s = await metricsFor(new MemoryCounters(), rangePeriod('2024-05-06', '2024-05-06'), undefined, { now: '2024-05-07T00:00:00Z' });
     const text = formatSummary(s);
-    expect(text).toContain('Volume: 0 cases (none in the previous period either)');
-    expect(text).toContain('First response: none in this period');
-    expect(text).toContain('SLA (first response): nothing was due in this period');
-    expect(text).not.toContain('are within');
+    expect(text).toContain('New cases: 0\n');
+    expect(text).toContain('Median first response: none answered');
+    expect(text).toContain('SLA met: nothing was due');
+    expect(text).not.toMatch(/[±×]|are within/);
   });
 
   it('formats durations for people', () => {

@@ -58,4 +58,10 @@ describe('parseMetricsArgs', () => {
   it('cuts long input in its error message', () => {
     expect(() => parseMetricsArgs(`x${'y'.repeat(500)}!`, now, 'UTC')).toThrow(/"xy{39}…"/);
   });
+
+  it('takes "details" anywhere, before any group of that name', () => {
+    expect(parseMetricsArgs('today details', now, 'UTC', { groups: ['care'] })).toMatchObject({ period: { kind: 'today' }, details: true });
+    expect(parseMetricsArgs('DETAILS 7d care', now, 'UTC', { groups: ['care'] })).toMatchObject({ period: { kind: 'days' }, filter: { group: 'care' }, details: true });
+    expect(parseMetricsArgs('7d', now, 'UTC').details).toBeUndefined();
+  });
 });

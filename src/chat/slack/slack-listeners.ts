@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import type { KnownBlock, WebClient } from '@slack/web-api';
 import { CaseInteractions, isChoiceAction, isFormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
@@ -17,6 +17,7 @@ import {
 } from './modals.js';
 import { parseCaseClick, parseModalSubmission, slackActor, type CaseClick } from './parse-slack-payload.js';
 import { slackNameResolver } from './slack-name-resolver.js';
+import { renderSummaryBlocks } from './render-summary-blocks.js';
 import { tellEphemeral } from './tell-ephemeral.js';
 
 export interface SlackListenerDeps {
@@ -42,6 +43,17 @@ export interface SlackListenerDeps {
 export function renderCommandReply(reply: CommandReply): string {
   const title = reply.title ? `*${escapeMrkdwn(reply.title)}*\n` : '';
   return clipEscaped(title + reply.lines.map(escapeMrkdwn).join('\n'), TEXT_MAX.message);
+}
+
+/**
+ * A command reply as a Slack message: Block Kit when it carries a summary (headline
+ * fields first), with the whole text as the notification fallback; mrkdwn text otherwise.
+ * `extra` lines (said by this surface, such as where the charts went) go after both.
+ */
+export function renderCommandMessage(reply: CommandReply, extra: readonly string[] = []): { text: string; blocks?: KnownBlock[] } {
+  const text = renderCommandReply({ ...reply, lines: [...reply.lines, ...extra] });
+  if (!reply.summary) return { text };
+  return { text, blocks: renderSummaryBlocks(reply.summary.layout, [...reply.summary.footer, ...extra]) };
 }
 
 /**
@@ -155,8 +167,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       // Charts follow the answer: into the channel only when the answer is for the channel,
       // otherwise into the person's direct messages with the bot (the channel may be a customer's).
       const privateCharts = images.length > 0 && !reply.public;
-      const lines = privateCharts ? [...reply.lines, 'The charts are in your direct messages with Earshot.'] : reply.lines;
-      await respond({ response_type: reply.public ? 'in_channel' : 'ephemeral', text: renderCommandReply({ ...reply, lines }) });
+      const extra = privateCharts ? ['The charts are in your direct messages with Earshot.'] : [];
+      await respond({ response_type: reply.public ? 'in_channel' : 'ephemeral', ...renderCommandMessage(reply, extra) });
       if (images.length === 0) return;
       const target = reply.public ? command.channel_id : await directMessage(client, command.user_id);
       if (!target) {
