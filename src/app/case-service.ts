@@ -140,9 +140,16 @@ export class CaseService {
       const pending: PendingChange = { id: caseId, version: result.case.version, from: move?.group, by: move?.by };
       await repo.beginChange(pending, this.deps.clock.now().getTime());
       if (await repo.replace(current.token, prev, result.case)) {
-        // A note came from the card's thread: echoing it there would only repeat it.
-        await this.afterChange(prev, result.case, result.summary, { threadNote: cmd.type !== 'note' });
-        await repo.endChange(pending);
+        try {
+          // A note came from the card's thread: echoing it there would only repeat it.
+          await this.afterChange(prev, result.case, result.summary, { threadNote: cmd.type !== 'note' });
+          await repo.endChange(pending);
+        } catch (e) {
+          // The change is saved: the person who made it must not be told it failed (they
+          // would try again, or read a refusal meant for the losers of a race). The pending
+          // entry stays, so `resumeFollowUps` queues what the change still needs.
+          this.deps.log.error({ err: e, caseId, version: result.case.version }, 'a case change was saved but its follow-ups could not all be queued; they will be resumed');
+        }
         return { ok: true, case: result.case, summary: result.summary };
       }
       await repo.endChange(pending);
