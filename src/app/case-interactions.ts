@@ -62,6 +62,9 @@ const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.
 export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => CHOICE_ACTIONS.has(id);
 
 /** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
+/** Whether a choice may be submitted without picking one of its options. */
+export const optionOptional = (choice: Pick<CaseChoice, 'anyPerson' | 'freeText'>): boolean => !!choice.anyPerson || !!choice.freeText?.replacesOption;
+
 export interface CaseChoice {
   action: ChoiceAction;
   caseId: string;
@@ -72,8 +75,11 @@ export interface CaseChoice {
   options: Array<{ value: string; label: string }>;
   /** Reassign: any person of the workspace may be picked besides the options. */
   anyPerson?: boolean;
-  /** Ignore: a reason in the person's own words (used instead of the option when given). */
-  freeText?: { label: string; required: boolean };
+  /**
+   * Free text: a reason in the person's own words that may stand in for the option
+   * (ignore: `replacesOption`), or a note given with it (move).
+   */
+  freeText?: { label: string; required: boolean; replacesOption?: boolean };
   submit: string;
 }
 
@@ -236,14 +242,14 @@ export class CaseInteractions {
         return { ok: true, choice: { ...base, label: 'Snooze until', options, submit: 'Snooze' } };
       }
       case 'case.ignore':
-        return { ok: true, choice: { ...base, label: 'Why is it ignored?', options: IGNORE_REASONS.map((r) => ({ value: r, label: r })), freeText: { label: 'Or in your words', required: false }, submit: 'Ignore' } };
+        return { ok: true, choice: { ...base, label: 'Why is it ignored?', options: IGNORE_REASONS.map((r) => ({ value: r, label: r })), freeText: { label: 'Or in your words', required: false, replacesOption: true }, submit: 'Ignore' } };
       case 'case.redirect': {
         const templates = privateTemplates(c, config.templates);
         if (templates.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: 'There is no private-channel template: add one with private: true under templates.' } };
         return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
       }
       case 'case.route':
-        return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group (optional)', required: false }, submit: 'Move' } };
+        return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group', required: false }, submit: 'Move' } };
       case 'case.retag':
         return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
       case 'case.reassign': {

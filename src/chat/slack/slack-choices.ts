@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { View, WebClient } from '@slack/web-api';
 import * as z from 'zod';
 import type { CaseChoice, CaseInteractions, ChoiceAction } from '../../app/case-interactions.js';
-import { isChoiceAction } from '../../app/case-interactions.js';
+import { isChoiceAction, optionOptional } from '../../app/case-interactions.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
@@ -28,7 +28,8 @@ const plain = (text: string, max: number) => ({ type: 'plain_text' as const, tex
 /** The modal for one choice: a select of the options, a person picker (reassign), free text (ignore). */
 export function choiceModal(choice: CaseChoice, channel: string | undefined) {
   const meta: ChoiceMeta = { caseId: choice.caseId, version: choice.version, action: choice.action, ...(channel ? { channel } : {}) };
-  const optional = !!choice.anyPerson || !!choice.freeText;
+  // Slack marks a block that may be left empty "(optional)" itself: the labels do not say it.
+  const optional = optionOptional(choice);
   const blocks: Array<Record<string, unknown>> = [{ type: 'context', elements: [plain(choice.title, 2000)] }];
   if (choice.options.length > 0) {
     blocks.push({

@@ -1,4 +1,5 @@
 import type { CaseChoice, ChoiceAnswer } from '../../app/case-interactions.js';
+import { optionOptional } from '../../app/case-interactions.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import { textBlock, type AdaptiveElement } from './render-adaptive-card.js';
@@ -22,7 +23,7 @@ export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAns
       id: CHOICE_FIELDS.option,
       label: clip(sanitizeText(choice.label), 100),
       style: 'expanded',
-      isRequired: !choice.freeText,
+      isRequired: !optionOptional(choice),
       errorMessage: 'Pick one.',
       choices: choice.options.slice(0, 100).map((o) => ({ title: clip(sanitizeText(o.label), TEXT_MAX.option), value: o.value })),
       ...(opts.answer?.option ? { value: opts.answer.option } : {}),
