@@ -4,6 +4,7 @@ import { configPath, crossCheck, EnvInvalidError, formatProblems, loadConfigFile
 import { configJsonSchema } from '../config/json-schema.js';
 import type { Earshot } from '../server/earshot.js';
 import { createLogger } from '../util/logger.js';
+import type { CheckConfigOptions, SchemaOptions } from './command-list.js';
 import { loadDotEnv } from './dotenv.js';
 
 export class ConfigCrossCheckError extends Error {
@@ -31,55 +32,44 @@ export function loadAll(program: Command, opts: { needChat: boolean }) {
   return { file, config, env };
 }
 
-/** start, check-config and schema. Other issues' commands register themselves beside these. */
-export function registerCoreCommands(program: Command): void {
-  program
-    .command('start')
-    .description('listen, screen, post cards and serve Slack (what `npm start` runs)')
-    .action(async () => {
-      const { config, env, file } = loadAll(program, { needChat: true });
-      const log = createLogger(env.LOG_LEVEL);
-      log.info({ config: file }, 'configuration is valid');
-      // A bug that leaves a promise unhandled is logged loudly, not allowed to kill the
-      // process mid-delivery (the outbox would recover, but acks in flight would be lost).
-      process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'unhandled rejection'));
-      // Signals are caught from the start: one that comes while the bot is still starting
-      // (it already answers /healthz) waits for the start to finish, then stops cleanly.
-      let stopping = false;
-      let starting: Promise<Earshot> | undefined;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'shutting down: finishing work in progress');
-        const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 25_000);
-        force.unref();
-        (starting ?? Promise.reject(new Error('not started')))
-          .then((app) => app.stop())
-          .then(() => { log.info('stopped'); log.flush(); process.exit(0); }, (e: unknown) => { log.error({ err: e }, 'shutdown failed'); process.exit(1); });
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      // Loaded here, not at the top: the other commands need none of the chat SDKs.
-      starting = import('../server/earshot.js').then(({ startEarshot }) => startEarshot({ config, env, log }));
-      await starting;
-    });
+/** `earshot start`. */
+export async function start(program: Command): Promise<void> {
+  const { config, env, file } = loadAll(program, { needChat: true });
+  const log = createLogger(env.LOG_LEVEL);
+  log.info({ config: file }, 'configuration is valid');
+  // A bug that leaves a promise unhandled is logged loudly, not allowed to kill the
+  // process mid-delivery (the outbox would recover, but acks in flight would be lost).
+  process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'unhandled rejection'));
+  // Signals are caught from the start: one that comes while the bot is still starting
+  // (it already answers /healthz) waits for the start to finish, then stops cleanly.
+  let stopping = false;
+  let starting: Promise<Earshot> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing work in progress');
+    const force = setTimeout(() => { log.error('shutdown took too long; exiting'); process.exit(1); }, 25_000);
+    force.unref();
+    (starting ?? Promise.reject(new Error('not started')))
+      .then((app) => app.stop())
+      .then(() => { log.info('stopped'); log.flush(); process.exit(0); }, (e: unknown) => { log.error({ err: e }, 'shutdown failed'); process.exit(1); });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Loaded here, not at the top: the other commands need none of the chat SDKs.
+  starting = import('../server/earshot.js').then(({ startEarshot }) => startEarshot({ config, env, log }));
+  await starting;
+}
 
-  program
-    .command('check-config')
-    .description('validate the configuration file and the environment, then exit (connects to nothing)')
-    .option('--no-chat', 'do not require Slack/Teams credentials (for CI checks of the file)')
-    .action((opts: { chat: boolean }) => {
-      const { file, config } = loadAll(program, { needChat: opts.chat });
-      process.stdout.write(`${file} is valid: ${config.sources.length} source(s), ${config.groups.length} group(s), ${config.routing.rules.length} rule(s), ${config.templates.length} template(s).\n`);
-    });
+/** `earshot check-config`. */
+export async function checkConfig(program: Command, opts: CheckConfigOptions): Promise<void> {
+  const { file, config } = loadAll(program, { needChat: opts.chat });
+  process.stdout.write(`${file} is valid: ${config.sources.length} source(s), ${config.groups.length} group(s), ${config.routing.rules.length} rule(s), ${config.templates.length} template(s).\n`);
+}
 
-  program
-    .command('schema')
-    .description('print the JSON Schema of the configuration file (for editors)')
-    .option('-o, --out <file>', 'write it to a file instead')
-    .action((opts: { out?: string }) => {
-      const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
-      if (opts.out) writeFileSync(opts.out, text);
-      else process.stdout.write(text);
-    });
+/** `earshot schema`. */
+export async function schema(opts: SchemaOptions): Promise<void> {
+  const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+  if (opts.out) writeFileSync(opts.out, text);
+  else process.stdout.write(text);
 }

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { INTENT_NAMES } from '../../src/cli/command-list.js';
+import { INTENTS } from '../../src/domain/screening.js';
 import { MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
 
-function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], {
+function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}) {
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     encoding: 'utf8',
@@ -22,6 +25,43 @@ describe('the earshot command line', () => {
     expect(r.code).toBe(0);
     for (const cmd of ['start', 'check-config', 'schema']) expect(r.out).toContain(cmd);
     expect(r.out).toContain('--config <file>');
+  });
+
+  it('answers --help loading only commander and the command list, not the product', () => {
+    // A module hook that writes down every module the process loads.
+    const dir = tempDir('cli-loads');
+    const log = join(dir, 'loaded.txt');
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) { const r = await next(spec, ctx); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    const r = earshot(['--help'], { nodeArgs: ['--import', pathToFileURL(join(dir, 'register.mjs')).href] });
+    expect(r.code).toBe(0);
+    const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u && !u.startsWith('node:'));
+    const ours = loaded.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 1));
+    expect(ours.sort()).toEqual(['dist/src/cli/command-list.js', 'dist/src/cli/main.js']);
+    const packages = new Set(loaded.filter((u) => u.includes('/node_modules/')).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]));
+    expect([...packages]).toEqual(['commander']);
+  });
+
+  it('prints its version from package.json', () => {
+    const r = earshot(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it("a command's --help shows the global --config, and a missing option points to that command's help", () => {
+    const help = earshot(['export', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--from <date>');
+    expect(help.out).toMatch(/Global Options:[\s\S]*--config <file>/);
+    const missing = earshot(['export']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("required option '--from <date>' not specified");
+    expect(missing.err).toContain('earshot export --help');
+    expect(missing.err).not.toContain('"earshot --help"');
+  });
+
+  it('the help of train lists the intents screening knows', () => {
+    expect(INTENT_NAMES).toBe(INTENTS.join(', '));
   });
 
   it('check-config accepts the example file, connects to nothing, and says what it found', () => {

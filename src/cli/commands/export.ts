@@ -19,6 +19,7 @@ import { CaseSchema, type Case } from '../../domain/case.js';
 import { hashtags } from '../../metrics/hashtags.js';
 import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
+import { defineExport, type ExportOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
 
 export class ExportArgsInvalidError extends Error {
@@ -130,38 +131,34 @@ export async function exportCases(
   return result;
 }
 
-/** Registers `earshot export`. */
+/** Registers `earshot export` with its implementation loaded (tests; main.ts loads it lazily). */
 export function register(program: Command): void {
-  program
-    .command('export')
-    .description('write the cases created in a date range to CSV (personal data in posts masked)')
-    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
-    .option('-o, --out <file>', 'write to this file instead of standard output')
-    .option('--tz <zone>', 'the time zone the days are in', 'UTC')
-    .action(async (opts: { from: string; to: string; out?: string; tz: string }) => {
-      const range = dayRangeMs(opts.from, opts.to, opts.tz);
-      loadDotEnv();
-      const env = parseEnv(process.env);
-      // The configuration is optional here (an export needs only the store); when there
-      // is one it is validated and gives the groups their names.
-      const explicit = program.opts<{ config?: string }>().config ?? process.env.EARSHOT_CONFIG;
-      const file = configPath(program.opts<{ config?: string }>());
-      const config: Config | undefined = explicit || existsSync(file) ? loadConfigFile(file) : undefined;
-      const groupNames = new Map((config?.groups ?? []).flatMap((g) => (g.name ? [[g.id, g.name] as const] : [])));
+  defineExport(program, (opts) => exportCommand(program, opts));
+}
 
-      const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
-      const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
-      try {
-        const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
-        if (opts.out) {
-          out.end();
-          await once(out, 'finish');
-        }
-        const note = r.skipped.length ? `; ${r.skipped.length} indexed case(s) could not be read (erased or damaged): ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ', …' : ''}` : '';
-        process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz})${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
-      } finally {
-        await store.close();
-      }
-    });
+/** `earshot export`. */
+export async function exportCommand(program: Command, opts: ExportOptions): Promise<void> {
+  const range = dayRangeMs(opts.from, opts.to, opts.tz);
+  loadDotEnv();
+  const env = parseEnv(process.env);
+  // The configuration is optional here (an export needs only the store); when there
+  // is one it is validated and gives the groups their names.
+  const explicit = program.opts<{ config?: string }>().config ?? process.env.EARSHOT_CONFIG;
+  const file = configPath(program.opts<{ config?: string }>());
+  const config: Config | undefined = explicit || existsSync(file) ? loadConfigFile(file) : undefined;
+  const groupNames = new Map((config?.groups ?? []).flatMap((g) => (g.name ? [[g.id, g.name] as const] : [])));
+
+  const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
+  const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
+  try {
+    const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
+    if (opts.out) {
+      out.end();
+      await once(out, 'finish');
+    }
+    const note = r.skipped.length ? `; ${r.skipped.length} indexed case(s) could not be read (erased or damaged): ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ', …' : ''}` : '';
+    process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz})${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
+  } finally {
+    await store.close();
+  }
 }

@@ -14,6 +14,7 @@ import { staffLabels, type StaffLabel } from '../../app/learning.js';
 import { parseEnv } from '../../config/load-config.js';
 import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
+import { defineLabels, type LabelsOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
 import { csvSafe } from './export.js';
 
@@ -41,26 +42,25 @@ export async function exportLabels(store: Store, out: Writable): Promise<number>
   return written;
 }
 
-/** Registers `earshot labels`. */
+/** Registers `earshot labels` with its implementation loaded (tests; main.ts loads it lazily). */
 export function register(program: Command): void {
-  program
-    .command('labels')
-    .description('write what staff decisions taught screening (re-routes, tag corrections, spam ignores) as CSV for `earshot train`')
-    .option('-o, --out <file>', 'write to this file instead of standard output')
-    .action(async (opts: { out?: string }) => {
-      loadDotEnv();
-      const env = parseEnv(process.env);
-      const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
-      const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
-      try {
-        const n = await exportLabels(store, out);
-        if (opts.out) {
-          out.end();
-          await once(out, 'finish');
-        }
-        process.stderr.write(`Wrote ${n} staff label(s)${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
-      } finally {
-        await store.close();
-      }
-    });
+  defineLabels(program, (opts) => labelsCommand(program, opts));
+}
+
+/** `earshot labels`. */
+export async function labelsCommand(_program: Command, opts: LabelsOptions): Promise<void> {
+  loadDotEnv();
+  const env = parseEnv(process.env);
+  const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
+  const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
+  try {
+    const n = await exportLabels(store, out);
+    if (opts.out) {
+      out.end();
+      await once(out, 'finish');
+    }
+    process.stderr.write(`Wrote ${n} staff label(s)${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
+  } finally {
+    await store.close();
+  }
 }

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import type { Command } from 'commander';
 
+import { defineScreen, type ScreenOptions } from '../command-list.js';
 import { MentionSchema, type Mention } from '../../domain/mention.js';
 import { screenMention } from '../../screening/screen-mention.js';
 import { textModelFromJson, type TextModel } from '../../screening/text-model.js';
@@ -56,50 +57,40 @@ function mentionOf(row: Record<string, unknown>, text: string, position: number)
   };
 }
 
-interface ScreenOptions {
-  text: string;
-  model?: string;
-  now?: string;
+/** Registers `earshot screen` with its implementation loaded (tests; main.ts loads it lazily). */
+export function register(program: Command): void {
+  defineScreen(program, (file, opts) => screenCommand(program, file, opts));
 }
 
-/** Registers `earshot screen`. */
-export function register(program: Command): void {
-  program
-    .command('screen')
-    .description('screen every row of a CSV or JSONL file and print one JSON result per row')
-    .argument('<file>', 'a CSV file (first line naming the columns) or a JSONL file (one JSON object per line)')
-    .requiredOption('--text <column>', 'the column (or JSON field) holding the post text')
-    .option('--model <model file>', 'a model made by `earshot train` (without one: lexicon and word rules)')
-    .option('--now <time>', 'the time rules with time windows see, ISO 8601 (default: now)')
-    .action((file: string, opts: ScreenOptions) => {
-      const { config } = loadCommandConfig(program);
-      const model = opts.model ? loadModelFile(opts.model) : undefined;
-      const now = opts.now ?? new Date().toISOString();
-      if (Number.isNaN(Date.parse(now))) throw new ModelFileError('--now', `not a time: "${now}" (use ISO 8601, e.g. 2025-03-01T09:30:00Z)`);
-      const table = readTable(file);
-      requireColumn(file, table, opts.text, '--text');
-      const out: string[] = [];
-      table.rows.forEach((row, i) => {
-        const position = i + 1;
-        const text = cell(row, opts.text);
-        const s = screenMention(mentionOf(row, text, position), { config, now, model });
-        out.push(JSON.stringify({
-          row: position,
-          sentiment: s.sentiment,
-          intent: s.intent,
-          topic: s.topic ?? null,
-          group: s.group,
-          priority: s.priority,
-          pii: s.pii,
-          rulesFired: s.rulesFired,
-          dropped: s.drop,
-          ...(s.dropReason ? { dropReason: s.dropReason } : {}),
-          language: s.language ?? null,
-          tags: s.tags,
-        }));
-        // Flush in batches: a large file should not be held twice in memory.
-        if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
-      });
-      if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
-    });
+/** `earshot screen`. */
+export async function screenCommand(program: Command, file: string, opts: ScreenOptions): Promise<void> {
+  const { config } = loadCommandConfig(program);
+  const model = opts.model ? loadModelFile(opts.model) : undefined;
+  const now = opts.now ?? new Date().toISOString();
+  if (Number.isNaN(Date.parse(now))) throw new ModelFileError('--now', `not a time: "${now}" (use ISO 8601, e.g. 2025-03-01T09:30:00Z)`);
+  const table = readTable(file);
+  requireColumn(file, table, opts.text, '--text');
+  const out: string[] = [];
+  table.rows.forEach((row, i) => {
+    const position = i + 1;
+    const text = cell(row, opts.text);
+    const s = screenMention(mentionOf(row, text, position), { config, now, model });
+    out.push(JSON.stringify({
+      row: position,
+      sentiment: s.sentiment,
+      intent: s.intent,
+      topic: s.topic ?? null,
+      group: s.group,
+      priority: s.priority,
+      pii: s.pii,
+      rulesFired: s.rulesFired,
+      dropped: s.drop,
+      ...(s.dropReason ? { dropReason: s.dropReason } : {}),
+      language: s.language ?? null,
+      tags: s.tags,
+    }));
+    // Flush in batches: a large file should not be held twice in memory.
+    if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
+  });
+  if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -13,6 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { configPath, loadConfigFile } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { INTENTS, SENTIMENTS } from '../../domain/screening.js';
+import { defineTrain, type TrainOptions } from '../command-list.js';
 import { textModelToJson, trainTextModel, type TrainingExample } from '../../screening/text-model.js';
 
 /** A labelled or unlabelled file that cannot be used as given. */
@@ -111,81 +112,65 @@ function intentLabel(file: string, raw: string, line: number): string {
   return v;
 }
 
-interface TrainOptions {
-  text: string;
-  sentiment: string;
-  intent?: string;
-  topic?: string;
-  out: string;
-  seed?: string;
-}
-
 const countBy = (xs: string[]): string => {
   const m = new Map<string, number>();
   for (const x of xs) if (x !== '') m.set(x, (m.get(x) ?? 0) + 1);
   return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} ${n}`).join(', ');
 };
 
-/** Registers `earshot train`. */
+/** Registers `earshot train` with its implementation loaded (tests; main.ts loads it lazily). */
 export function register(program: Command): void {
-  program
-    .command('train')
-    .description('build a text model (sentiment, intent, topic) from a labelled CSV of your own posts')
-    .argument('<file.csv>', 'labelled posts, first line naming the columns')
-    .requiredOption('--text <column>', 'the column holding the post text')
-    .requiredOption('--sentiment <column>', 'the column holding negative / neutral / positive')
-    .option('--intent <column>', `the column holding the intent (${INTENTS.join(', ')})`)
-    .option('--topic <column>', 'the column holding the topic (a skill group id routes there)')
-    .requiredOption('--out <model file>', 'where to write the model (JSON)')
-    .option('--seed <n>', 'seed for shuffling (training is reproducible)', '1')
-    .action((file: string, opts: TrainOptions) => {
-      const { config, file: configFile } = loadCommandConfig(program);
-      const table = readTable(file);
-      requireColumn(file, table, opts.text, '--text');
-      requireColumn(file, table, opts.sentiment, '--sentiment');
-      if (opts.intent) requireColumn(file, table, opts.intent, '--intent');
-      if (opts.topic) requireColumn(file, table, opts.topic, '--topic');
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw new TableFileError(file, `--seed must be an integer, got "${opts.seed}"`);
+  defineTrain(program, (file, opts) => trainCommand(program, file, opts));
+}
 
-      const examples: TrainingExample[] = [];
-      table.rows.forEach((row, i) => {
-        const text = cell(row, opts.text);
-        if (text.trim() === '') return;
-        const line = i + 1;
-        examples.push({
-          text,
-          labels: {
-            sentiment: sentimentLabel(file, cell(row, opts.sentiment), line),
-            ...(opts.intent ? { intent: intentLabel(file, cell(row, opts.intent), line) } : {}),
-            ...(opts.topic ? { topic: cell(row, opts.topic).trim() } : {}),
-          },
-        });
-      });
-      if (examples.length === 0) throw new TableFileError(file, `no row has text in column "${opts.text}"`);
-      if (!examples.some((e) => e.labels.sentiment)) throw new TableFileError(file, `no row has a sentiment in column "${opts.sentiment}"`);
+/** `earshot train`. */
+export async function trainCommand(program: Command, file: string, opts: TrainOptions): Promise<void> {
+  const { config, file: configFile } = loadCommandConfig(program);
+  const table = readTable(file);
+  requireColumn(file, table, opts.text, '--text');
+  requireColumn(file, table, opts.sentiment, '--sentiment');
+  if (opts.intent) requireColumn(file, table, opts.intent, '--intent');
+  if (opts.topic) requireColumn(file, table, opts.topic, '--topic');
+  const seed = Number(opts.seed);
+  if (!Number.isInteger(seed)) throw new TableFileError(file, `--seed must be an integer, got "${opts.seed}"`);
 
-      const t0 = performance.now();
-      const model = trainTextModel(examples, { seed });
-      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-      const json = JSON.stringify(textModelToJson(model));
-      try {
-        writeFileSync(opts.out, json);
-      } catch (e) {
-        throw new TableFileError(opts.out, `cannot write the model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-
-      const say = (s: string) => process.stdout.write(`${s}\n`);
-      say(`Trained on ${examples.length} rows of ${basename(file)} in ${seconds}s; wrote ${opts.out} (${json.length >= 1e6 ? `${(json.length / 1e6).toFixed(1)} MB` : `${Math.ceil(json.length / 1e3)} kB`}).`);
-      say(`  sentiment: ${countBy(examples.map((e) => e.labels.sentiment ?? ''))}`);
-      if (opts.intent) say(`  intent: ${countBy(examples.map((e) => e.labels.intent ?? ''))}`);
-      if (opts.topic) {
-        say(`  topic: ${countBy(examples.map((e) => e.labels.topic ?? ''))}`);
-        const groups = new Set(config.groups.map((g) => g.id));
-        const stray = [...new Set(examples.map((e) => e.labels.topic ?? ''))].filter((t) => t !== '' && !groups.has(t));
-        if (stray.length > 0) {
-          process.stderr.write(`note: topics ${stray.map((t) => `"${t}"`).join(', ')} name no skill group in ${configFile}; mentions with them go to the fallback group "${config.routing.fallback}" unless a rule routes them.\n`);
-        }
-      }
+  const examples: TrainingExample[] = [];
+  table.rows.forEach((row, i) => {
+    const text = cell(row, opts.text);
+    if (text.trim() === '') return;
+    const line = i + 1;
+    examples.push({
+      text,
+      labels: {
+        sentiment: sentimentLabel(file, cell(row, opts.sentiment), line),
+        ...(opts.intent ? { intent: intentLabel(file, cell(row, opts.intent), line) } : {}),
+        ...(opts.topic ? { topic: cell(row, opts.topic).trim() } : {}),
+      },
     });
+  });
+  if (examples.length === 0) throw new TableFileError(file, `no row has text in column "${opts.text}"`);
+  if (!examples.some((e) => e.labels.sentiment)) throw new TableFileError(file, `no row has a sentiment in column "${opts.sentiment}"`);
+
+  const t0 = performance.now();
+  const model = trainTextModel(examples, { seed });
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  const json = JSON.stringify(textModelToJson(model));
+  try {
+    writeFileSync(opts.out, json);
+  } catch (e) {
+    throw new TableFileError(opts.out, `cannot write the model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(`Trained on ${examples.length} rows of ${basename(file)} in ${seconds}s; wrote ${opts.out} (${json.length >= 1e6 ? `${(json.length / 1e6).toFixed(1)} MB` : `${Math.ceil(json.length / 1e3)} kB`}).`);
+  say(`  sentiment: ${countBy(examples.map((e) => e.labels.sentiment ?? ''))}`);
+  if (opts.intent) say(`  intent: ${countBy(examples.map((e) => e.labels.intent ?? ''))}`);
+  if (opts.topic) {
+    say(`  topic: ${countBy(examples.map((e) => e.labels.topic ?? ''))}`);
+    const groups = new Set(config.groups.map((g) => g.id));
+    const stray = [...new Set(examples.map((e) => e.labels.topic ?? ''))].filter((t) => t !== '' && !groups.has(t));
+    if (stray.length > 0) {
+      process.stderr.write(`note: topics ${stray.map((t) => `"${t}"`).join(', ')} name no skill group in ${configFile}; mentions with them go to the fallback group "${config.routing.fallback}" unless a rule routes them.\n`);
+    }
+  }
 }
