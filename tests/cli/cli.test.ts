@@ -114,6 +114,36 @@ describe('the earshot command line', () => {
     expect(r.err).toContain('brand.name');
   });
 
+  it('train and screen run without a configuration file, and say what they do instead', () => {
+    const dir = tempDir('cli-noconfig');
+    const rows = ['text,sentiment,topic'];
+    for (let i = 0; i < 20; i++) rows.push(`my bag is lost ${i},negative,baggage`, `thanks for the crew ${i},positive,care`);
+    writeFileSync(join(dir, 'history.csv'), rows.join('\n'));
+    const train = earshot(['train', 'history.csv', '--text', 'text', '--sentiment', 'sentiment', '--topic', 'topic', '--out', 'model.json'], { cwd: dir });
+    expect(train.err).toMatch(/note: no configuration \(.*earshot\.yaml not found; give --config <file>\), so the topics were not checked against skill groups/);
+    expect(train.code).toBe(0);
+    writeFileSync(join(dir, 'posts.csv'), 'text\n"my bag is lost again"\n');
+    const screen = earshot(['screen', 'posts.csv', '--text', 'text', '--model', 'model.json'], { cwd: dir });
+    expect(screen.code).toBe(0);
+    expect(screen.err).toMatch(/note: no configuration .*screening without brand handles, lists or routing rules/);
+    expect(JSON.parse(screen.out.trim())).toMatchObject({ row: 1, sentiment: 'negative', topic: 'baggage', group: null, dropped: false });
+  });
+
+  it('screen reads a missing follower column as unknown, not as an account nobody follows', () => {
+    const dir = tempDir('cli-followers');
+    const post = '"@acme my bag is lost, photos https://pics.example/1 https://pics.example/2"';
+    writeFileSync(join(dir, 'no-column.csv'), `text\n${post}\n`);
+    const config = ['--config', join(ROOT, 'earshot.example.yaml')];
+    const unknown = earshot([...config, 'screen', 'no-column.csv', '--text', 'text'], { cwd: dir });
+    expect(unknown.code).toBe(0);
+    expect(JSON.parse(unknown.out.trim())).toMatchObject({ dropped: false });
+    // A count of 0 the file does give is still evidence (with the two links).
+    writeFileSync(join(dir, 'zero.csv'), `text,followers\n${post},0\n${post},\n${post},1200\n`);
+    const given = earshot([...config, 'screen', 'zero.csv', '--text', 'text'], { cwd: dir }).out.trim().split('\n').map((l) => JSON.parse(l) as { dropped: boolean; dropReason?: string });
+    expect(given.map((r) => r.dropped)).toEqual([true, false, false]);
+    expect(given[0]!.dropReason).toContain('no followers, posts links');
+  });
+
   it('prints the JSON Schema of the configuration', () => {
     const r = earshot(['schema']);
     expect(r.code).toBe(0);

@@ -81,10 +81,15 @@ export function cell(row: Record<string, unknown>, column: string): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
-/** The configuration a command runs with: --config, else EARSHOT_CONFIG, else ./earshot.yaml. */
-export function loadCommandConfig(program: Command): { file: string; config: Config } {
+/**
+ * The configuration, for commands that can work without one: a file named by --config or
+ * EARSHOT_CONFIG must be there and valid; otherwise ./earshot.yaml is used if it exists.
+ * `file` is the one looked for, for messages.
+ */
+export function loadOptionalConfig(program: Command): { file: string; config: Config | undefined } {
+  const explicit = program.opts<{ config?: string }>().config ?? process.env.EARSHOT_CONFIG;
   const file = configPath(program.opts<{ config?: string }>());
-  return { file, config: loadConfigFile(file) };
+  return { file, config: explicit || existsSync(file) ? loadConfigFile(file) : undefined };
 }
 
 const SENTIMENT_ALIASES: Record<string, (typeof SENTIMENTS)[number]> = {
@@ -125,7 +130,8 @@ export function register(program: Command): void {
 
 /** `earshot train`. */
 export async function trainCommand(program: Command, file: string, opts: TrainOptions): Promise<void> {
-  const { config, file: configFile } = loadCommandConfig(program);
+  // The configuration only names the skill groups topics are checked against.
+  const { config, file: configFile } = loadOptionalConfig(program);
   const table = readTable(file);
   requireColumn(file, table, opts.text, '--text');
   requireColumn(file, table, opts.sentiment, '--sentiment');
@@ -167,10 +173,14 @@ export async function trainCommand(program: Command, file: string, opts: TrainOp
   if (opts.intent) say(`  intent: ${countBy(examples.map((e) => e.labels.intent ?? ''))}`);
   if (opts.topic) {
     say(`  topic: ${countBy(examples.map((e) => e.labels.topic ?? ''))}`);
-    const groups = new Set(config.groups.map((g) => g.id));
-    const stray = [...new Set(examples.map((e) => e.labels.topic ?? ''))].filter((t) => t !== '' && !groups.has(t));
-    if (stray.length > 0) {
-      process.stderr.write(`note: topics ${stray.map((t) => `"${t}"`).join(', ')} name no skill group in ${configFile}; mentions with them go to the fallback group "${config.routing.fallback}" unless a rule routes them.\n`);
+    if (!config) {
+      process.stderr.write(`note: no configuration (${configFile} not found; give --config <file>), so the topics were not checked against skill groups: a topic routes a mention only where it names a group's id.\n`);
+    } else {
+      const groups = new Set(config.groups.map((g) => g.id));
+      const stray = [...new Set(examples.map((e) => e.labels.topic ?? ''))].filter((t) => t !== '' && !groups.has(t));
+      if (stray.length > 0) {
+        process.stderr.write(`note: topics ${stray.map((t) => `"${t}"`).join(', ')} name no skill group in ${configFile}; mentions with them go to the fallback group "${config.routing.fallback}" unless a rule routes them.\n`);
+      }
     }
   }
 }
