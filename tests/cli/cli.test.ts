@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { INTENT_NAMES } from '../../src/cli/command-list.js';
 import { INTENTS } from '../../src/domain/screening.js';
+import { openStore } from '../../src/store/open-store.js';
 import { MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
 
 function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}) {
@@ -142,6 +143,32 @@ describe('the earshot command line', () => {
     const given = earshot([...config, 'screen', 'zero.csv', '--text', 'text'], { cwd: dir }).out.trim().split('\n').map((l) => JSON.parse(l) as { dropped: boolean; dropReason?: string });
     expect(given.map((r) => r.dropped)).toEqual([true, false, false]);
     expect(given[0]!.dropReason).toContain('no followers, posts links');
+  });
+
+  it('export and labels refuse a SQLite store that is not there, and do not create it', () => {
+    const dir = tempDir('cli-nostore');
+    for (const args of [['export', '--from', '2026-01-01', '--to', '2026-01-31'], ['labels']]) {
+      const r = earshot(args, { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`there is no store at ${join(dir, 'data', 'earshot.sqlite')} (STORE_URL=sqlite://./data/earshot.sqlite), so there is nothing to read`);
+      expect(r.err).toContain('STORE_URL=sqlite://./data/demo.sqlite STORE_NAMESPACE=sandbox');
+      expect(r.err).not.toContain('    at ');
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    }
+  });
+
+  it('export and labels name the store and namespace they read, and say when it holds nothing there', async () => {
+    const dir = tempDir('cli-emptyns');
+    const store = await openStore(`sqlite://${join(dir, 'demo.sqlite')}`, { namespace: 'sandbox' });
+    await store.close();
+    const env = { STORE_URL: `sqlite://${join(dir, 'demo.sqlite')}` };
+    const exported = earshot(['export', '--from', '2026-01-01', '--to', '2026-01-31'], { cwd: dir, env });
+    expect(exported.code).toBe(0);
+    expect(exported.err).toContain(`Exported 0 case(s) created 2026-01-01 to 2026-01-31 (UTC) from ${env.STORE_URL}, namespace "earshot"`);
+    expect(exported.err).toMatch(/note: .*namespace "earshot" has no cases at all\. Is it the right store and namespace\?.*namespace "sandbox"/);
+    const labels = earshot(['labels'], { cwd: dir, env });
+    expect(labels.code).toBe(0);
+    expect(labels.err).toMatch(/Wrote 0 staff label\(s\) from .*namespace "earshot"[\s\S]*has no staff labels at all/);
   });
 
   it('prints the JSON Schema of the configuration', () => {

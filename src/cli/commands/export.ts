@@ -17,10 +17,11 @@ import type { Config } from '../../config/schema.js';
 import { configPath, loadConfigFile, parseEnv } from '../../config/load-config.js';
 import { CaseSchema, type Case } from '../../domain/case.js';
 import { hashtags } from '../../metrics/hashtags.js';
-import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { defineExport, type ExportOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
+import { csvSafe } from './csv-guard.js';
+import { describeStore, emptyNamespaceNote, openStoreToRead } from './read-store.js';
 
 export class ExportArgsInvalidError extends Error {
   readonly code = 'EXPORT_ARGS_INVALID';
@@ -37,13 +38,7 @@ export const EXPORT_COLUMNS = [
   'resolution_seconds', 'reply_url', 'approvals', 'rejections', 'reopens', 'escalations', 'duplicates', 'text',
 ] as const;
 
-/**
- * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or carriage return as
- * a formula (CSV injection, see OWASP); a leading apostrophe makes it text.
- */
-export function csvSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { csvSafe } from './csv-guard.js';
 
 const seconds = (from: string, to: string | undefined): number | '' =>
   to === undefined ? '' : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
@@ -148,7 +143,7 @@ export async function exportCommand(program: Command, opts: ExportOptions): Prom
   const config: Config | undefined = explicit || existsSync(file) ? loadConfigFile(file) : undefined;
   const groupNames = new Map((config?.groups ?? []).flatMap((g) => (g.name ? [[g.id, g.name] as const] : [])));
 
-  const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
+  const store = await openStoreToRead(env, 'earshot export');
   const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
   try {
     const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
@@ -157,7 +152,11 @@ export async function exportCommand(program: Command, opts: ExportOptions): Prom
       await once(out, 'finish');
     }
     const note = r.skipped.length ? `; ${r.skipped.length} indexed case(s) could not be read (erased or damaged): ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ', …' : ''}` : '';
-    process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz})${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
+    process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz}) from ${describeStore(env)}${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
+    if (r.written === 0 && r.skipped.length === 0) {
+      const total = await store.zCard(BY_CREATED);
+      process.stderr.write(total === 0 ? `${emptyNamespaceNote(env, 'cases')}\n` : `note: it holds ${total} case(s), none created in that range.\n`);
+    }
   } finally {
     await store.close();
   }

@@ -12,11 +12,11 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { staffLabels, type StaffLabel } from '../../app/learning.js';
 import { parseEnv } from '../../config/load-config.js';
-import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { defineLabels, type LabelsOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
-import { csvSafe } from './export.js';
+import { csvSafe } from './csv-guard.js';
+import { describeStore, emptyNamespaceNote, openStoreToRead } from './read-store.js';
 
 export const LABEL_COLUMNS = ['text', 'sentiment', 'intent', 'topic', 'decision', 'at', 'case'] as const;
 
@@ -51,7 +51,7 @@ export function register(program: Command): void {
 export async function labelsCommand(_program: Command, opts: LabelsOptions): Promise<void> {
   loadDotEnv();
   const env = parseEnv(process.env);
-  const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
+  const store = await openStoreToRead(env, 'earshot labels');
   const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
   try {
     const n = await exportLabels(store, out);
@@ -59,7 +59,8 @@ export async function labelsCommand(_program: Command, opts: LabelsOptions): Pro
       out.end();
       await once(out, 'finish');
     }
-    process.stderr.write(`Wrote ${n} staff label(s)${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
+    process.stderr.write(`Wrote ${n} staff label(s) from ${describeStore(env)}${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
+    if (n === 0) process.stderr.write(`${emptyNamespaceNote(env, 'staff labels')} Labels come from staff re-routing a case, correcting a tag or ignoring spam.\n`);
   } finally {
     await store.close();
   }

@@ -14,6 +14,7 @@ import { configPath, loadConfigFile } from '../../config/load-config.js';
 import type { Config } from '../../config/schema.js';
 import { INTENTS, SENTIMENTS } from '../../domain/screening.js';
 import { defineTrain, type TrainOptions } from '../command-list.js';
+import { csvUnguard } from './csv-guard.js';
 import { textModelToJson, trainTextModel, type TrainingExample } from '../../screening/text-model.js';
 
 /** A labelled or unlabelled file that cannot be used as given. */
@@ -31,7 +32,11 @@ export interface Table {
   rows: Array<Record<string, unknown>>;
 }
 
-/** Reads a CSV file (first line names the columns) or a JSONL file (one JSON object per line). */
+/**
+ * Reads a CSV file (first line names the columns) or a JSONL file (one JSON object per line).
+ * A CSV cell that Earshot's export guarded against formula injection (`'@AcmeAir …`) is
+ * read as it was before the guard, so `earshot labels` → `earshot train` loses nothing.
+ */
 export function readTable(file: string): Table {
   if (!existsSync(file)) throw new TableFileError(file, 'file not found');
   const text = readFileSync(file, 'utf8');
@@ -44,6 +49,7 @@ export function readTable(file: string): Table {
     const err = e as Error & { lines?: number };
     throw new TableFileError(file, `not readable as CSV${err.lines ? ` (line ${err.lines})` : ''}: ${err.message}`);
   }
+  for (const row of rows) for (const k of Object.keys(row)) row[k] = csvUnguard(row[k]!);
   const header = text.replace(/^\uFEFF/u, '').split(/\r?\n/u, 1)[0] ?? '';
   let columns: string[] = [];
   try { columns = (parse(header, { bom: true }) as string[][])[0] ?? []; } catch { columns = Object.keys(rows[0] ?? {}); }
