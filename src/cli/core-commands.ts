@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { configPath, crossCheck, EnvInvalidError, formatProblems, loadConfigFile, parseEnv } from '../config/load-config.js';
+import { configPath, crossCheck, crossCheckWarnings, EnvInvalidError, formatProblemList, loadConfigFile, parseEnv, placeholderProblems } from '../config/load-config.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import type { Earshot } from '../server/earshot.js';
 import { createLogger } from '../util/logger.js';
 import type { CheckConfigOptions, SchemaOptions } from './command-list.js';
-import { loadDotEnv } from './dotenv.js';
+import { envSource, loadDotEnv } from './dotenv.js';
 
 export class ConfigCrossCheckError extends Error {
   readonly code = 'CONFIG_CROSS_CHECK';
@@ -15,28 +15,34 @@ export class ConfigCrossCheckError extends Error {
   }
 }
 
-/** Reads .env, the config file and the environment, and checks them together. */
+/**
+ * Reads .env, the config file and the environment, and checks them together. `warnings`
+ * are what will not work though nothing is wrong (listening without replies).
+ */
 export function loadAll(program: Command, opts: { needChat: boolean }) {
-  loadDotEnv();
+  const source = envSource(loadDotEnv());
   const file = configPath(program.opts<{ config?: string }>());
   const problems: string[] = [];
   let config;
   let env;
   try { config = loadConfigFile(file); } catch (e) { problems.push((e as Error).message); }
-  try { env = parseEnv(process.env); } catch (e) { if (e instanceof EnvInvalidError) problems.push(e.message); else throw e; }
+  try { env = parseEnv(process.env, source); } catch (e) { if (e instanceof EnvInvalidError) problems.push(e.message); else throw e; }
+  const placeholders = placeholderProblems(process.env, opts);
+  if (placeholders.length) problems.push(formatProblemList(`Placeholders in ${source}`, placeholders));
   if (config && env) {
     const cross = crossCheck(config, env, opts);
-    if (cross.length) problems.push(formatProblems('the environment and the configuration together', cross));
+    if (cross.length) problems.push(formatProblemList(`${file} and ${source}, checked together`, cross));
   }
   if (problems.length || !config || !env) throw new ConfigCrossCheckError(problems.join('\n\n'));
-  return { file, config, env };
+  return { file, config, env, warnings: crossCheckWarnings(config, env) };
 }
 
 /** `earshot start`. */
 export async function start(program: Command): Promise<void> {
-  const { config, env, file } = loadAll(program, { needChat: true });
+  const { config, env, file, warnings } = loadAll(program, { needChat: true });
   const log = createLogger(env.LOG_LEVEL);
   log.info({ config: file }, 'configuration is valid');
+  for (const w of warnings) log.warn(w);
   // A bug that leaves a promise unhandled is logged loudly, not allowed to kill the
   // process mid-delivery (the outbox would recover, but acks in flight would be lost).
   process.on('unhandledRejection', (e: unknown) => log.error({ err: e }, 'unhandled rejection'));
@@ -63,8 +69,9 @@ export async function start(program: Command): Promise<void> {
 
 /** `earshot check-config`. */
 export async function checkConfig(program: Command, opts: CheckConfigOptions): Promise<void> {
-  const { file, config } = loadAll(program, { needChat: opts.chat });
+  const { file, config, warnings } = loadAll(program, { needChat: opts.chat });
   process.stdout.write(`${file} is valid: ${config.sources.length} source(s), ${config.groups.length} group(s), ${config.routing.rules.length} rule(s), ${config.templates.length} template(s).\n`);
+  for (const w of warnings) process.stdout.write(`  ⚠ ${w}\n`);
 }
 
 /** `earshot schema`. */

@@ -107,6 +107,23 @@ describe('the earshot command line', () => {
     expect(noChat.code).toBe(0);
   });
 
+  it('check-config names where the environment came from, refuses .env.example\'s placeholders, and says what will not work', () => {
+    const example = join(ROOT, 'earshot.example.yaml');
+    const dir = tempDir('cli-env');
+    const bare = earshot(['check-config', '--config', example], { cwd: dir });
+    expect(bare.err).toContain(`${example} and the environment (no .env file), checked together (3 problems):`);
+    expect(bare.err).not.toContain('(.env)');
+    expect(bare.err).not.toContain('together has');
+    copyFileSync(join(ROOT, '.env.example'), join(dir, '.env'));
+    const copied = earshot(['check-config', '--config', example], { cwd: dir });
+    expect(copied.code).toBe(1);
+    expect(copied.err).toContain(`Placeholders in the environment with ${join(dir, '.env')} (2 problems):`);
+    expect(copied.err).toContain('SLACK_BOT_TOKEN: is a placeholder ("xoxb-your-bot-token")');
+    const listenOnly = earshot(['check-config', '--config', example], { env: SECRETS });
+    expect(listenOnly.code).toBe(0);
+    expect(listenOnly.out).toMatch(/⚠ X source "x-mentions" will listen but not reply: .*X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET are not set/);
+  });
+
   it('start refuses a bad configuration before connecting to anything', () => {
     const dir = tempDir('cli-start');
     writeFileSync(join(dir, 'earshot.yaml'), 'brand: {}\n');
