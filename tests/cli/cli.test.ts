@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { INTENT_NAMES } from '../../src/cli/command-list.js';
 import { INTENTS } from '../../src/domain/screening.js';
 import { openStore } from '../../src/store/open-store.js';
-import { MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
+import { freePort, MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
 
 function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}) {
   const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
@@ -186,6 +186,19 @@ describe('the earshot command line', () => {
     const labels = earshot(['labels'], { cwd: dir, env });
     expect(labels.code).toBe(0);
     expect(labels.err).toMatch(/Wrote 0 staff label\(s\) from .*namespace "earshot"[\s\S]*has no staff labels at all/);
+  });
+
+  it('start says which Slack it could not reach, and what to check', async () => {
+    const dir = tempDir('cli-noslack');
+    const port = await freePort(); // nothing listens there
+    const r = earshot(['start', '--config', join(ROOT, 'earshot.example.yaml')], {
+      cwd: dir,
+      env: { ...SECRETS, SLACK_API_URL: `http://127.0.0.1:${port}/api/`, PORT: '0', HOST: '127.0.0.1', STORE_URL: `sqlite://${join(dir, 's.sqlite')}`, LOG_LEVEL: 'error' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`earshot: Could not reach Slack's Web API at 127.0.0.1:${port} (SLACK_API_URL) to check SLACK_BOT_TOKEN (auth.test)`);
+    expect(r.err).toContain(`and that SLACK_API_URL (http://127.0.0.1:${port}/api/) is right`);
+    expect(r.err).not.toContain('earshot: A request error occurred');
   });
 
   it('prints the JSON Schema of the configuration', () => {
