@@ -168,7 +168,8 @@ export function placeholderProblems(raw: NodeJS.ProcessEnv, opts: { needChat: bo
   return Object.entries(raw)
     .filter(([k, v]) => k in EnvSchema.shape && CREDENTIALS.test(k) && typeof v === 'string' && v !== '' && isPlaceholder(v))
     .filter(([k]) => opts.needChat || !/^(SLACK|MICROSOFT)_/.test(k))
-    .map(([k, v]) => ({ path: k, where: '', message: `is a placeholder ("${v!.slice(0, 40)}"), not a real value`, hint: 'replace it in .env (or the environment) with the real credential; .env.example only shows where each comes from' }));
+    // The value is not repeated: were it a real secret taken for a placeholder, it would end up in a log.
+    .map(([k]) => ({ path: k, where: '', message: 'is a placeholder, not a real credential', hint: 'replace it in .env (or the environment) with the real credential; .env.example only shows where each comes from' }));
 }
 
 /**

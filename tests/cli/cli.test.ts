@@ -118,7 +118,7 @@ describe('the earshot command line', () => {
     const copied = earshot(['check-config', '--config', example], { cwd: dir });
     expect(copied.code).toBe(1);
     expect(copied.err).toContain(`Placeholders in the environment with ${join(dir, '.env')} (2 problems):`);
-    expect(copied.err).toContain('SLACK_BOT_TOKEN: is a placeholder ("xoxb-your-bot-token")');
+    expect(copied.err).toContain('SLACK_BOT_TOKEN: is a placeholder, not a real credential');
     const listenOnly = earshot(['check-config', '--config', example], { env: SECRETS });
     expect(listenOnly.code).toBe(0);
     expect(listenOnly.out).toMatch(/⚠ X source "x-mentions" will listen but not reply: .*X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET are not set/);
