@@ -185,7 +185,7 @@ describe('the earshot command line', () => {
     expect(exported.err).toMatch(/note: .*namespace "earshot" has no cases at all\. Is it the right store and namespace\?.*namespace "sandbox"/);
     const labels = earshot(['labels'], { cwd: dir, env });
     expect(labels.code).toBe(0);
-    expect(labels.err).toMatch(/Wrote 0 staff label\(s\) from .*namespace "earshot"[\s\S]*has no staff labels at all/);
+    expect(labels.err).toMatch(/Wrote 0 staff label\(s\) from .*namespace "earshot"[\s\S]*has no cases and no staff labels at all/);
   });
 
   it('start says which Slack it could not reach, and what to check', async () => {

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { BY_CREATED } from '../../app/case-repository.js';
 import { staffLabels, type StaffLabel } from '../../app/learning.js';
 import { parseEnv } from '../../config/load-config.js';
 import type { Store } from '../../store/store.js';
@@ -60,7 +61,13 @@ export async function labelsCommand(_program: Command, opts: LabelsOptions): Pro
       await once(out, 'finish');
     }
     process.stderr.write(`Wrote ${n} staff label(s) from ${describeStore(env)}${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
-    if (n === 0) process.stderr.write(`${emptyNamespaceNote(env, 'staff labels')} Labels come from staff re-routing a case, correcting a tag or ignoring spam.\n`);
+    if (n === 0) {
+      // No labels in a namespace with cases is normal (nobody corrected screening yet); with no cases either, the namespace is likely wrong.
+      const cases = await store.zCard(BY_CREATED);
+      process.stderr.write(cases > 0
+        ? `note: none of its ${cases} case(s) taught screening yet: labels come from staff re-routing a case, correcting its tags or ignoring it as spam.\n`
+        : `${emptyNamespaceNote(env, 'cases and no staff labels')}\n`);
+    }
   } finally {
     await store.close();
   }
