@@ -43,9 +43,9 @@ describe('the Teams app package', () => {
     expect(check.stdout).toMatch(/manifest .* and \d+ Adaptive Cards are valid/);
   });
 
-  it('the README\'s packaging command works as written, with real values where it shows …', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const line = /^(.*npm run teams:package.*)$/m.exec(readme)?.[1]?.replace(/\s+#.*$/, '');
+  it.each(['README.md', 'docs/teams.md'])('the packaging command in %s works as written, with real values where it shows …', (doc) => {
+    const text = readFileSync(join(ROOT, doc), 'utf8');
+    const line = /^([A-Z_]+=.*npm run teams:package.*)$/m.exec(text)?.[1]?.replace(/\s+#.*$/, '');
     expect(line).toBeDefined();
     // What a reader types in place of each "…": the bot's app id, a page of theirs.
     const typed: Record<string, string> = { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'secret', TEAMS_WEBSITE_URL: 'care.example.org/earshot' };
