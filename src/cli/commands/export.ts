@@ -53,7 +53,8 @@ export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new M
   const text = maskPersonalData(m.text, pii);
   const cells: Array<string | number> = [
     c.id, c.createdAt, m.network, m.source, m.id, m.url, m.createdAt, m.author.id, m.author.handle,
-    m.author.followers, c.screening.language ?? m.lang ?? '', c.group, groupNames.get(c.group) ?? '', c.status,
+    // Empty when the network gave no count: 0 would claim nobody follows them.
+    m.author.followersUnknown ? '' : m.author.followers, c.screening.language ?? m.lang ?? '', c.group, groupNames.get(c.group) ?? '', c.status,
     c.screening.priority, c.screening.sentiment ?? '', c.screening.intent ?? '', c.screening.topic ?? '',
     c.screening.tags.join(' '), hashtags(text, 50).join(' '),
     c.owner ? `${c.owner.platform}:${c.owner.id}` : '', firstResponse ?? '', seconds(c.createdAt, firstResponse),
