@@ -10,6 +10,11 @@ export const AuthorSchema = z.object({
   handle: z.string(),
   name: z.string(),
   followers: z.number().int().nonnegative().default(0),
+  /**
+   * The network (or file) gave no follower count: `followers` is then 0 but means
+   * "not known", and screening must not read it as an account nobody follows.
+   */
+  followersUnknown: z.boolean().optional(),
   verified: z.boolean().default(false),
   /** The account's own language, used as a fallback for language detection. */
   lang: z.string().optional(),

@@ -104,7 +104,8 @@ export function spamSignals(mention: Mention, post: PostTokens): string[] {
   if (endsInLongNumber(handle)) signals.push('handle ends in a long number');
   // `hasBot` first: a `\b` under the `iu` flags is costly to test at every position.
   if ((hasBot(handle) && /bot\b|_bot|bot_/iu.test(handle)) || (hasBot(mention.author.name) && /\bbot\b/iu.test(mention.author.name))) signals.push('account calls itself a bot');
-  if (mention.author.followers === 0 && post.urls > 0) signals.push('no followers, posts links');
+  // An unknown count is no evidence: a file without a follower column is not an account nobody follows.
+  if (mention.author.followers === 0 && !mention.author.followersUnknown && post.urls > 0) signals.push('no followers, posts links');
   if (repetitive(post)) signals.push('the same words over and over');
   return signals;
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadModelFile } from '../models/load-model-file.js';
+import { explainSlackStartError } from './slack-start-error.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -193,7 +194,12 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     const slackClient = slackApp.client;
     const byName = slackNameResolver(log);
     names.use(async (a) => (a.platform === 'slack' ? (await byName(slackClient, { platform: 'slack', id: a.id })).name : undefined));
-    await slackApp.init();
+    // Bolt checks the token with auth.test here; the SDK's own error names neither Slack nor what to check.
+    try {
+      await slackApp.init();
+    } catch (e) {
+      throw explainSlackStartError(e, env.SLACK_API_URL);
+    }
   }
 
   let draining = false;

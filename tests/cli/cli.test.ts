@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
+import { INTENT_NAMES } from '../../src/cli/command-list.js';
+import { INTENTS } from '../../src/domain/screening.js';
+import { openStore } from '../../src/store/open-store.js';
+import { freePort, MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
 
-function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], {
+function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}) {
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     encoding: 'utf8',
@@ -22,6 +26,43 @@ describe('the earshot command line', () => {
     expect(r.code).toBe(0);
     for (const cmd of ['start', 'check-config', 'schema']) expect(r.out).toContain(cmd);
     expect(r.out).toContain('--config <file>');
+  });
+
+  it('answers --help loading only commander and the command list, not the product', () => {
+    // A module hook that writes down every module the process loads.
+    const dir = tempDir('cli-loads');
+    const log = join(dir, 'loaded.txt');
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) { const r = await next(spec, ctx); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    const r = earshot(['--help'], { nodeArgs: ['--import', pathToFileURL(join(dir, 'register.mjs')).href] });
+    expect(r.code).toBe(0);
+    const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u && !u.startsWith('node:'));
+    const ours = loaded.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 1));
+    expect(ours.sort()).toEqual(['dist/src/cli/command-list.js', 'dist/src/cli/main.js']);
+    const packages = new Set(loaded.filter((u) => u.includes('/node_modules/')).map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]));
+    expect([...packages]).toEqual(['commander']);
+  });
+
+  it('prints its version from package.json', () => {
+    const r = earshot(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it("a command's --help shows the global --config, and a missing option points to that command's help", () => {
+    const help = earshot(['export', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--from <date>');
+    expect(help.out).toMatch(/Global Options:[\s\S]*--config <file>/);
+    const missing = earshot(['export']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("required option '--from <date>' not specified");
+    expect(missing.err).toContain('earshot export --help');
+    expect(missing.err).not.toContain('"earshot --help"');
+  });
+
+  it('the help of train lists the intents screening knows', () => {
+    expect(INTENT_NAMES).toBe(INTENTS.join(', '));
   });
 
   it('check-config accepts the example file, connects to nothing, and says what it found', () => {
@@ -66,12 +107,98 @@ describe('the earshot command line', () => {
     expect(noChat.code).toBe(0);
   });
 
+  it('check-config names where the environment came from, refuses .env.example\'s placeholders, and says what will not work', () => {
+    const example = join(ROOT, 'earshot.example.yaml');
+    const dir = tempDir('cli-env');
+    const bare = earshot(['check-config', '--config', example], { cwd: dir });
+    expect(bare.err).toContain(`${example} and the environment (no .env file), checked together (3 problems):`);
+    expect(bare.err).not.toContain('(.env)');
+    expect(bare.err).not.toContain('together has');
+    copyFileSync(join(ROOT, '.env.example'), join(dir, '.env'));
+    const copied = earshot(['check-config', '--config', example], { cwd: dir });
+    expect(copied.code).toBe(1);
+    expect(copied.err).toContain(`Placeholders in the environment with ${join(dir, '.env')} (2 problems):`);
+    expect(copied.err).toContain('SLACK_BOT_TOKEN: is a placeholder, not a real credential');
+    const listenOnly = earshot(['check-config', '--config', example], { env: SECRETS });
+    expect(listenOnly.code).toBe(0);
+    expect(listenOnly.out).toMatch(/⚠ X source "x-mentions" will listen but not reply: .*X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET are not set/);
+  });
+
   it('start refuses a bad configuration before connecting to anything', () => {
     const dir = tempDir('cli-start');
     writeFileSync(join(dir, 'earshot.yaml'), 'brand: {}\n');
     const r = earshot(['start'], { cwd: dir, env: SECRETS });
     expect(r.code).toBe(1);
     expect(r.err).toContain('brand.name');
+  });
+
+  it('train and screen run without a configuration file, and say what they do instead', () => {
+    const dir = tempDir('cli-noconfig');
+    const rows = ['text,sentiment,topic'];
+    for (let i = 0; i < 20; i++) rows.push(`my bag is lost ${i},negative,baggage`, `thanks for the crew ${i},positive,care`);
+    writeFileSync(join(dir, 'history.csv'), rows.join('\n'));
+    const train = earshot(['train', 'history.csv', '--text', 'text', '--sentiment', 'sentiment', '--topic', 'topic', '--out', 'model.json'], { cwd: dir });
+    expect(train.err).toMatch(/note: no configuration \(.*earshot\.yaml not found; give --config <file>\), so the topics were not checked against skill groups/);
+    expect(train.code).toBe(0);
+    writeFileSync(join(dir, 'posts.csv'), 'text\n"my bag is lost again"\n');
+    const screen = earshot(['screen', 'posts.csv', '--text', 'text', '--model', 'model.json'], { cwd: dir });
+    expect(screen.code).toBe(0);
+    expect(screen.err).toMatch(/note: no configuration .*screening without brand handles, lists or routing rules/);
+    expect(JSON.parse(screen.out.trim())).toMatchObject({ row: 1, sentiment: 'negative', topic: 'baggage', group: null, dropped: false });
+  });
+
+  it('screen reads a missing follower column as unknown, not as an account nobody follows', () => {
+    const dir = tempDir('cli-followers');
+    const post = '"@acme my bag is lost, photos https://pics.example/1 https://pics.example/2"';
+    writeFileSync(join(dir, 'no-column.csv'), `text\n${post}\n`);
+    const config = ['--config', join(ROOT, 'earshot.example.yaml')];
+    const unknown = earshot([...config, 'screen', 'no-column.csv', '--text', 'text'], { cwd: dir });
+    expect(unknown.code).toBe(0);
+    expect(JSON.parse(unknown.out.trim())).toMatchObject({ dropped: false });
+    // A count of 0 the file does give is still evidence (with the two links).
+    writeFileSync(join(dir, 'zero.csv'), `text,followers\n${post},0\n${post},\n${post},1200\n`);
+    const given = earshot([...config, 'screen', 'zero.csv', '--text', 'text'], { cwd: dir }).out.trim().split('\n').map((l) => JSON.parse(l) as { dropped: boolean; dropReason?: string });
+    expect(given.map((r) => r.dropped)).toEqual([true, false, false]);
+    expect(given[0]!.dropReason).toContain('no followers, posts links');
+  });
+
+  it('export and labels refuse a SQLite store that is not there, and do not create it', () => {
+    const dir = tempDir('cli-nostore');
+    for (const args of [['export', '--from', '2026-01-01', '--to', '2026-01-31'], ['labels']]) {
+      const r = earshot(args, { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`there is no store at ${join(dir, 'data', 'earshot.sqlite')} (STORE_URL=sqlite://./data/earshot.sqlite), so there is nothing to read`);
+      expect(r.err).toContain('STORE_URL=sqlite://./data/demo.sqlite STORE_NAMESPACE=sandbox');
+      expect(r.err).not.toContain('    at ');
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    }
+  });
+
+  it('export and labels name the store and namespace they read, and say when it holds nothing there', async () => {
+    const dir = tempDir('cli-emptyns');
+    const store = await openStore(`sqlite://${join(dir, 'demo.sqlite')}`, { namespace: 'sandbox' });
+    await store.close();
+    const env = { STORE_URL: `sqlite://${join(dir, 'demo.sqlite')}` };
+    const exported = earshot(['export', '--from', '2026-01-01', '--to', '2026-01-31'], { cwd: dir, env });
+    expect(exported.code).toBe(0);
+    expect(exported.err).toContain(`Exported 0 case(s) created 2026-01-01 to 2026-01-31 (UTC) from ${env.STORE_URL}, namespace "earshot"`);
+    expect(exported.err).toMatch(/note: .*namespace "earshot" has no cases at all\. Is it the right store and namespace\?.*namespace "sandbox"/);
+    const labels = earshot(['labels'], { cwd: dir, env });
+    expect(labels.code).toBe(0);
+    expect(labels.err).toMatch(/Wrote 0 staff label\(s\) from .*namespace "earshot"[\s\S]*has no cases and no staff labels at all/);
+  });
+
+  it('start says which Slack it could not reach, and what to check', async () => {
+    const dir = tempDir('cli-noslack');
+    const port = await freePort(); // nothing listens there
+    const r = earshot(['start', '--config', join(ROOT, 'earshot.example.yaml')], {
+      cwd: dir,
+      env: { ...SECRETS, SLACK_API_URL: `http://127.0.0.1:${port}/api/`, PORT: '0', HOST: '127.0.0.1', STORE_URL: `sqlite://${join(dir, 's.sqlite')}`, LOG_LEVEL: 'error' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`earshot: Could not reach Slack's Web API at 127.0.0.1:${port} (SLACK_API_URL) to check SLACK_BOT_TOKEN (auth.test)`);
+    expect(r.err).toContain(`and that SLACK_API_URL (http://127.0.0.1:${port}/api/) is right`);
+    expect(r.err).not.toContain('earshot: A request error occurred');
   });
 
   it('prints the JSON Schema of the configuration', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigInvalidError, loadConfigFile, parseConfig, parseEnv, EnvInvalidError } from '../../src/config/load-config.js';
+import { ConfigInvalidError, crossCheckWarnings, isPlaceholder, loadConfigFile, parseConfig, parseEnv, EnvInvalidError, placeholderProblems } from '../../src/config/load-config.js';
 import { crossCheck } from '../../src/server/cross-check.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 
@@ -89,6 +89,24 @@ routing:
     expect(e.problems.map((p) => p.message)).toContain('duplicate id "care"');
   });
 
+  it('says to quote a value YAML reads as a comment (channel: #bookings), in block and flow style', () => {
+    const block = problems(GOOD.replace('groups: [{ id: care, slack: { channel: C0CARE0001 } }]', 'groups:\n  - id: care\n    slack:\n      channel: #bookings'));
+    expect(block.problems).toHaveLength(1);
+    expect(block.problems[0]).toMatchObject({ path: 'groups[0].slack.channel', message: expect.stringContaining('"#bookings" is read as a YAML comment'), hint: "quote it: channel: '#bookings'" });
+    const flow = problems(GOOD.replace('channel: C0CARE0001', 'channel: #bookings'));
+    expect(flow.problems).toHaveLength(1);
+    expect(flow.problems[0]!.hint).toBe("quote it: channel: '#bookings'");
+    expect(flow.message).not.toMatch(/Flow map|Implicit keys|Nested mappings/);
+    // A comment after a space is a comment; a quoted '#' is a value.
+    expect(parseConfig(GOOD.replace('routing: { fallback: care }', 'routing: { fallback: care }  # see #routing')).routing.fallback).toBe('care');
+    expect(parseConfig(GOOD.replace("queries: ['@acme']", "queries: ['#acme']")).sources[0]!.queries).toEqual(['#acme']);
+  });
+
+  it('says a yes/no flag must be true or false', () => {
+    const e = problems(`${GOOD}policy: { requireApproval: yes }\n`);
+    expect(e.problems[0]).toMatchObject({ path: 'policy.requireApproval', message: 'must be true or false, not "yes"' });
+  });
+
   it('says where the missing file should be', () => {
     expect(() => loadConfigFile(join(ROOT, 'nope.yaml'))).toThrow(/file not found[\s\S]*earshot\.example\.yaml/);
   });
@@ -117,6 +135,25 @@ describe('environment', () => {
     const missing = crossCheck(c, parseEnv({}), { needChat: true }).map((p) => p.path);
     expect(missing).toEqual(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'sources[0]']);
     expect(crossCheck(c, parseEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', X_BEARER_TOKEN: 'b' }), { needChat: true })).toEqual([]);
+  });
+});
+
+describe('placeholders and what will not work', () => {
+  it('refuses every credential .env.example shows, and obvious placeholders, but not real-looking values', () => {
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const shown = [...example.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=(\S+)$/gm)].filter(([, k]) => /(TOKEN|SECRET|PASSWORD|_KEY|CLIENT_ID|APP_ID)$/.test(k!));
+    expect(shown.length).toBeGreaterThan(2);
+    for (const [, k, v] of shown) expect(isPlaceholder(v!), `${k}=${v}`).toBe(true);
+    for (const v of ['changeme', 'xoxb-xxxx', '<your token>', 'xoxb-…', 'TODO']) expect(isPlaceholder(v), v).toBe(true);
+    for (const v of ['xoxb-1', 'sig', 'b', 'xoxb-12345-67890-AbCdEf', '8f14e45fceea167a5a36dedd4bea2543']) expect(isPlaceholder(v), v).toBe(false);
+    expect(placeholderProblems({ SLACK_BOT_TOKEN: 'xoxb-your-bot-token', X_BEARER_TOKEN: 'changeme', STORE_URL: 'sqlite://./your-file' }, { needChat: true }).map((p) => p.path)).toEqual(['SLACK_BOT_TOKEN', 'X_BEARER_TOKEN']);
+    expect(placeholderProblems({ SLACK_BOT_TOKEN: 'xoxb-your-bot-token' }, { needChat: false })).toEqual([]);
+  });
+
+  it('says X will listen but not reply with only the bearer token', () => {
+    const c = parseConfig(GOOD);
+    expect(crossCheckWarnings(c, parseEnv({ X_BEARER_TOKEN: 'b' }))).toEqual([expect.stringContaining('"x1" will listen but not reply')]);
+    expect(crossCheckWarnings(c, parseEnv({ X_BEARER_TOKEN: 'b', X_API_KEY: 'k', X_API_SECRET: 's', X_ACCESS_TOKEN: 't', X_ACCESS_SECRET: 'a' }))).toEqual([]);
   });
 });
 

@@ -43,6 +43,22 @@ describe('the Teams app package', () => {
     expect(check.stdout).toMatch(/manifest .* and \d+ Adaptive Cards are valid/);
   });
 
+  it.each(['README.md', 'docs/teams.md'])('the packaging command in %s works as written, with real values where it shows …', (doc) => {
+    const text = readFileSync(join(ROOT, doc), 'utf8');
+    const line = /^([A-Z_]+=.*npm run teams:package.*)$/m.exec(text)?.[1]?.replace(/\s+#.*$/, '');
+    expect(line).toBeDefined();
+    // What a reader types in place of each "…": the bot's app id, a page of theirs.
+    const typed: Record<string, string> = { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'secret', TEAMS_WEBSITE_URL: 'care.example.org/earshot' };
+    const command = line!.replace(/([A-Z_]+)=(\S*)…/g, (_all, name: string, prefix: string) => {
+      expect(typed, `a value for ${name}`).toHaveProperty(name);
+      return `${name}=${prefix}${typed[name]}`;
+    });
+    const r = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
+    expect(r.stderr).not.toContain('teams:package:');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Teams app ${APP_ID}`);
+  });
+
   it('refuses to package without the bot id and the web pages, naming each variable', () => {
     const r = run('package-teams.ts', ['--out', join(tempDir('teams-pkg'), 'x.zip')], { MICROSOFT_APP_ID: 'not-a-guid' });
     expect(r.status).toBe(1);

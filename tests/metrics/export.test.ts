@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  EXPORT_COLUMNS, ExportArgsInvalidError, csvSafe, dayRangeMs, exportCases, register,
+  EXPORT_COLUMNS, ExportArgsInvalidError, caseRow, csvSafe, dayRangeMs, exportCases, register,
 } from '../../src/cli/commands/export.js';
 import type { Case } from '../../src/domain/case.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -64,6 +64,14 @@ describe('earshot export', () => {
     });
     // A formula in a post stays text in a spreadsheet.
     expect(rows[1]!.text).toBe('\'=HYPERLINK("http://evil.test","click")');
+  });
+
+  it('leaves the follower count empty when the network gave none (0 would mean nobody follows them)', () => {
+    const known = newCase({ id: 'k', at: '2024-05-06T09:00:00Z', followers: 0 });
+    const unknown = { ...known, mention: { ...known.mention, author: { ...known.mention.author, followersUnknown: true } } };
+    const col = EXPORT_COLUMNS.indexOf('author_followers');
+    expect(caseRow(known)[col]).toBe(0);
+    expect(caseRow(unknown)[col]).toBe('');
   });
 
   it('pages through many cases with equal creation times without losing or repeating any', async () => {

@@ -17,9 +17,11 @@ import type { Config } from '../../config/schema.js';
 import { configPath, loadConfigFile, parseEnv } from '../../config/load-config.js';
 import { CaseSchema, type Case } from '../../domain/case.js';
 import { hashtags } from '../../metrics/hashtags.js';
-import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
+import { defineExport, type ExportOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
+import { csvSafe } from './csv-guard.js';
+import { describeStore, emptyNamespaceNote, openStoreToRead } from './read-store.js';
 
 export class ExportArgsInvalidError extends Error {
   readonly code = 'EXPORT_ARGS_INVALID';
@@ -36,13 +38,7 @@ export const EXPORT_COLUMNS = [
   'resolution_seconds', 'reply_url', 'approvals', 'rejections', 'reopens', 'escalations', 'duplicates', 'text',
 ] as const;
 
-/**
- * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or carriage return as
- * a formula (CSV injection, see OWASP); a leading apostrophe makes it text.
- */
-export function csvSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { csvSafe } from './csv-guard.js';
 
 const seconds = (from: string, to: string | undefined): number | '' =>
   to === undefined ? '' : Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
@@ -57,7 +53,8 @@ export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new M
   const text = maskPersonalData(m.text, pii);
   const cells: Array<string | number> = [
     c.id, c.createdAt, m.network, m.source, m.id, m.url, m.createdAt, m.author.id, m.author.handle,
-    m.author.followers, c.screening.language ?? m.lang ?? '', c.group, groupNames.get(c.group) ?? '', c.status,
+    // Empty when the network gave no count: 0 would claim nobody follows them.
+    m.author.followersUnknown ? '' : m.author.followers, c.screening.language ?? m.lang ?? '', c.group, groupNames.get(c.group) ?? '', c.status,
     c.screening.priority, c.screening.sentiment ?? '', c.screening.intent ?? '', c.screening.topic ?? '',
     c.screening.tags.join(' '), hashtags(text, 50).join(' '),
     c.owner ? `${c.owner.platform}:${c.owner.id}` : '', firstResponse ?? '', seconds(c.createdAt, firstResponse),
@@ -130,38 +127,38 @@ export async function exportCases(
   return result;
 }
 
-/** Registers `earshot export`. */
+/** Registers `earshot export` with its implementation loaded (tests; main.ts loads it lazily). */
 export function register(program: Command): void {
-  program
-    .command('export')
-    .description('write the cases created in a date range to CSV (personal data in posts masked)')
-    .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last day, YYYY-MM-DD (included)')
-    .option('-o, --out <file>', 'write to this file instead of standard output')
-    .option('--tz <zone>', 'the time zone the days are in', 'UTC')
-    .action(async (opts: { from: string; to: string; out?: string; tz: string }) => {
-      const range = dayRangeMs(opts.from, opts.to, opts.tz);
-      loadDotEnv();
-      const env = parseEnv(process.env);
-      // The configuration is optional here (an export needs only the store); when there
-      // is one it is validated and gives the groups their names.
-      const explicit = program.opts<{ config?: string }>().config ?? process.env.EARSHOT_CONFIG;
-      const file = configPath(program.opts<{ config?: string }>());
-      const config: Config | undefined = explicit || existsSync(file) ? loadConfigFile(file) : undefined;
-      const groupNames = new Map((config?.groups ?? []).flatMap((g) => (g.name ? [[g.id, g.name] as const] : [])));
+  defineExport(program, (opts) => exportCommand(program, opts));
+}
 
-      const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
-      const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
-      try {
-        const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
-        if (opts.out) {
-          out.end();
-          await once(out, 'finish');
-        }
-        const note = r.skipped.length ? `; ${r.skipped.length} indexed case(s) could not be read (erased or damaged): ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ', …' : ''}` : '';
-        process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz})${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
-      } finally {
-        await store.close();
-      }
-    });
+/** `earshot export`. */
+export async function exportCommand(program: Command, opts: ExportOptions): Promise<void> {
+  const range = dayRangeMs(opts.from, opts.to, opts.tz);
+  loadDotEnv();
+  const env = parseEnv(process.env);
+  // The configuration is optional here (an export needs only the store); when there
+  // is one it is validated and gives the groups their names.
+  const explicit = program.opts<{ config?: string }>().config ?? process.env.EARSHOT_CONFIG;
+  const file = configPath(program.opts<{ config?: string }>());
+  const config: Config | undefined = explicit || existsSync(file) ? loadConfigFile(file) : undefined;
+  const groupNames = new Map((config?.groups ?? []).flatMap((g) => (g.name ? [[g.id, g.name] as const] : [])));
+
+  const store = await openStoreToRead(env, 'earshot export');
+  const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
+  try {
+    const r = await exportCases(store, range, out, { groupNames, ...(config ? { pii: config } : {}) });
+    if (opts.out) {
+      out.end();
+      await once(out, 'finish');
+    }
+    const note = r.skipped.length ? `; ${r.skipped.length} indexed case(s) could not be read (erased or damaged): ${r.skipped.slice(0, 5).join(', ')}${r.skipped.length > 5 ? ', …' : ''}` : '';
+    process.stderr.write(`Exported ${r.written} case(s) created ${opts.from} to ${opts.to} (${opts.tz}) from ${describeStore(env)}${opts.out ? ` to ${opts.out}` : ''}${note}.\n`);
+    if (r.written === 0 && r.skipped.length === 0) {
+      const total = await store.zCard(BY_CREATED);
+      process.stderr.write(total === 0 ? `${emptyNamespaceNote(env, 'cases')}\n` : `note: it holds ${total} case(s), none created in that range.\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

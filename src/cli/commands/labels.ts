@@ -10,12 +10,14 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { BY_CREATED } from '../../app/case-repository.js';
 import { staffLabels, type StaffLabel } from '../../app/learning.js';
 import { parseEnv } from '../../config/load-config.js';
-import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
+import { defineLabels, type LabelsOptions } from '../command-list.js';
 import { loadDotEnv } from '../dotenv.js';
-import { csvSafe } from './export.js';
+import { csvSafe } from './csv-guard.js';
+import { describeStore, emptyNamespaceNote, openStoreToRead } from './read-store.js';
 
 export const LABEL_COLUMNS = ['text', 'sentiment', 'intent', 'topic', 'decision', 'at', 'case'] as const;
 
@@ -41,26 +43,32 @@ export async function exportLabels(store: Store, out: Writable): Promise<number>
   return written;
 }
 
-/** Registers `earshot labels`. */
+/** Registers `earshot labels` with its implementation loaded (tests; main.ts loads it lazily). */
 export function register(program: Command): void {
-  program
-    .command('labels')
-    .description('write what staff decisions taught screening (re-routes, tag corrections, spam ignores) as CSV for `earshot train`')
-    .option('-o, --out <file>', 'write to this file instead of standard output')
-    .action(async (opts: { out?: string }) => {
-      loadDotEnv();
-      const env = parseEnv(process.env);
-      const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
-      const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
-      try {
-        const n = await exportLabels(store, out);
-        if (opts.out) {
-          out.end();
-          await once(out, 'finish');
-        }
-        process.stderr.write(`Wrote ${n} staff label(s)${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
-      } finally {
-        await store.close();
-      }
-    });
+  defineLabels(program, (opts) => labelsCommand(program, opts));
+}
+
+/** `earshot labels`. */
+export async function labelsCommand(_program: Command, opts: LabelsOptions): Promise<void> {
+  loadDotEnv();
+  const env = parseEnv(process.env);
+  const store = await openStoreToRead(env, 'earshot labels');
+  const out: Writable = opts.out ? createWriteStream(opts.out) : process.stdout;
+  try {
+    const n = await exportLabels(store, out);
+    if (opts.out) {
+      out.end();
+      await once(out, 'finish');
+    }
+    process.stderr.write(`Wrote ${n} staff label(s) from ${describeStore(env)}${opts.out ? ` to ${opts.out}` : ''}. Train with: earshot train <file> --text text --sentiment sentiment --intent intent --topic topic --out model.json\n`);
+    if (n === 0) {
+      // No labels in a namespace with cases is normal (nobody corrected screening yet); with no cases either, the namespace is likely wrong.
+      const cases = await store.zCard(BY_CREATED);
+      process.stderr.write(cases > 0
+        ? `note: none of its ${cases} case(s) taught screening yet: labels come from staff re-routing a case, correcting its tags or ignoring it as spam.\n`
+        : `${emptyNamespaceNote(env, 'cases and no staff labels')}\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -168,6 +168,7 @@ export class BlueskySource implements MentionSource {
         handle: p.author.handle,
         name: p.author.displayName?.trim() || p.author.handle,
         followers: followers ?? 0,
+        ...(followers === undefined ? { followersUnknown: true } : {}),
         verified: p.author.verification?.verifiedStatus === 'valid',
       },
       conversationId: rec.reply?.root.uri ?? p.uri,

@@ -157,8 +157,9 @@ export class RedditSource implements MentionSource {
         id: d.author_fullname ?? `u/${d.author}`,
         handle: d.author,
         name: `u/${d.author}`,
-        // Listings carry no follower counts; Reddit shows karma, not reach.
+        // Listings carry no follower counts; Reddit shows karma, not reach. Unknown, not none.
         followers: 0,
+        followersUnknown: true,
         verified: false,
       },
       conversationId: isComment ? d.link_id ?? d.name : d.name,

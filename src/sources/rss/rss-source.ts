@@ -213,7 +213,7 @@ export class RssSource implements MentionSource {
       text: text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text,
       createdAt: new Date(it.at ?? now).toISOString(),
       url: link,
-      author: { id: `${host}:${who}`, handle: who, name: who, followers: 0, verified: false },
+      author: { id: `${host}:${who}`, handle: who, name: who, followers: 0, followersUnknown: true, verified: false },
       isRepost: false,
       isQuote: false,
     };

@@ -156,6 +156,7 @@ export class TwitterSource implements MentionSource {
         handle: handle || (t.author_id ?? 'unknown'),
         name: author?.name ?? handle,
         followers: author?.public_metrics?.followers_count ?? 0,
+        ...(author?.public_metrics?.followers_count === undefined ? { followersUnknown: true } : {}),
         verified: !!author?.verified || (!!author?.verified_type && author.verified_type !== 'none'),
       },
       ...(t.conversation_id ? { conversationId: t.conversation_id } : {}),
