@@ -5,11 +5,15 @@
  * (chat platforms, networks) never import each other. Reading the clock or process.env
  * is not visible to import rules; tests/architecture/purity.test.ts checks that.
  * The rooms and their arrows are in the design (Rooms): domain at the bottom, then
- * screening, routing, cases and metrics, then the app, then adapters, then the roots
- * (server, cli, jobs). Rules still at 'warn' name what they wait for in their comment;
- * tests/architecture/layers.test.ts proves every rule fires on a bad example.
+ * screening, routing, cases and metrics, then the cards (src/cards: the card model and
+ * its builders, shared by the app and the chat adapters), then the app, then adapters,
+ * then the roots (server, cli, jobs). A rule put at 'warn' names what it waits for in its
+ * comment (none is today); tests/architecture/layers.test.ts proves every rule fires on a
+ * bad example.
  */
 const PURE = '^src/(domain|screening|routing|cases|metrics)/';
+// The cards are pure too (same case, same card), one floor up: they may use the pure middle.
+const CARDS = '^src/cards/';
 const SDKS = [
   '@slack/', 'botbuilder', 'botframework-', 'twitter-api-v2', '@atproto/', 'masto', 'rss-parser', 'bree',
   'keyv', '@keyv/', '^pg$', 'redis', '@redis/', 'express', 'sqlite3', 'pino', 'bottleneck', 'prom-client',
@@ -19,24 +23,24 @@ module.exports = {
   forbidden: [
     {
       name: 'pure-middle-no-sdk',
-      comment: 'The pure middle must not import vendor SDKs, storage, logging or web frameworks.',
+      comment: 'The pure middle and the cards must not import vendor SDKs, storage, logging or web frameworks.',
       severity: 'error',
-      from: { path: PURE },
+      from: { path: [PURE, CARDS] },
       to: { path: SDKS.map((s) => `(^|/)node_modules/${s.replace(/^\^|\$$/g, '')}`).concat(SDKS.map((s) => `^${s.replace(/^\^|\$$/g, '')}`)) },
     },
     {
       name: 'pure-middle-no-io',
-      comment: 'The pure middle must not touch the network, the file system, processes or workers.',
+      comment: 'The pure middle and the cards must not touch the network, the file system, processes or workers.',
       severity: 'error',
-      from: { path: PURE },
+      from: { path: [PURE, CARDS] },
       to: { dependencyTypes: ['core'], path: '^(node:)?(http|https|http2|net|tls|dgram|dns|fs|fs/promises|child_process|worker_threads|cluster|os|process)$' },
     },
     {
       name: 'pure-middle-no-edges',
-      comment: 'The pure middle must not import adapters, the app layer, the store or the server.',
+      comment: 'The pure middle must not import adapters, the app layer, the store or the server, nor the cards one floor up.',
       severity: 'error',
       from: { path: PURE },
-      to: { path: '^src/(chat|sources|store|app|server|cli|jobs|outbox|util|charts|metrics-store|http|models|text-links)/' },
+      to: { path: '^src/(chat|sources|store|app|server|cli|jobs|outbox|util|charts|metrics-store|http|models|text-links|cards)/' },
     },
     {
       name: 'pure-middle-config-types-only',
@@ -110,17 +114,31 @@ module.exports = {
     },
     {
       name: 'card-model-not-app',
-      comment: 'The card model and the chat gateway port (files directly under src/chat/) sit below the app: they never import it.',
+      comment: 'Files directly under src/chat/ (helpers the adapters share, such as safe-text) never import the app: the card model and the gateway port lived here once, and nothing put back here may reach up into the app. The card model is in src/cards now (cards-below-app-and-chat).',
       severity: 'error',
       from: { path: '^src/chat/[^/]+$' },
       to: { path: '^src/app/' },
     },
     {
       name: 'app-not-chat',
-      comment: 'The app owns its ports and uses the card model from a room below it; it does not import src/chat/. Warn until the card model moves out of src/chat/.',
-      severity: 'warn',
+      comment: 'The app owns its ports (ChatGateway in src/app/chat-gateway.ts) and uses the card model from src/cards, below it; it does not import src/chat/, whose adapters implement the ports.',
+      severity: 'error',
       from: { path: '^src/app/' },
       to: { path: '^src/chat/' },
+    },
+    {
+      name: 'cards-below-app-and-chat',
+      comment: 'The cards sit below both the app that delivers them and the chat adapters that render them: they import only the domain, screening, the case rules and the config, never the app, chat, the server or another adapter.',
+      severity: 'error',
+      from: { path: CARDS },
+      to: { path: '^src/', pathNot: '^src/(cards|domain|screening|cases|config)/' },
+    },
+    {
+      name: 'cards-config-types-only',
+      comment: 'The cards read the shape of the config (types), never the loader or the schemas at run time, like the pure middle.',
+      severity: 'error',
+      from: { path: CARDS },
+      to: { path: '^src/config/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'config-not-sources',

@@ -5,7 +5,7 @@ import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/scre
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
 import { type CaseCommand } from '../cases/workflow.js';
-import { cardTime } from '../chat/card.js';
+import { cardTime } from '../cards/card-time.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';

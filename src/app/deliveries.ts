@@ -1,17 +1,16 @@
 import { SYSTEM } from '../domain/actor.js';
 import type { Case, CardView } from '../domain/case.js';
-import { approvalsNeeded, claimTimeoutMs } from '../cases/policy.js';
-import { slaStatus } from '../cases/sla.js';
-import { buildCard, buildMovedCard, type Card, type CardOptions } from '../chat/card.js';
+import { buildMovedCard } from '../cards/notice-card.js';
 import { routeCase } from '../routing/route-case.js';
-import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { ChatGateway } from './chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox, OutboxItem } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Logger } from '../util/logger.js';
 import { DELIVERY, type CaseService } from './case-service.js';
-import { maskPersonalData, personalDataMask } from '../screening/mask-personal-data.js';
+import { maskPersonalData } from '../screening/mask-personal-data.js';
+import { caseCard } from './case-card.js';
 import { DELIVER_IMAGE, DELIVER_NOTICE } from './digest.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
@@ -28,38 +27,6 @@ export interface DeliveryDeps {
   limits?: CallLimiter | undefined;
 }
 
-/** What a card shows beyond the case itself: the SLA clocks at `now`, the author's earlier cases. */
-export interface CardContext {
-  now?: Date | undefined;
-  earlierCases?: CardOptions['earlierCases'];
-}
-
-/** The card for a case, as every surface shows it. */
-export function cardFor(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>, context: CardContext = {}): Card {
-  return buildCard(c, {
-    ...cardOptions(c, deps),
-    ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
-    ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
-  });
-}
-
-/** The card options that follow from the configuration and the case's network. */
-function cardOptions(c: Case, deps: Pick<DeliveryDeps, 'config' | 'sources'>): CardOptions {
-  const source = deps.sources.get(c.mention.source);
-  const canReply = source ? source.canReply : true;
-  return {
-    approvalsNeeded: approvalsNeeded(deps.config.policy, c),
-    mask: personalDataMask(deps.config),
-    canReply,
-    // Personal data in a public post, or a network we cannot answer on: offer the
-    // private-channel playbook (when a private template exists).
-    canRedirect: deps.config.templates.some((t) => t.private) && (c.screening.pii.length > 0 || !canReply),
-    templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
-    claimTimeoutMs: claimTimeoutMs(deps.config.policy, c.group),
-    canMove: deps.config.groups.length > 1,
-  };
-}
-
 const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
 const sameView = (a: CardView, b: CardView) => a.platform === b.platform && viewTarget(a) === viewTarget(b) && (a.platform === 'slack' ? a.ts === (b as typeof a).ts : a.activityId === (b as typeof a).activityId);
 
@@ -67,6 +34,7 @@ const sameView = (a: CardView, b: CardView) => a.platform === b.platform && view
 export function registerDeliveries(deps: DeliveryDeps): void {
   const { outbox, cases, gateways, log } = deps;
   const limited = limitedCall(deps.limits);
+  const cardOf = caseCard(deps);
   const gateway = (platform: CardView['platform']): ChatGateway => {
     const g = gateways.get(platform);
     if (!g) throw new RemoteRefusedError(`no ${platform} connection is configured`);
@@ -88,8 +56,12 @@ export function registerDeliveries(deps: DeliveryDeps): void {
     if (already) return;
     // An earlier attempt may have posted and died before recording it: look first.
     const found = item.attempts > 0 ? await limited(`${platform}.read`, () => g.findCard(target, c.id, item.createdAt)) : undefined;
-    const context = found ? {} : { now: cases.now(), earlierCases: await cases.repo.earlierCases(c) };
-    const view = found ?? (await limited(`${platform}.post:${target}`, () => g.postCard(target, cardFor(c, deps, context))));
+    // The card is made before the call's turn comes: the store read stays outside the limiter.
+    const post = async (): Promise<CardView> => {
+      const card = await cardOf(c);
+      return limited(`${platform}.post:${target}`, () => g.postCard(target, card));
+    };
+    const view = found ?? (await post());
     const updated = await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
     // The case may have moved while the card was being posted.
     if (updated && updated.version !== c.version) {
@@ -100,7 +72,7 @@ export function registerDeliveries(deps: DeliveryDeps): void {
   outbox.on(DELIVERY.updateCard, async (item) => {
     const c = await load(item);
     if (!c) return;
-    const card = cardFor(c, deps, { now: cases.now(), earlierCases: await cases.repo.earlierCases(c) });
+    const card = await cardOf(c);
     for (const view of c.views) await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, card));
   });
 

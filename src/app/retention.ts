@@ -1,5 +1,6 @@
-import { noticeCard, type Card } from '../chat/card.js';
-import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { Card } from '../cards/card.js';
+import { noticeCard } from '../cards/notice-card.js';
+import type { ChatGateway } from './chat-gateway.js';
 import type { Config } from '../config/schema.js';
 import { CardViewSchema, isOpen, type Case, type CardView } from '../domain/case.js';
 import { MentionSchema, mentionKey, type Network } from '../domain/mention.js';

@@ -1,5 +1,5 @@
 import type { Case } from '../domain/case.js';
-import type { StormFigures } from '../chat/build-storm-card.js';
+import type { StormFigures } from '../cards/build-storm-card.js';
 import type { StormMemberCases } from './storm-deliveries.js';
 import type { StormRepository } from './storm-repository.js';
 

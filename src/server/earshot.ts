@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
+import { caseCard } from '../app/case-card.js';
 import { CaseInteractions } from '../app/case-interactions.js';
 import { CaseRepository } from '../app/case-repository.js';
 import { CaseService } from '../app/case-service.js';
@@ -24,7 +25,7 @@ import type { OpsMetrics } from './ops-metrics.js';
 import { slackGuard } from './slack-guard.js';
 import { bodyGuard, MAX_BODY_BYTES, cachedCheck, createRateLimits, mountOpsRoutes, replyWindows, sourceBudgets } from './operations.js';
 import { processInbox, type PipelineDeps } from '../app/pipeline.js';
-import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { ChatGateway } from '../app/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
 import { answerRetries } from '../chat/slack/answer-retries.js';
@@ -177,7 +178,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     capacityPerMinute: (p) => 60_000 / Math.max(1, limits.spec(`${p}.post`)?.minTimeMs ?? 1000),
     updateSpacingMs: (p) => limits.spec(`${p}.update`)?.minTimeMs ?? 1200,
   });
-  const teams = await startTeams({ env, config, store, cases, commands, sources, storms, clock, log, names, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
+  const teams = await startTeams({ env, config, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions: new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) }) });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
@@ -188,7 +189,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
 
   if (slackApp) {
-    registerSlackListeners(slackApp, { cases, config, outbox, sources, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g), answers: answerClient });
+    registerSlackListeners(slackApp, { cases, config, outbox, commands, clock, log, uploadImage: uploadSlackImage, people: (g) => workflow.router.people(g), answers: answerClient });
     registerStormListeners(slackApp, { storms, log, answers: answerClient });
     workflow.attachSlack(slackApp);
     const slackClient = slackApp.client;

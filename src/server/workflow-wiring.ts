@@ -7,7 +7,7 @@ import { allOf, ConfigHoursAvailability, platformGroupsNamed } from '../app/peop
 import { eraseAuthor, purgeExpired, registerRetentionDeliveries } from '../app/retention.js';
 import { sealMetrics } from '../app/metrics-seal.js';
 import { runSweep } from '../app/sweep-runner.js';
-import type { ChatGateway } from '../chat/chat-gateway.js';
+import type { ChatGateway } from '../app/chat-gateway.js';
 import { SlackDirectory } from '../chat/slack/slack-directory.js';
 import { registerThreadNotes } from '../chat/slack/slack-thread-notes.js';
 import type { Config } from '../config/schema.js';

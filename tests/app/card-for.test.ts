@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardFor } from '../../src/app/deliveries.js';
+import { cardFor } from '../../src/cards/card-for.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Case } from '../../src/domain/case.js';
 import type { MentionSource } from '../../src/sources/mention-source.js';

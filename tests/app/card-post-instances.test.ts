@@ -3,7 +3,7 @@ import { CaseRepository } from '../../src/app/case-repository.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { registerDeliveries } from '../../src/app/deliveries.js';
 import { MENTION_CASE, processInbox, recordPoll } from '../../src/app/pipeline.js';
-import type { ChatGateway } from '../../src/chat/chat-gateway.js';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { CardView } from '../../src/domain/case.js';
 import type { Mention } from '../../src/domain/mention.js';

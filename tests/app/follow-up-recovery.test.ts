@@ -3,7 +3,7 @@ import { CaseRepository, PENDING_FOLLOW_UPS } from '../../src/app/case-repositor
 import { CaseService, DELIVERY, FOLLOW_UP_GRACE_MS } from '../../src/app/case-service.js';
 import { registerDeliveries } from '../../src/app/deliveries.js';
 import { MENTION_CASE, processInbox, recordPoll } from '../../src/app/pipeline.js';
-import type { ChatGateway } from '../../src/chat/chat-gateway.js';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { Case, CardView, Reply } from '../../src/domain/case.js';

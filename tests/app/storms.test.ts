@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordPoll } from '../../src/app/pipeline.js';
-import { buildStormCard } from '../../src/chat/build-storm-card.js';
+import { buildStormCard } from '../../src/cards/build-storm-card.js';
 import { renderStormBlockKit } from '../../src/chat/slack/render-storm-block-kit.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import type { Actor } from '../../src/domain/actor.js';

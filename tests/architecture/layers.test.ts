@@ -82,6 +82,13 @@ describe('layer rules (dependency-cruiser)', () => {
       'src/chat/slack/bad-errors.ts': "import { DeliveryPermanentError } from '../../outbox/delivery-errors.js';\nexport const e = DeliveryPermanentError;\n",
       'src/chat/card.ts': "import { service } from '../app/service.js';\nexport const card = service;\n",
       'src/app/service.ts': 'export const service = 1;\n',
+      'src/cards/good-card.ts': "import type { Config } from '../config/schema.js';\nimport { parseQuery } from '../domain/parse-query.js';\nimport { screen } from '../screening/screen.js';\nimport { kase } from '../cases/case.js';\nexport const card = (c: Config) => [c.name, parseQuery, screen, kase];\n",
+      'src/cards/bad-app.ts': "import { service } from '../app/service.js';\nexport const k = service;\n",
+      'src/cards/bad-chat.ts': "import { card } from '../chat/card.js';\nexport const k = card;\n",
+      'src/cards/bad-server.ts': "import { w } from '../server/bad-cli.js';\nexport const k = w;\n",
+      'src/cards/bad-config.ts': "import { loadConfigFile } from '../config/load-config.js';\nexport const k = loadConfigFile;\n",
+      'src/cards/bad-sdk.ts': "import { App } from '@slack/bolt';\nexport const k = App;\n",
+      'src/cases/bad-cards.ts': "import { card } from '../cards/good-card.js';\nexport const c = card;\n",
       'src/app/bad-chat.ts': "import { card } from '../chat/card.js';\nexport const a = card;\n",
       'src/app/bad-links.ts': "import { l } from '../text-links/good-text.js';\nexport const b = l;\n",
       'src/app/bad-text.ts': "import twitterText from 'twitter-text';\nexport const a = twitterText;\n",
@@ -122,7 +129,13 @@ describe('layer rules (dependency-cruiser)', () => {
       ['error', 'card-model-not-app', 'src/chat/card.ts'],
       ['error', 'no-circular', 'src/util/ping.ts'],
       ['error', 'config-not-sources', 'src/config/load-config.ts'],
-      ['warn', 'app-not-chat', 'src/app/bad-chat.ts'],
+      ['error', 'app-not-chat', 'src/app/bad-chat.ts'],
+      ['error', 'cards-below-app-and-chat', 'src/cards/bad-app.ts'],
+      ['error', 'cards-below-app-and-chat', 'src/cards/bad-chat.ts'],
+      ['error', 'cards-below-app-and-chat', 'src/cards/bad-server.ts'],
+      ['error', 'cards-config-types-only', 'src/cards/bad-config.ts'],
+      ['error', 'pure-middle-no-sdk', 'src/cards/bad-sdk.ts'],
+      ['error', 'pure-middle-no-edges', 'src/cases/bad-cards.ts'],
     ])('%s %s: %s', (severity, rule, from) => {
       expect(out).toContain(`${severity} ${rule}: ${from} →`);
     });
@@ -137,6 +150,7 @@ describe('layer rules (dependency-cruiser)', () => {
       ['twitter-text in the X source', 'src/sources/twitter/good-text.ts'],
       ['twitter-text in the link finder', 'src/text-links/good-text.ts'],
       ['the model loader in the command line', 'src/cli/main.ts'],
+      ['the domain, screening, the case rules and config types in the cards', 'src/cards/good-card.ts'],
       ['the outbox re-exporting the domain errors', 'src/outbox/delivery-errors.ts'],
     ])('lets through %s', (_what, from) => {
       expect(out).not.toContain(`: ${from} →`);

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CaseForm } from '../../src/app/case-interactions.js';
-import type { Card, StormCard } from '../../src/chat/card.js';
-import type { ChatGateway } from '../../src/chat/chat-gateway.js';
+import type { Card, StormCard } from '../../src/cards/card.js';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import { maskPersonalData, NO_PUBLIC_NUMBERS, type Masked } from '../../src/screening/mask-personal-data.js';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCard } from '../../src/chat/card.js';
+import { buildCard } from '../../src/cards/build-card.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { escapeTeamsMarkdown } from '../../src/chat/teams/escape-teams-markdown.js';
 import { renderAdaptiveCard, type AdaptiveCard } from '../../src/chat/teams/render-adaptive-card.js';

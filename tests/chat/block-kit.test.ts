@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCard } from '../../src/chat/card.js';
+import { buildCard } from '../../src/cards/build-card.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { escapeMrkdwn } from '../../src/chat/slack/escape-mrkdwn.js';
 import { safeUrl, sanitizeText } from '../../src/chat/safe-text.js';

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import type { CaseChoice, CaseForm } from '../../src/app/case-interactions.js';
-import { buildStormCard } from '../../src/chat/build-storm-card.js';
-import { buildCard } from '../../src/chat/card.js';
+import { buildStormCard } from '../../src/cards/build-storm-card.js';
+import { buildCard } from '../../src/cards/build-card.js';
 import { clip, MAX_MARKS, sanitizeText, TEXT_MAX } from '../../src/chat/safe-text.js';
 import { draftModal, rejectModal } from '../../src/chat/slack/modals.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';

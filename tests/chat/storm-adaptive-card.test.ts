@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildStormCard, type StormFigures } from '../../src/chat/build-storm-card.js';
-import type { StormCard } from '../../src/chat/card.js';
+import { buildStormCard, type StormFigures } from '../../src/cards/build-storm-card.js';
+import type { StormCard } from '../../src/cards/card.js';
 import { renderStormBlockKit } from '../../src/chat/slack/render-storm-block-kit.js';
 import { isTeamsStormAction, parseTeamsAction, parseTeamsStormAction } from '../../src/chat/teams/parse-teams-action.js';
 import type { AdaptiveCard } from '../../src/chat/teams/render-adaptive-card.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildCard } from '../../src/chat/card.js';
+import { buildCard } from '../../src/cards/build-card.js';
 import { ChannelReferences } from '../../src/chat/teams/channel-references.js';
 import { TeamsGateway } from '../../src/chat/teams/teams-gateway.js';
 import type { Case, CardView } from '../../src/domain/case.js';

@@ -21,8 +21,8 @@ import { registerMetricsCommands, trackMetrics } from '../../src/app/metrics-com
 import { MENTION_CASE, processInbox, recordPoll, type PipelineDeps } from '../../src/app/pipeline.js';
 import { StormService } from '../../src/app/storms.js';
 import { keepThreadNote } from '../../src/app/thread-notes.js';
-import type { Card, StormCard } from '../../src/chat/card.js';
-import type { ChatGateway } from '../../src/chat/chat-gateway.js';
+import type { Card, StormCard } from '../../src/cards/card.js';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import { draftModal } from '../../src/chat/slack/modals.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { renderStormBlockKit } from '../../src/chat/slack/render-storm-block-kit.js';

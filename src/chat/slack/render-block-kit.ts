@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
 import { encodeActionValue } from '../../domain/actions.js';
-import type { Card } from '../card.js';
+import type { Card } from '../../cards/card.js';
 import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
 

@@ -1,8 +1,8 @@
 import { WebAPIPlatformError, WebAPIRateLimitedError, type WebClient } from '@slack/web-api';
 import type { CardView } from '../../domain/case.js';
 import { RemoteRateLimitedError, RemoteRefusedError } from '../../domain/remote-errors.js';
-import type { Card, StormCard } from '../card.js';
-import type { ChatGateway } from '../chat-gateway.js';
+import type { Card, StormCard } from '../../cards/card.js';
+import type { ChatGateway } from '../../app/chat-gateway.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { renderBlockKit } from './render-block-kit.js';

@@ -6,7 +6,6 @@ import { CommandUnknownError, type CommandReply, type CommandRouter } from '../.
 import type { Config } from '../../config/schema.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Outbox } from '../../outbox/outbox.js';
-import type { MentionSource } from '../../sources/mention-source.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
@@ -24,7 +23,6 @@ export interface SlackListenerDeps {
   cases: CaseService;
   config: Config;
   outbox: Outbox;
-  sources: ReadonlyMap<string, MentionSource>;
   commands: CommandRouter;
   clock: Clock;
   log: Logger;

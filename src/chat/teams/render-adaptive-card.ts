@@ -1,5 +1,5 @@
 import type { CaseActionId } from '../../domain/actions.js';
-import type { Card } from '../card.js';
+import type { Card } from '../../cards/card.js';
 import { clip, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 

@@ -1,5 +1,5 @@
 import type { StormActionId } from '../../domain/storm.js';
-import type { StormCard } from '../card.js';
+import type { StormCard } from '../../cards/card.js';
 import { clip, compactNumber, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import {

@@ -65,7 +65,7 @@ export function startTeamsAdapter(deps: TeamsDeps, auth: Exclude<TeamsAuth, { mo
     log.error({ err: error, type: ctx.activity.type, name: ctx.activity.name }, 'Teams turn failed');
     if (ctx.activity.type === 'message') await ctx.sendActivity('Something went wrong; the error is in the bot log.').catch(() => undefined);
   };
-  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, commands: deps.commands, config: deps.config, sources: deps.sources, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
+  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, commands: deps.commands, cardOf: deps.cardOf, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
   const gateway = new TeamsGateway({ adapter, appId: auth.appId, channels, store: deps.store });
   if (auth.mode === 'local-dev') {
     log.warn({ teams: 'local-dev' }, 'Teams is served WITHOUT authentication (TEAMS_LOCAL_DEV=true): anyone who can reach /api/messages can act as any user. Local development only.');

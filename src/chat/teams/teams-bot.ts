@@ -6,11 +6,9 @@ import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction,
 import type { CaseService } from '../../app/case-service.js';
 import type { PeopleNames } from '../../app/people-directory.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
-import { cardFor } from '../../app/deliveries.js';
+import type { CardOfCase } from '../../app/case-card.js';
 import type { StormService } from '../../app/storms.js';
-import type { Config } from '../../config/schema.js';
 import type { Actor } from '../../domain/actor.js';
-import type { MentionSource } from '../../sources/mention-source.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
@@ -29,8 +27,8 @@ export interface TeamsBotDeps {
   interactions: CaseInteractions;
   channels: ChannelReferences;
   commands: CommandRouter;
-  config: Config;
-  sources: ReadonlyMap<string, MentionSource>;
+  /** The card of a case as the outbox renders it, handed in by the server (the bot needs no config or sources for it). */
+  cardOf: CardOfCase;
   /** Storm mode: the storm cards' buttons and their reply dialog. */
   storms?: StormService | undefined;
   /** Remembers the name each person shows in Teams, so metrics answers can name them. */
@@ -223,7 +221,7 @@ export class TeamsBot extends TeamsActivityHandler {
       if (!result.ok) return toastOf(result.refusal.message);
       // The card exactly as the outbox renders it for every view, so the two never disagree.
       const c = result.case;
-      const card = cardFor(c, this.deps, { now: this.deps.cases.now(), earlierCases: await this.deps.cases.repo.earlierCases(c) });
+      const card = await this.deps.cardOf(c);
       return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderAdaptiveCard(card) as unknown as Record<string, unknown> };
     } catch (e) {
       this.deps.log.error({ err: e }, 'Teams card action failed');

@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express';
 import type { CaseInteractions } from '../../app/case-interactions.js';
+import type { CardOfCase } from '../../app/case-card.js';
 import type { CaseService } from '../../app/case-service.js';
 import type { CommandRouter } from '../../app/commands.js';
 import type { PeopleNames } from '../../app/people-directory.js';
 import type { StormService } from '../../app/storms.js';
 import type { Env } from '../../config/env.js';
 import type { Config } from '../../config/schema.js';
-import type { MentionSource } from '../../sources/mention-source.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -20,7 +20,8 @@ export interface TeamsDeps {
   cases: CaseService;
   interactions: CaseInteractions;
   commands: CommandRouter;
-  sources: ReadonlyMap<string, MentionSource>;
+  /** A case's card as the outbox renders it: a clicked card is answered with it. */
+  cardOf: CardOfCase;
   /** Storm mode, for the storm cards' buttons. */
   storms?: StormService | undefined;
   /** Remembers the names people show in Teams, for metrics answers (Teams has no lookup without Graph). */

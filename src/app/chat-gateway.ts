@@ -1,10 +1,11 @@
 import type { CardView } from '../domain/case.js';
 import type { Masked } from '../screening/mask-personal-data.js';
-import type { Card, StormCard } from './card.js';
+import type { Card, StormCard } from '../cards/card.js';
 
 /**
- * A chat surface the bot posts cards to (Slack, Teams). Adapters live under
- * src/chat/<platform>/; the app only knows this port.
+ * A chat surface the bot posts cards to (Slack, Teams). The app owns this port (its
+ * deliveries, storms and retention are what call it); the adapters under
+ * src/chat/<platform>/ implement it and the server hands them in.
  */
 export interface ChatGateway {
   readonly platform: CardView['platform'];
@@ -26,7 +27,7 @@ export interface ChatGateway {
   findNote?(view: CardView, ref: string): Promise<boolean>;
   /**
    * Storm mode: one live card standing for many mentions on one topic (see StormCard in
-   * card.ts). Optional: a surface without it still gets every high-priority card.
+   * src/cards/card.ts). Optional: a surface without it still gets every high-priority card.
    */
   postStormCard?(target: string, card: StormCard): Promise<CardView>;
   findStormCard?(target: string, stormId: string, sinceMs?: number): Promise<CardView | undefined>;

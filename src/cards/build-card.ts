@@ -1,0 +1,102 @@
+import { actorLabel } from '../domain/actor.js';
+import type { Case, CaseStatus } from '../domain/case.js';
+import type { SlaClock, SlaClockName } from '../cases/sla.js';
+import type { Mask } from '../screening/mask-personal-data.js';
+import type { Card } from './card.js';
+import { NETWORK_LABEL, ours, STATUS_LABEL } from './card-labels.js';
+import { cardTime, CLOCK_LABEL, slaFact } from './card-time.js';
+import { caseActions, type CaseActionOptions } from './case-actions.js';
+
+export interface CardOptions extends CaseActionOptions {
+  /**
+   * The masking gate bound to the brand's configuration (its own published numbers are not
+   * masked). Without it the card still masks, with no exceptions.
+   */
+  mask?: Mask | undefined;
+  templateName?: (id: string) => string | undefined;
+  /** Where the SLA clocks stand (computed by the caller at `now`). */
+  sla?: Partial<Record<SlaClockName, SlaClock>> | undefined;
+  /** The author's earlier cases, newest first (context before answering). */
+  earlierCases?: ReadonlyArray<{ id: string; status: CaseStatus; createdAt: string }> | undefined;
+  /** The claim lease of this case's group, if claims lapse (ms). */
+  claimTimeoutMs?: number | undefined;
+}
+
+/** Builds the card for a case. Pure: same case, same card. */
+export function buildCard(c: Case, opts: CardOptions): Card {
+  const mask = opts.mask ?? ours;
+  const m = c.mention;
+  const s = c.screening;
+  const badges: string[] = [];
+  if (s.priority !== 'normal') badges.push(`${s.priority} priority`);
+  if (s.sentiment) badges.push(s.sentiment);
+  if (s.intent) badges.push(s.intent);
+  if (s.pii.length > 0) badges.push('personal data');
+  for (const t of s.tags) badges.push(t);
+
+  const facts: Card['facts'] = [
+    { label: 'Status', value: STATUS_LABEL[c.status] },
+    { label: 'Group', value: c.group },
+  ];
+  if (c.owner) facts.push({ label: 'Owner', value: actorLabel(c.owner) });
+  if (c.owner && opts.claimTimeoutMs !== undefined && (c.status === 'claimed' || c.status === 'rejected')) {
+    const since = c.activeAt ?? c.claimedAt ?? c.updatedAt;
+    facts.push({ label: 'Claim lapses', value: `${cardTime(new Date(Date.parse(since) + opts.claimTimeoutMs).toISOString())} unless ${actorLabel(c.owner)} acts` });
+  }
+  if (c.assignment && !c.owner) facts.push({ label: c.assignment.mode === 'assign' ? 'Assigned to' : 'Suggested', value: actorLabel(c.assignment.to) });
+  if (c.status === 'snoozed' && c.snooze) facts.push({ label: 'Snoozed until', value: cardTime(c.snooze.until) });
+  if (c.status === 'ignored' && c.ignored) facts.push({ label: 'Ignored', value: `${c.ignored.reason} (${actorLabel(c.ignored.by)})` });
+  if (c.status === 'redirected' && c.redirect) facts.push({ label: 'Moved to DM with', value: opts.templateName?.(c.redirect.templateId) ?? c.redirect.templateId });
+  for (const name of ['firstResponse', 'resolution'] as const) {
+    const clock = opts.sla?.[name];
+    if (clock) facts.push({ label: CLOCK_LABEL[name], value: slaFact(clock) });
+  }
+  if (c.duplicates > 0) facts.push({ label: 'Similar posts', value: String(c.duplicates) });
+
+  const notes: string[] = s.rulesFired.map((r) => `${r.rule}: ${r.why}`);
+  if (s.pii.length > 0) notes.push('Personal data was masked. Offer the private-channel template rather than a public reply.');
+  const last = c.audit[c.audit.length - 1];
+  if (c.status === 'new' && last?.action === 'expire_claim') notes.push(`The claim lapsed at ${cardTime(last.at)} (${last.note ?? 'no activity'}); the case is back in the channel.`);
+  if (c.status === 'new' && last?.action === 'assign' && !c.assignment) notes.push('Nobody picked this case up in time; it is back in the channel for anyone to claim.');
+  const earlier = opts.earlierCases ?? [];
+  if (earlier.length > 0) {
+    const shown = earlier.slice(0, 5).map((e) => `#${e.id} ${STATUS_LABEL[e.status].toLowerCase()} (${e.createdAt.slice(0, 10)})`);
+    notes.push(`Earlier cases from @${m.author.handle}: ${shown.join(', ')}${earlier.length > 5 ? ` and ${earlier.length - 5} more` : ''}`);
+  }
+  for (const f of (c.followUps ?? []).slice(-3)) notes.push(`@${m.author.handle} wrote again (${cardTime(f.at)}): ${f.text}`);
+  const internal = c.notes ?? [];
+  for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}${n.movedFrom ? ` on moving the case from ${n.movedFrom}` : ''}: ${n.text}`);
+  if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
+
+  const links: Card['links'] = [{ label: `Open on ${NETWORK_LABEL[m.network]}`, url: m.url }];
+  if (c.reply) links.push({ label: 'View our reply', url: c.reply.url });
+
+  const card: Card = {
+    caseId: c.id,
+    version: c.version,
+    summary: `Case ${c.id} · ${STATUS_LABEL[c.status]} · @${m.author.handle} on ${NETWORK_LABEL[m.network]}`,
+    title: `Case ${c.id} · ${NETWORK_LABEL[m.network]}`,
+    network: m.network,
+    author: { name: mask(m.author.name), handle: m.author.handle, followers: m.author.followers, verified: m.author.verified },
+    text: mask(m.text),
+    status: { code: c.status, label: STATUS_LABEL[c.status] },
+    badges,
+    facts,
+    notes: notes.map(mask),
+    links,
+    actions: caseActions(c, opts),
+  };
+  if (c.draft) {
+    const template = c.draft.templateId ? opts.templateName?.(c.draft.templateId) ?? c.draft.templateId : undefined;
+    card.draft = {
+      text: c.draft.text,
+      by: actorLabel(c.draft.by),
+      approvals: c.approvals.map(actorLabel),
+      needed: opts.approvalsNeeded,
+      ...(template ? { template } : {}),
+    };
+  }
+  if (c.status === 'rejected' && c.rejection) card.rejection = { by: actorLabel(c.rejection.by), note: c.rejection.note };
+  if (c.reply) card.reply = { url: c.reply.url };
+  return card;
+}
