@@ -19,8 +19,11 @@ export interface Card {
   summary: string;
   title: string;
   network: Network;
-  /** The author's name went through the masking gate (people put numbers in names too). */
-  author: { name: Masked; handle: string; followers: number; verified: boolean };
+  /**
+   * The author's name went through the masking gate (people put numbers in names too).
+   * Absent on a notice card (moved, removed), which speaks for Earshot, not for anyone.
+   */
+  author?: { name: Masked; handle: string; followers: number; verified: boolean } | undefined;
   /** The mention's text, through the masking gate. */
   text: Masked;
   status: { code: CaseStatus; label: string };
@@ -191,7 +194,6 @@ export function buildMovedCard(c: Case, move: { to: string; by?: string | undefi
     version: c.version,
     title: `Case ${c.id} · ${NETWORK_LABEL[c.mention.network]}`,
     network: c.mention.network,
-    author: { name: ours('moved'), handle: 'moved', followers: 0, verified: false },
     facts: [{ label: 'Status', value: label }],
   };
 }
@@ -207,7 +209,6 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
     summary: `Case ${caseId} · ${status.label}`,
     title: `Case ${caseId} · ${status.label.toLowerCase()}`,
     network: 'demo',
-    author: { name: ours('removed'), handle: 'removed', followers: 0, verified: false },
     text: ours(text),
     status,
     badges: [],
@@ -216,6 +217,15 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
     links: [],
     actions: [],
   };
+}
+
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
+
+/** "French (fr)": the name helps the reader, the code is what the language filters use. */
+export function languageName(code: string): string {
+  let name: string | undefined;
+  try { name = LANGUAGE_NAMES.of(code); } catch { name = undefined; }
+  return name && name.toLowerCase() !== code.toLowerCase() ? `${name} (${code})` : code;
 }
 
 /** Builds the card for a case. Pure: same case, same card. */
@@ -229,11 +239,20 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   if (s.intent) badges.push(s.intent);
   if (s.pii.length > 0) badges.push('personal data');
   for (const t of s.tags) badges.push(t);
+  // Screening tags a post with personal data "personal-data" as well: one badge says it once.
+  const seen = new Set<string>();
+  const shown = badges.filter((b) => {
+    const key = b.toLowerCase().replace(/[-_\s]+/g, ' ');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 
   const facts: Card['facts'] = [
     { label: 'Status', value: STATUS_LABEL[c.status] },
     { label: 'Group', value: c.group },
   ];
+  if (s.language) facts.push({ label: 'Language', value: languageName(s.language) });
   if (c.owner) facts.push({ label: 'Owner', value: actorLabel(c.owner) });
   if (c.owner && opts.claimTimeoutMs !== undefined && (c.status === 'claimed' || c.status === 'rejected')) {
     const since = c.activeAt ?? c.claimedAt ?? c.updatedAt;
@@ -276,7 +295,7 @@ export function buildCard(c: Case, opts: CardOptions): Card {
     author: { name: mask(m.author.name), handle: m.author.handle, followers: m.author.followers, verified: m.author.verified },
     text: mask(m.text),
     status: { code: c.status, label: STATUS_LABEL[c.status] },
-    badges,
+    badges: shown,
     facts,
     notes: notes.map(mask),
     links,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCard } from '../../src/chat/card.js';
+import { buildCard, buildMovedCard, noticeCard } from '../../src/chat/card.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { escapeMrkdwn } from '../../src/chat/slack/escape-mrkdwn.js';
 import { safeUrl, sanitizeText } from '../../src/chat/safe-text.js';
@@ -107,5 +107,26 @@ describe('Block Kit rendering of untrusted mentions', () => {
     expect(allText(rejected).join('\n')).toContain('*Sent back* by Lea:\n>Warmer &lt;!here&gt;');
     const sent = renderBlockKit(buildCard(mk('hi', { status: 'sent', reply: { id: '9', url: 'https://x.com/i/web/status/9', at: NOW, text: 'x' } }), { approvalsNeeded: 1 }));
     expect(allText(sent).join('\n')).toContain('<https://x.com/i/web/status/9|View our reply>');
+  });
+});
+
+describe('Block Kit cards as a newcomer reads them', () => {
+  const texts = (r: ReturnType<typeof renderBlockKit>) => allText(r).join('\n');
+
+  it('a moved card and a removed card have no author line', () => {
+    const moved = renderBlockKit(buildMovedCard(mk('hi'), { to: 'Refunds', by: 'Lea' }));
+    expect(texts(moved)).toContain('This case was moved to Refunds by Lea');
+    expect(texts(moved)).not.toMatch(/followers|@moved/);
+    const removed = renderBlockKit(noticeCard('12', 'This case was removed: erased.', { code: 'closed', label: 'Removed' }));
+    expect(texts(removed)).not.toMatch(/followers|@removed/);
+  });
+
+  it('shows personal data once, whether found or tagged, and the detected language', () => {
+    const pii = [{ kind: 'phone' as const, start: 0, end: 5 }];
+    const r = renderBlockKit(buildCard(mk('call me', { screening: { ...mk('x').screening, tags: ['personal-data', 'baggage'], pii, language: 'fr' } }), { approvalsNeeded: 1 }));
+    const badges = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'badges')!.elements[0].text as string;
+    expect(badges.match(/personal.data/g)).toHaveLength(1);
+    expect(badges).toContain('`baggage`');
+    expect(texts(r)).toContain('*Language*\nFrench (fr)');
   });
 });

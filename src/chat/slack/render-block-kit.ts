@@ -30,9 +30,14 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
   blocks.push({ type: 'header', block_id: `h:${card.caseId}:${card.version}`, text: plain(card.title, 150) });
 
   const a = card.author;
-  const who = `*${name(a.name || a.handle)}* ${name(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
-  const body = card.text.trim() ? quote(free(card.text, TEXT_MAX.cardText)) : '_(no text)_';
-  blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
+  if (a) {
+    const who = `*${name(a.name || a.handle)}* ${name(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
+    const body = card.text.trim() ? quote(free(card.text, TEXT_MAX.cardText)) : '_(no text)_';
+    blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
+  } else {
+    // A notice (moved, removed) is Earshot speaking: no author line, and not quoted as a post.
+    blocks.push({ type: 'section', block_id: 'notice', text: mrkdwn(free(card.text, TEXT_MAX.cardText)) });
+  }
 
   if (card.badges.length > 0) {
     blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${name(b)}\``).join('  '))] });
