@@ -68,10 +68,23 @@ describe('Block Kit rendering of untrusted mentions', () => {
     expect(r.blocks.length).toBeLessThanOrEqual(50);
   });
 
-  it('turns mrkdwn text off auto-linking (verbatim)', () => {
-    const r = renderBlockKit(buildCard(mk('see www.evil.example'), { approvalsNeeded: 1 }));
-    const mention = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'mention');
-    expect(mention?.text.verbatim).toBe(true);
+  it('turns mrkdwn text off auto-linking (verbatim), and puts the post in rich text, which is never parsed', () => {
+    const r = renderBlockKit(buildCard(mk('see www.evil.example', { status: 'drafted', draft: { text: 'x', by: { platform: 'slack', id: 'UA', name: 'A' }, at: NOW } }), { approvalsNeeded: 1 }));
+    const blocks = r.blocks as unknown as Array<Record<string, any>>;
+    expect(blocks.find((b) => b.block_id === 'draft')?.text.verbatim).toBe(true);
+    const mention = blocks.find((b) => b.block_id === 'mention');
+    expect(mention?.type).toBe('rich_text');
+    expect(mention?.elements[1]).toEqual({ type: 'rich_text_quote', elements: [{ type: 'text', text: 'see www.evil.example' }] });
+  });
+
+  it('shows a customer\'s *bold*, _italic_, ~strike~ and `code` as written, name included', () => {
+    const r = renderBlockKit(buildCard(mk('this is *bold* and _it_ ~x~ `y`', {}, '*Big* Name'), { approvalsNeeded: 1 }));
+    const mention = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'mention')!;
+    expect(mention.elements[0].elements[0]).toEqual({ type: 'text', text: '*Big* Name', style: { bold: true } });
+    expect(mention.elements[0].elements[1].text).toBe(' @cust · 12k followers · verified');
+    expect(mention.elements[1].elements[0].text).toBe('this is *bold* and _it_ ~x~ `y`');
+    // Nothing of the post or the name is left in mrkdwn, where Slack would format it.
+    expect(allText(r).join('\n')).not.toContain('bold*');
   });
 
   it('removes bidi overrides and zero-width spaces, repairs broken UTF-16', () => {

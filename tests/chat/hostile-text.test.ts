@@ -141,6 +141,8 @@ function objects(v: unknown): El[] {
   return [];
 }
 const blockText = (blocks: unknown, id: string): string => (objects(blocks).find((b) => b.block_id === id)?.text?.text ?? objects(objects(blocks).find((b) => b.block_id === id)?.elements)[0]?.text) as string;
+/** The first text run of the first rich text element of this type in the card's mention block. */
+const richRun = (blocks: unknown, type: string): string => ((objects(blocks).find((b) => b.block_id === 'mention')!.elements as El[]).find((e) => e.type === type)?.elements[0].text ?? '') as string;
 const textRuns = (card: AdaptiveCard): string[] => objects(card.body).filter((e) => e.type === 'TextRun').map((e) => e.text as string);
 const markdownTexts = (card: AdaptiveCard): string[] =>
   objects(card.body).flatMap((e) => (e.type === 'TextBlock' ? [e.text as string] : e.type === 'FactSet' ? (e.facts as El[]).flatMap((f) => [f.title, f.value]) : []));
@@ -204,11 +206,9 @@ const none = () => [];
 const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ');
 
 const SURFACES: Surface[] = [
-  { name: 'Slack case card: post', platform: 'slack', render: slackCard, max: TEXT_MAX.cardText, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'mention'))))] },
-  {
-    name: 'Slack case card: author name', platform: 'slack', render: slackCard, max: TEXT_MAX.name, markup: slackMrkdwn, legitAs: oneLine,
-    carried: (r) => { const line = blockText(r.blocks, 'mention').split('\n')[0]!; return [unescapeSlack(line.slice(1, line.lastIndexOf(`* @${HANDLE}`)))]; },
-  },
+  // The post and the name are rich text, which Slack never parses: carried as they are, unescaped.
+  { name: 'Slack case card: post', platform: 'slack', render: slackCard, max: TEXT_MAX.cardText, markup: slackMrkdwn, carried: (r) => [richRun(r.blocks, 'rich_text_quote')] },
+  { name: 'Slack case card: author name', platform: 'slack', render: slackCard, max: TEXT_MAX.name, markup: slackMrkdwn, legitAs: oneLine, carried: (r) => [richRun(r.blocks, 'rich_text_section')] },
   { name: 'Slack case card: draft', platform: 'slack', render: slackCard, max: TEXT_MAX.draftText, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'draft'))))] },
   {
     name: 'Slack case card: follow-up and note', platform: 'slack', render: slackCard, max: 2 * TEXT_MAX.note + 1, markup: slackMrkdwn,

@@ -18,6 +18,11 @@ const name = (text: string): string => escapeInline(clip(text, TEXT_MAX.name));
 /** Free text cut to its surface's bound, then escaped; cutting first bounds the work too. */
 const free = (text: string, max: number): string => escapeMrkdwn(clip(text, max));
 
+/** A rich text run: shown as written (rich text is never parsed for markup, mentions or links). */
+const run = (text: string, style?: { bold?: boolean; italic?: boolean }): Block => ({ type: 'text', text, ...(style ? { style } : {}) });
+/** A name on one line, with the hostile-text policy applied. */
+const oneLine = (text: string): string => sanitizeText(text).replace(/\s*\n\s*/g, ' ');
+
 /** A live link: only URLs that pass {@link safeUrl}; the label is escaped. */
 function link(url: string, label: string): string {
   const safe = safeUrl(url);
@@ -31,9 +36,22 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
 
   const a = card.author;
   if (a) {
-    const who = `*${name(a.name || a.handle)}* ${name(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
-    const body = card.text.trim() ? quote(free(card.text, TEXT_MAX.cardText)) : '_(no text)_';
-    blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
+    // Rich text, not mrkdwn: Slack has no escape for `*`, `_`, `~` or a backtick, so a post
+    // written with them would show as bold, italic, struck or code. Rich text is never parsed:
+    // the name and the post show exactly as written, and only Earshot's styles apply.
+    const who = [
+      run(clip(oneLine(a.name || a.handle), TEXT_MAX.name), { bold: true }),
+      run(` ${clip(oneLine(`@${a.handle}`), TEXT_MAX.name)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`),
+    ];
+    const post = clip(sanitizeText(card.text), TEXT_MAX.cardText);
+    blocks.push({
+      type: 'rich_text',
+      block_id: 'mention',
+      elements: [
+        { type: 'rich_text_section', elements: who },
+        post.trim() ? { type: 'rich_text_quote', elements: [run(post)] } : { type: 'rich_text_section', elements: [run('(no text)', { italic: true })] },
+      ],
+    });
   } else {
     // A notice (moved, removed) is Earshot speaking: no author line, and not quoted as a post.
     blocks.push({ type: 'section', block_id: 'notice', text: mrkdwn(free(card.text, TEXT_MAX.cardText)) });
@@ -58,7 +76,8 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${name(card.rejection.by)}:\n${quote(free(card.rejection.note, TEXT_MAX.rejectionNote))}`) });
   }
   if (card.notes.length > 0) {
-    blocks.push({ type: 'context', block_id: 'notes', elements: [mrkdwn(card.notes.map((n) => free(n, TEXT_MAX.note)).join('\n'))] });
+    // Plain text: notes carry the author's follow-ups, which must not turn into formatting either.
+    blocks.push({ type: 'context', block_id: 'notes', elements: [plain(card.notes.map((n) => clip(n, TEXT_MAX.note)).join('\n'))] });
   }
   blocks.push({ type: 'context', block_id: 'links', elements: [mrkdwn(card.links.map((l) => link(l.url, l.label)).join('  ·  '))] });
 
