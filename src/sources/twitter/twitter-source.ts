@@ -2,6 +2,7 @@ import twitterText from 'twitter-text';
 import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type UserV2 } from 'twitter-api-v2';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
+import { X_REPLY_LIMIT } from '../../domain/reply-limits.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError } from '../../outbox/delivery-errors.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { SourceUnavailableError } from '../source-errors.js';
@@ -20,7 +21,6 @@ export interface TwitterSourceOptions {
   write?: TwitterApi | undefined;
 }
 
-const X_REPLY_LIMIT = 280;
 const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
 
 /** Shared by every network adapter; re-exported here for existing imports. */
