@@ -170,10 +170,17 @@ function renderInput(block, ctx) {
     if (element.min_length) field.dataset.minLength = String(element.min_length);
     if (element.focus_on_load) field.autofocus = true;
     box.append(field);
-    if (element.max_length) {
+    // The limit that matters is the network's, which the bot states in the hint ("X allows
+    // 280 characters"); Slack's field itself takes up to max_length (3000).
+    const stated = /\ballows ([\d,]+) characters\b/.exec(plain(block.hint))?.[1];
+    const limit = stated ? Number(stated.replace(/,/g, '')) : element.max_length;
+    if (limit) {
       const counter = el('div', 'bk-counter');
       const update = () => {
-        counter.textContent = `${field.value.length} / ${element.max_length}`;
+        // Characters as people count them (an emoji is one), near enough to the networks' own counts.
+        const n = [...field.value].length;
+        counter.textContent = `${n} / ${limit.toLocaleString('en-US')}`;
+        counter.classList.toggle('bk-counter-over', n > limit);
       };
       field.addEventListener('input', update);
       update();
