@@ -141,8 +141,8 @@ function objects(v: unknown): El[] {
   return [];
 }
 const blockText = (blocks: unknown, id: string): string => (objects(blocks).find((b) => b.block_id === id)?.text?.text ?? objects(objects(blocks).find((b) => b.block_id === id)?.elements)[0]?.text) as string;
-/** The first text run of the first rich text element of this type in the card's mention block. */
-const richRun = (blocks: unknown, type: string): string => ((objects(blocks).find((b) => b.block_id === 'mention')!.elements as El[]).find((e) => e.type === type)?.elements[0].text ?? '') as string;
+/** The first text run of the first rich text element of this type in a block (the card's post, by default). */
+const richRun = (blocks: unknown, type: string, id = 'mention'): string => ((objects(blocks).find((b) => b.block_id === id)!.elements as El[]).find((e) => e.type === type)?.elements[0].text ?? '') as string;
 const textRuns = (card: AdaptiveCard): string[] => objects(card.body).filter((e) => e.type === 'TextRun').map((e) => e.text as string);
 const markdownTexts = (card: AdaptiveCard): string[] =>
   objects(card.body).flatMap((e) => (e.type === 'TextBlock' ? [e.text as string] : e.type === 'FactSet' ? (e.facts as El[]).flatMap((f) => [f.title, f.value]) : []));
@@ -214,7 +214,7 @@ const SURFACES: Surface[] = [
     name: 'Slack case card: follow-up and note', platform: 'slack', render: slackCard, max: 2 * TEXT_MAX.note + 1, markup: slackMrkdwn,
     carried: (r) => [unescapeSlack(blockText(r.blocks, 'notes'))],
   },
-  { name: 'Slack storm card: sample', platform: 'slack', render: (t) => renderStormBlockKit(mkStorm(t)), max: TEXT_MAX.stormSample, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'sample:0'))))] },
+  { name: 'Slack storm card: sample', platform: 'slack', render: (t) => renderStormBlockKit(mkStorm(t)), max: TEXT_MAX.stormSample, markup: slackMrkdwn, carried: (r) => [richRun(r.blocks, 'rich_text_quote', 'sample:0')] },
   {
     name: 'Slack draft modal', platform: 'slack', render: (t) => draftModal({ meta: { caseId: '12', version: 4 }, caseTitle: 'Case 12', mentionText: maskPersonalData(t, NO_PUBLIC_NUMBERS), author: t, initial: t, limitHint: '280' }),
     max: TEXT_MAX.modalText, markup: none, carried: (v) => [objects(v.blocks).find((b) => b.type === 'section')!.text.text, objects(v.blocks).find((b) => b.type === 'plain_text_input')!.initial_value],

@@ -23,6 +23,30 @@ const run = (text: string, style?: { bold?: boolean; italic?: boolean }): Block 
 /** A name on one line, with the hostile-text policy applied. */
 const oneLine = (text: string): string => sanitizeText(text).replace(/\s*\n\s*/g, ' ');
 
+/**
+ * A post with its author line, as rich text rather than mrkdwn: Slack has no escape for `*`,
+ * `_`, `~` or a backtick, so a post written with them would show as bold, italic, struck or
+ * code. Rich text is never parsed: the name and the post show exactly as written, and only
+ * Earshot's own styles apply. Shared by the case card and the storm card's samples.
+ */
+export function postBlock(blockId: string, author: { name: string; handle: string; followers: number }, text: string, max: number, extra = ''): Block {
+  const post = clip(sanitizeText(text), max);
+  return {
+    type: 'rich_text',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'rich_text_section',
+        elements: [
+          run(clip(oneLine(author.name || author.handle), TEXT_MAX.name), { bold: true }),
+          run(` ${clip(oneLine(`@${author.handle}`), TEXT_MAX.name)} · ${compactNumber(author.followers)} followers${extra}`),
+        ],
+      },
+      post.trim() ? { type: 'rich_text_quote', elements: [run(post)] } : { type: 'rich_text_section', elements: [run('(no text)', { italic: true })] },
+    ],
+  };
+}
+
 /** A live link: only URLs that pass {@link safeUrl}; the label is escaped. */
 function link(url: string, label: string): string {
   const safe = safeUrl(url);
@@ -36,22 +60,7 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
 
   const a = card.author;
   if (a) {
-    // Rich text, not mrkdwn: Slack has no escape for `*`, `_`, `~` or a backtick, so a post
-    // written with them would show as bold, italic, struck or code. Rich text is never parsed:
-    // the name and the post show exactly as written, and only Earshot's styles apply.
-    const who = [
-      run(clip(oneLine(a.name || a.handle), TEXT_MAX.name), { bold: true }),
-      run(` ${clip(oneLine(`@${a.handle}`), TEXT_MAX.name)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`),
-    ];
-    const post = clip(sanitizeText(card.text), TEXT_MAX.cardText);
-    blocks.push({
-      type: 'rich_text',
-      block_id: 'mention',
-      elements: [
-        { type: 'rich_text_section', elements: who },
-        post.trim() ? { type: 'rich_text_quote', elements: [run(post)] } : { type: 'rich_text_section', elements: [run('(no text)', { italic: true })] },
-      ],
-    });
+    blocks.push(postBlock('mention', { ...a, name: a.name || a.handle }, card.text, TEXT_MAX.cardText, a.verified ? ' · verified' : ''));
   } else {
     // A notice (moved, removed) is Earshot speaking: no author line, and not quoted as a post.
     blocks.push({ type: 'section', block_id: 'notice', text: mrkdwn(free(card.text, TEXT_MAX.cardText)) });
