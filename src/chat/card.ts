@@ -221,11 +221,14 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
 
 const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
 
-/** "French (fr)": the name helps the reader, the code is what the language filters use. */
+/**
+ * "French · fr": the name helps the reader, the code is what the rules' language filters use.
+ * No brackets: Teams' renderer escapes them in a fact, so both surfaces carry the same text only without.
+ */
 export function languageName(code: string): string {
   let name: string | undefined;
   try { name = LANGUAGE_NAMES.of(code); } catch { name = undefined; }
-  return name && name.toLowerCase() !== code.toLowerCase() ? `${name} (${code})` : code;
+  return name && name.toLowerCase() !== code.toLowerCase() ? `${name} · ${code}` : code;
 }
 
 /** Builds the card for a case. Pure: same case, same card. */

@@ -175,7 +175,7 @@ describe('Adaptive Cards as a newcomer reads them', () => {
     const pii = [{ kind: 'phone', start: 0, end: 5 }];
     const card = renderAdaptiveCard(buildCard(mk('call me', { screening: { ...mk('x').screening, tags: ['personal-data'], pii, language: 'fr' } }), { approvalsNeeded: 1 }));
     expect(markdownTexts(card).join('\n').match(/personal.data/g)).toHaveLength(1);
-    expect(elements(card).find((e) => e.type === 'FactSet')!.facts).toContainEqual({ title: 'Language', value: 'French \\(fr\\)' });
+    expect(elements(card).find((e) => e.type === 'FactSet')!.facts).toContainEqual({ title: 'Language', value: 'French · fr' });
   });
 
   it('shows a customer\'s **bold** and *bold* as written', () => {

@@ -140,6 +140,6 @@ describe('Block Kit cards as a newcomer reads them', () => {
     const badges = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'badges')!.elements[0].text as string;
     expect(badges.match(/personal.data/g)).toHaveLength(1);
     expect(badges).toContain('`baggage`');
-    expect(texts(r)).toContain('*Language*\nFrench (fr)');
+    expect(texts(r)).toContain('*Language*\nFrench · fr');
   });
 });
