@@ -1,6 +1,7 @@
 import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
+import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
 import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/screening.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
@@ -49,6 +50,9 @@ export interface CaseForm {
   templateId?: string;
   /** Templates that fit the case, best first (the draft form offers them). */
   templates?: Array<{ id: string; name: string }>;
+  /** The network's own reply limit, where Earshot replies there (the chat field's own limit is higher). */
+  replyLimit?: ReplyLimit;
+  /** What the reply may be, in words: the network's limit and how it counts. */
   limitHint: string;
 }
 
@@ -167,8 +171,13 @@ export class CaseInteractions {
       author: `@${c.mention.author.handle}`,
       mentionText: maskPersonalData(c.mention.text, config),
       initial: '',
-      limitHint: c.mention.network === 'x' ? 'X counts 280 characters; links count 23 and most emoji 2.' : 'Keep it short and friendly.',
+      limitHint: 'Keep it short and friendly.',
     };
+    const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
+    if (limit) {
+      form.replyLimit = limit;
+      form.limitHint = replyLimitHint(limit);
+    }
     if (action === 'case.draft') {
       const ranked = rankTemplates(c, config.templates);
       const template = ranked[0];
@@ -327,4 +336,10 @@ export class CaseInteractions {
   sendBack(form: Pick<CaseForm, 'caseId' | 'version'>, note: string, actor: Actor): Promise<ApplyResult> {
     return this.deps.cases.apply(form.caseId, { type: 'reject', note: note.trim() }, actor, form.version);
   }
+}
+
+/** A Mastodon source's configured instance limit (`options.maxCharacters`), if any. */
+function mastodonMax(config: Config, sourceName: string): number | undefined {
+  const max = config.sources.find((x) => x.name === sourceName)?.options?.maxCharacters;
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : undefined;
 }

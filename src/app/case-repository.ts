@@ -120,10 +120,16 @@ export class CaseRepository {
     throw new CaseConflictError(id);
   }
 
-  /** The author's other cases, newest first. */
+  /**
+   * The author's cases opened before this one, newest first. A card shown again later (an
+   * update, a redraw) must not list cases that came after it as "earlier".
+   */
   async earlierCases(c: Case, limit = 10): Promise<Array<{ id: string; status: Case['status']; createdAt: string }>> {
-    const ids = await this.store.zRangeByScore(AUTHOR_INDEX(c.mention.network, c.mention.author.id), Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    const others = ids.filter((x) => x.member !== c.id).reverse().slice(0, limit);
+    const at = Date.parse(c.createdAt);
+    // The index is scored by creation time; within one millisecond the older case has the smaller id.
+    const ids = await this.store.zRangeByScore(AUTHOR_INDEX(c.mention.network, c.mention.author.id), Number.NEGATIVE_INFINITY, at);
+    const before = (x: { member: string; score: number }) => x.score < at || compareIds(x.member, c.id) < 0;
+    const others = ids.filter((x) => x.member !== c.id && before(x)).reverse().slice(0, limit);
     const found = await Promise.all(others.map((x) => this.get(x.member)));
     return found.filter((o): o is Case => !!o).map((o) => ({ id: o.id, status: o.status, createdAt: o.createdAt }));
   }
@@ -193,4 +199,9 @@ export class CaseRepository {
     if (isOpen(next.status)) await store.setAdd(OPEN_INDEX(next.group), next.id);
     else await store.setRemove(OPEN_INDEX(next.group), next.id);
   }
+}
+
+/** Case ids are decimal counters: a shorter id is an older one. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

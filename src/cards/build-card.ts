@@ -22,6 +22,18 @@ export interface CardOptions extends CaseActionOptions {
   claimTimeoutMs?: number | undefined;
 }
 
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
+
+/**
+ * "French · fr": the name helps the reader, the code is what the rules' language filters use.
+ * No brackets: Teams' renderer escapes them in a fact, so both surfaces carry the same text only without.
+ */
+export function languageName(code: string): string {
+  let name: string | undefined;
+  try { name = LANGUAGE_NAMES.of(code); } catch { name = undefined; }
+  return name && name.toLowerCase() !== code.toLowerCase() ? `${name} · ${code}` : code;
+}
+
 /** Builds the card for a case. Pure: same case, same card. */
 export function buildCard(c: Case, opts: CardOptions): Card {
   const mask = opts.mask ?? ours;
@@ -33,11 +45,20 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   if (s.intent) badges.push(s.intent);
   if (s.pii.length > 0) badges.push('personal data');
   for (const t of s.tags) badges.push(t);
+  // Screening tags a post with personal data "personal-data" as well: one badge says it once.
+  const seen = new Set<string>();
+  const shown = badges.filter((b) => {
+    const key = b.toLowerCase().replace(/[-_\s]+/g, ' ');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 
   const facts: Card['facts'] = [
     { label: 'Status', value: STATUS_LABEL[c.status] },
     { label: 'Group', value: c.group },
   ];
+  if (s.language) facts.push({ label: 'Language', value: languageName(s.language) });
   if (c.owner) facts.push({ label: 'Owner', value: actorLabel(c.owner) });
   if (c.owner && opts.claimTimeoutMs !== undefined && (c.status === 'claimed' || c.status === 'rejected')) {
     const since = c.activeAt ?? c.claimedAt ?? c.updatedAt;
@@ -80,7 +101,7 @@ export function buildCard(c: Case, opts: CardOptions): Card {
     author: { name: mask(m.author.name), handle: m.author.handle, followers: m.author.followers, verified: m.author.verified },
     text: mask(m.text),
     status: { code: c.status, label: STATUS_LABEL[c.status] },
-    badges,
+    badges: shown,
     facts,
     notes: notes.map(mask),
     links,

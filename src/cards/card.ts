@@ -19,8 +19,11 @@ export interface Card {
   summary: string;
   title: string;
   network: Network;
-  /** The author's name went through the masking gate (people put numbers in names too). */
-  author: { name: Masked; handle: string; followers: number; verified: boolean };
+  /**
+   * The author's name went through the masking gate (people put numbers in names too).
+   * Absent on a notice card (moved, removed), which speaks for Earshot, not for anyone.
+   */
+  author?: { name: Masked; handle: string; followers: number; verified: boolean } | undefined;
   /** The mention's text, through the masking gate. */
   text: Masked;
   status: { code: CaseStatus; label: string };

@@ -14,7 +14,6 @@ export function buildMovedCard(c: Case, move: { to: string; by?: string | undefi
     version: c.version,
     title: `Case ${c.id} · ${NETWORK_LABEL[c.mention.network]}`,
     network: c.mention.network,
-    author: { name: ours('moved'), handle: 'moved', followers: 0, verified: false },
     facts: [{ label: 'Status', value: label }],
   };
 }
@@ -27,7 +26,6 @@ export function noticeCard(caseId: string, text: string, status: Card['status'])
     summary: `Case ${caseId} · ${status.label}`,
     title: `Case ${caseId} · ${status.label.toLowerCase()}`,
     network: 'demo',
-    author: { name: ours('removed'), handle: 'removed', followers: 0, verified: false },
     text: ours(text),
     status,
     badges: [],

@@ -118,6 +118,15 @@ describe('follow-ups: the author wrote again', () => {
     const second = (await caseOf(r, fresh))!;
     expect(second.id).not.toBe(c.id);
     expect(await r.cases.repo.earlierCases(second)).toEqual([{ id: c.id, status: 'new', createdAt: c.createdAt }]);
+    // The first case's card, drawn again, does not list the newer case as an earlier one.
+    expect(await r.cases.repo.earlierCases(c)).toEqual([]);
+
+    // A third case lists both, newest first.
+    const third = mention({ id: 'a1', handle: 'traveller' }, '@acme and now this', '2026-01-07T09:00:00.000Z');
+    await hear(r, third);
+    const last = (await caseOf(r, third))!;
+    expect((await r.cases.repo.earlierCases(last)).map((e) => e.id)).toEqual([second.id, c.id]);
+    expect((await r.cases.repo.earlierCases(second)).map((e) => e.id)).toEqual([c.id]);
   });
 });
 

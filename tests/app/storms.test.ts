@@ -97,8 +97,11 @@ describe('storm mode in the running bot', () => {
     expect(caseCards().length).toBeLessThan(40);
     const text = JSON.stringify(card.blocks);
     expect(text).toContain('Storm · baggage');
-    expect(text).toContain('&lt;!channel&gt;');
-    expect(text).not.toContain('<!channel>');
+    // Samples are rich text (never parsed): the ping is shown as written, in a text run only.
+    const blocks = card.blocks as Array<Record<string, any>>;
+    expect(JSON.stringify(blocks.filter((b) => b.type === 'rich_text'))).toContain('"type":"text","text":"@acme where is my bag <!channel>');
+    expect(JSON.stringify(blocks.filter((b) => b.type !== 'rich_text'))).not.toContain('<!channel>');
+    expect(text).not.toContain('"type":"broadcast"');
     expect(text).toContain('Widest reach');
   });
 
@@ -185,5 +188,16 @@ describe('storm card rendering (Block Kit)', () => {
     }, { groupName: 'Care', approvalsNeeded: 1, canReply: true, template: { name: 'Sorry', text: 'Hi {{author.name}}' } });
     expect(approved.actions.map((a) => a.id)).toEqual(['storm.send', 'storm.discard', 'storm.close']);
     expect(approved.actions[0]!.label).toBe('Send to 10 authors');
+  });
+
+  it('shows a sample\'s *bold* and its author\'s name as written (rich text, never parsed)', () => {
+    const marked = buildStormCard(storm, {
+      count: 1, sentiment: { negative: 1, neutral: 0, positive: 0 }, foldedHighPriority: 0, replied: 0, queued: 0, skipped: 0, topAuthors: [],
+      samples: [{ author: '*Big* Name', handle: 's0', followers: 5, text: 'my *bold* _claim_' }],
+    }, { groupName: 'Care', approvalsNeeded: 1, canReply: true });
+    const sample = (renderStormBlockKit(marked).blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'sample:0')!;
+    expect(sample.type).toBe('rich_text');
+    expect(sample.elements[0].elements[0]).toEqual({ type: 'text', text: '*Big* Name', style: { bold: true } });
+    expect(sample.elements[1]).toEqual({ type: 'rich_text_quote', elements: [{ type: 'text', text: 'my *bold* _claim_' }] });
   });
 });

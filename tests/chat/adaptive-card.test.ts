@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCard } from '../../src/cards/build-card.js';
+import { buildMovedCard, noticeCard } from '../../src/cards/notice-card.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { escapeTeamsMarkdown } from '../../src/chat/teams/escape-teams-markdown.js';
 import { renderAdaptiveCard, type AdaptiveCard } from '../../src/chat/teams/render-adaptive-card.js';
@@ -159,6 +160,29 @@ describe('Adaptive Card structure', () => {
     const card = renderTeamsMessage({ title: 'Top *hashtags*', lines: ['#win [x](https://e.example)', ''] });
     expect(markdownTexts(card)).toEqual(['Top \\*hashtags\\*']);
     expect(textRuns(card)).toEqual(['#win [x](https://e.example)', ' ']);
+  });
+});
+
+describe('Adaptive Cards as a newcomer reads them', () => {
+  it('a moved card and a removed card have no author line', () => {
+    for (const card of [buildMovedCard(mk('hi'), { to: 'Refunds', by: 'Lea' }), noticeCard('12', 'This case was removed: erased.', { code: 'closed', label: 'Removed' })]) {
+      const all = [...markdownTexts(renderAdaptiveCard(card)), ...textRuns(renderAdaptiveCard(card))].join('\n');
+      expect(all).toMatch(/moved to Refunds|removed: erased/);
+      expect(all).not.toMatch(/followers|@moved|@removed/);
+    }
+  });
+
+  it('shows personal data once, whether found or tagged, and the detected language', () => {
+    const pii = [{ kind: 'phone', start: 0, end: 5 }];
+    const card = renderAdaptiveCard(buildCard(mk('call me', { screening: { ...mk('x').screening, tags: ['personal-data'], pii, language: 'fr' } }), { approvalsNeeded: 1 }));
+    expect(markdownTexts(card).join('\n').match(/personal.data/g)).toHaveLength(1);
+    expect(elements(card).find((e) => e.type === 'FactSet')!.facts).toContainEqual({ title: 'Language', value: 'French · fr' });
+  });
+
+  it('shows a customer\'s **bold** and *bold* as written', () => {
+    const card = renderAdaptiveCard(buildCard(mk('this is **bold** and *loud*', {}, '**Big** Name'), { approvalsNeeded: 1 }));
+    expect(textRuns(card)).toContain('this is **bold** and *loud*');
+    expect(markdownTexts(card).join('\n')).toContain('\\*\\*Big\\*\\* Name');
   });
 });
 

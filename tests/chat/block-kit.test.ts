@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCard } from '../../src/cards/build-card.js';
+import { buildMovedCard, noticeCard } from '../../src/cards/notice-card.js';
 import { renderBlockKit } from '../../src/chat/slack/render-block-kit.js';
 import { escapeMrkdwn } from '../../src/chat/slack/escape-mrkdwn.js';
 import { safeUrl, sanitizeText } from '../../src/chat/safe-text.js';
@@ -68,10 +69,23 @@ describe('Block Kit rendering of untrusted mentions', () => {
     expect(r.blocks.length).toBeLessThanOrEqual(50);
   });
 
-  it('turns mrkdwn text off auto-linking (verbatim)', () => {
-    const r = renderBlockKit(buildCard(mk('see www.evil.example'), { approvalsNeeded: 1 }));
-    const mention = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'mention');
-    expect(mention?.text.verbatim).toBe(true);
+  it('turns mrkdwn text off auto-linking (verbatim), and puts the post in rich text, which is never parsed', () => {
+    const r = renderBlockKit(buildCard(mk('see www.evil.example', { status: 'drafted', draft: { text: 'x', by: { platform: 'slack', id: 'UA', name: 'A' }, at: NOW } }), { approvalsNeeded: 1 }));
+    const blocks = r.blocks as unknown as Array<Record<string, any>>;
+    expect(blocks.find((b) => b.block_id === 'draft')?.text.verbatim).toBe(true);
+    const mention = blocks.find((b) => b.block_id === 'mention');
+    expect(mention?.type).toBe('rich_text');
+    expect(mention?.elements[1]).toEqual({ type: 'rich_text_quote', elements: [{ type: 'text', text: 'see www.evil.example' }] });
+  });
+
+  it('shows a customer\'s *bold*, _italic_, ~strike~ and `code` as written, name included', () => {
+    const r = renderBlockKit(buildCard(mk('this is *bold* and _it_ ~x~ `y`', {}, '*Big* Name'), { approvalsNeeded: 1 }));
+    const mention = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'mention')!;
+    expect(mention.elements[0].elements[0]).toEqual({ type: 'text', text: '*Big* Name', style: { bold: true } });
+    expect(mention.elements[0].elements[1].text).toBe(' @cust · 12k followers · verified');
+    expect(mention.elements[1].elements[0].text).toBe('this is *bold* and _it_ ~x~ `y`');
+    // Nothing of the post or the name is left in mrkdwn, where Slack would format it.
+    expect(allText(r).join('\n')).not.toContain('bold*');
   });
 
   it('removes bidi overrides and zero-width spaces, repairs broken UTF-16', () => {
@@ -107,5 +121,26 @@ describe('Block Kit rendering of untrusted mentions', () => {
     expect(allText(rejected).join('\n')).toContain('*Sent back* by Lea:\n>Warmer &lt;!here&gt;');
     const sent = renderBlockKit(buildCard(mk('hi', { status: 'sent', reply: { id: '9', url: 'https://x.com/i/web/status/9', at: NOW, text: 'x' } }), { approvalsNeeded: 1 }));
     expect(allText(sent).join('\n')).toContain('<https://x.com/i/web/status/9|View our reply>');
+  });
+});
+
+describe('Block Kit cards as a newcomer reads them', () => {
+  const texts = (r: ReturnType<typeof renderBlockKit>) => allText(r).join('\n');
+
+  it('a moved card and a removed card have no author line', () => {
+    const moved = renderBlockKit(buildMovedCard(mk('hi'), { to: 'Refunds', by: 'Lea' }));
+    expect(texts(moved)).toContain('This case was moved to Refunds by Lea');
+    expect(texts(moved)).not.toMatch(/followers|@moved/);
+    const removed = renderBlockKit(noticeCard('12', 'This case was removed: erased.', { code: 'closed', label: 'Removed' }));
+    expect(texts(removed)).not.toMatch(/followers|@removed/);
+  });
+
+  it('shows personal data once, whether found or tagged, and the detected language', () => {
+    const pii = [{ kind: 'phone' as const, start: 0, end: 5 }];
+    const r = renderBlockKit(buildCard(mk('call me', { screening: { ...mk('x').screening, tags: ['personal-data', 'baggage'], pii, language: 'fr' } }), { approvalsNeeded: 1 }));
+    const badges = (r.blocks as unknown as Array<Record<string, any>>).find((b) => b.block_id === 'badges')!.elements[0].text as string;
+    expect(badges.match(/personal.data/g)).toHaveLength(1);
+    expect(badges).toContain('`baggage`');
+    expect(texts(r)).toContain('*Language*\nFrench · fr');
   });
 });

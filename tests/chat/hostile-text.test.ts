@@ -141,6 +141,8 @@ function objects(v: unknown): El[] {
   return [];
 }
 const blockText = (blocks: unknown, id: string): string => (objects(blocks).find((b) => b.block_id === id)?.text?.text ?? objects(objects(blocks).find((b) => b.block_id === id)?.elements)[0]?.text) as string;
+/** The first text run of the first rich text element of this type in a block (the card's post, by default). */
+const richRun = (blocks: unknown, type: string, id = 'mention'): string => ((objects(blocks).find((b) => b.block_id === id)!.elements as El[]).find((e) => e.type === type)?.elements[0].text ?? '') as string;
 const textRuns = (card: AdaptiveCard): string[] => objects(card.body).filter((e) => e.type === 'TextRun').map((e) => e.text as string);
 const markdownTexts = (card: AdaptiveCard): string[] =>
   objects(card.body).flatMap((e) => (e.type === 'TextBlock' ? [e.text as string] : e.type === 'FactSet' ? (e.facts as El[]).flatMap((f) => [f.title, f.value]) : []));
@@ -204,17 +206,15 @@ const none = () => [];
 const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ');
 
 const SURFACES: Surface[] = [
-  { name: 'Slack case card: post', platform: 'slack', render: slackCard, max: TEXT_MAX.cardText, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'mention'))))] },
-  {
-    name: 'Slack case card: author name', platform: 'slack', render: slackCard, max: TEXT_MAX.name, markup: slackMrkdwn, legitAs: oneLine,
-    carried: (r) => { const line = blockText(r.blocks, 'mention').split('\n')[0]!; return [unescapeSlack(line.slice(1, line.lastIndexOf(`* @${HANDLE}`)))]; },
-  },
+  // The post and the name are rich text, which Slack never parses: carried as they are, unescaped.
+  { name: 'Slack case card: post', platform: 'slack', render: slackCard, max: TEXT_MAX.cardText, markup: slackMrkdwn, carried: (r) => [richRun(r.blocks, 'rich_text_quote')] },
+  { name: 'Slack case card: author name', platform: 'slack', render: slackCard, max: TEXT_MAX.name, markup: slackMrkdwn, legitAs: oneLine, carried: (r) => [richRun(r.blocks, 'rich_text_section')] },
   { name: 'Slack case card: draft', platform: 'slack', render: slackCard, max: TEXT_MAX.draftText, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'draft'))))] },
   {
     name: 'Slack case card: follow-up and note', platform: 'slack', render: slackCard, max: 2 * TEXT_MAX.note + 1, markup: slackMrkdwn,
     carried: (r) => [unescapeSlack(blockText(r.blocks, 'notes'))],
   },
-  { name: 'Slack storm card: sample', platform: 'slack', render: (t) => renderStormBlockKit(mkStorm(t)), max: TEXT_MAX.stormSample, markup: slackMrkdwn, carried: (r) => [unescapeSlack(unquote(afterFirstLine(blockText(r.blocks, 'sample:0'))))] },
+  { name: 'Slack storm card: sample', platform: 'slack', render: (t) => renderStormBlockKit(mkStorm(t)), max: TEXT_MAX.stormSample, markup: slackMrkdwn, carried: (r) => [richRun(r.blocks, 'rich_text_quote', 'sample:0')] },
   {
     name: 'Slack draft modal', platform: 'slack', render: (t) => draftModal({ meta: { caseId: '12', version: 4 }, caseTitle: 'Case 12', mentionText: maskPersonalData(t, NO_PUBLIC_NUMBERS), author: t, initial: t, limitHint: '280' }),
     max: TEXT_MAX.modalText, markup: none, carried: (v) => [objects(v.blocks).find((b) => b.type === 'section')!.text.text, objects(v.blocks).find((b) => b.type === 'plain_text_input')!.initial_value],

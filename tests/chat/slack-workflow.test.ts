@@ -5,7 +5,7 @@ import type { CaseChoice } from '../../src/app/case-interactions.js';
 import { choiceModal, parseChoiceSubmission } from '../../src/chat/slack/slack-choices.js';
 import { SlackDirectory } from '../../src/chat/slack/slack-directory.js';
 import { parseThreadReply } from '../../src/chat/slack/slack-thread-notes.js';
-import { draftModal, TEMPLATE_PICK } from '../../src/chat/slack/modals.js';
+import { draftModal, mayReplaceReply, TEMPLATE_PICK, TEMPLATE_SWITCH_NOTE, typedReply } from '../../src/chat/slack/modals.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../src/screening/mask-personal-data.js';
 
@@ -66,6 +66,38 @@ describe('the draft modal offers templates', () => {
     expect(input.element).toMatchObject({ action_id: 'text~bags.x1', initial_value: 'Hello' });
     const plain = draftModal({ meta: { caseId: '1', version: 0 }, caseTitle: 'Case 1', mentionText: maskPersonalData('hi', NO_PUBLIC_NUMBERS), author: '@a', initial: '', limitHint: 'short' });
     expect(plain.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});
+
+describe('switching templates in the draft modal keeps what was typed', () => {
+  const base = { meta: { caseId: '1', version: 0, templateId: 'bags' }, caseTitle: 'Case 1', mentionText: maskPersonalData('hi', NO_PUBLIC_NUMBERS), author: '@a', limitHint: 'short', templates: [{ id: 'general', name: 'General' }, { id: 'bags', name: 'Baggage apology' }] };
+
+  it('reads the reply field back from the view state, whatever its fill', () => {
+    expect(typedReply({ reply: { 'text~bags.x1': { type: 'plain_text_input', value: 'Mine' } } })).toEqual({ text: 'Mine', fill: 'bags.x1' });
+    expect(typedReply({ reply: { text: { type: 'plain_text_input', value: null } } })).toEqual({ text: '', fill: undefined });
+    expect(typedReply({ template: {} })).toBeUndefined();
+  });
+
+  it('replaces the reply only when it is empty or still a text the modal put there', () => {
+    const previous = 'Hi Cust, sorry about your bag.';
+    expect(mayReplaceReply(undefined, [previous])).toBe(true);
+    expect(mayReplaceReply('  ', [previous])).toBe(true);
+    expect(mayReplaceReply('Hi Cust, sorry about your bag.\r\n', [previous])).toBe(true);
+    expect(mayReplaceReply('Hi Cust, so sorry about your bag. I checked and', [previous])).toBe(false);
+    expect(mayReplaceReply('My own words', [undefined, 'The draft it opened on'])).toBe(false);
+    expect(mayReplaceReply('The draft it opened on', [undefined, 'The draft it opened on'])).toBe(true);
+  });
+
+  it('says what switching does, and keeps the field (same action id) with the template shown to copy from', () => {
+    const view = draftModal({ ...base, initial: 'My own words', fill: 'bags.x1', kept: { template: 'General', text: 'Hello from the general template' } });
+    const input = view.blocks.find((b) => b.type === 'input') as { element: { action_id: string; initial_value: string } };
+    expect(input.element).toMatchObject({ action_id: 'text~bags.x1', initial_value: 'My own words' });
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain(TEMPLATE_SWITCH_NOTE);
+    expect(text).toContain('Your reply was kept');
+    expect(text).toContain('Hello from the general template');
+    // Without templates there is nothing to switch, and nothing to say about it.
+    expect(JSON.stringify(draftModal({ ...base, templates: [], initial: '' }).blocks)).not.toContain(TEMPLATE_SWITCH_NOTE);
   });
 });
 

@@ -37,6 +37,22 @@ function mrkdwnTexts(m: SlackMessage | undefined): string[] {
   return out;
 }
 
+/** The text runs of a message's rich text blocks (the post on a card). */
+function richRuns(m: SlackMessage | undefined): string[] {
+  const blocks = (m?.blocks ?? []) as Array<Record<string, unknown>>;
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'text' && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(blocks.filter((b) => b.type === 'rich_text'));
+  return out;
+}
+
 /** Sends a body with Transfer-Encoding: chunked (no Content-Length). */
 function chunked(url: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -137,9 +153,18 @@ describe('operations: health, metrics, budget, hostile input, secrets, graceful 
         expect(t.length).toBeLessThanOrEqual(3000);
       }
     }
-    const all = cards().flatMap(mrkdwnTexts).join('\n');
-    expect(all).toContain('&lt;!channel&gt;');
-    expect(all).toContain('&lt;https://evil.example|https://acme.example/refund&gt;');
+    // The posts are rich text, which Slack never parses: shown as written, with no mention or link elements.
+    for (const m of cards()) {
+      expect(JSON.stringify(m.blocks)).not.toMatch(/"type":"(broadcast|user|link|channel|usergroup)"/);
+      for (const t of richRuns(m)) {
+        expect(t).not.toMatch(/[\u202A-\u202E\u200B]/);
+        expect(t.length).toBeLessThanOrEqual(2000);
+      }
+    }
+    const all = cards().flatMap(richRuns).join('\n');
+    expect(all).toContain('<!channel> <!here> hello <@U024BE7LH>');
+    expect(all).toContain('<https://evil.example|https://acme.example/refund>');
+    expect(all).toContain('**bold**');
   });
 
   it('refuses forged, stale, replayed, oversized and length-less requests', async () => {
@@ -182,7 +207,7 @@ describe('operations: health, metrics, budget, hostile input, secrets, graceful 
     const stopMs = Date.now() - t0;
     expect(bot.output()).toContain('shutting down');
     // The in-flight card landed, and the restarted bot does not post it again.
-    const late = () => cards().filter((c) => mrkdwnTexts(c).join('').includes('my flight was cancelled'));
+    const late = () => cards().filter((c) => richRuns(c).join('').includes('my flight was cancelled'));
     expect(late()).toHaveLength(1);
     bot = await startBot({ cwd: dir, env });
     await new Promise((r) => setTimeout(r, 6000));

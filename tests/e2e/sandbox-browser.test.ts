@@ -2,8 +2,10 @@
  * The sandbox as a newcomer meets it: `earshot demo` started the way `npm run demo` starts
  * it, and a real Chromium (Debian's package, driven by playwright-core; nothing downloaded)
  * clicking through the workspace page: claim a card, draft in the modal (first tripping a
- * policy error shown under the field), switch to the approver, approve, send, and find the
- * reply in the social feed. It saves the screenshot the README shows (docs/sandbox.png).
+ * policy error shown under the field; templates switched without losing what was typed; a
+ * refused click answered in view), switch to the approver, approve, send, and find the reply
+ * in the social feed; then a post with markup, and the page at 1024 px. It saves the
+ * screenshot the README shows (docs/sandbox.png).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -82,6 +84,9 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     await expect.poll(() => card.locator('.bk-header').textContent()).toMatch(/^Case \d+ · X$/);
     expect(await card.locator('.md-quote').textContent()).toContain('Flight LK218 delayed 3 hours');
     expect(await card.locator('.bk-context .md-code').allTextContents()).toContain('vip');
+    // One clock everywhere: 24-hour with the zone, as the cards give times.
+    for (const t of await page.locator('.msg-time').allTextContents()) expect(t).toMatch(/^\d{2}:\d{2} UTC$/);
+    for (const t of await page.locator('#feed-pane .post-time').allTextContents()) expect(t).toMatch(/^· \d{2}:\d{2} UTC$/);
 
     // Alice (the agent) claims it.
     expect(await page.locator('.person-active').textContent()).toContain('Alice Moreno');
@@ -96,6 +101,20 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     expect(await modal.locator('.modal-title').textContent()).toBe('Draft reply');
     const field = modal.locator('textarea.bk-field');
     expect(await field.inputValue()).toContain('Hi Maya Lindqvist');
+    // The counter counts against X's limit, not the field's own 3000.
+    expect(await modal.locator('.bk-counter').textContent()).toMatch(/^\d+ \/ 280$/);
+    expect(await modal.locator('.bk-hint').textContent()).toContain('X allows 280 characters');
+
+    // Switching templates replaces the template's untouched text, but never what was typed.
+    const picker = modal.locator('select[data-action-id="tpl.pick"]');
+    expect(await modal.textContent()).toContain('your words are kept');
+    await picker.selectOption('general');
+    await expect.poll(() => field.inputValue(), { timeout: 10_000 }).toContain('thanks for getting in touch');
+    await field.fill('My own words for Maya.');
+    await picker.selectOption('air-bags');
+    await expect.poll(() => modal.textContent(), { timeout: 10_000 }).toContain('Your reply was kept');
+    expect(await field.inputValue()).toBe('My own words for Maya.');
+    expect(await modal.textContent()).toContain('sorry your bag hasn');
     await field.fill('We guarantee a refund today.');
     await modal.getByRole('button', { name: 'Submit for approval' }).click();
     await expect.poll(() => modal.locator('.bk-error').textContent(), { timeout: 10_000 }).toContain('guarantee');
@@ -104,6 +123,18 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     await modal.waitFor({ state: 'detached', timeout: 10_000 });
     await expect.poll(() => card.locator('.bk-fields').textContent(), { timeout: 10_000 }).toContain('Draft awaiting approval');
     expect(await card.textContent()).toContain(REPLY);
+
+    // Alice may not approve: the refusal shows in view, and the button can be clicked again.
+    const approve = card.getByRole('button', { name: 'Approve', exact: true });
+    await approve.click();
+    const answer = page.locator('.toast-answer');
+    await answer.waitFor({ timeout: 10_000 });
+    const box = (await answer.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(900);
+    expect((await answer.textContent())!.length).toBeGreaterThan(20);
+    await expect.poll(() => approve.isDisabled()).toBe(false);
+    await answer.locator('.toast-close').click();
 
     // Lea (the approver) approves and sends.
     await page.locator('[data-user="U0LEAD0001"]').click();
@@ -137,4 +168,30 @@ describe('the sandbox in a real browser: claim, draft, approve, send, see the re
     expect(existsSync(SCREENSHOT)).toBe(true);
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('shows a customer\'s *bold* as written, and keeps its three columns at 1024 px', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(MISSING);
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.goto(`${url}/channel/C0AIRLINE1`);
+    await page.locator('.compose-handle').fill('boldtester');
+    await page.locator('.compose-text').fill('@larkspurair my *bold* claim: the flight was delayed _again_');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    const card = page.locator('.msg-card', { hasText: '@boldtester' });
+    await card.waitFor({ timeout: 20_000 });
+    expect(await card.locator('.md-quote').textContent()).toBe('@larkspurair my *bold* claim: the flight was delayed _again_');
+    expect(await card.locator('.md-quote strong, .md-quote em').count()).toBe(0);
+
+    // Sidebar, channel and feed side by side: nothing wraps under the sidebar.
+    const side = (await page.locator('.sidebar').boundingBox())!;
+    const main = (await page.locator('#main').boundingBox())!;
+    const feed = (await page.locator('#feed-pane').boundingBox())!;
+    expect(main.x).toBeGreaterThanOrEqual(side.x + side.width - 1);
+    expect(feed.x).toBeGreaterThanOrEqual(main.x + main.width - 1);
+    for (const b of [side, main, feed]) expect(b.y).toBe(0);
+    expect(feed.x + feed.width).toBeLessThanOrEqual(1024);
+    expect(await page.locator('html').evaluate((e) => e.scrollWidth)).toBeLessThanOrEqual(1024);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

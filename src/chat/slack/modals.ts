@@ -38,6 +38,11 @@ export function draftModal(opts: {
    * id, so a new id is what makes a chosen template's text replace the field's content.
    */
   fill?: string | undefined;
+  /**
+   * A template was picked while the reply held the person's own words: they were kept (pass
+   * the field's current `fill` so Slack keeps them), and the template is shown to copy from.
+   */
+  kept?: { template: string; text: string } | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
   const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
@@ -52,7 +57,11 @@ export function draftModal(opts: {
       options: templates.map(option),
       ...(current ? { initial_option: option(current) } : {}),
     }],
-  }] : [];
+  }, { type: 'context', block_id: 'template-note', elements: [plain(TEMPLATE_SWITCH_NOTE, 2000)] }] : [];
+  const kept = opts.kept ? [
+    { type: 'context', block_id: 'kept-note', elements: [plain(`Your reply was kept, since you had changed it. "${opts.kept.template}" reads as below; copy what you need.`, 2000)] },
+    { type: 'section', block_id: 'kept-template', text: quoted(opts.kept.text) },
+  ] : [];
   return {
     type: 'modal' as const,
     callback_id: DRAFT_CALLBACK,
@@ -69,10 +78,41 @@ export function draftModal(opts: {
         block_id: REPLY_BLOCK,
         label: plain('Your reply', 2000),
         hint: plain(opts.limitHint, 2000),
-        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: clip(sanitizeText(opts.initial), TEXT_MAX.modalField) },
+        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: replyField(opts.initial) },
       },
+      ...kept,
     ],
   };
+}
+
+/** What the draft modal says about its template picker, so switching never surprises. */
+export const TEMPLATE_SWITCH_NOTE = 'Picking a template replaces the reply while it is still the last template\'s text; once you have changed it, your words are kept.';
+
+/** A reply as the modal's field holds it. */
+const replyField = (text: string): string => clip(sanitizeText(text), TEXT_MAX.modalField);
+
+/** The reply field of a draft modal's state: what was typed, and the `fill` of its action id. */
+export function typedReply(values: unknown): { text: string; fill: string | undefined } | undefined {
+  const block = (values as Record<string, unknown> | undefined)?.[REPLY_BLOCK];
+  if (!block || typeof block !== 'object') return undefined;
+  for (const [actionId, state] of Object.entries(block as Record<string, unknown>)) {
+    if (actionId !== REPLY_INPUT && !actionId.startsWith(`${REPLY_INPUT}~`)) continue;
+    const value = (state as { value?: unknown } | null)?.value;
+    return { text: typeof value === 'string' ? value : '', fill: actionId === REPLY_INPUT ? undefined : actionId.slice(REPLY_INPUT.length + 1) };
+  }
+  return undefined;
+}
+
+/**
+ * Whether picking a template may replace the reply: only when the field is empty or still
+ * holds, untouched, a text the modal put there itself (the previous template, the draft it
+ * opened on). Anything else is the person's own words, and is kept.
+ */
+export function mayReplaceReply(typed: string | undefined, untouched: ReadonlyArray<string | undefined>): boolean {
+  if (typed === undefined) return true;
+  const norm = (t: string) => t.replace(/\r\n?/g, '\n').trim();
+  const now = norm(typed);
+  return now === '' || untouched.some((u) => u !== undefined && norm(replyField(u)) === now);
 }
 
 export function rejectModal(opts: { meta: ModalMeta; caseTitle: string; draft: string }) {

@@ -18,6 +18,35 @@ const name = (text: string): string => escapeInline(clip(text, TEXT_MAX.name));
 /** Free text cut to its surface's bound, then escaped; cutting first bounds the work too. */
 const free = (text: string, max: number): string => escapeMrkdwn(clip(text, max));
 
+/** A rich text run: shown as written (rich text is never parsed for markup, mentions or links). */
+const run = (text: string, style?: { bold?: boolean; italic?: boolean }): Block => ({ type: 'text', text, ...(style ? { style } : {}) });
+/** A name on one line, with the hostile-text policy applied. */
+const oneLine = (text: string): string => sanitizeText(text).replace(/\s*\n\s*/g, ' ');
+
+/**
+ * A post with its author line, as rich text rather than mrkdwn: Slack has no escape for `*`,
+ * `_`, `~` or a backtick, so a post written with them would show as bold, italic, struck or
+ * code. Rich text is never parsed: the name and the post show exactly as written, and only
+ * Earshot's own styles apply. Shared by the case card and the storm card's samples.
+ */
+export function postBlock(blockId: string, author: { name: string; handle: string; followers: number }, text: string, max: number, extra = ''): Block {
+  const post = clip(sanitizeText(text), max);
+  return {
+    type: 'rich_text',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'rich_text_section',
+        elements: [
+          run(clip(oneLine(author.name || author.handle), TEXT_MAX.name), { bold: true }),
+          run(` ${clip(oneLine(`@${author.handle}`), TEXT_MAX.name)} · ${compactNumber(author.followers)} followers${extra}`),
+        ],
+      },
+      post.trim() ? { type: 'rich_text_quote', elements: [run(post)] } : { type: 'rich_text_section', elements: [run('(no text)', { italic: true })] },
+    ],
+  };
+}
+
 /** A live link: only URLs that pass {@link safeUrl}; the label is escaped. */
 function link(url: string, label: string): string {
   const safe = safeUrl(url);
@@ -30,9 +59,12 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
   blocks.push({ type: 'header', block_id: `h:${card.caseId}:${card.version}`, text: plain(card.title, 150) });
 
   const a = card.author;
-  const who = `*${name(a.name || a.handle)}* ${name(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`;
-  const body = card.text.trim() ? quote(free(card.text, TEXT_MAX.cardText)) : '_(no text)_';
-  blocks.push({ type: 'section', block_id: 'mention', text: mrkdwn(`${who}\n${body}`) });
+  if (a) {
+    blocks.push(postBlock('mention', { ...a, name: a.name || a.handle }, card.text, TEXT_MAX.cardText, a.verified ? ' · verified' : ''));
+  } else {
+    // A notice (moved, removed) is Earshot speaking: no author line, and not quoted as a post.
+    blocks.push({ type: 'section', block_id: 'notice', text: mrkdwn(free(card.text, TEXT_MAX.cardText)) });
+  }
 
   if (card.badges.length > 0) {
     blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${name(b)}\``).join('  '))] });
@@ -53,7 +85,8 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${name(card.rejection.by)}:\n${quote(free(card.rejection.note, TEXT_MAX.rejectionNote))}`) });
   }
   if (card.notes.length > 0) {
-    blocks.push({ type: 'context', block_id: 'notes', elements: [mrkdwn(card.notes.map((n) => free(n, TEXT_MAX.note)).join('\n'))] });
+    // Plain text: notes carry the author's follow-ups, which must not turn into formatting either.
+    blocks.push({ type: 'context', block_id: 'notes', elements: [plain(card.notes.map((n) => clip(n, TEXT_MAX.note)).join('\n'))] });
   }
   blocks.push({ type: 'context', block_id: 'links', elements: [mrkdwn(card.links.map((l) => link(l.url, l.label)).join('  ·  '))] });
 

@@ -3,6 +3,7 @@ import { encodeActionValue } from '../../domain/actions.js';
 import type { StormCard } from '../../cards/card.js';
 import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
+import { postBlock } from './render-block-kit.js';
 
 type Block = Record<string, unknown>;
 const SECTION_MAX = 3000;
@@ -17,8 +18,9 @@ const link = (url: string, label: string): string => {
 
 /**
  * Renders a storm card as Block Kit. Pure. Like the case card, every string from a
- * mention (sample texts, author names) is escaped and shown in verbatim mrkdwn, so a post
- * crafted to ping the channel or fake a link shows as text.
+ * mention is either rich text (the samples: never parsed) or escaped and shown in verbatim
+ * mrkdwn (the widest-reach names), so a post crafted to ping the channel or fake a link
+ * shows as text.
  */
 export function renderStormBlockKit(card: StormCard): { text: string; blocks: KnownBlock[] } {
   const blocks: Block[] = [];
@@ -33,11 +35,8 @@ export function renderStormBlockKit(card: StormCard): { text: string; blocks: Kn
     const who = card.topAuthors.map((a) => `${name(a.name || a.handle)} ${name(`@${a.handle}`)} (${compactNumber(a.followers)}${a.verified ? ', verified' : ''})`);
     blocks.push({ type: 'section', block_id: 'authors', text: mrkdwn(`*Widest reach*\n${who.join('\n')}`) });
   }
-  for (const [i, s] of card.samples.entries()) {
-    const head = `*${name(s.author || s.handle)}* ${name(`@${s.handle}`)} · ${compactNumber(s.followers)} followers`;
-    const body = s.text.trim() ? quote(free(s.text, TEXT_MAX.stormSample)) : '_(no text)_';
-    blocks.push({ type: 'section', block_id: `sample:${i}`, text: mrkdwn(`${head}\n${body}`) });
-  }
+  // Rich text, like the post on a case card: a sample's *bold* shows as written.
+  for (const [i, s] of card.samples.entries()) blocks.push(postBlock(`sample:${i}`, { name: s.author, handle: s.handle, followers: s.followers }, s.text, TEXT_MAX.stormSample));
   if (card.reply) {
     const r = card.reply;
     const approvals = r.needed > 0 ? ` · approvals ${r.approvals.length}/${r.needed}${r.approvals.length ? ` (${r.approvals.map(name).join(', ')})` : ''}` : '';

@@ -6,7 +6,7 @@ import { isChoiceAction, optionOptional } from '../../app/case-interactions.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
-import { draftModal, ModalMetaSchema, TEMPLATE_PICK } from './modals.js';
+import { draftModal, mayReplaceReply, ModalMetaSchema, TEMPLATE_PICK, typedReply } from './modals.js';
 import { slackActor, type CaseClick } from './parse-slack-payload.js';
 import { tellEphemeral } from './tell-ephemeral.js';
 
@@ -120,7 +120,7 @@ export async function openChoiceModal(client: WebClient, click: CaseClick, deps:
 const TemplatePickSchema = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1).max(64) }),
-  view: z.object({ id: z.string().max(64), hash: z.string().max(200).optional(), private_metadata: z.string().max(3000) }),
+  view: z.object({ id: z.string().max(64), hash: z.string().max(200).optional(), private_metadata: z.string().max(3000), state: z.object({ values: z.record(z.string(), z.unknown()) }).optional() }),
   actions: z.array(z.object({ action_id: z.literal(TEMPLATE_PICK), selected_option: z.object({ value: z.string().max(150) }) })).min(1),
 });
 
@@ -164,15 +164,20 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     const text = await deps.interactions.templateText(meta.caseId, templateId, actor);
     if (text === undefined) return;
     const { form } = opened;
+    // The person's own words are never wiped: the template replaces only what the modal put there.
+    const typed = typedReply(r.data.view.state?.values);
+    const previous = meta.templateId ? await deps.interactions.templateText(meta.caseId, meta.templateId, actor) : undefined;
+    const replace = mayReplaceReply(typed?.text, [previous, form.initial]);
+    const name = form.templates?.find((t) => t.id === templateId)?.name ?? templateId;
+    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates };
     try {
       await client.views.update({
         view_id: r.data.view.id,
         ...(r.data.view.hash ? { hash: r.data.view.hash } : {}),
-        view: draftModal({
-          meta: { ...meta, templateId },
-          caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: text, limitHint: form.limitHint,
-          templates: form.templates, fill: `${templateId}.${Date.now().toString(36)}`,
-        }),
+        view: replace
+          ? draftModal({ ...base, meta: { ...meta, templateId }, initial: text, fill: `${templateId}.${Date.now().toString(36)}` })
+          // Same action id: Slack keeps what was typed. The draft still comes from the template it started from.
+          : draftModal({ ...base, meta, initial: typed?.text ?? '', fill: typed?.fill, kept: { template: name, text } }),
       });
     } catch (e) {
       deps.log.warn({ err: e, caseId: meta.caseId }, 'could not refill the draft from the template');

@@ -104,7 +104,8 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
   const a = card.author;
   const body: AdaptiveElement[] = [
     textBlock(inline(card.title), { weight: 'Bolder', size: 'Medium', style: 'heading' }),
-    textBlock(`**${inline(a.name || a.handle)}** ${inline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`, { spacing: 'Small' }),
+    // A notice (moved, removed) is Earshot speaking: it has no author line.
+    ...(a ? [textBlock(`**${inline(a.name || a.handle)}** ${inline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`, { spacing: 'Small' })] : []),
     card.text.trim() ? plainText(card.text, {}, TEXT_MAX.cardText) : textBlock('_(no text)_', { isSubtle: true }),
   ];
   if (card.badges.length > 0) {

@@ -23,6 +23,8 @@ const state = {
   loading: false,
   dirty: false,
   offline: false,
+  /** A click waiting for the bot's answer: its channel and the ephemerals there before it. */
+  awaiting: null,
 };
 
 function routeOf(path) {
@@ -106,7 +108,44 @@ function toast(text, kind = 'info') {
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4000);
 }
 
-const timeOf = (ts) => new Date(Number(ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/**
+ * The bot's answer to a click, where the person is looking: Slack shows it at the foot of
+ * the channel, which may be far below the card that was clicked.
+ */
+function answerToast(e) {
+  const t = el('div', 'toast toast-answer');
+  t.setAttribute('role', 'alert');
+  t.append(el('div', 'toast-label', 'Only visible to you'));
+  t.append(renderText({ type: 'mrkdwn', text: e.text ?? '' }, { link: linkTarget }, 'toast-text'));
+  const close = el('button', 'toast-close', '×');
+  close.type = 'button';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.addEventListener('click', () => t.remove());
+  t.append(close);
+  $('toasts').append(t);
+  setTimeout(() => t.remove(), 12000);
+}
+
+/** New ephemerals in the channel of a click still waiting for its answer are shown as toasts. */
+function showClickAnswers(snap) {
+  const w = state.awaiting;
+  if (!w) return;
+  if (Date.now() > w.until) {
+    state.awaiting = null;
+    return;
+  }
+  const channel = channelById(w.channel);
+  for (const e of channel?.ephemerals ?? []) {
+    if (w.known.has(e.ts)) continue;
+    w.known.add(e.ts);
+    answerToast(e);
+  }
+}
+
+// Cards give times as 24-hour clock times with the zone (UTC in the sandbox); the page does too.
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+const clock = (date) => `${CLOCK.format(date)} UTC`;
+const timeOf = (ts) => clock(new Date(Number(ts) * 1000));
 const initials = (name) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0]).join('').toUpperCase() || '?';
 const hue = (s) => [...s].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
 const compact = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
@@ -184,6 +223,7 @@ function render() {
   $('feed-badge').textContent = String(unseenPosts);
   if (state.seenPosts < 0) state.seenPosts = snap.feed.posts.length;
   renderModal(snap);
+  showClickAnswers(snap);
   state.first = false;
 }
 
@@ -372,12 +412,18 @@ function renderEphemeral(snap, e) {
 async function clickButton(channel, message, blockId, element, button, value) {
   button.disabled = true;
   button.classList.add('bk-busy');
+  // The bot may answer only the clicker (a refusal, a note): watch for it to show it in view.
+  const known = new Set((channelById(channel.id)?.ephemerals ?? []).map((e) => e.ts));
+  state.awaiting = { channel: channel.id, known, until: Date.now() + 15000 };
   try {
     const r = await api('/api/click', { channel: channel.id, ts: message.ts, blockId, actionId: element.action_id, ...(value !== undefined ? { value } : {}) });
     if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that click.`, 'error');
   } catch (e) {
     toast(e.message, 'error');
   } finally {
+    // A refused click leaves the card as it was, and this very button with it: make it usable again.
+    button.disabled = false;
+    button.classList.remove('bk-busy');
     refresh();
   }
 }
@@ -567,7 +613,7 @@ function renderPost(post, feed, { reply }) {
   const head = el('div', 'post-head');
   head.append(el('span', 'post-name', post.author.name || post.author.handle));
   if (post.author.verified) head.append(el('span', 'post-verified', '✓'));
-  head.append(el('span', 'post-handle', `@${post.author.handle}`), el('span', 'post-time', `· ${new Date(post.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`));
+  head.append(el('span', 'post-handle', `@${post.author.handle}`), el('span', 'post-time', `· ${clock(new Date(post.createdAt))}`));
   body.append(head);
   if (post.repostOf) body.append(el('div', 'post-repost', 'Reposted'));
   // Posts are plain text: textContent only.

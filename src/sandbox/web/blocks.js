@@ -1,7 +1,7 @@
 /**
  * Block Kit → DOM, for the blocks Earshot posts and the modals it opens: header, section
  * (mrkdwn or plain text, fields, a button accessory), context, actions (buttons), divider,
- * input (plain_text_input) and a little rich_text. Every string goes in through textContent
+ * input (plain_text_input) and rich text (sections, quotes, styled runs). Every string goes in through textContent
  * or the mrkdwn tree; nothing is ever assigned to innerHTML.
  * Reference: docs.slack.dev/reference/block-kit/blocks
  */
@@ -170,10 +170,17 @@ function renderInput(block, ctx) {
     if (element.min_length) field.dataset.minLength = String(element.min_length);
     if (element.focus_on_load) field.autofocus = true;
     box.append(field);
-    if (element.max_length) {
+    // The limit that matters is the network's, which the bot states in the hint ("X allows
+    // 280 characters"); Slack's field itself takes up to max_length (3000).
+    const stated = /\ballows ([\d,]+) characters\b/.exec(plain(block.hint))?.[1];
+    const limit = stated ? Number(stated.replace(/,/g, '')) : element.max_length;
+    if (limit) {
       const counter = el('div', 'bk-counter');
       const update = () => {
-        counter.textContent = `${field.value.length} / ${element.max_length}`;
+        // Characters as people count them (an emoji is one), near enough to the networks' own counts.
+        const n = [...field.value].length;
+        counter.textContent = `${n} / ${limit.toLocaleString('en-US')}`;
+        counter.classList.toggle('bk-counter-over', n > limit);
       };
       field.addEventListener('input', update);
       update();
@@ -202,19 +209,58 @@ function renderInput(block, ctx) {
   return box;
 }
 
-function renderRichText(block) {
-  const box = el('div', 'bk-text');
-  const walk = (items) => {
+/**
+ * Rich text as Slack shows it: sections as lines, quotes with their bar, a run's own style
+ * (bold, italic, strike, code). A run's text is never parsed: `*this*` stays `*this*`.
+ */
+function renderRichText(block, ctx = {}) {
+  const box = el('div', 'bk-text bk-rich');
+  const runs = (items, into) => {
     for (const item of items ?? []) {
-      if (item.type === 'text') box.append(document.createTextNode(item.text ?? ''));
-      else if (item.type === 'link') box.append(el('span', 'md-link', item.text || item.url));
-      else if (item.type === 'user') box.append(el('span', 'md-mention', `@${item.user_id}`));
-      else if (item.type === 'emoji') box.append(document.createTextNode(`:${item.name}:`));
-      else if (item.elements) walk(item.elements);
+      if (item.type === 'text') into.append(styled(item));
+      else if (item.type === 'link') {
+        const target = ctx.link ? ctx.link(item.url) : undefined;
+        const a = el('a', 'md-link', item.text || item.url);
+        a.href = target ? target.href : item.url;
+        if (!target?.internal) {
+          a.target = '_blank';
+          a.rel = 'noopener noreferrer';
+        }
+        into.append(a);
+      } else if (item.type === 'user') into.append(el('span', 'md-mention', `@${item.user_id}`));
+      else if (item.type === 'emoji') into.append(document.createTextNode(`:${item.name}:`));
+      else if (item.elements) runs(item.elements, into);
     }
   };
-  walk(block.elements);
+  for (const part of block.elements ?? []) {
+    if (part.type === 'rich_text_quote') {
+      const q = el('blockquote', 'md-quote');
+      runs(part.elements, q);
+      box.append(q);
+    } else if (part.type === 'rich_text_preformatted') {
+      const pre = el('pre', 'md-pre');
+      runs(part.elements, pre);
+      box.append(pre);
+    } else {
+      const line = el('div', 'bk-rich-section');
+      runs(part.type === 'rich_text_section' ? part.elements : [part], line);
+      box.append(line);
+    }
+  }
   return box;
+}
+
+/** One rich text run with its style, as text (never markup). */
+function styled(item) {
+  let node = document.createTextNode(item.text ?? '');
+  const style = item.style ?? {};
+  for (const [key, tag, className] of [['code', 'code', 'md-code'], ['strike', 's', ''], ['italic', 'em', ''], ['bold', 'strong', '']]) {
+    if (!style[key]) continue;
+    const wrap = el(tag, className);
+    wrap.append(node);
+    node = wrap;
+  }
+  return node;
 }
 
 /** Renders one block. Unknown types show as a labelled placeholder, never silently vanish. */
@@ -256,7 +302,7 @@ export function renderBlock(block, ctx = {}) {
     case 'input':
       return renderInput(block, ctx);
     case 'rich_text':
-      return renderRichText(block);
+      return renderRichText(block, ctx);
     default:
       return el('div', 'bk-unsupported', `[${block?.type ?? 'unknown'} block: not shown in the sandbox]`);
   }

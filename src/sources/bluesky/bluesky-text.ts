@@ -2,7 +2,9 @@
  * Bluesky's text rules, without the SDK (checked while drafting, in the main process).
  * The app.bsky.feed.post lexicon limits `text` to 300 graphemes and 3000 bytes.
  */
-export const BLUESKY_MAX_GRAPHEMES = 300;
+import { BLUESKY_MAX_GRAPHEMES } from '../../domain/reply-limits.js';
+
+export { BLUESKY_MAX_GRAPHEMES };
 export const BLUESKY_MAX_BYTES = 3000;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { durationField } from '../../config/duration.js';
 import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
+import { MASTODON_DEFAULT_MAX } from '../../domain/reply-limits.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
@@ -11,7 +12,7 @@ import { checkMastodonReply } from './mastodon-text.js';
 /** `options` of a Mastodon source. */
 export const MastodonOptionsSchema = z.strictObject({
   /** The instance's character limit (its /api/v2/instance `configuration.statuses.max_characters`). */
-  maxCharacters: z.number().int().min(1).max(100_000).default(500),
+  maxCharacters: z.number().int().min(1).max(100_000).default(MASTODON_DEFAULT_MAX),
   /** Visibility of replies to public posts. Replies to followers-only or direct posts keep that visibility. */
   visibility: z.enum(['public', 'unlisted']).default('public'),
   /** Results per page (Mastodon allows up to 40, 80 for notifications). */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
+import { REDDIT_MAX_COMMENT } from '../../domain/reply-limits.js';
 import { matchQuery } from '../../domain/parse-query.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { pollWindow, type WindowItem, type WindowPage } from '../poll-window.js';
@@ -10,7 +11,7 @@ import type { LocalQuery } from '../source-options.js';
 import type { RedditClient, RedditListing, RedditThing } from './reddit-client.js';
 
 /** Reddit's limit on a comment's body (the API answers TOO_LONG above it). */
-export const REDDIT_MAX_COMMENT = 10_000;
+export { REDDIT_MAX_COMMENT };
 
 /** The fields of a post (t3) or comment (t1) Earshot reads. */
 export interface RedditItem {

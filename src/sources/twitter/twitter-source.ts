@@ -3,6 +3,7 @@ import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type 
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
+import { X_REPLY_LIMIT } from '../../domain/reply-limits.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { readCursor } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
@@ -42,8 +43,6 @@ export interface TwitterSourceOptions {
 
 /** The default `options.lookback` of an X source, as on the other networks. */
 export const X_DEFAULT_LOOKBACK_MS = 86_400_000;
-
-const X_REPLY_LIMIT = 280;
 const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
 
 /** Shared by every network adapter; re-exported here for existing imports. */

@@ -1,13 +1,13 @@
 import type { SlackMessage } from '../../fakes/fake-slack.js';
 
-/** All mrkdwn/plain text of a message's blocks, joined: what a person reads on the card. */
+/** All mrkdwn, plain and rich text of a message's blocks, joined: what a person reads on the card. */
 export function cardText(m: SlackMessage | undefined): string {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if ((o.type === 'mrkdwn' || o.type === 'plain_text') && typeof o.text === 'string') out.push(o.text);
+      if ((o.type === 'mrkdwn' || o.type === 'plain_text' || o.type === 'text') && typeof o.text === 'string') out.push(o.text);
       Object.values(o).forEach(walk);
     }
   };
@@ -19,4 +19,22 @@ export function cardText(m: SlackMessage | undefined): string {
 export function buttons(m: SlackMessage | undefined): Array<{ action_id: string; value: string }> {
   const actions = (m?.blocks as Array<Record<string, any>> | undefined)?.find((b) => b.type === 'actions');
   return actions?.elements ?? [];
+}
+
+/**
+ * The text of a message's blocks that Slack parses as mrkdwn (where `<!channel>` would ping);
+ * rich text and plain text are never parsed.
+ */
+export function mrkdwnText(m: SlackMessage | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(m?.blocks);
+  return [m?.text ?? '', ...out].join('\n');
 }
