@@ -40,6 +40,7 @@ export interface ChangeWork {
   items: Array<{ kind: string; payload: Record<string, unknown> }>;
 }
 export const CHANGE_WORK = (work: string) => `case-change:${work}`;
+const CHANGE_WORK_TTL_MS = 30 * 86_400_000;
 
 /** One spelling per change, so the entry written before the change is the one removed after it. */
 const pendingMember = (p: PendingChange): string =>
@@ -105,9 +106,13 @@ export class CaseRepository {
     return this.store.zAdd(PENDING_FOLLOW_UPS, pendingMember(p), at);
   }
 
-  /** Stores a change's durable work before the change is made (see {@link ChangeWork}). */
+  /**
+   * Stores a change's durable work before the change is made (see {@link ChangeWork}). It
+   * expires: a crash between this write and the pending entry would leave it to no one,
+   * and a cut-off change is resumed within seconds of any instance running.
+   */
   saveChangeWork(work: string, w: ChangeWork): Promise<void> {
-    return this.store.set(CHANGE_WORK(work), w);
+    return this.store.set(CHANGE_WORK(work), w, CHANGE_WORK_TTL_MS);
   }
 
   changeWork(work: string): Promise<ChangeWork | undefined> {
