@@ -1,4 +1,4 @@
-import { CaseSchema, isOpen, type Case, type CardView } from '../domain/case.js';
+import { CaseSchema, isOpen, type AuditEntry, type Case, type CardView } from '../domain/case.js';
 import type { Network } from '../domain/mention.js';
 import type { Store, Versioned } from '../store/store.js';
 
@@ -18,16 +18,44 @@ export interface PendingChange {
   version: number;
   from?: string | undefined;
   by?: string | undefined;
+  /**
+   * Names the change's durable work (see {@link ChangeWork}), stored apart under
+   * {@link CHANGE_WORK}: it can be larger than a scored set's member may be.
+   */
+  work?: string | undefined;
 }
 
+/**
+ * The durable work a change asks for (metrics rollups, a staff label), worked out from the
+ * case before and after the change, when both are known, and stored before the change is
+ * made: a crash after the change leaves it for `resumeFollowUps`, which could not work it
+ * out again from the case alone (the case before the change is gone).
+ */
+export interface ChangeWork {
+  caseId: string;
+  version: number;
+  /** The case's audit length after the change, and its last entry: tells whether this attempt's change is the one stored. */
+  auditLength: number;
+  last: AuditEntry;
+  items: Array<{ kind: string; payload: Record<string, unknown> }>;
+}
+export const CHANGE_WORK = (work: string) => `case-change:${work}`;
+const CHANGE_WORK_TTL_MS = 30 * 86_400_000;
+
 /** One spelling per change, so the entry written before the change is the one removed after it. */
-const pendingMember = (p: PendingChange): string => JSON.stringify([p.id, p.version, p.from ?? null, p.by ?? null]);
+const pendingMember = (p: PendingChange): string =>
+  JSON.stringify(p.work ? [p.id, p.version, p.from ?? null, p.by ?? null, p.work] : [p.id, p.version, p.from ?? null, p.by ?? null]);
 
 function parsePending(member: string): PendingChange | undefined {
   try {
-    const [id, version, from, by] = JSON.parse(member) as unknown[];
+    const [id, version, from, by, work] = JSON.parse(member) as unknown[];
     if (typeof id !== 'string' || typeof version !== 'number') return undefined;
-    return { id, version, from: typeof from === 'string' ? from : undefined, by: typeof by === 'string' ? by : undefined };
+    return {
+      id, version,
+      from: typeof from === 'string' ? from : undefined,
+      by: typeof by === 'string' ? by : undefined,
+      ...(typeof work === 'string' ? { work } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -78,9 +106,24 @@ export class CaseRepository {
     return this.store.zAdd(PENDING_FOLLOW_UPS, pendingMember(p), at);
   }
 
+  /**
+   * Stores a change's durable work before the change is made (see {@link ChangeWork}). It
+   * expires: a crash between this write and the pending entry would leave it to no one,
+   * and a cut-off change is resumed within seconds of any instance running.
+   */
+  saveChangeWork(work: string, w: ChangeWork): Promise<void> {
+    return this.store.set(CHANGE_WORK(work), w, CHANGE_WORK_TTL_MS);
+  }
+
+  changeWork(work: string): Promise<ChangeWork | undefined> {
+    return this.store.get<ChangeWork>(CHANGE_WORK(work));
+  }
+
   /** The change's follow-ups are queued, or it was not made. */
-  endChange(p: PendingChange): Promise<void> {
-    return this.store.zRemove(PENDING_FOLLOW_UPS, pendingMember(p));
+  async endChange(p: PendingChange): Promise<void> {
+    await this.store.zRemove(PENDING_FOLLOW_UPS, pendingMember(p));
+    // After the entry: an entry never names work that is gone while the change may still need it.
+    if (p.work) await this.store.delete(CHANGE_WORK(p.work));
   }
 
   /**

@@ -1,22 +1,58 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { actorLabel, type Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { LinkHosts, Membership, Refusal } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CaseConflictError, type CaseRepository, type PendingChange } from './case-repository.js';
+import { CaseConflictError, type CaseRepository, type ChangeWork, type PendingChange } from './case-repository.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
 
 export type ApplyResult =
   | { ok: true; case: Case; summary: string }
   | { ok: false; refusal: Refusal; case?: Case | undefined };
 
-/** Called after every change of a case (metrics rollups, learning from decisions…). */
+/**
+ * Called after every change of a case, in this process only: a listener that fails, or a
+ * crash before it runs, loses what it would have done. For work that may be lost or is
+ * repaired elsewhere (storm counts, offers to agents that the sweep repeats); work that
+ * must not be lost is a {@link DurableListener}.
+ */
 export type CaseListener = (prev: Case | undefined, next: Case) => void | Promise<void>;
+
+/** One change's share of a durable listener's work, as its `run` receives it. */
+export interface DurableWork {
+  caseId: string;
+  /**
+   * Names the change within its case (`<version>:<audit length>`; an annotation keeps the
+   * version but adds an audit entry): the key that makes `run` exactly-once.
+   */
+  change: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Work a case change must cause exactly once, even across a crash or a failure (metrics
+ * rollups, learning from staff decisions). `plan` works out what the change asks for from
+ * the case before and after it, when the change is made; `run` carries it out at once, and
+ * if that fails the outbox retries it as an item of `kind` (with backoff; a permanent
+ * failure lands in the dead letters). A crash between the change and `run` is resumed
+ * from the work stored with the change's pending entry. So `run` may see one change more
+ * than once, and must do its work once per {@link DurableWork.change}.
+ */
+export interface DurableListener {
+  kind: string;
+  /** Pure and quick; undefined when the change asks nothing of this listener. */
+  plan(prev: Case | undefined, next: Case): Record<string, unknown> | undefined;
+  run(work: DurableWork): Promise<void>;
+}
+
+type PlannedWork = ChangeWork['items'];
 
 export interface CaseServiceDeps {
   repo: CaseRepository;
@@ -48,6 +84,31 @@ function moveOf(prev: Case | undefined, next: Case): { group: string; by: string
   return { group: prev.group, by: last ? actorLabel(last.actor) : '' };
 }
 
+/** Names a change within its case: see {@link DurableWork.change}. */
+const changeKey = (c: Case): string => `${c.version}:${c.audit.length}`;
+
+/**
+ * Is the change that stored `w` in case `c`? Its audit entry is where it would be: the
+ * audit only grows, and an attempt that lost its compare-and-set left a different entry
+ * there (or none). Two racers writing entries equal to the millisecond cannot be told
+ * apart; then one of them counts, once.
+ */
+function made(c: Case, w: ChangeWork): boolean {
+  const e = c.audit[w.auditLength - 1];
+  const l = w.last;
+  return c.version >= w.version && !!e && e.at === l.at && e.action === l.action && e.from === l.from && e.to === l.to &&
+    e.actor.platform === l.actor.platform && e.actor.id === l.actor.id && (e.note ?? null) === (l.note ?? null);
+}
+
+/** A durable work item as the outbox stored it; a malformed one is never retried. */
+function durableWork(payload: Record<string, unknown>): DurableWork {
+  const { caseId, change, payload: p } = payload;
+  if (typeof caseId !== 'string' || typeof change !== 'string' || typeof p !== 'object' || p === null) {
+    throw new RemoteRefusedError('a durable case work item without its case, change or payload');
+  }
+  return { caseId, change, payload: p as Record<string, unknown> };
+}
+
 /** How long a change may take before its unfinished follow-ups are taken for a crash's. */
 export const FOLLOW_UP_GRACE_MS = 10_000;
 
@@ -59,11 +120,20 @@ export const FOLLOW_UP_GRACE_MS = 10_000;
  */
 export class CaseService {
   private readonly listeners: CaseListener[] = [];
+  private readonly durable = new Map<string, DurableListener>();
 
   constructor(private readonly deps: CaseServiceDeps) {}
 
+  /** In-process, may be lost: see {@link CaseListener}. */
   onChange(listener: CaseListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Exactly once per change, across crashes and failures: see {@link DurableListener}. */
+  onChangeDurably(listener: DurableListener): void {
+    if (this.durable.has(listener.kind)) throw new Error(`a durable case listener of kind ${listener.kind} is registered already`);
+    this.durable.set(listener.kind, listener);
+    this.deps.outbox.on(listener.kind, (item) => listener.run(durableWork(item.payload)));
   }
 
   /** Sets where Slack user groups are resolved (the Slack adapter is created after the service). */
@@ -137,12 +207,20 @@ export class CaseService {
       // this entry, and `resumeFollowUps` queues what the change still needs.
       const prev = current.value;
       const move = moveOf(prev, result.case);
+      const work = this.plan(prev, result.case);
       const pending: PendingChange = { id: caseId, version: result.case.version, from: move?.group, by: move?.by };
+      const last = result.case.audit[result.case.audit.length - 1];
+      if (work.length > 0 && last) {
+        // Its own name per attempt: a racer that loses its compare-and-set removes its own
+        // entry and work, never the winner's.
+        pending.work = randomUUID();
+        await repo.saveChangeWork(pending.work, { caseId, version: result.case.version, auditLength: result.case.audit.length, last, items: work });
+      }
       await repo.beginChange(pending, this.deps.clock.now().getTime());
       if (await repo.replace(current.token, prev, result.case)) {
         try {
           // A note came from the card's thread: echoing it there would only repeat it.
-          await this.afterChange(prev, result.case, result.summary, { threadNote: cmd.type !== 'note' });
+          await this.afterChange(prev, result.case, result.summary, { threadNote: cmd.type !== 'note', work });
           await repo.endChange(pending);
         } catch (e) {
           // The change is saved: the person who made it must not be told it failed (they
@@ -161,7 +239,58 @@ export class CaseService {
 
   /** Tells listeners about a case that was just opened. */
   async afterCreate(c: Case): Promise<void> {
+    await this.runDurably(c, this.plan(undefined, c));
     await this.notify(undefined, c);
+  }
+
+  /**
+   * The durable work of opening a case, again: for a mention processed a second time (a
+   * crash may have come between creating its case and that work). Only while the case is
+   * as it was opened; done once per case whatever the number of calls.
+   */
+  async repeatCreateWork(c: Case): Promise<void> {
+    if (c.version !== 0 || c.audit.length > 0) return;
+    await this.runDurably(c, this.plan(undefined, c));
+  }
+
+  /**
+   * What the durable listeners need to do for this change. A change that adds no audit
+   * entry (a note from the card's thread) is not counted nor learned from, and could not
+   * be told apart from the change before it.
+   */
+  private plan(prev: Case | undefined, next: Case): PlannedWork {
+    if (prev && next.audit.length === prev.audit.length) return [];
+    const out: PlannedWork = [];
+    for (const l of this.durable.values()) {
+      const payload = l.plan(prev, next);
+      if (payload) out.push({ kind: l.kind, payload });
+    }
+    return out;
+  }
+
+  /**
+   * Runs a change's durable work now; what fails is queued for the outbox to retry. Only
+   * a failure to queue it is thrown (the change's pending entry then stays, and
+   * `resumeFollowUps` queues it).
+   */
+  private async runDurably(next: Case, work: PlannedWork): Promise<void> {
+    for (const { kind, payload } of work) {
+      const listener = this.durable.get(kind);
+      const w: DurableWork = { caseId: next.id, change: changeKey(next), payload };
+      try {
+        if (!listener) throw new Error(`no durable case listener of kind ${kind}`);
+        await listener.run(w);
+      } catch (e) {
+        this.deps.log.warn({ err: e, caseId: next.id, kind, change: w.change }, 'durable case work failed; queued for retry');
+        await this.queueDurably(kind, w);
+      }
+    }
+  }
+
+  private async queueDurably(kind: string, w: DurableWork): Promise<void> {
+    // A lane per listener and case: a rollup that keeps failing holds back neither the
+    // case's cards nor other cases' rollups.
+    await this.deps.outbox.enqueue(kind, `${kind}:${w.caseId}`, { caseId: w.caseId, change: w.change, payload: w.payload });
   }
 
   private async notify(prev: Case | undefined, next: Case): Promise<void> {
@@ -170,14 +299,15 @@ export class CaseService {
     }
   }
 
-  /** Durable follow-ups of a change, then in-process listeners. */
-  async afterChange(prev: Case | undefined, next: Case, summary: string, opts: { threadNote?: boolean } = {}): Promise<void> {
+  /** Durable follow-ups of a change (deliveries, then durable listeners' work), then in-process listeners. */
+  private async afterChange(prev: Case | undefined, next: Case, summary: string, opts: { threadNote?: boolean; work: PlannedWork }): Promise<void> {
     const last = next.audit[next.audit.length - 1];
     await this.queueFollowUps(next, {
       note: opts.threadNote !== false ? { text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null } : undefined,
       movedFrom: moveOf(prev, next),
       reply: next.status === 'sending' && prev?.status !== 'sending' ? 'new' : undefined,
     });
+    await this.runDurably(next, opts.work);
     await this.notify(prev, next);
   }
 
@@ -222,6 +352,12 @@ export class CaseService {
           movedFrom: p.from !== undefined && p.from !== c.group ? { group: p.from, by: p.by ?? '' } : undefined,
           reply: c.status === 'sending' ? 'resumed' : undefined,
         });
+        // Queued, not run here: the listeners' work may already be done (the crash came
+        // after it), and their `run` does it once per change.
+        const work = p.work ? await repo.changeWork(p.work) : undefined;
+        if (work && made(c, work)) {
+          for (const { kind, payload } of work.items) await this.queueDurably(kind, { caseId: c.id, change: `${work.version}:${work.auditLength}`, payload });
+        }
         resumed++;
         log.warn({ caseId: c.id, version: p.version, status: c.status }, 'resumed the follow-ups of a change cut off by a crash');
       }

@@ -1,4 +1,6 @@
 import type { Case } from '../domain/case.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
+import { caseKey } from './case-repository.js';
 import { mentionKey } from '../domain/mention.js';
 import { CorrectionMemory } from '../screening/correction-memory.js';
 import { decisionLabels, topicForGroup, type Decision } from '../screening/decision-labels.js';
@@ -23,6 +25,17 @@ export const LABEL = (id: number | string) => `learn:label:${id}`;
 /** The labels that came from one case (erased with it). */
 export const CASE_LABELS = (caseId: string) => `learn:case:${caseId}`;
 const LABEL_SEQ = 'seq:learn-label';
+/** The label one change of a case became (its id), so a repeat of the change records none. */
+export const CHANGE_LABEL = (caseId: string, change: string) => `learn:change:${caseId}:${change}`;
+/**
+ * How long a change's label id is kept: longer than any retry of the change (the outbox
+ * gives up within the hour; a cut-off change is resumed within seconds).
+ */
+const CHANGE_LABEL_TTL_MS = 30 * 86_400_000;
+
+/** Outbox kind of a staff label that must be retried. */
+export const LABEL_KIND = 'learn.label';
+
 
 /** One staff decision as a training example. The text is masked where it holds personal data. */
 export interface StaffLabel {
@@ -107,30 +120,57 @@ export class Learner {
     return this.applied;
   }
 
-  /** Listens to case changes: a staff decision is recorded, then applied. */
-  attach(cases: Pick<CaseService, 'onChange'>): void {
-    cases.onChange(async (prev, next) => { await this.record(prev, next); });
+  /**
+   * Listens to case changes durably: a staff decision is recorded once, even when the
+   * recording fails (the outbox retries it) or a crash cuts it off (resumed with the
+   * change), then applied. The decision is worked out when the change is made (it
+   * compares the case before and after); the post's text is read when it is recorded.
+   */
+  attach(cases: Pick<CaseService, 'onChangeDurably'>): void {
+    cases.onChangeDurably({
+      kind: LABEL_KIND,
+      plan: (prev, next) => {
+        const found = decisionLabels(prev, next, (g) => topicForGroup(this.model.topicGroups, g));
+        return found && { at: next.updatedAt, decision: found.decision, labels: found.labels };
+      },
+      run: async ({ caseId, change, payload }) => { await this.record(caseId, change, decisionOf(payload)); },
+    });
   }
 
-  /** Records the decision a change of a case is, if any, and applies it here at once. */
-  async record(prev: Case | undefined, next: Case): Promise<StaffLabel | undefined> {
-    const found = decisionLabels(prev, next, (g) => topicForGroup(this.model.topicGroups, g));
-    if (!found) return undefined;
+  /**
+   * Records the decision one change of a case made, once per change (`change` names it),
+   * and applies it here at once. Undefined when the case is gone: erased with its author,
+   * its text must not come back as a label.
+   */
+  async record(caseId: string, change: string, d: { at: string; decision: Decision; labels: TextLabels }): Promise<StaffLabel | undefined> {
     const { store } = this.deps;
-    const id = await store.incr(LABEL_SEQ);
+    const c = await store.get<Case>(caseKey(caseId));
+    if (!c) {
+      this.deps.log.info({ caseId, decision: d.decision }, 'a staff decision was not learned: its case is gone');
+      return undefined;
+    }
+    // The change's label id is taken once; a repeat writes the same label under it again,
+    // which finishes what a crash may have left half done.
+    const claim = CHANGE_LABEL(caseId, change);
+    let id = await store.get<number>(claim);
+    if (id === undefined) {
+      const fresh = await store.incr(LABEL_SEQ);
+      id = (await store.insertIfAbsent(claim, fresh, CHANGE_LABEL_TTL_MS)) ? fresh : await store.get<number>(claim);
+      if (id === undefined) throw new Error(`the label of change ${change} of case ${caseId} was claimed and is gone`);
+    }
     const label: StaffLabel = {
       id,
-      at: next.updatedAt,
-      caseId: next.id,
-      mention: mentionKey(next.mention),
-      decision: found.decision,
-      text: maskPersonalData(next.mention.text, this.deps.pii ?? NO_PUBLIC_NUMBERS),
-      labels: found.labels,
+      at: d.at,
+      caseId,
+      mention: mentionKey(c.mention),
+      decision: d.decision,
+      text: maskPersonalData(c.mention.text, this.deps.pii ?? NO_PUBLIC_NUMBERS),
+      labels: d.labels,
     };
     await store.set(LABEL(id), label);
-    await store.setAdd(CASE_LABELS(next.id), String(id));
+    await store.setAdd(CASE_LABELS(caseId), String(id));
     await store.zAdd(LABELS, String(id), id);
-    this.deps.log.info({ caseId: next.id, decision: found.decision, labels: found.labels }, 'learned from a staff decision');
+    this.deps.log.info({ caseId, decision: d.decision, labels: d.labels }, 'learned from a staff decision');
     await this.catchUp();
     return label;
   }
@@ -175,6 +215,17 @@ export class Learner {
     }
     return count;
   }
+}
+
+const DECISIONS: readonly Decision[] = ['reroute', 'retag', 'ignore'];
+
+/** A label item as the outbox stored it; a malformed one is never retried. */
+function decisionOf(p: Record<string, unknown>): { at: string; decision: Decision; labels: TextLabels } {
+  const { at, decision, labels } = p;
+  if (typeof at !== 'string' || !DECISIONS.includes(decision as Decision) || typeof labels !== 'object' || labels === null) {
+    throw new RemoteRefusedError('a staff label item without its time, decision or labels');
+  }
+  return { at, decision: decision as Decision, labels: labels as TextLabels };
 }
 
 /** Removes the labels a case taught (its text goes with the case: erasure, retention). */

@@ -6,7 +6,9 @@ import type { Case } from '../domain/case.js';
 import { layoutLines } from '../metrics/format-summary.js';
 import { summaryLayout } from '../metrics/summary-layout.js';
 import { MetricsArgsInvalidError, parseMetricsArgs } from '../metrics/parse-metrics-args.js';
-import { metricsFor, recordCaseChange } from '../metrics-store/rollup-store.js';
+import { applyIncrementsOnce, metricsFor } from '../metrics-store/rollup-store.js';
+import { rollupUpdates, type Increment } from '../metrics/rollup.js';
+import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { OpenCase } from '../metrics/summary.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
@@ -75,11 +77,41 @@ const age = (fromIso: string, now: Date): string => {
   return min < 60 ? `${min} min` : min < 48 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
 };
 
-/** Keeps the rollups current as cases move: one listener on the case service. */
+/** Outbox kind of a case change's rollup that must be retried. */
+export const ROLLUP_KIND = 'metrics.rollup';
+
+/**
+ * Keeps the rollups current as cases move: a durable listener on the case service, so a
+ * change is counted once, even when the rollup fails or a crash cuts it off. The
+ * increments are worked out when the change is made, from the case before and after it
+ * (what `rollupUpdates` needs, and what is gone later), and travel with the retry.
+ */
 export function trackMetrics(cases: CaseService, store: Store, config: Config): void {
   // The first-response deadline comes from the SLA clock (business hours, holidays).
   const sla = { deadline: (c: Case) => slaStatus(c, config.sla, c.createdAt).firstResponse?.dueAt };
-  cases.onChange((prev, next) => recordCaseChange(store, prev, next, { timezone: config.metrics.timezone, campaigns: config.metrics.campaigns, sla }));
+  const opts = { timezone: config.metrics.timezone, campaigns: config.metrics.campaigns, sla };
+  cases.onChangeDurably({
+    kind: ROLLUP_KIND,
+    plan: (prev, next) => {
+      const increments = rollupUpdates(prev, next, opts);
+      return increments.length > 0 ? { increments } : undefined;
+    },
+    run: async ({ caseId, change, payload }) => {
+      await applyIncrementsOnce(store, caseId, change, incrementsOf(payload));
+    },
+  });
+}
+
+/** The increments a rollup item carries; a malformed one is never retried. */
+function incrementsOf(payload: Record<string, unknown>): Increment[] {
+  const list = payload.increments;
+  const ok = Array.isArray(list) && list.every((i: unknown) => {
+    const x = i as Partial<Increment> | null;
+    return typeof x === 'object' && x !== null && typeof x.hash === 'string' && typeof x.field === 'string' &&
+      Number.isSafeInteger(x.by) && (x.rank === undefined || typeof x.rank === 'string');
+  });
+  if (!ok) throw new RemoteRefusedError('a rollup item without valid increments');
+  return list as Increment[];
 }
 
 /** `metrics` and `queue`, for Slack's /earshot and the Teams bot alike. */

@@ -131,5 +131,9 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
     await cases.afterCreate(c);
     return 'created';
   }
+  // A crash may have come between creating the case and its durable work (its rollup):
+  // done again, once per case whatever the number of tries.
+  const stored = await cases.repo.get(caseId);
+  if (stored) await cases.repeatCreateWork(stored);
   return 'existing';
 }

@@ -185,6 +185,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits });
   storms.registerDeliveries();
+  // In-process, not durable: the storm card's count of replies posted is a progress
+  // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
+  // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
 
