@@ -23,6 +23,7 @@ import type { OpsMetrics } from './ops-metrics.js';
 import { slackGuard } from './slack-guard.js';
 import { bodyGuard, MAX_BODY_BYTES, cachedCheck, createRateLimits, mountOpsRoutes, replyWindows, sourceBudgets } from './operations.js';
 import { processInbox, type PipelineDeps } from '../app/pipeline.js';
+import { createInboxRunner } from '../app/inbox-runner.js';
 import type { ChatGateway } from '../chat/chat-gateway.js';
 import { SlackGateway } from '../chat/slack/slack-gateway.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
@@ -219,21 +220,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Replays the labels recorded so far in the background; the first screening waits for it.
   learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
   const pipelineDeps: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections() };
-  let processing: Promise<void> | undefined;
-  let processAgain = false;
-  const runInbox = async (): Promise<void> => {
-    if (processing) { processAgain = true; return processing; }
-    processing = (async () => {
-      do {
-        processAgain = false;
-        // What other instances learned since, before screening more.
-        await learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not read new staff labels'));
-        const r = await processInbox(pipelineDeps);
-        if (r.cases || r.dropped) log.info(r, 'mentions screened');
-      } while (processAgain);
-    })().finally(() => { processing = undefined; });
-    return processing;
-  };
+  // One run at a time; what arrives during a run is screened by one more run after it.
+  const inbox = createInboxRunner({ log, screen: () => processInbox(pipelineDeps), catchUp: () => learner.catchUp() });
+  const runInbox = inbox.run;
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = http.listen(env.PORT, env.HOST, () => resolve(s));
@@ -297,7 +286,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       clearInterval(followUpTimer);
       clearInterval(stormTimer);
       if (scheduler) await scheduler.stop();
-      await processing;
+      await inbox.stop();
       await workflow.stop();
       // Deliveries under way finish (and are recorded); the rest wait in the store for the next start.
       await outbox.stop();
