@@ -47,6 +47,7 @@ import { linkHosts } from '../text-links/link-hosts.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { createScheduler, type JobMessage } from './scheduler.js';
+import { createTicks } from './ticks.js';
 import { SourceHealthBoard, type SourceHealth } from './source-health.js';
 import { wireWorkflow, type WorkflowWiring } from './workflow-wiring.js';
 
@@ -232,12 +233,15 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   if (socketReceiver) await socketReceiver.start();
 
   outbox.start(opts.outboxIntervalMs ?? 250);
-  // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
-  const inboxTimer = setInterval(() => { runInbox().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); }, 5000);
-  // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
-  const followUpTimer = setInterval(() => { cases.resumeFollowUps().catch((e: unknown) => log.error({ err: e }, 'resuming cut-off case changes failed')); }, 5000);
-  // Lets a group that went quiet leave storm mode even when no mention arrives.
-  const stormTimer = setInterval(() => { storms.tick().catch((e: unknown) => log.error({ err: e }, 'storm check failed')); }, Math.max(250, Math.min(5000, config.storm.window / 12)));
+  const ticks = createTicks([
+    // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
+    { everyMs: 5000, run: runInbox, failure: 'inbox processing failed' },
+    // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
+    { everyMs: 5000, run: () => cases.resumeFollowUps(), failure: 'resuming cut-off case changes failed' },
+    // Lets a group that went quiet leave storm mode even when no mention arrives.
+    { everyMs: Math.max(250, Math.min(5000, config.storm.window / 12)), run: () => storms.tick(), failure: 'storm check failed' },
+  ], log);
+  ticks.start();
   await runInbox();
 
   const opsNotice = async (text: string) => {
@@ -282,9 +286,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       if (stopped) return;
       stopped = true;
       draining = true;
-      clearInterval(inboxTimer);
-      clearInterval(followUpTimer);
-      clearInterval(stormTimer);
+      ticks.stop();
       if (scheduler) await scheduler.stop();
       await inbox.stop();
       await workflow.stop();
