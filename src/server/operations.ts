@@ -2,10 +2,13 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import type { Config } from '../config/schema.js';
 import type { Env } from '../config/env.js';
 import { budgetLeft } from '../jobs/poll-budget.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { RateLimits, type LimitSpec } from '../outbox/rate-limits.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { OpsMetrics, type MetricsSources } from './ops-metrics.js';
+import type { SourceHealth } from './source-health.js';
 
 /** Largest request body accepted on the bot's endpoints. Slack's payloads stay far below. */
 export const MAX_BODY_BYTES = 1_000_000;
@@ -77,14 +80,9 @@ export function createRateLimits(env: Env, config: Config, log: Logger, override
   return new RateLimits({ log, specs, ...(redis ? { redis } : {}) });
 }
 
-export interface OpsRoutesDeps {
-  config: Config;
-  store: Store;
-  limits: RateLimits;
-  metrics: MetricsSources;
+export interface OpsRoutesDeps extends OpsFiguresDeps {
   /** Is each chat surface reachable (cached)? */
   chatChecks: Record<string, () => Promise<boolean>>;
-  sourceHealth: () => Record<string, { ok: boolean; lastError?: string | undefined }>;
   /** Shutting down: /readyz says so, so a load balancer stops sending work. */
   draining: () => boolean;
 }
@@ -115,7 +113,7 @@ export async function sourceBudgets(config: Config, store: Store, now: number) {
  * and the process is not shutting down) and /metrics (Prometheus text format).
  */
 export function mountOpsRoutes(http: Express, deps: OpsRoutesDeps): OpsMetrics {
-  const metrics = new OpsMetrics(deps.metrics);
+  const metrics = new OpsMetrics(opsFigures(deps));
   http.get('/healthz', (_req, res) => { res.json({ ok: true }); });
   http.get('/readyz', async (_req, res) => {
     const [storeOk, ...chat] = await Promise.all([
@@ -123,7 +121,7 @@ export function mountOpsRoutes(http: Express, deps: OpsRoutesDeps): OpsMetrics {
       ...Object.values(deps.chatChecks).map((c) => c()),
     ]);
     const chatStatus = Object.fromEntries(Object.keys(deps.chatChecks).map((k, i) => [k, chat[i]!]));
-    const sources = deps.sourceHealth();
+    const sources = Object.fromEntries(deps.health);
     const broken = Object.entries(sources).filter(([, h]) => !h.ok).map(([source, h]) => ({ source, error: h.lastError }));
     const draining = deps.draining();
     const ok = storeOk && chat.every(Boolean) && !draining;
@@ -137,4 +135,40 @@ export function mountOpsRoutes(http: Express, deps: OpsRoutesDeps): OpsMetrics {
     }
   });
   return metrics;
+}
+
+/**
+ * A network's pace as storm mode needs it: how many cards a minute the post limit lets
+ * through, and how far apart updates of one card must be.
+ */
+export function stormPacing(limits: RateLimits): { capacityPerMinute: (platform: string) => number; updateSpacingMs: (platform: string) => number } {
+  return {
+    capacityPerMinute: (p) => 60_000 / Math.max(1, limits.spec(`${p}.post`)?.minTimeMs ?? 1000),
+    updateSpacingMs: (p) => limits.spec(`${p}.update`)?.minTimeMs ?? 1200,
+  };
+}
+
+export interface OpsFiguresDeps {
+  config: Config;
+  store: Store;
+  limits: RateLimits;
+  clock: Clock;
+  outbox: Pick<Outbox, 'depth' | 'deadLetters' | 'inFlight'>;
+  health: ReadonlyMap<string, SourceHealth>;
+  /** A group's storm mode now. */
+  stormMode: (group: string) => Promise<'normal' | 'storm'>;
+}
+
+/** Where each figure on /metrics comes from in a running Earshot. */
+export function opsFigures(deps: OpsFiguresDeps): MetricsSources {
+  const { config, store, limits, clock, outbox, health } = deps;
+  return {
+    outboxDepth: () => outbox.depth(),
+    deadLetters: () => outbox.deadLetters(),
+    inFlight: () => outbox.inFlight(),
+    jobsLastSuccess: () => Object.fromEntries([...health.entries()].map(([name, h]) => [`listen-${name}`, h.lastSuccess ? Date.parse(h.lastSuccess) : undefined])),
+    budgets: () => sourceBudgets(config, store, clock.now().getTime()),
+    replyWindows: () => replyWindows(config, limits),
+    stormGroups: async () => (await Promise.all(config.groups.map((g) => deps.stormMode(g.id)))).filter((m) => m === 'storm').length,
+  };
 }

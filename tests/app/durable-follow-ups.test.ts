@@ -5,7 +5,7 @@ import { registerDeliveries } from '../../src/app/deliveries.js';
 import { Learner, staffLabels, type StaffLabel } from '../../src/app/learning.js';
 import { trackMetrics } from '../../src/app/metrics-commands.js';
 import { MENTION_CASE, processInbox, recordPoll } from '../../src/app/pipeline.js';
-import type { ChatGateway } from '../../src/chat/chat-gateway.js';
+import type { ChatGateway } from '../../src/app/chat-gateway.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { Case, CardView } from '../../src/domain/case.js';

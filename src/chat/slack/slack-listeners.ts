@@ -1,11 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import { CaseInteractions, isChoiceAction, isFormAction } from '../../app/case-interactions.js';
-import type { CaseService } from '../../app/case-service.js';
+import { isChoiceAction, isFormAction, type CaseInteractions } from '../../app/case-interactions.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
-import type { Config } from '../../config/schema.js';
-import type { Actor } from '../../domain/actor.js';
-import type { Outbox } from '../../outbox/outbox.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
@@ -20,16 +16,13 @@ import { renderSummaryBlocks } from './render-summary-blocks.js';
 import { tellEphemeral } from './tell-ephemeral.js';
 
 export interface SlackListenerDeps {
-  cases: CaseService;
-  config: Config;
-  outbox: Outbox;
+  /** What a person can do to a case; the same one Teams uses, built by the server. */
+  interactions: CaseInteractions;
   commands: CommandRouter;
   clock: Clock;
   log: Logger;
   /** Uploads command charts into a channel (the asker's direct messages, for a private answer). */
   uploadImage?: (client: WebClient, channel: string, image: { title: string; png: Buffer; filename: string }) => Promise<void>;
-  /** The people a group's cases may be handed to (the reassign form offers them). */
-  people?: ((group: string) => Promise<Actor[]>) | undefined;
   /**
    * The client that answers people (chat.postEphemeral), set up to never resend a call that
    * may have reached Slack (answerRetries); the listener's own client when absent.
@@ -60,8 +53,7 @@ export function renderCommandMessage(reply: CommandReply, extra: readonly string
  * lets the outbox refresh the card.
  */
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
-  const { log, clock } = deps;
-  const interactions = new CaseInteractions(deps);
+  const { log, clock, interactions } = deps;
   const resolve = slackNameResolver(log);
 
   const tell = (client: WebClient, channel: string | undefined, user: string, text: string) => tellEphemeral(deps.answers ?? client, log, channel, user, text);

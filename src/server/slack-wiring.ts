@@ -1,0 +1,46 @@
+import type { CaseInteractions } from '../app/case-interactions.js';
+import type { CommandRouter } from '../app/commands.js';
+import type { PeopleNames } from '../app/people-directory.js';
+import type { StormService } from '../app/storms.js';
+import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import { slackNameResolver } from '../chat/slack/slack-name-resolver.js';
+import { registerStormListeners } from '../chat/slack/storm-listeners.js';
+import { uploadSlackImage } from '../chat/slack/upload-image.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { SlackApp } from './slack-app.js';
+import { explainSlackStartError } from './slack-start-error.js';
+import type { WorkflowWiring } from './workflow-wiring.js';
+
+export interface SlackWiringDeps {
+  interactions: CaseInteractions;
+  commands: CommandRouter;
+  storms: StormService;
+  workflow: WorkflowWiring;
+  names: PeopleNames;
+  clock: Clock;
+  log: Logger;
+  /** Where the Web API is, when not Slack's own (named in the start-up error). */
+  slackApiUrl?: string | undefined;
+}
+
+/**
+ * Connects the Slack app to the rest: case and storm listeners, the slash command, Slack's
+ * people directory and thread notes, and Slack display names for metrics answers; then
+ * initialises the app (its deferred auth.test).
+ */
+export async function wireSlack(slack: SlackApp, deps: SlackWiringDeps): Promise<void> {
+  const { app, answers } = slack;
+  const { log } = deps;
+  registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers });
+  registerStormListeners(app, { storms: deps.storms, log, answers });
+  deps.workflow.attachSlack(app);
+  const byName = slackNameResolver(log);
+  deps.names.use(async (a) => (a.platform === 'slack' ? (await byName(app.client, { platform: 'slack', id: a.id })).name : undefined));
+  // Bolt checks the token with auth.test here; the SDK's own error names neither Slack nor what to check.
+  try {
+    await app.init();
+  } catch (e) {
+    throw explainSlackStartError(e, deps.slackApiUrl);
+  }
+}
