@@ -1,7 +1,8 @@
-import { PostgresStore } from './postgres-store.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { redactUrl } from './redact-url.js';
 import { RedisStore } from './redis-store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqlStore } from './sql-store.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 import { StoreUnavailableError, type Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -28,10 +29,14 @@ export async function openStore(url: string, opts: OpenStoreOptions): Promise<St
   const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'sqlite':
-      return SqliteStore.open(url.slice('sqlite://'.length), {
-        namespace: opts.namespace,
-        ...(opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs }),
-      });
+      return SqlStore.open(
+        () =>
+          sqliteDialect(
+            url.slice('sqlite://'.length),
+            opts.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: opts.busyTimeoutMs },
+          ),
+        { namespace: opts.namespace },
+      );
     case 'redis':
     case 'rediss':
       assertParsable(url);
@@ -39,7 +44,7 @@ export async function openStore(url: string, opts: OpenStoreOptions): Promise<St
     case 'postgres':
     case 'postgresql':
       assertParsable(url);
-      return PostgresStore.open(url, { namespace: opts.namespace });
+      return SqlStore.open(() => postgresDialect(url), { namespace: opts.namespace });
     default:
       throw new StoreUnavailableError(`Unsupported STORE_URL ${JSON.stringify(redactUrl(url))}: ${SCHEMES}`);
   }

@@ -1,4 +1,5 @@
 import { checkStoreInput } from './check-store-input.js';
+import type { SqlDialect } from './sql-dialect.js';
 import type { HIncrOp } from './store.js';
 
 /** Quoted SQL identifiers of the tables one namespace uses next to Keyv's own table. */
@@ -36,6 +37,23 @@ export function sqlTables(namespace: string, keyvTable: string): SqlTables {
     seqs: q('seqs'),
     leases: q('leases'),
   };
+}
+
+/**
+ * The statements creating a namespace's tables (Keyv's own table is its adapter's
+ * business), in the dialect's types. The score index orders members by their bytes, as
+ * range queries do, so it serves them.
+ */
+export function sqlTableDefinitions(t: SqlTables, d: SqlDialect): string[] {
+  const { integer, float } = d.types;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t.sets} (k TEXT NOT NULL, m TEXT NOT NULL, PRIMARY KEY (k, m))`,
+    `CREATE TABLE IF NOT EXISTS ${t.zsets} (k TEXT NOT NULL, m TEXT NOT NULL, score ${float} NOT NULL, PRIMARY KEY (k, m))`,
+    `CREATE INDEX IF NOT EXISTS ${t.zsetsByScore} ON ${t.zsets} (k, score, ${d.byteOrder('m')})`,
+    `CREATE TABLE IF NOT EXISTS ${t.counters} (k TEXT NOT NULL, f TEXT NOT NULL, n ${integer} NOT NULL, PRIMARY KEY (k, f))`,
+    `CREATE TABLE IF NOT EXISTS ${t.seqs} (k TEXT PRIMARY KEY, n ${integer} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.leases} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at ${integer} NOT NULL)`,
+  ];
 }
 
 /**
