@@ -39,7 +39,10 @@ export interface SqlDialect {
   /** How long `ping` waits for an answer; undefined: as long as it takes. */
   readonly pingTimeoutMs: number | undefined;
 
-  /** The placeholder of the `n`-th parameter (from 1); a number may be used several times. A plain function: it may be detached. */
+  /**
+   * The placeholder of the `n`-th parameter (from 1); a number may be used several
+   * times. A plain function (no `this`), so callers may keep it in a variable.
+   */
   readonly param: (n: number) => string;
   /** Parameter `n`, typed as a double where the database cannot infer it. */
   float(n: number): string;

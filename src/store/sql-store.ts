@@ -1,9 +1,17 @@
 import Keyv from 'keyv';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
-import type { SqlDialect, SqlRow } from './sql-dialect.js';
+import type { SqlColumn, SqlDialect } from './sql-dialect.js';
 import { sqlTableDefinitions, sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
 import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
+
+/** Rows of a set, and of the counters table, as sent in one parameter set. */
+const SET_ROW: readonly SqlColumn[] = [{ name: 'k', type: 'text' }, { name: 'm', type: 'text' }];
+const COUNTER_ROW: readonly SqlColumn[] = [
+  { name: 'k', type: 'text' },
+  { name: 'f', type: 'text' },
+  { name: 'n', type: 'integer' },
+];
 
 interface LiveRecord {
   raw: string;
@@ -50,10 +58,6 @@ export class SqlStore implements Store {
     return new SqlStore(d, kv, namespace, t);
   }
 
-  private query(sql: string, params: readonly unknown[] = []): Promise<SqlRow[]> {
-    return this.d.query(sql, params);
-  }
-
   /** The row key Keyv uses for `key` in this namespace. */
   private rowKey(key: string): string {
     return `${this.namespace}:${checkStoreInput.key(this.namespace, key)}`;
@@ -67,12 +71,12 @@ export class SqlStore implements Store {
   private async readLive(key: string): Promise<LiveRecord | undefined> {
     const $ = this.d.param;
     const rowKey = this.rowKey(key);
-    const rows = await this.query(`SELECT value FROM ${this.t.keyv} WHERE key = ${$(1)}`, [rowKey]);
+    const rows = await this.d.query(`SELECT value FROM ${this.t.keyv} WHERE key = ${$(1)}`, [rowKey]);
     const raw = rows[0]?.value;
     if (typeof raw !== 'string') return undefined;
     const data = keyvRecord.decode(raw);
     if (keyvRecord.isExpired(data, Date.now())) {
-      await this.query(`DELETE FROM ${this.t.keyv} WHERE key = ${$(1)} AND value = ${$(2)}`, [rowKey, raw]);
+      await this.d.query(`DELETE FROM ${this.t.keyv} WHERE key = ${$(1)} AND value = ${$(2)}`, [rowKey, raw]);
       return undefined;
     }
     return { raw, data };
@@ -99,7 +103,7 @@ export class SqlStore implements Store {
     const now = Date.now();
     const raw = keyvRecord.encode(checkStoreInput.value(value), ttl === undefined ? undefined : now + ttl);
     // An expired row still sits in the table (neither database has a TTL); it counts as absent.
-    const rows = await this.query(
+    const rows = await this.d.query(
       `INSERT INTO ${this.t.keyv} AS t (key, value) VALUES (${$(1)}, ${$(2)})
        ON CONFLICT (key) DO UPDATE SET value = excluded.value
        WHERE ${this.d.jsonExpires('t.value')} < ${$(3)}
@@ -121,7 +125,7 @@ export class SqlStore implements Store {
     if (!live || keyvRecord.token(live.raw) !== token) return false;
     // The UPDATE matches the exact text read, so a write that slipped in between wins
     // and this one reports false. The key keeps its expiry.
-    const rows = await this.query(
+    const rows = await this.d.query(
       `UPDATE ${this.t.keyv} SET value = ${$(1)} WHERE key = ${$(2)} AND value = ${$(3)} RETURNING key`,
       [keyvRecord.encode(value, live.data.expires), this.rowKey(key), live.raw],
     );
@@ -134,15 +138,8 @@ export class SqlStore implements Store {
     // on PostgreSQL; SQLite locks the whole database, so the order does not matter there).
     const ms = checkStoreInput.members(members).sort();
     if (ms.length === 0) return;
-    const rows = this.d.selectRows(
-      [
-        { name: 'k', type: 'text' },
-        { name: 'm', type: 'text' },
-      ],
-      ms.map((m) => [k, m]),
-      1,
-    );
-    await this.query(`INSERT INTO ${this.t.sets} (k, m) ${rows.sql} ON CONFLICT (k, m) DO NOTHING`, rows.params);
+    const rows = this.d.selectRows(SET_ROW, ms.map((m) => [k, m]), 1);
+    await this.d.query(`INSERT INTO ${this.t.sets} (k, m) ${rows.sql} ON CONFLICT (k, m) DO NOTHING`, rows.params);
   }
 
   async setRemove(set: string, ...members: string[]): Promise<void> {
@@ -150,7 +147,7 @@ export class SqlStore implements Store {
   }
 
   async setMembers(set: string): Promise<string[]> {
-    const rows = await this.query(`SELECT m FROM ${this.t.sets} WHERE k = ${this.d.param(1)}`, [
+    const rows = await this.d.query(`SELECT m FROM ${this.t.sets} WHERE k = ${this.d.param(1)}`, [
       checkStoreInput.name('Set name', set),
     ]);
     return rows.map((r) => String(r.m));
@@ -163,7 +160,7 @@ export class SqlStore implements Store {
   async zAdd(set: string, member: string, score: number): Promise<void> {
     const $ = this.d.param;
     const m = checkStoreInput.member(member);
-    await this.query(
+    await this.d.query(
       `INSERT INTO ${this.t.zsets} (k, m, score) VALUES (${$(1)}, ${$(2)}, ${$(3)})
        ON CONFLICT (k, m) DO UPDATE SET score = excluded.score`,
       [checkStoreInput.name('Scored set name', set), m, checkStoreInput.score(score)],
@@ -174,14 +171,9 @@ export class SqlStore implements Store {
     await this.removeMembers(this.t.zsets, checkStoreInput.name('Scored set name', set), members);
   }
 
-  async zRangeByScore(
-    set: string,
-    min: number,
-    max: number,
-    limit?: number,
-  ): Promise<Array<{ member: string; score: number }>> {
+  async zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
     const d = this.d;
-    const rows = await this.query(
+    const rows = await this.d.query(
       // Members with equal scores come in byte order of the member, as in Redis.
       `SELECT m, score FROM ${this.t.zsets}
        WHERE k = ${d.param(1)} AND score >= ${d.float(2)} AND score <= ${d.float(3)}
@@ -202,7 +194,7 @@ export class SqlStore implements Store {
 
   async hIncr(hash: string, field: string, by = 1): Promise<number> {
     const $ = this.d.param;
-    const rows = await this.query(
+    const rows = await this.d.query(
       `INSERT INTO ${this.t.counters} AS c (k, f, n) VALUES (${$(1)}, ${$(2)}, ${$(3)})
        ON CONFLICT (k, f) DO UPDATE SET n = c.n + excluded.n
        RETURNING n`,
@@ -218,16 +210,8 @@ export class SqlStore implements Store {
     // One statement, so one transaction and one commit however many counters. Each
     // counter appears once (PostgreSQL refuses to update a row twice in one statement),
     // in the merged order, so concurrent batches lock their rows in the same order.
-    const batch = this.d.selectRows(
-      [
-        { name: 'k', type: 'text' },
-        { name: 'f', type: 'text' },
-        { name: 'n', type: 'integer' },
-      ],
-      merged.map((o) => [o.hash, o.field, o.by]),
-      1,
-    );
-    const rows = await this.query(
+    const batch = this.d.selectRows(COUNTER_ROW, merged.map((o) => [o.hash, o.field, o.by]), 1);
+    const rows = await this.d.query(
       `INSERT INTO ${this.t.counters} AS c (k, f, n) ${batch.sql}
        ON CONFLICT (k, f) DO UPDATE SET n = c.n + excluded.n
        RETURNING k, f, n`,
@@ -237,14 +221,14 @@ export class SqlStore implements Store {
   }
 
   async hGetAll(hash: string): Promise<Record<string, number>> {
-    const rows = await this.query(`SELECT f, n FROM ${this.t.counters} WHERE k = ${this.d.param(1)}`, [
+    const rows = await this.d.query(`SELECT f, n FROM ${this.t.counters} WHERE k = ${this.d.param(1)}`, [
       checkStoreInput.name('Hash name', hash),
     ]);
     return Object.fromEntries(rows.map((r) => [String(r.f), Number(r.n)]));
   }
 
   async incr(key: string): Promise<number> {
-    const rows = await this.query(
+    const rows = await this.d.query(
       `INSERT INTO ${this.t.seqs} AS s (k, n) VALUES (${this.d.param(1)}, 1)
        ON CONFLICT (k) DO UPDATE SET n = s.n + 1 RETURNING n`,
       [checkStoreInput.name('Counter name', key)],
@@ -262,8 +246,9 @@ export class SqlStore implements Store {
     // The server's clock where instances share one (PostgreSQL), so hosts whose clocks
     // drift apart still agree on who holds a lease; else this host's (SQLite: one host).
     const now = d.serverNowMs ?? d.param(params.push(Date.now()));
-    const rows = await this.query(
-      `INSERT INTO ${this.t.leases} AS l (name, holder, expires_at) VALUES (${d.param(1)}, ${d.param(2)}, ${now} + ${d.integer(3)})
+    const rows = await this.d.query(
+      `INSERT INTO ${this.t.leases} AS l (name, holder, expires_at)
+       VALUES (${d.param(1)}, ${d.param(2)}, ${now} + ${d.integer(3)})
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
        WHERE l.expires_at <= ${now} OR l.holder = excluded.holder
        RETURNING name`,
@@ -274,7 +259,7 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     const $ = this.d.param;
-    await this.query(`DELETE FROM ${this.t.leases} WHERE name = ${$(1)} AND holder = ${$(2)}`, [
+    await this.d.query(`DELETE FROM ${this.t.leases} WHERE name = ${$(1)} AND holder = ${$(2)}`, [
       checkStoreInput.name('Lease name', name),
       checkStoreInput.name('Lease holder', holder),
     ]);
@@ -282,20 +267,16 @@ export class SqlStore implements Store {
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
+    // An async query never throws synchronously; a failure is a false.
+    const probe = this.d.query('SELECT 1 AS ok').then((rows) => Number(rows[0]?.ok) === 1, () => false);
+    const waitMs = this.d.pingTimeoutMs;
+    if (waitMs === undefined) return probe;
     let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((done) => {
+      timer = setTimeout(() => done(false), waitMs);
+    });
     try {
-      const probe = this.query('SELECT 1 AS ok').then(
-        (rows) => Number(rows[0]?.ok) === 1,
-        () => false,
-      );
-      const waitMs = this.d.pingTimeoutMs;
-      if (waitMs === undefined) return await probe;
-      const timeout = new Promise<false>((done) => {
-        timer = setTimeout(() => done(false), waitMs);
-      });
       return await Promise.race([probe, timeout]);
-    } catch {
-      return false;
     } finally {
       clearTimeout(timer);
     }
@@ -312,11 +293,11 @@ export class SqlStore implements Store {
     const ms = checkStoreInput.members(members);
     if (ms.length === 0) return;
     const among = this.d.inList('m', ms, 2);
-    await this.query(`DELETE FROM ${table} WHERE k = ${this.d.param(1)} AND ${among.sql}`, [k, ...among.params]);
+    await this.d.query(`DELETE FROM ${table} WHERE k = ${this.d.param(1)} AND ${among.sql}`, [k, ...among.params]);
   }
 
   private async count(table: string, k: string): Promise<number> {
-    const rows = await this.query(`SELECT count(*) AS n FROM ${table} WHERE k = ${this.d.param(1)}`, [k]);
+    const rows = await this.d.query(`SELECT count(*) AS n FROM ${table} WHERE k = ${this.d.param(1)}`, [k]);
     return Number(rows[0]?.n ?? 0);
   }
 }
