@@ -1,8 +1,10 @@
 /**
  * The storage port. Plain values go through keyv (SQLite by default, Redis or
  * PostgreSQL for several instances). What keyv lacks — set-if-absent, compare-and-set,
- * indexes, counters, scored sets and leases — is implemented once per backend with
- * that backend's own atomic primitives, on the same server and key space.
+ * indexes, counters, scored sets and leases — is implemented with the backend's own
+ * atomic primitives, on the same server and key space: once for SQL (`SqlStore`, with a
+ * dialect each for SQLite and PostgreSQL holding only what their SQL does differently)
+ * and once for Redis.
  *
  * Keys are plain strings chosen by the caller (`case:42`); each implementation adds
  * the deployment's namespace so several deployments can share one server.
