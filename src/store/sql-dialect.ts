@@ -19,8 +19,9 @@ export interface SqlColumn {
  * What the SQL store needs from one database: how to run a statement and the few pieces
  * of SQL whose syntax differs. Everything the databases share — tables, upserts
  * (`INSERT … ON CONFLICT … DO UPDATE … RETURNING`, which both SQLite ≥ 3.35 and
- * PostgreSQL ≥ 9.5 accept with a table alias), conditional updates — is written once in
- * the store (src/store/sql-store.ts); a dialect holds only what differs.
+ * PostgreSQL ≥ 9.5 accept with a table alias: https://www.sqlite.org/lang_upsert.html,
+ * https://www.postgresql.org/docs/current/sql-insert.html), conditional updates — is
+ * written once in the store (src/store/sql-store.ts); a dialect holds only what differs.
  */
 export interface SqlDialect {
   readonly kind: 'sqlite' | 'postgres';
