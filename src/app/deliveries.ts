@@ -1,5 +1,5 @@
 import { SYSTEM } from '../domain/actor.js';
-import type { Case, CardView } from '../domain/case.js';
+import { sameView, viewTarget, type Case, type CardView } from '../domain/case.js';
 import { buildMovedCard } from '../cards/notice-card.js';
 import { routeCase } from '../routing/route-case.js';
 import type { ChatGateway } from './chat-gateway.js';
@@ -26,9 +26,6 @@ export interface DeliveryDeps {
   /** Rate limits every API call goes through (see delivery-resources.ts); none in unit tests. */
   limits?: CallLimiter | undefined;
 }
-
-const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
-const sameView = (a: CardView, b: CardView) => a.platform === b.platform && viewTarget(a) === viewTarget(b) && (a.platform === 'slack' ? a.ts === (b as typeof a).ts : a.activityId === (b as typeof a).activityId);
 
 /** Registers the handlers for everything the app puts in the outbox. */
 export function registerDeliveries(deps: DeliveryDeps): void {

@@ -1,4 +1,4 @@
-import type { CardView } from '../domain/case.js';
+import { viewTarget } from '../domain/case.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { CaseRepository } from './case-repository.js';
 
@@ -11,8 +11,6 @@ export interface CallLimiter {
 export function limitedCall(limits: CallLimiter | undefined) {
   return <T>(resource: string, fn: () => Promise<T>): Promise<T> => (limits ? limits.schedule(resource, fn) : fn());
 }
-
-const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
 
 /**
  * Which rate-limited resource an outbox item spends, named as rate-limits.ts names them:
