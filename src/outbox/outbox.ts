@@ -122,6 +122,11 @@ export class Outbox {
     return this;
   }
 
+  /** The kinds with a handler here (a start-up check compares them with the app's table of kinds). */
+  handledKinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   /** Records an item; returns false when coalesced into one already waiting. */
   async enqueue(kind: string, key: string, payload: Record<string, unknown>, opts: { coalesce?: string; delayMs?: number } = {}): Promise<boolean> {
     const { store, clock } = this.opts;
