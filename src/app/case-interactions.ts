@@ -10,7 +10,8 @@ import { cardTime } from '../cards/card-time.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
-import { DELIVERY, type ApplyResult, type CaseService } from './case-service.js';
+import type { ApplyResult, CaseService } from './case-service.js';
+import { enqueueDelivery } from './delivery-kinds.js';
 import { maskPersonalData, type Masked } from '../screening/mask-personal-data.js';
 import { actorOfRef } from '../routing/assign-agent.js';
 import { DateTime } from 'luxon';
@@ -134,7 +135,7 @@ export class CaseInteractions {
 
   /** Asks the outbox to re-render every view of a case (after a stale click, for one). */
   async refreshCard(caseId: string): Promise<void> {
-    await this.deps.outbox.enqueue(DELIVERY.updateCard, `case:${caseId}`, { caseId }, { coalesce: `update:${caseId}` });
+    await enqueueDelivery(this.deps.outbox, 'card.update', { caseId });
   }
 
   /**

@@ -5,13 +5,13 @@ import type { Case } from '../domain/case.js';
 import type { LinkHosts, Membership, Refusal } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
-import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CaseConflictError, type CaseRepository, type ChangeWork, type PendingChange } from './case-repository.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
+import { deliveryKinds, enqueueDelivery, isDurableKind, type DurableKind } from './delivery-kinds.js';
 
 export type ApplyResult =
   | { ok: true; case: Case; summary: string }
@@ -46,13 +46,15 @@ export interface DurableWork {
  * than once, and must do its work once per {@link DurableWork.change}.
  */
 export interface DurableListener {
-  kind: string;
+  /** Its kind in the table of outbox kinds (delivery-kinds.ts), which checks the work read back. */
+  kind: DurableKind;
   /** Pure and quick; undefined when the change asks nothing of this listener. */
   plan(prev: Case | undefined, next: Case): Record<string, unknown> | undefined;
   run(work: DurableWork): Promise<void>;
 }
 
-type PlannedWork = ChangeWork['items'];
+/** Each durable listener's share of a change, as stored with it (`ChangeWork.items`). */
+type PlannedWork = Array<{ kind: DurableKind; payload: Record<string, unknown> }>;
 
 export interface CaseServiceDeps {
   repo: CaseRepository;
@@ -67,7 +69,7 @@ export interface CaseServiceDeps {
   linkHosts?: LinkHosts | undefined;
 }
 
-/** Outbox kinds the app enqueues; handlers are in deliveries.ts. */
+/** Outbox kinds a case change causes (see delivery-kinds.ts); handlers are in deliveries.ts. */
 export const DELIVERY = {
   postCard: 'card.post',
   updateCard: 'card.update',
@@ -100,15 +102,6 @@ function made(c: Case, w: ChangeWork): boolean {
     e.actor.platform === l.actor.platform && e.actor.id === l.actor.id && (e.note ?? null) === (l.note ?? null);
 }
 
-/** A durable work item as the outbox stored it; a malformed one is never retried. */
-function durableWork(payload: Record<string, unknown>): DurableWork {
-  const { caseId, change, payload: p } = payload;
-  if (typeof caseId !== 'string' || typeof change !== 'string' || typeof p !== 'object' || p === null) {
-    throw new RemoteRefusedError('a durable case work item without its case, change or payload');
-  }
-  return { caseId, change, payload: p as Record<string, unknown> };
-}
-
 /** How long a change may take before its unfinished follow-ups are taken for a crash's. */
 export const FOLLOW_UP_GRACE_MS = 10_000;
 
@@ -120,7 +113,7 @@ export const FOLLOW_UP_GRACE_MS = 10_000;
  */
 export class CaseService {
   private readonly listeners: CaseListener[] = [];
-  private readonly durable = new Map<string, DurableListener>();
+  private readonly durable = new Map<DurableKind, DurableListener>();
 
   constructor(private readonly deps: CaseServiceDeps) {}
 
@@ -133,7 +126,8 @@ export class CaseService {
   onChangeDurably(listener: DurableListener): void {
     if (this.durable.has(listener.kind)) throw new Error(`a durable case listener of kind ${listener.kind} is registered already`);
     this.durable.set(listener.kind, listener);
-    this.deps.outbox.on(listener.kind, (item) => listener.run(durableWork(item.payload)));
+    // The table reads the work back; a malformed item is never retried (dead letters).
+    deliveryKinds.on(this.deps.outbox, listener.kind, (w) => listener.run(w));
   }
 
   /** Sets where Slack user groups are resolved (the Slack adapter is created after the service). */
@@ -287,10 +281,10 @@ export class CaseService {
     }
   }
 
-  private async queueDurably(kind: string, w: DurableWork): Promise<void> {
-    // A lane per listener and case: a rollup that keeps failing holds back neither the
-    // case's cards nor other cases' rollups.
-    await this.deps.outbox.enqueue(kind, `${kind}:${w.caseId}`, { caseId: w.caseId, change: w.change, payload: w.payload });
+  private async queueDurably(kind: DurableKind, w: DurableWork): Promise<void> {
+    // A lane per listener and case (the table's): a rollup that keeps failing holds back
+    // neither the case's cards nor other cases' rollups.
+    await enqueueDelivery(this.deps.outbox, kind, { caseId: w.caseId, change: w.change, payload: w.payload });
   }
 
   private async notify(prev: Case | undefined, next: Case): Promise<void> {
@@ -319,14 +313,13 @@ export class CaseService {
     reply?: 'new' | 'resumed' | undefined;
   }): Promise<void> {
     const { outbox } = this.deps;
-    const key = `case:${next.id}`;
-    await outbox.enqueue(DELIVERY.updateCard, key, { caseId: next.id }, { coalesce: `update:${next.id}` });
-    if (f.note) await outbox.enqueue(DELIVERY.note, key, { caseId: next.id, ...f.note });
+    // On the case's lane, in this order; the reply on its own (see delivery-kinds.ts).
+    await enqueueDelivery(outbox, DELIVERY.updateCard, { caseId: next.id });
+    if (f.note) await enqueueDelivery(outbox, DELIVERY.note, { caseId: next.id, ...f.note });
     // After the note, so the old card's thread says where the case went.
-    if (f.movedFrom) await outbox.enqueue(DELIVERY.moveCard, key, { caseId: next.id, group: next.group, from: f.movedFrom.group, by: f.movedFrom.by });
+    if (f.movedFrom) await enqueueDelivery(outbox, DELIVERY.moveCard, { caseId: next.id, group: next.group, from: f.movedFrom.group, by: f.movedFrom.by });
     if (f.reply) {
-      // Its own lane: a slow chat API must not hold back the reply, nor the reverse.
-      await outbox.enqueue(DELIVERY.sendReply, `reply:${next.id}`, { caseId: next.id, version: next.version, ...(f.reply === 'resumed' ? { resumed: true } : {}) });
+      await enqueueDelivery(outbox, DELIVERY.sendReply, { caseId: next.id, version: next.version, ...(f.reply === 'resumed' ? { resumed: true } : {}) });
     }
   }
 
@@ -356,7 +349,11 @@ export class CaseService {
         // after it), and their `run` does it once per change.
         const work = p.work ? await repo.changeWork(p.work) : undefined;
         if (work && made(c, work)) {
-          for (const { kind, payload } of work.items) await this.queueDurably(kind, { caseId: c.id, change: `${work.version}:${work.auditLength}`, payload });
+          for (const { kind, payload } of work.items) {
+            // Stored by an earlier life, which may have had listeners this one lacks.
+            if (!isDurableKind(kind)) { log.error({ caseId: c.id, kind }, 'stored durable work of an unknown kind; dropped'); continue; }
+            await this.queueDurably(kind, { caseId: c.id, change: `${work.version}:${work.auditLength}`, payload });
+          }
         }
         resumed++;
         log.warn({ caseId: c.id, version: p.version, status: c.status }, 'resumed the follow-ups of a change cut off by a crash');

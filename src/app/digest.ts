@@ -8,9 +8,7 @@ import type { Store } from '../store/store.js';
 import { agentLabels, openCases } from './metrics-commands.js';
 import type { PeopleNames } from './people-directory.js';
 import type { CaseRepository } from './case-repository.js';
-
-export const DELIVER_NOTICE = 'notice.post';
-export const DELIVER_IMAGE = 'image.post';
+import { enqueueDelivery } from './delivery-kinds.js';
 
 export interface DigestDeps {
   store: Store;
@@ -48,9 +46,9 @@ export async function runDigest(deps: DigestDeps, now: Date): Promise<'sent' | '
   // The digest's channel is chosen in the config for the managers: it keeps the per-agent line (see PERMISSIONS, `digest`).
   // Same layout as the command, headline first; with the details, since no one can ask the digest for them.
   const labels = await agentLabels(summary, deps.names);
-  await deps.outbox.enqueue(DELIVER_NOTICE, lane, { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', details: true, agentLabel: (k) => labels.get(k) ?? k })}` });
+  await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', details: true, agentLabel: (k) => labels.get(k) ?? k })}` }, { lane });
   for (const image of (await deps.charts?.(summary)) ?? []) {
-    await deps.outbox.enqueue(DELIVER_IMAGE, lane, { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') });
+    await enqueueDelivery(deps.outbox, 'image.post', { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') }, { lane });
   }
   return 'sent';
 }

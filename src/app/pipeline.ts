@@ -11,7 +11,8 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { DELIVERY, type CaseService } from './case-service.js';
+import type { CaseService } from './case-service.js';
+import { enqueueDelivery } from './delivery-kinds.js';
 import { foldFollowUp } from './follow-up.js';
 import { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
 import type { StormService } from './storms.js';
@@ -125,7 +126,7 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   // In a storm most cases join the storm card instead (decided once per case).
   const placement = deps.storms ? await deps.storms.place(created ? c : (await cases.repo.get(caseId)) ?? c, channels) : { kind: 'card' as const };
   for (const ch of placement.kind === 'card' ? channels : []) {
-    await outbox.enqueue(DELIVERY.postCard, `case:${caseId}`, { caseId, platform: ch.platform, target: ch.target }, { coalesce: `post:${caseId}:${ch.platform}:${ch.target}` });
+    await enqueueDelivery(outbox, 'card.post', { caseId, platform: ch.platform, target: ch.target });
   }
   if (created) {
     await cases.afterCreate(c);

@@ -2,9 +2,8 @@ import type { Card } from '../cards/card.js';
 import { noticeCard } from '../cards/notice-card.js';
 import type { ChatGateway } from './chat-gateway.js';
 import type { Config } from '../config/schema.js';
-import { CardViewSchema, isOpen, type Case, type CardView } from '../domain/case.js';
+import { isOpen, type Case, type CardView } from '../domain/case.js';
 import { MentionSchema, mentionKey, type Network } from '../domain/mention.js';
-import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -14,6 +13,7 @@ import { AuthorLinks } from './author-links.js';
 import { BY_CREATED, type CaseRepository } from './case-repository.js';
 import { DROPPED, INBOX, MENTION_CASE, PENDING } from './pipeline.js';
 import { forgetCaseLabels } from './learning.js';
+import { deliveryKinds, enqueueDelivery, type DeliveryHandlers } from './delivery-kinds.js';
 
 export interface RetentionDeps {
   store: Store;
@@ -23,9 +23,6 @@ export interface RetentionDeps {
   log: Logger;
   outbox: Outbox;
 }
-
-/** Outbox kind: replace a purged case's cards with a notice that it was removed. */
-export const REDACT_CARD = 'card.redact';
 
 const DAY = 86_400_000;
 
@@ -41,7 +38,7 @@ export function redactedCard(caseId: string, why: string): Card {
  * not bring them back.
  */
 export async function purgeCase(deps: Pick<RetentionDeps, 'store' | 'repo' | 'outbox'>, c: Case, why: string): Promise<void> {
-  if (c.views.length > 0) await deps.outbox.enqueue(REDACT_CARD, `case:${c.id}`, { caseId: c.id, views: c.views, why });
+  if (c.views.length > 0) await enqueueDelivery(deps.outbox, 'card.redact', { caseId: c.id, views: c.views, why });
   for (const key of [mentionKey(c.mention), ...(c.followUps ?? []).map((f) => mentionKey({ network: c.mention.network, id: f.id }))]) {
     await deps.store.set(MENTION_CASE(key), DROPPED);
   }
@@ -135,14 +132,19 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
 
 /** Registers the delivery that replaces a purged case's cards with a removal notice. */
 export function registerRetentionDeliveries(outbox: Outbox, gateways: ReadonlyMap<CardView['platform'], ChatGateway>): void {
-  outbox.on(REDACT_CARD, async (item) => {
-    const views = CardViewSchema.array().safeParse(item.payload.views);
-    if (!views.success) throw new RemoteRefusedError('a redaction without card views');
-    const card = redactedCard(String(item.payload.caseId), String(item.payload.why ?? 'removed'));
-    for (const v of views.data) {
-      const g = gateways.get(v.platform);
-      if (!g) continue;
-      await g.updateCard(v, card);
-    }
-  });
+  deliveryKinds.register(outbox, retentionDeliveries(gateways));
+}
+
+/** The handler of the removal notices; a redaction without valid card views goes to the dead letters. */
+export function retentionDeliveries(gateways: ReadonlyMap<CardView['platform'], ChatGateway>): Pick<DeliveryHandlers, 'card.redact'> {
+  return {
+    'card.redact': async (p) => {
+      const card = redactedCard(p.caseId, p.why ?? 'removed');
+      for (const v of p.views) {
+        const g = gateways.get(v.platform);
+        if (!g) continue;
+        await g.updateCard(v, card);
+      }
+    },
+  };
 }

@@ -8,20 +8,18 @@ import type { StormCard } from '../cards/card.js';
 import type { ChatGateway } from './chat-gateway.js';
 import type { Template } from '../config/schema.js';
 import { RemoteRefusedError } from '../domain/remote-errors.js';
-import type { Outbox, OutboxItem } from '../outbox/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { Logger } from '../util/logger.js';
 import type { ApplyResult } from './case-service.js';
+import { deliveryKinds, enqueueDelivery, type DeliveredPayload, type DeliveryHandlers } from './delivery-kinds.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 import type { StormRepository } from './storm-repository.js';
-
-/** Outbox kinds of storm mode. */
-export const STORM_DELIVERY = { post: 'storm.post', update: 'storm.update', work: 'storm.work' } as const;
 
 /** Members answered (or closed) per outbox item, so progress survives a crash. */
 const BATCH = 25;
 
 /** What a batch of a send or a close carries: the members with join numbers in (after, through]. */
-export type StormWork = { stormId: string; mode: 'reply' | 'close'; after: number; through: number; by?: Actor | undefined };
+export type StormWork = DeliveredPayload<'storm.work'>;
 
 /**
  * The part of the case workflow storm mode uses: it reads member cases and applies
@@ -52,41 +50,47 @@ export interface StormDeliveriesDeps {
 
 /** Queues the next batch of a send or a close. */
 export async function queueStormWork(outbox: Outbox, work: StormWork): Promise<void> {
-  await outbox.enqueue(STORM_DELIVERY.work, `storm-work:${work.stormId}`, { ...work });
+  await enqueueDelivery(outbox, 'storm.work', { ...work });
 }
 
 /** Registers the storm deliveries on the outbox: posting the card, refreshing it, and the batches. */
 export function registerStormDeliveries(deps: StormDeliveriesDeps): void {
-  const { outbox, gateways, log, repo } = deps;
+  deliveryKinds.register(deps.outbox, stormDeliveries(deps));
+  deps.log.debug('storm deliveries registered');
+}
+
+/** The handlers of the storm deliveries, each with its kind's payload as the store gave it back, checked. */
+export function stormDeliveries(deps: StormDeliveriesDeps): Pick<DeliveryHandlers, 'storm.post' | 'storm.update' | 'storm.work'> {
+  const { gateways, repo } = deps;
   const limited = limitedCall(deps.limits);
   const gateway = (platform: CardView['platform']) => {
     const g = gateways.get(platform);
     if (!g?.postStormCard || !g.updateStormCard) throw new RemoteRefusedError(`${platform} cannot show storm cards`);
     return g;
   };
-  outbox.on(STORM_DELIVERY.post, async (item) => {
-    const storm = await repo.get(String(item.payload.stormId));
-    if (!storm) return;
-    const platform = item.payload.platform as CardView['platform'];
-    const target = String(item.payload.target);
-    if (postedFor(storm, platform, target)) return;
-    const g = gateway(platform);
-    const found = item.attempts > 0 && g.findStormCard ? await limited(`${platform}.read`, () => g.findStormCard!(target, storm.id, item.createdAt)) : undefined;
-    const view = found ?? (await limited(`${platform}.post:${target}`, async () => g.postStormCard!(target, await deps.card(storm))));
-    await repo.modify(storm.id, (s) => recordStormCard(s, view, platform, target), { bump: false });
-    await deps.refresh(storm.id, platform);
-  });
-  outbox.on(STORM_DELIVERY.update, async (item) => {
-    const storm = await repo.get(String(item.payload.stormId));
-    if (!storm) return;
-    for (const view of storm.views) {
-      const g = gateway(view.platform);
-      // The card is built inside the limiter slot, so it shows the latest count.
-      await limited(`${view.platform}.update`, async () => g.updateStormCard!(view, await deps.card((await repo.get(storm.id)) ?? storm)));
-    }
-  });
-  outbox.on(STORM_DELIVERY.work, (item) => work(deps, item));
-  log.debug('storm deliveries registered');
+  return {
+    'storm.post': async (p, item) => {
+      const storm = await repo.get(p.stormId);
+      if (!storm) return;
+      const { platform, target } = p;
+      if (postedFor(storm, platform, target)) return;
+      const g = gateway(platform);
+      const found = item.attempts > 0 && g.findStormCard ? await limited(`${platform}.read`, () => g.findStormCard!(target, storm.id, item.createdAt)) : undefined;
+      const view = found ?? (await limited(`${platform}.post:${target}`, async () => g.postStormCard!(target, await deps.card(storm))));
+      await repo.modify(storm.id, (s) => recordStormCard(s, view, platform, target), { bump: false });
+      await deps.refresh(storm.id, platform);
+    },
+    'storm.update': async (p) => {
+      const storm = await repo.get(p.stormId);
+      if (!storm) return;
+      for (const view of storm.views) {
+        const g = gateway(view.platform);
+        // The card is built inside the limiter slot, so it shows the latest count.
+        await limited(`${view.platform}.update`, async () => g.updateStormCard!(view, await deps.card((await repo.get(storm.id)) ?? storm)));
+      }
+    },
+    'storm.work': (p) => work(deps, p),
+  };
 }
 
 /**
@@ -96,9 +100,8 @@ export function registerStormDeliveries(deps: StormDeliveriesDeps): void {
  * sender), so the policy and the audit trail are the same as for a single case; its reply
  * then waits for the network's window.
  */
-async function work(deps: StormDeliveriesDeps, item: OutboxItem): Promise<void> {
+async function work(deps: StormDeliveriesDeps, p: StormWork): Promise<void> {
   const { cases, repo } = deps;
-  const p = item.payload as unknown as StormWork;
   const storm = await repo.get(p.stormId);
   if (!storm) return;
   const batch = await repo.members(storm.id, p.after, p.through, BATCH);
@@ -117,7 +120,8 @@ async function work(deps: StormDeliveriesDeps, item: OutboxItem): Promise<void> 
   }
   const last = batch[batch.length - 1];
   if (last && batch.length === BATCH && last.seq < p.through) {
-    await deps.outbox.enqueue(STORM_DELIVERY.work, item.key, { ...p, after: last.seq });
+    // The next batch, on the same lane as this one (the table names it from the storm).
+    await enqueueDelivery(deps.outbox, 'storm.work', { ...p, after: last.seq });
   } else if (p.mode === 'reply') {
     await deps.step(storm.id, { type: 'storm.finish' });
   }

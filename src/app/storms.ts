@@ -15,8 +15,9 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { enqueueDelivery } from './delivery-kinds.js';
 import type { CallLimiter } from './delivery-resources.js';
-import { STORM_DELIVERY, queueStormWork, registerStormDeliveries, type StormMemberCases } from './storm-deliveries.js';
+import { queueStormWork, registerStormDeliveries, type StormMemberCases } from './storm-deliveries.js';
 import { stormFigures } from './storm-figures.js';
 import { StormRepository, type GroupDoc, type Placement } from './storm-repository.js';
 
@@ -129,7 +130,7 @@ export class StormService {
     const storm = await this.get(stormId);
     for (const ch of channels) {
       if (storm && postedFor(storm, ch.platform, ch.target)) continue;
-      await this.deps.outbox.enqueue(STORM_DELIVERY.post, `storm:${stormId}`, { stormId, platform: ch.platform, target: ch.target }, { coalesce: `storm-post:${stormId}:${ch.platform}:${ch.target}` });
+      await enqueueDelivery(this.deps.outbox, 'storm.post', { stormId, platform: ch.platform, target: ch.target });
     }
     await this.refresh(stormId, channels[0]?.platform ?? 'slack');
   }
@@ -146,7 +147,7 @@ export class StormService {
     const live = Math.max(1, await this.repo.liveCount());
     // Storm cards together use at most half of the chat.update budget; case cards keep the rest.
     const delayMs = Math.max(this.deps.config.storm.updateEvery, live * this.deps.updateSpacingMs(platform) * 2);
-    await this.deps.outbox.enqueue(STORM_DELIVERY.update, `storm:${stormId}`, { stormId, platform }, { coalesce: `storm-update:${stormId}`, delayMs });
+    await enqueueDelivery(this.deps.outbox, 'storm.update', { stormId, platform }, { delayMs });
   }
 
   /** Lets groups that went quiet leave storm mode (called on a timer). */

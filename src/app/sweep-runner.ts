@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { AgentRouter } from './agent-router.js';
 import { OPEN_INDEX } from './case-repository.js';
 import type { ApplyResult, CaseService } from './case-service.js';
-import { DELIVER_NOTICE } from './digest.js';
+import { enqueueDelivery } from './delivery-kinds.js';
 
 export interface SweepDeps {
   cases: CaseService;
@@ -106,5 +106,5 @@ async function escalateToLeads(deps: SweepDeps, c: Case, note: string): Promise<
     `Case ${c.id} · ${group?.name ?? c.group} · @${c.mention.author.handle} on ${c.mention.network} · ${c.owner ? `owner ${actorLabel(c.owner)}` : 'nobody has claimed it'}`,
     ...(card && card.platform === 'slack' ? [`Card: ${slackLink(card.channel, card.ts)}`] : []),
   ];
-  await deps.outbox.enqueue(DELIVER_NOTICE, `lead:${c.group}`, { platform: 'slack', target, text: lines.join('\n') });
+  await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'slack', target, text: lines.join('\n') }, { lane: `lead:${c.group}` });
 }

@@ -1,5 +1,5 @@
 import { sameActor, type Actor } from '../domain/actor.js';
-import type { CardView } from '../domain/case.js';
+import { viewTarget, type CardView } from '../domain/case.js';
 import type { Storm, StormActionId } from '../domain/storm.js';
 import type { Policy, Template } from '../config/schema.js';
 import { checkRole, type Refusal } from './policy.js';
@@ -135,8 +135,6 @@ function staffAction(storm: Storm, action: Extract<StormAction, { type: StormAct
       return next({ status: 'closed', endedAt: now }, 'close');
   }
 }
-
-const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
 
 /** How a storm records a channel binding its card was posted for (`teams:Care - Billing`). */
 export const bindingKey = (platform: CardView['platform'], target: string): string => `${platform}:${target}`;

@@ -34,6 +34,13 @@ export const CardViewSchema = z.discriminatedUnion('platform', [
 ]);
 export type CardView = z.infer<typeof CardViewSchema>;
 
+/** The channel (Slack) or conversation (Teams) a card is shown in: what a channel binding names. */
+export const viewTarget = (v: CardView): string => (v.platform === 'slack' ? v.channel : v.conversationId);
+
+/** The same card: same surface, same channel, same message. */
+export const sameView = (a: CardView, b: CardView): boolean =>
+  a.platform === b.platform && viewTarget(a) === viewTarget(b) && (a.platform === 'slack' ? a.ts === (b as typeof a).ts : a.activityId === (b as typeof a).activityId);
+
 export const ReplySchema = z.object({ id: z.string(), url: z.string(), at: z.string(), text: z.string() });
 export type Reply = z.infer<typeof ReplySchema>;
 

@@ -13,3 +13,14 @@ export class DeliveryTimeoutError extends Error {
     this.name = 'DeliveryTimeoutError';
   }
 }
+
+/** `work`, or a {@link DeliveryTimeoutError} once it has run longer than `timeoutMs`. */
+export function withDeliveryTimeout(work: Promise<void>, timeoutMs: number, kind: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeliveryTimeoutError(timeoutMs, kind)), timeoutMs);
+  });
+  // A late failure of an abandoned attempt must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}

@@ -1,77 +1,10 @@
-import type { Store } from '../store/store.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
-import { DeliveryPermanentError, DeliveryRateLimitedError, DeliveryTimeoutError } from './delivery-errors.js';
+import { takeCoalescingSlot } from './coalescing-slot.js';
+import { buryItem, deadLetterCount } from './dead-letters.js';
+import { DeliveryPermanentError, DeliveryRateLimitedError, withDeliveryTimeout } from './delivery-errors.js';
+import { COALESCE, ITEM, PARKED, PENDING, WINDOW, type DeliveryHandler, type OutboxItem, type OutboxOptions } from './outbox-item.js';
+import { PendingItems } from './pending-items.js';
 
-/** One message waiting to be delivered to chat or to a social network. */
-export interface OutboxItem {
-  id: number;
-  kind: string;
-  /** Items with the same key are delivered in the order they were enqueued (a case id). */
-  key: string;
-  payload: Record<string, unknown>;
-  /** Deliveries started so far; > 0 at the start of a delivery means an earlier attempt may have landed. */
-  attempts: number;
-  notBefore: number;
-  createdAt: number;
-  /** Coalescing key: while an item with this key waits, equal enqueues are dropped. */
-  coalesce?: string | undefined;
-  lastError?: string | undefined;
-}
-
-export type DeliveryHandler = (item: OutboxItem) => Promise<void>;
-
-/**
- * What the outbox asks a rate limiter before it starts a delivery (see rate-limits.ts).
- * Resources are named `<kind>:<key>`, e.g. `slack.post:C0123ABCD`.
- */
-export interface DeliveryGate {
-  /** Deliveries that may be in flight at once for this resource. */
-  capacity(resource: string): number;
-  /** False when a delivery on this resource could not start now (an exhausted window, a 429 hold). */
-  admit(resource: string): Promise<boolean>;
-  /** The API answered 429: hold the resource. */
-  penalize(resource: string, ms: number): void;
-}
-
-export interface OutboxOptions {
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  instanceId: string;
-  /** Keys delivered at once, over all resources. */
-  concurrency?: number;
-  /** Attempts before an item goes to the dead-letter list. */
-  maxAttempts?: number;
-  /** How long one instance may hold a key (the item it is delivering) before another may take it over. */
-  leaseMs?: number;
-  /** A delivery still running after this long is treated as failed (and retried with care). */
-  handlerTimeoutMs?: number;
-  /** Which rate-limited resource an item spends (undefined: none). Asked once per item. */
-  resourceOf?: (item: OutboxItem) => string | undefined | Promise<string | undefined>;
-  gate?: DeliveryGate;
-  /** How long to wait before asking a closed gate again. */
-  gateRetryMs?: number;
-  /** Called for every item that failed for good (after it is moved to the dead letters). */
-  onDead?: (item: OutboxItem, error: Error) => void;
-  onDelivered?: (item: OutboxItem, latencyMs: number) => void;
-  onRateLimited?: (item: OutboxItem, retryAfterMs: number) => void;
-}
-
-const ITEM = (id: number) => `outbox:item:${id}`;
-const PENDING = 'outbox:pending';
-const DEAD = 'outbox:dead';
-const COALESCE = (k: string) => `outbox:coalesce:${k}`;
-/** Pending items read per pass; later ones wait for the next pass (oldest first). */
-const WINDOW = 2000;
-/**
- * Items whose resource refused them for a while (an exhausted X window) are parked: their
- * score moves above this base, so they stop filling the window of due items. Scores
- * below it are item ids (enqueue order).
- */
-const PARKED = 2 ** 50;
-/** How often parked items are looked at even when none is due (another instance may park). */
-const PARK_CHECK_MS = 5000;
+export type { DeliveryGate, DeliveryHandler, OutboxItem, OutboxOptions } from './outbox-item.js';
 
 type Outcome = 'delivered' | 'wait';
 
@@ -102,15 +35,11 @@ export class Outbox {
   /** Lanes (keys) being delivered by this instance, with their promise. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly perResource = new Map<string, number>();
-  /** Items as last read, by id, so a pass does not re-read every waiting item. */
-  private readonly cache = new Map<number, OutboxItem>();
-  private readonly resources = new Map<number, string | null>();
   private readonly gateClosedUntil = new Map<string, number>();
-  /** Lanes with a parked head, and until when (real time). */
-  private parkedLanes = new Map<string, number>();
-  private nextParkCheck = 0;
+  private readonly pending: PendingItems;
 
   constructor(private readonly opts: OutboxOptions) {
+    this.pending = new PendingItems(opts.store, opts.log, opts.resourceOf);
     this.concurrency = opts.concurrency ?? 64;
     this.maxAttempts = opts.maxAttempts ?? 12;
     this.leaseMs = opts.leaseMs ?? 120_000;
@@ -120,6 +49,11 @@ export class Outbox {
   on(kind: string, handler: DeliveryHandler): this {
     this.handlers.set(kind, handler);
     return this;
+  }
+
+  /** The kinds with a handler here (a start-up check compares them with the app's table of kinds). */
+  handledKinds(): string[] {
+    return [...this.handlers.keys()];
   }
 
   /** Records an item; returns false when coalesced into one already waiting. */
@@ -132,48 +66,14 @@ export class Outbox {
     // join is never visible to delivery (two equal items delivered at once on two
     // instances could post a card twice), and a slot always names a stored item.
     await store.set(ITEM(id), item);
-    if (opts.coalesce && !(await this.takeSlot(COALESCE(opts.coalesce), id))) {
+    if (opts.coalesce && !(await takeCoalescingSlot(store, COALESCE(opts.coalesce), id))) {
       await store.delete(ITEM(id));
       return false;
     }
     await store.zAdd(PENDING, String(id), id);
-    this.cache.set(id, item);
+    this.pending.cache.set(id, item);
     this.kick();
     return true;
-  }
-
-  /**
-   * Takes the coalescing slot for item `id`; false when the item holding it will carry this
-   * change too (handlers render the current state when they run). The holder may be:
-   * - waiting in the queue (or parked): join it;
-   * - stored but not queued: its enqueue is under way, or its process died right after
-   *   taking the slot. Queue it (twice is harmless) and join it: left alone, a dead
-   *   enqueue's slot would swallow every later change of that card;
-   * - gone, or buried after its last attempt: take the slot over.
-   */
-  private async takeSlot(slot: string, id: number): Promise<boolean> {
-    const { store } = this.opts;
-    for (let round = 0; round < 3; round++) {
-      if (await store.insertIfAbsent(slot, id)) return true;
-      const held = await store.getVersioned<number>(slot);
-      if (!held) continue;
-      const h = held.value;
-      if (h === id) return true;
-      if (await this.isQueued(h)) return false;
-      const holder = await store.get<OutboxItem>(ITEM(h));
-      const buried = holder ? (await store.zRangeByScore(DEAD, h, h, 1)).length > 0 : true;
-      if (!buried) {
-        await store.zAdd(PENDING, String(h), h);
-        return false;
-      }
-      if (await store.compareAndSet(slot, held.token, id)) return true;
-    }
-    return false;
-  }
-
-  private async isQueued(id: number): Promise<boolean> {
-    const { store } = this.opts;
-    return (await store.zRangeByScore(PENDING, id, id, 1)).length > 0 || (await store.zRangeByScore(PENDING, PARKED + id, PARKED + id, 1)).length > 0;
   }
 
   /** Items waiting (for /metrics and /readyz). */
@@ -182,7 +82,7 @@ export class Outbox {
   }
 
   deadLetters(): Promise<number> {
-    return this.opts.store.zCard(DEAD);
+    return deadLetterCount(this.opts.store);
   }
 
   /** Deliveries under way in this process. */
@@ -264,99 +164,47 @@ export class Outbox {
     const { store, clock } = this.opts;
     const now = clock.now().getTime();
     const realNow = Date.now();
-    if (realNow >= this.nextParkCheck) await this.unpark(now, realNow);
+    const view = this.pending;
+    if (realNow >= view.nextParkCheck) await view.unpark(now, realNow);
     const pending = await store.zRangeByScore(PENDING, 0, PARKED - 1, WINDOW);
     const ids = new Set(pending.map((p) => Number(p.member)));
-    for (const id of this.cache.keys()) if (!ids.has(id) && !this.isRunningId(id) && !this.parkedLanes.has(this.cache.get(id)!.key)) this.forget(id);
-    await this.load([...ids]);
+    for (const id of view.cache.keys()) if (!ids.has(id) && !this.isRunningId(id) && !view.parkedLanes.has(view.cache.get(id)!.key)) view.forget(id);
+    await view.load([...ids]);
 
     // Lanes in enqueue order; only the head of each lane may go.
     const lanes = new Map<string, OutboxItem[]>();
     for (const id of ids) {
-      const item = this.cache.get(id);
+      const item = view.cache.get(id);
       if (!item) continue;
       const lane = lanes.get(item.key);
       if (lane) lane.push(item); else lanes.set(item.key, [item]);
     }
-    let nextWake = this.nextParkCheck;
+    let nextWake = view.nextParkCheck;
     for (const [key, lane] of lanes) {
       if (this.stopped || this.running.size >= this.concurrency) break;
-      if (this.running.has(key) || this.parkedLanes.has(key)) continue;
+      if (this.running.has(key) || view.parkedLanes.has(key)) continue;
       const head = lane[0]!;
       if (head.notBefore > now) { nextWake = Math.min(nextWake, realNow + (head.notBefore - now)); continue; }
-      const resource = await this.resourceFor(head);
+      const resource = await view.resourceFor(head);
       if (resource) {
         if ((this.perResource.get(resource) ?? 0) >= (this.opts.gate?.capacity(resource) ?? 4)) continue;
         const closed = this.gateClosedUntil.get(resource) ?? 0;
-        if (closed > realNow) { await this.park(head, closed, now, realNow); continue; }
+        if (closed > realNow) { await view.park(head, closed, now, realNow); continue; }
         if (this.opts.gate && !(await this.opts.gate.admit(resource))) {
           const until = realNow + (this.opts.gateRetryMs ?? 1000);
           this.gateClosedUntil.set(resource, until);
-          await this.park(head, until, now, realNow);
+          await view.park(head, until, now, realNow);
           continue;
         }
       }
       this.startLane(key, lane, resource);
     }
-    return Math.min(nextWake, this.nextParkCheck);
-  }
-
-  private async load(ids: number[]): Promise<void> {
-    const missing = ids.filter((id) => !this.cache.has(id));
-    const loaded = await Promise.all(missing.map((id) => this.opts.store.get<OutboxItem>(ITEM(id))));
-    loaded.forEach((item) => { if (item) this.cache.set(item.id, item); });
-  }
-
-  /** Moves a lane's head out of the way until `untilReal`; no attempt is counted. */
-  private async park(item: OutboxItem, untilReal: number, now: number, realNow: number): Promise<void> {
-    const parked = { ...item, notBefore: now + (untilReal - realNow) };
-    await this.opts.store.set(ITEM(item.id), parked);
-    await this.opts.store.zAdd(PENDING, String(item.id), PARKED + item.id);
-    this.cache.set(item.id, parked);
-    this.parkedLanes.set(item.key, untilReal);
-    this.nextParkCheck = Math.min(this.nextParkCheck, untilReal);
-  }
-
-  /** Returns parked items that are due to the window of due items, and notes which lanes stay parked. */
-  private async unpark(now: number, realNow: number): Promise<void> {
-    const { store } = this.opts;
-    const parked = await store.zRangeByScore(PENDING, PARKED, Number.MAX_SAFE_INTEGER, 10_000);
-    const ids = parked.map((p) => Number(p.member) );
-    await this.load(ids);
-    const lanes = new Map<string, number>();
-    let next = realNow + PARK_CHECK_MS;
-    for (const id of ids) {
-      const item = this.cache.get(id);
-      if (!item) continue;
-      if (item.notBefore <= now) {
-        await store.zAdd(PENDING, String(id), id);
-      } else {
-        const until = realNow + (item.notBefore - now);
-        lanes.set(item.key, Math.min(lanes.get(item.key) ?? until, until));
-        next = Math.min(next, until);
-      }
-    }
-    this.parkedLanes = lanes;
-    this.nextParkCheck = next;
+    return Math.min(nextWake, view.nextParkCheck);
   }
 
   private isRunningId(id: number): boolean {
-    const item = this.cache.get(id);
+    const item = this.pending.cache.get(id);
     return !!item && this.running.has(item.key);
-  }
-
-  private async resourceFor(item: OutboxItem): Promise<string | undefined> {
-    if (!this.opts.resourceOf) return undefined;
-    const known = this.resources.get(item.id);
-    if (known !== undefined) return known ?? undefined;
-    let r: string | undefined;
-    try {
-      r = await this.opts.resourceOf(item);
-    } catch (e) {
-      this.opts.log.warn({ err: e, id: item.id, kind: item.kind }, 'could not tell which rate limit an outbox item spends');
-    }
-    this.resources.set(item.id, r ?? null);
-    return r;
   }
 
   private startLane(key: string, lane: OutboxItem[], resource: string | undefined): void {
@@ -367,7 +215,7 @@ export class Outbox {
         if (item !== lane[0]) {
           // Later items of the lane go on only while they spend the same resource.
           if (item.notBefore > this.opts.clock.now().getTime()) break;
-          if ((await this.resourceFor(item)) !== resource) break;
+          if ((await this.pending.resourceFor(item)) !== resource) break;
         }
         const outcome = await this.deliver(item, resource);
         if (outcome !== 'delivered') break;
@@ -400,11 +248,11 @@ export class Outbox {
       const item = await store.get<OutboxItem>(ITEM(stale.id));
       if (!item) {
         await store.zRemove(PENDING, String(stale.id));
-        this.forget(stale.id);
+        this.pending.forget(stale.id);
         return 'delivered';
       }
       // Another instance may have rescheduled it since this one read it.
-      if (item.notBefore > clock.now().getTime()) { this.cache.set(item.id, item); return 'wait'; }
+      if (item.notBefore > clock.now().getTime()) { this.pending.cache.set(item.id, item); return 'wait'; }
       const handler = this.handlers.get(item.kind);
       if (!handler) {
         log.error({ kind: item.kind, id: item.id }, 'no handler for outbox item; moving it to the dead letters');
@@ -419,7 +267,7 @@ export class Outbox {
       const started = { ...item, attempts: item.attempts + 1 };
       await store.set(ITEM(item.id), started);
       try {
-        await this.withTimeout(handler(item), item);
+        await withDeliveryTimeout(handler(item), this.handlerTimeoutMs, item.kind);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         if (item.coalesce) await store.insertIfAbsent(COALESCE(item.coalesce), item.id);
@@ -439,12 +287,12 @@ export class Outbox {
         log.warn({ kind: item.kind, key: item.key, attempts: started.attempts, retryInMs: Math.round(wait), error: err.message }, 'delivery will be retried');
         const retry = { ...started, notBefore: clock.now().getTime() + wait, lastError: err.message };
         await store.set(ITEM(item.id), retry);
-        this.cache.set(item.id, retry);
+        this.pending.cache.set(item.id, retry);
         return 'wait';
       }
       await store.zRemove(PENDING, String(item.id));
       await store.delete(ITEM(item.id));
-      this.forget(item.id);
+      this.pending.forget(item.id);
       this.delivered += 1;
       this.opts.onDelivered?.(item, clock.now().getTime() - item.createdAt);
       return 'delivered';
@@ -453,26 +301,8 @@ export class Outbox {
     }
   }
 
-  private withTimeout(work: Promise<void>, item: OutboxItem): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeliveryTimeoutError(this.handlerTimeoutMs, item.kind)), this.handlerTimeoutMs);
-    });
-    // A late failure of an abandoned attempt must not become an unhandled rejection.
-    work.catch(() => undefined);
-    return Promise.race([work, limit]).finally(() => clearTimeout(timer));
-  }
-
-  private forget(id: number): void {
-    this.cache.delete(id);
-    this.resources.delete(id);
-  }
-
   private async bury(item: OutboxItem, err: Error): Promise<void> {
-    const { store } = this.opts;
-    await store.set(ITEM(item.id), { ...item, lastError: err.message });
-    await store.zAdd(DEAD, String(item.id), item.id);
-    await store.zRemove(PENDING, String(item.id));
-    this.forget(item.id);
+    await buryItem(this.opts.store, item, err);
+    this.pending.forget(item.id);
   }
 }

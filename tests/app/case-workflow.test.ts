@@ -3,9 +3,9 @@ import { AuthorLinks } from '../../src/app/author-links.js';
 import { CaseRepository } from '../../src/app/case-repository.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { CommandRouter } from '../../src/app/commands.js';
-import { DELIVER_NOTICE } from '../../src/app/digest.js';
+import type { DeliveryKind } from '../../src/app/delivery-kinds.js';
 import { MENTION_CASE, processInbox, recordPoll, type PipelineDeps } from '../../src/app/pipeline.js';
-import { eraseAuthor, purgeExpired, REDACT_CARD } from '../../src/app/retention.js';
+import { eraseAuthor, purgeExpired } from '../../src/app/retention.js';
 import { keepThreadNote } from '../../src/app/thread-notes.js';
 import { JOB_RUN, runLeasedJob, type JobRun } from '../../src/jobs/leased-job.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
@@ -18,6 +18,9 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
+
+const DELIVER_NOTICE: DeliveryKind = 'notice.post';
+const REDACT_CARD: DeliveryKind = 'card.redact';
 
 const alice: Actor = { platform: 'slack', id: 'UALICE', name: 'alice' };
 const bob: Actor = { platform: 'slack', id: 'UBOB', name: 'bob' };
