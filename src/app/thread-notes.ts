@@ -13,13 +13,29 @@ export interface ThreadReply {
   at: string;
 }
 
+export interface KeepNoteOptions {
+  /**
+   * How long to wait for the card to be known, when the reply is surely under one of ours
+   * (its parent was posted by the bot): a card is recorded on its case a moment after the
+   * chat shows it, and a reply written at once can arrive first. Default 0: no wait.
+   */
+  waitForCardMs?: number | undefined;
+  /** How long one wait between looks lasts (tests shorten it). */
+  stepMs?: number | undefined;
+}
+
 /**
  * Keeps a reply in a card's thread as an internal note on the case. Replies under
  * messages that are not case cards are not ours to keep (undefined). A redelivered
  * event finds its note already there and changes nothing.
  */
-export async function keepThreadNote(cases: CaseService, reply: ThreadReply): Promise<ApplyResult | undefined> {
-  const caseId = await cases.repo.caseForCard(reply.card);
+export async function keepThreadNote(cases: Pick<CaseService, 'repo' | 'apply'>, reply: ThreadReply, opts: KeepNoteOptions = {}): Promise<ApplyResult | undefined> {
+  const step = opts.stepMs ?? 250;
+  let caseId = await cases.repo.caseForCard(reply.card);
+  for (let waited = 0; !caseId && waited < (opts.waitForCardMs ?? 0); waited += step) {
+    await new Promise((r) => setTimeout(r, step));
+    caseId = await cases.repo.caseForCard(reply.card);
+  }
   if (!caseId) return undefined;
   return cases.apply(caseId, { type: 'note', note: { id: reply.id, at: reply.at, by: reply.by, text: reply.text } }, reply.by);
 }

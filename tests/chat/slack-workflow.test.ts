@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseChoice } from '../../src/app/case-interactions.js';
 import { choiceModal, parseChoiceSubmission } from '../../src/chat/slack/slack-choices.js';
 import { SlackDirectory } from '../../src/chat/slack/slack-directory.js';
-import { parseThreadReply } from '../../src/chat/slack/slack-thread-notes.js';
+import { parseThreadReply, underBotMessage } from '../../src/chat/slack/slack-thread-notes.js';
+import { keepThreadNote } from '../../src/app/thread-notes.js';
 import { draftModal, mayReplaceReply, TEMPLATE_PICK, TEMPLATE_SWITCH_NOTE, typedReply } from '../../src/chat/slack/modals.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../src/screening/mask-personal-data.js';
@@ -145,5 +146,37 @@ describe('SlackDirectory: user groups and presence through the Web API', () => {
     const dir = new SlackDirectory(client, [], silentLogger());
     expect(await dir.isAvailable({ platform: 'slack', id: 'U0AWAY' })).toBe(false);
     expect(await dir.isAvailable({ platform: 'slack', id: 'U0HERE' })).toBe(true);
+  });
+});
+
+describe('a reply that arrives before its card is recorded', () => {
+  const reply = { card: { platform: 'slack' as const, channel: 'C0CARE0001', ts: '1700000000.000100' }, id: 'slack:C0CARE0001:1700000002.000200', text: 'called them', by: { platform: 'slack' as const, id: 'U0AGENT001' }, at: '2026-01-05T09:00:00.000Z' };
+  // The card is posted, and recorded on its case 300 ms later: the reply was written at once.
+  const casesRecordingLate = () => {
+    const recordedAt = Date.now() + 300;
+    const applied: string[] = [];
+    const cases = {
+      repo: { caseForCard: async () => (Date.now() >= recordedAt ? '12' : undefined) },
+      apply: async (id: string) => { applied.push(id); return { ok: true } as never; },
+    };
+    return { cases: cases as never, applied };
+  };
+
+  it('is kept once the card is known, when it hangs under a bot message', async () => {
+    const { cases, applied } = casesRecordingLate();
+    await keepThreadNote(cases, reply, { waitForCardMs: 2000, stepMs: 50 });
+    expect(applied).toEqual(['12']);
+  });
+
+  it('is let go at once under a message that is not the bot\'s (no wait)', async () => {
+    const { cases, applied } = casesRecordingLate();
+    expect(await keepThreadNote(cases, reply)).toBeUndefined();
+    expect(applied).toEqual([]);
+  });
+
+  it('knows a reply under the bot\'s message from Slack\'s parent_user_id', () => {
+    const event = { type: 'message', channel: 'C0CARE0001', user: 'U0AGENT001', text: 'x', ts: '2.0', thread_ts: '1.0', parent_user_id: 'U0BOT0001' };
+    expect(underBotMessage(event, 'U0BOT0001')).toBe(true);
+    expect(underBotMessage({ ...event, parent_user_id: 'U0OTHER01' }, 'U0BOT0001')).toBe(false);
   });
 });
