@@ -2,19 +2,18 @@ import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
-import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/screening.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
-import { privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
+import { rankTemplates, renderTemplate } from '../cases/templates.js';
 import { type CaseCommand } from '../cases/workflow.js';
-import { cardTime } from '../cards/card-time.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
 import type { ApplyResult, CaseService } from './case-service.js';
 import { enqueueDelivery } from './delivery-kinds.js';
 import { maskPersonalData, type Masked } from '../screening/mask-personal-data.js';
-import { actorOfRef } from '../routing/assign-agent.js';
-import { DateTime } from 'luxon';
+import {
+  choiceCommand, choiceOffer, choiceStandIn, otherGroupsOf, type CaseChoice, type ChoiceAction, type ChoiceAnswer, type ChoiceResult,
+} from './case-choices.js';
 
 /** Actions that need a form (a Slack modal, a Teams dialog) before they can be applied. */
 export type FormAction = Extract<CaseActionId, 'case.draft' | 'case.reject'>;
@@ -57,62 +56,10 @@ export interface CaseForm {
   limitHint: string;
 }
 
-/**
- * Actions that need one choice before they apply: when to snooze until, why a case is
- * ignored, whom to hand it to, which private-channel template to redirect with, which
- * group to move it to, which tag to correct.
- */
-export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag'>;
-const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag']);
-export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => CHOICE_ACTIONS.has(id);
-
-/** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
-/** Whether a choice may be submitted without picking one of its options. */
-export const optionOptional = (choice: Pick<CaseChoice, 'anyPerson' | 'freeText'>): boolean => !!choice.anyPerson || !!choice.freeText?.replacesOption;
-
-export interface CaseChoice {
-  action: ChoiceAction;
-  caseId: string;
-  version: number;
-  title: string;
-  /** What the choice is about, as a label for the select. */
-  label: string;
-  options: Array<{ value: string; label: string }>;
-  /** Reassign: any person of the workspace may be picked besides the options. */
-  anyPerson?: boolean;
-  /**
-   * Free text: a reason in the person's own words that may stand in for the option
-   * (ignore: `replacesOption`), or a note given with it (move).
-   */
-  freeText?: { label: string; required: boolean; replacesOption?: boolean };
-  submit: string;
-}
-
-export type ChoiceResult = { ok: true; choice: CaseChoice } | { ok: false; refusal: Refusal };
-
-/** What was chosen: an option value, a person, free text. */
-export interface ChoiceAnswer { option?: string | undefined; person?: Actor | undefined; text?: string | undefined }
-
-const IGNORE_REASONS = ['Spam or a bot', 'Not about us', 'No reply needed', 'Duplicate of another case'];
-
-/** The tag corrections offered for a case: every sentiment and intent it does not have now. */
-function tagCorrections(c: Case): Array<{ value: string; label: string }> {
-  return [
-    ...SENTIMENTS.filter((x) => x !== c.screening.sentiment).map((x) => ({ value: `sentiment:${x}`, label: `Sentiment is ${x}` })),
-    ...INTENTS.filter((x) => x !== c.screening.intent).map((x) => ({ value: `intent:${x}`, label: `Intent is ${x}` })),
-  ];
-}
-
-/** `sentiment:<value>` or `intent:<value>` as a command; undefined for anything else (answers are untrusted). */
-function correctionCommand(value: string): CaseCommand | undefined {
-  const at = value.indexOf(':');
-  const kind = value.slice(0, at);
-  const label = value.slice(at + 1);
-  if (at < 0) return undefined;
-  if (kind === 'sentiment' && (SENTIMENTS as readonly string[]).includes(label)) return { type: 'retag', sentiment: label as Sentiment };
-  if (kind === 'intent' && (INTENTS as readonly string[]).includes(label)) return { type: 'retag', intent: label as Intent };
-  return undefined;
-}
+// The choice forms live in case-choices.ts; their names stay importable from here.
+export {
+  isChoiceAction, optionOptional, type CaseChoice, type ChoiceAction, type ChoiceAnswer, type ChoiceResult,
+} from './case-choices.js';
 
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
 
@@ -217,96 +164,19 @@ export class CaseInteractions {
     const c = await cases.repo.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     const now = clock.now();
-    const otherGroups = config.groups.filter((g) => g.id !== c.group);
-    const corrections = tagCorrections(c);
-    if (action === 'case.route' && otherGroups.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'groups', message: 'There is no other group to move the case to.' } };
-    const stand: CaseCommand = action === 'case.snooze' ? { type: 'snooze', until: new Date(now.getTime() + 3_600_000).toISOString() }
-      : action === 'case.ignore' ? { type: 'ignore', reason: 'x' }
-        : action === 'case.redirect' ? { type: 'redirect', templateId: privateTemplates(c, config.templates)[0]?.id ?? '' }
-          : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
-            : action === 'case.retag' ? correctionCommand(corrections[0]!.value)!
-              : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
-    // For reassign the stand-in target is the system, whom the policy never refuses: only
-    // the version, the state and the clicker are checked before the person is picked.
-    const probe = await cases.probe(c.id, stand, actor, ref.version);
+    if (action === 'case.route' && otherGroupsOf(c, config).length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'groups', message: 'There is no other group to move the case to.' } };
+    const probe = await cases.probe(c.id, choiceStandIn(action, c, config, now), actor, ref.version);
     if (!probe.ok) {
       if (probe.refusal.code === 'stale') await this.refreshCard(c.id);
       return { ok: false, refusal: probe.refusal };
     }
-    const base = { action, caseId: c.id, version: c.version, title: `Case ${c.id}` };
-    switch (action) {
-      case 'case.snooze': {
-        const zone = config.sla?.hours.timezone ?? 'UTC';
-        const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
-        const morning = (days: number) => {
-          const d = DateTime.fromJSDate(now, { zone }).plus({ days }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
-          return d.toUTC().toISO()!;
-        };
-        const nextMonday = DateTime.fromJSDate(now, { zone }).plus({ weeks: 1 }).startOf('week').set({ hour: 9 }).toUTC().toISO()!;
-        const options = [
-          { value: at(3_600_000), label: 'For 1 hour' },
-          { value: at(4 * 3_600_000), label: 'For 4 hours' },
-          { value: morning(1), label: `Until tomorrow morning (${cardTime(morning(1), zone)})` },
-          { value: nextMonday, label: `Until Monday morning (${cardTime(nextMonday, zone)})` },
-        ];
-        return { ok: true, choice: { ...base, label: 'Snooze until', options, submit: 'Snooze' } };
-      }
-      case 'case.ignore':
-        return { ok: true, choice: { ...base, label: 'Why is it ignored?', options: IGNORE_REASONS.map((r) => ({ value: r, label: r })), freeText: { label: 'Or in your words', required: false, replacesOption: true }, submit: 'Ignore' } };
-      case 'case.redirect': {
-        const templates = privateTemplates(c, config.templates);
-        if (templates.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: 'There is no private-channel template: add one with private: true under templates.' } };
-        return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
-      }
-      case 'case.route':
-        return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group', required: false }, submit: 'Move' } };
-      case 'case.retag':
-        return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
-      case 'case.reassign': {
-        const options = (await this.deps.people?.(c.group) ?? [])
-          .filter((p) => !(p.platform === c.owner?.platform && p.id === c.owner?.id))
-          .map((p) => ({ value: `${p.platform}:${p.id}`, label: p.name ?? p.id }));
-        return { ok: true, choice: { ...base, label: 'Hand the case to', options, anyPerson: true, submit: c.owner ? 'Reassign' : 'Assign' } };
-      }
-    }
+    return choiceOffer(action, c, config, now, this.deps.people);
   }
 
   /** Applies a choice made in a form opened at `choice.version`. */
   async applyChoice(choice: Pick<CaseChoice, 'action' | 'caseId' | 'version'>, answer: ChoiceAnswer, actor: Actor): Promise<ApplyResult> {
-    const invalid = (message: string): ApplyResult => ({ ok: false, refusal: { code: 'invalid_input', message } });
-    let cmd: CaseCommand;
-    switch (choice.action) {
-      case 'case.snooze':
-        if (!answer.option) return invalid('Pick a time to snooze until.');
-        cmd = { type: 'snooze', until: answer.option };
-        break;
-      case 'case.ignore': {
-        const reason = answer.text?.trim() || answer.option;
-        if (!reason) return invalid('Say why the case is ignored.');
-        cmd = { type: 'ignore', reason };
-        break;
-      }
-      case 'case.redirect':
-        if (!answer.option) return invalid('Pick a private-channel template.');
-        cmd = { type: 'redirect', templateId: answer.option };
-        break;
-      case 'case.route':
-        if (!answer.option) return invalid('Pick the group to move the case to.');
-        cmd = { type: 'reroute', to: answer.option, note: answer.text?.trim() || undefined };
-        break;
-      case 'case.retag': {
-        const correction = answer.option ? correctionCommand(answer.option) : undefined;
-        if (!correction) return invalid('Pick the sentiment or intent that is right for this post.');
-        cmd = correction;
-        break;
-      }
-      case 'case.reassign': {
-        const picked = answer.person ?? (answer.option ? actorOfRef(answer.option) : undefined);
-        if (!picked) return invalid('Pick someone to hand the case to.');
-        cmd = { type: 'reassign', to: picked };
-        break;
-      }
-    }
+    const cmd = choiceCommand(choice.action, answer);
+    if ('missing' in cmd) return { ok: false, refusal: { code: 'invalid_input', message: cmd.missing } };
     const result = await this.deps.cases.apply(choice.caseId, cmd, actor, choice.version);
     if (!result.ok && result.refusal.code === 'stale' && result.case) await this.refreshCard(result.case.id);
     return result;

@@ -114,52 +114,15 @@ function incrementsOf(payload: Record<string, unknown>): Increment[] {
   return list as Increment[];
 }
 
-/** `metrics` and `queue`, for Slack's /earshot and the Teams bot alike. */
+/** `metrics`, `queue` and `sla`, for Slack's /earshot and the Teams bot alike. */
 export function registerMetricsCommands(router: CommandRouter, deps: MetricsCommandDeps): void {
-  const { config } = deps;
   router.register({
     name: 'metrics',
     usage: 'metrics [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD] [group|@agent] [details]',
     // The team's figures; who else appears in the answer is checked against the table inside.
     permission: 'metrics.team',
     description: 'new cases, answered, median first response, SLA met, open now; then groups, sources, hashtags, agents ("details" for the rest); with charts',
-    run: async (args, ctx): Promise<CommandReply> => {
-      const now = ctx.now.toISOString();
-      let parsed;
-      try {
-        parsed = parseMetricsArgs(args.join(' '), now, config.metrics.timezone, { groups: config.groups.map((g) => g.id) });
-      } catch (e) {
-        if (e instanceof MetricsArgsInvalidError) return { lines: e.message.split('\n') };
-        throw e;
-      }
-      const may = (permission: Permission, group?: string) =>
-        authorize(config, permission, { actor: ctx.actor, audience: ctx.audience, group, memberOf: ctx.memberOf });
-      let filter: { group?: string; agent?: Pick<Actor, 'platform' | 'id'> } | undefined;
-      if (parsed.filter?.kind === 'group') filter = { group: parsed.filter.group };
-      if (parsed.filter?.kind === 'agent') {
-        const who = parsed.filter;
-        if (!who.id) return { lines: [`Name the agent with a mention (@name from the list) so I know which account "${who.name ?? ''}" is.`] };
-        const agent = { platform: (who.platform ?? ctx.actor.platform) as Actor['platform'], id: who.id };
-        const self = agent.platform === ctx.actor.platform && agent.id === ctx.actor.id;
-        const refusal = may(self ? 'metrics.own' : 'metrics.other-agent');
-        if (refusal) return { lines: [refusal.message, ...(self ? [] : ['You can ask for your own: metrics 7d @yourself.'])] };
-        filter = { agent };
-      }
-      const open: OpenCase[] = (await openCases(deps, filter?.group)).map((c) => ({ id: c.id, group: c.group, createdAt: c.createdAt }));
-      const full = await metricsFor(deps.store, parsed.period, filter, { now, timezone: config.metrics.timezone, open, campaigns: config.metrics.campaigns });
-      const { summary, note } = agentsFor(full, ctx, (p) => may(p, filter?.group));
-      const labels = await agentLabels(summary, deps.names);
-      const layout = summaryLayout(summary, { details: parsed.details, agentLabel: (k) => labels.get(k) ?? k });
-      let charts: Awaited<ReturnType<NonNullable<MetricsCommandDeps['charts']>>> = [];
-      if (deps.charts) {
-        try { charts = await deps.charts(summary); } catch (e) { deps.log.warn({ err: e }, 'charts could not be drawn; sending the text alone'); }
-      }
-      // A chart that would only say "No data for this period" is left out and said in words.
-      const images = charts.filter((c) => !c.empty).map(({ filename, title, png }) => ({ filename, title, png }));
-      const blank = charts.filter((c) => c.empty).map((c) => c.title);
-      const footer = [...(note ? [note] : []), ...(blank.length ? [`No data to chart for this period: ${blank.join(', ')}.`] : [])];
-      return { lines: [...layoutLines(layout), ...footer], summary: { layout, footer }, images };
-    },
+    run: (args, ctx) => metricsAnswer(deps, args, ctx),
   });
 
   router.register({
@@ -167,26 +130,7 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
     usage: 'queue [group]',
     permission: 'queue',
     description: 'open cases by group and age',
-    run: async (args, ctx): Promise<CommandReply> => {
-      const group = args[0];
-      if (group && !config.groups.some((g) => g.id === group)) {
-        return { lines: [`There is no group "${group.slice(0, 40)}". Groups: ${config.groups.map((g) => g.id).join(', ')}.`] };
-      }
-      const open = await openCases(deps, group);
-      if (open.length === 0) return { title: 'Queue', lines: ['No open cases. 🎉'] };
-      const lines: string[] = [];
-      for (const g of config.groups) {
-        const mine = open.filter((c) => c.group === g.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        if (mine.length === 0) continue;
-        const unclaimed = mine.filter((c) => !c.owner).length;
-        lines.push(`${g.name ?? g.id}: ${mine.length} open, ${unclaimed} unclaimed, oldest ${age(mine[0]!.createdAt, ctx.now)}`);
-        for (const c of mine.slice(0, 5)) {
-          lines.push(`   · case ${c.id} · ${c.status}${c.owner ? ` (${c.owner.name ?? c.owner.id})` : ''} · ${c.screening.priority} · ${age(c.createdAt, ctx.now)} old`);
-        }
-        if (mine.length > 5) lines.push(`   · … and ${mine.length - 5} more`);
-      }
-      return { title: `Queue: ${open.length} open case${open.length === 1 ? '' : 's'}`, lines };
-    },
+    run: (args, ctx) => queueAnswer(deps, args, ctx),
   });
 
   router.register({
@@ -194,29 +138,96 @@ export function registerMetricsCommands(router: CommandRouter, deps: MetricsComm
     usage: 'sla [group]',
     permission: 'sla',
     description: 'open cases past their SLA, and those about to be',
-    run: async (args, ctx): Promise<CommandReply> => {
-      if (!config.sla) return { lines: ['No SLA is configured (the sla section of earshot.yaml).'] };
-      const group = args[0];
-      if (group && !config.groups.some((g) => g.id === group)) {
-        return { lines: [`There is no group "${group.slice(0, 40)}". Groups: ${config.groups.map((g) => g.id).join(', ')}.`] };
-      }
-      const now = ctx.now.toISOString();
-      const breached: string[] = [];
-      const atRisk: string[] = [];
-      for (const c of await openCases(deps, group)) {
-        for (const clock of Object.values(slaStatus(c, config.sla, now))) {
-          if (!clock || clock.state !== 'running') continue;
-          const label = clock.clock === 'firstResponse' ? 'first response' : 'resolution';
-          const line = `case ${c.id} · ${c.group} · ${c.screening.priority} · ${label}`;
-          if (clock.remainingMs < 0) breached.push(`${line} overdue by ${formatBusinessTime(-clock.remainingMs)}`);
-          // At risk: less than a quarter of the target left.
-          else if (clock.remainingMs < clock.targetMs / 4) atRisk.push(`${line} due in ${formatBusinessTime(clock.remainingMs)}`);
-        }
-      }
-      return {
-        title: `SLA: ${breached.length} breached, ${atRisk.length} at risk`,
-        lines: [...(breached.length ? ['Breached:', ...breached.map((l) => `   · ${l}`)] : []), ...(atRisk.length ? ['At risk:', ...atRisk.map((l) => `   · ${l}`)] : []), ...(breached.length + atRisk.length === 0 ? ['Every open case is within its SLA.'] : [])],
-      };
-    },
+    run: (args, ctx) => slaAnswer(deps, args, ctx),
   });
+}
+
+/** The figures of a period, for everyone or a group or an agent, with charts. */
+async function metricsAnswer(deps: MetricsCommandDeps, args: string[], ctx: CommandContext): Promise<CommandReply> {
+  const { config } = deps;
+  const now = ctx.now.toISOString();
+  let parsed;
+  try {
+    parsed = parseMetricsArgs(args.join(' '), now, config.metrics.timezone, { groups: config.groups.map((g) => g.id) });
+  } catch (e) {
+    if (e instanceof MetricsArgsInvalidError) return { lines: e.message.split('\n') };
+    throw e;
+  }
+  const may = (permission: Permission, group?: string) =>
+    authorize(config, permission, { actor: ctx.actor, audience: ctx.audience, group, memberOf: ctx.memberOf });
+  let filter: { group?: string; agent?: Pick<Actor, 'platform' | 'id'> } | undefined;
+  if (parsed.filter?.kind === 'group') filter = { group: parsed.filter.group };
+  if (parsed.filter?.kind === 'agent') {
+    const who = parsed.filter;
+    if (!who.id) return { lines: [`Name the agent with a mention (@name from the list) so I know which account "${who.name ?? ''}" is.`] };
+    const agent = { platform: (who.platform ?? ctx.actor.platform) as Actor['platform'], id: who.id };
+    const self = agent.platform === ctx.actor.platform && agent.id === ctx.actor.id;
+    const refusal = may(self ? 'metrics.own' : 'metrics.other-agent');
+    if (refusal) return { lines: [refusal.message, ...(self ? [] : ['You can ask for your own: metrics 7d @yourself.'])] };
+    filter = { agent };
+  }
+  const open: OpenCase[] = (await openCases(deps, filter?.group)).map((c) => ({ id: c.id, group: c.group, createdAt: c.createdAt }));
+  const full = await metricsFor(deps.store, parsed.period, filter, { now, timezone: config.metrics.timezone, open, campaigns: config.metrics.campaigns });
+  const { summary, note } = agentsFor(full, ctx, (p) => may(p, filter?.group));
+  const labels = await agentLabels(summary, deps.names);
+  const layout = summaryLayout(summary, { details: parsed.details, agentLabel: (k) => labels.get(k) ?? k });
+  let charts: Awaited<ReturnType<NonNullable<MetricsCommandDeps['charts']>>> = [];
+  if (deps.charts) {
+    try { charts = await deps.charts(summary); } catch (e) { deps.log.warn({ err: e }, 'charts could not be drawn; sending the text alone'); }
+  }
+  // A chart that would only say "No data for this period" is left out and said in words.
+  const images = charts.filter((c) => !c.empty).map(({ filename, title, png }) => ({ filename, title, png }));
+  const blank = charts.filter((c) => c.empty).map((c) => c.title);
+  const footer = [...(note ? [note] : []), ...(blank.length ? [`No data to chart for this period: ${blank.join(', ')}.`] : [])];
+  return { lines: [...layoutLines(layout), ...footer], summary: { layout, footer }, images };
+}
+
+/** The open cases by group, oldest first. */
+async function queueAnswer(deps: MetricsCommandDeps, args: string[], ctx: CommandContext): Promise<CommandReply> {
+  const { config } = deps;
+  const group = args[0];
+  if (group && !config.groups.some((g) => g.id === group)) {
+    return { lines: [`There is no group "${group.slice(0, 40)}". Groups: ${config.groups.map((g) => g.id).join(', ')}.`] };
+  }
+  const open = await openCases(deps, group);
+  if (open.length === 0) return { title: 'Queue', lines: ['No open cases. 🎉'] };
+  const lines: string[] = [];
+  for (const g of config.groups) {
+    const mine = open.filter((c) => c.group === g.id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    if (mine.length === 0) continue;
+    const unclaimed = mine.filter((c) => !c.owner).length;
+    lines.push(`${g.name ?? g.id}: ${mine.length} open, ${unclaimed} unclaimed, oldest ${age(mine[0]!.createdAt, ctx.now)}`);
+    for (const c of mine.slice(0, 5)) {
+      lines.push(`   · case ${c.id} · ${c.status}${c.owner ? ` (${c.owner.name ?? c.owner.id})` : ''} · ${c.screening.priority} · ${age(c.createdAt, ctx.now)} old`);
+    }
+    if (mine.length > 5) lines.push(`   · … and ${mine.length - 5} more`);
+  }
+  return { title: `Queue: ${open.length} open case${open.length === 1 ? '' : 's'}`, lines };
+}
+
+/** Open cases past their SLA, and those about to be. */
+async function slaAnswer(deps: MetricsCommandDeps, args: string[], ctx: CommandContext): Promise<CommandReply> {
+  const { config } = deps;
+  if (!config.sla) return { lines: ['No SLA is configured (the sla section of earshot.yaml).'] };
+  const group = args[0];
+  if (group && !config.groups.some((g) => g.id === group)) {
+    return { lines: [`There is no group "${group.slice(0, 40)}". Groups: ${config.groups.map((g) => g.id).join(', ')}.`] };
+  }
+  const now = ctx.now.toISOString();
+  const breached: string[] = [];
+  const atRisk: string[] = [];
+  for (const c of await openCases(deps, group)) {
+    for (const clock of Object.values(slaStatus(c, config.sla, now))) {
+      if (!clock || clock.state !== 'running') continue;
+      const label = clock.clock === 'firstResponse' ? 'first response' : 'resolution';
+      const line = `case ${c.id} · ${c.group} · ${c.screening.priority} · ${label}`;
+      if (clock.remainingMs < 0) breached.push(`${line} overdue by ${formatBusinessTime(-clock.remainingMs)}`);
+      // At risk: less than a quarter of the target left.
+      else if (clock.remainingMs < clock.targetMs / 4) atRisk.push(`${line} due in ${formatBusinessTime(clock.remainingMs)}`);
+    }
+  }
+  return {
+    title: `SLA: ${breached.length} breached, ${atRisk.length} at risk`,
+    lines: [...(breached.length ? ['Breached:', ...breached.map((l) => `   · ${l}`)] : []), ...(atRisk.length ? ['At risk:', ...atRisk.map((l) => `   · ${l}`)] : []), ...(breached.length + atRisk.length === 0 ? ['Every open case is within its SLA.'] : [])],
+  };
 }

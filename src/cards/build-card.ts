@@ -34,11 +34,8 @@ export function languageName(code: string): string {
   return name && name.toLowerCase() !== code.toLowerCase() ? `${name} · ${code}` : code;
 }
 
-/** Builds the card for a case. Pure: same case, same card. */
-export function buildCard(c: Case, opts: CardOptions): Card {
-  const mask = opts.mask ?? ours;
-  const m = c.mention;
-  const s = c.screening;
+/** The badges: priority, sentiment, intent, personal data and tags, each said once. */
+function badgesOf(s: Case['screening']): string[] {
   const badges: string[] = [];
   if (s.priority !== 'normal') badges.push(`${s.priority} priority`);
   if (s.sentiment) badges.push(s.sentiment);
@@ -47,13 +44,17 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   for (const t of s.tags) badges.push(t);
   // Screening tags a post with personal data "personal-data" as well: one badge says it once.
   const seen = new Set<string>();
-  const shown = badges.filter((b) => {
+  return badges.filter((b) => {
     const key = b.toLowerCase().replace(/[-_\s]+/g, ' ');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
 
+/** The facts: where the case stands, who has it, until when, and its SLA clocks. */
+function factsOf(c: Case, opts: CardOptions): Card['facts'] {
+  const s = c.screening;
   const facts: Card['facts'] = [
     { label: 'Status', value: STATUS_LABEL[c.status] },
     { label: 'Group', value: c.group },
@@ -73,7 +74,13 @@ export function buildCard(c: Case, opts: CardOptions): Card {
     if (clock) facts.push({ label: CLOCK_LABEL[name], value: slaFact(clock) });
   }
   if (c.duplicates > 0) facts.push({ label: 'Similar posts', value: String(c.duplicates) });
+  return facts;
+}
 
+/** The notes: why rules fired, what happened meanwhile, earlier cases, follow-ups and staff notes (unmasked). */
+function notesOf(c: Case, opts: CardOptions): string[] {
+  const m = c.mention;
+  const s = c.screening;
   const notes: string[] = s.rulesFired.map((r) => `${r.rule}: ${r.why}`);
   if (s.pii.length > 0) notes.push('Personal data was masked. Offer the private-channel template rather than a public reply.');
   const last = c.audit[c.audit.length - 1];
@@ -88,6 +95,16 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   const internal = c.notes ?? [];
   for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}${n.movedFrom ? ` on moving the case from ${n.movedFrom}` : ''}: ${n.text}`);
   if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
+  return notes;
+}
+
+/** Builds the card for a case. Pure: same case, same card. */
+export function buildCard(c: Case, opts: CardOptions): Card {
+  const mask = opts.mask ?? ours;
+  const m = c.mention;
+  const shown = badgesOf(c.screening);
+  const facts = factsOf(c, opts);
+  const notes = notesOf(c, opts);
 
   const links: Card['links'] = [{ label: `Open on ${NETWORK_LABEL[m.network]}`, url: m.url }];
   if (c.reply) links.push({ label: 'View our reply', url: c.reply.url });

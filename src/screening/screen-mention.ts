@@ -9,7 +9,7 @@ import { findPii } from './find-pii.js';
 import { lexiconPredict, type LexiconPrediction } from './lexicon-predict.js';
 import { scorePriority } from './score-priority.js';
 import { predictTokens, type TextModel } from './text-model.js';
-import { tokenizePost } from './tokenize-post.js';
+import { tokenizePost, type PostTokens } from './tokenize-post.js';
 
 export { isBrandPost } from './detect-noise.js';
 export type { TextModel } from './text-model.js';
@@ -31,6 +31,19 @@ const isIntent = (s: string | undefined): s is Intent => s !== undefined && (INT
 
 /** Tag added when personal data is found, so rules and cards can key on it. */
 export const PII_TAG = 'personal-data';
+
+/**
+ * The priority from sentiment, intent, reach and alarm words, when no rule set one; a
+ * high or urgent one is listed among the fired rules with its reasons.
+ */
+function scoredPriority(sentiment: Sentiment, intent: Intent, mention: Mention, vip: boolean, post: PostTokens, rulesFired: RuleHit[]): Priority {
+  const verdict = scorePriority({ sentiment, intent, author: mention.author, vip, post });
+  const priority = verdict.priority;
+  if (rank(priority) >= rank('high') && verdict.reasons.length > 0) {
+    rulesFired.push({ rule: 'priority', why: `${priority}: ${verdict.reasons.join('; ')}` });
+  }
+  return priority;
+}
 
 /**
  * Screens one mention.
@@ -109,16 +122,7 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
   const topicGroup = topic === undefined ? undefined : (ctx.model?.topicGroups[topic] ?? topic);
   const group = routed ?? (topicGroup !== undefined && config.groups.some((g) => g.id === topicGroup) ? topicGroup : config.routing.fallback);
 
-  let priority: Priority;
-  if (rulePriority !== undefined) {
-    priority = rulePriority;
-  } else {
-    const verdict = scorePriority({ sentiment, intent, author: mention.author, vip, post });
-    priority = verdict.priority;
-    if (rank(priority) >= rank('high') && verdict.reasons.length > 0) {
-      rulesFired.push({ rule: 'priority', why: `${priority}: ${verdict.reasons.join('; ')}` });
-    }
-  }
+  const priority = rulePriority ?? scoredPriority(sentiment, intent, mention, vip, post, rulesFired);
 
   // Optional fields are set only when present, in this order. Assigned, not spread: a
   // spread of a conditional object is a runtime call, several times the cost of the rest.

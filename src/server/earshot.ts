@@ -117,15 +117,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   ticks.start();
   await inbox.run();
 
-  const scheduler = opts.schedule === false ? undefined : createScheduler({
-    config, instanceId, storeUrl: env.STORE_URL, namespace: env.STORE_NAMESPACE, log,
-    onMessage: createJobMessageHandler({
-      board, clock, log, runInbox: inbox.run,
-      jobDue: (message) => workflow.onJobMessage(message),
-      digest: (now) => runDigest({ store, repo, config, outbox, charts: core.charts, names }, now),
-    }),
-    onError: (job, error) => log.error({ job, err: error }, 'job failed'),
-  });
+  const scheduler = opts.schedule === false ? undefined : jobScheduler(core, env, inbox);
   if (scheduler) await scheduler.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, store: store.kind, sources: [...sources.keys()], slack: slack ? config.slack.mode : 'off', teams: teams.mode, dryRun: env.DRY_RUN }, 'Earshot is listening');
@@ -150,6 +142,20 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       await store.close();
     },
   };
+}
+
+/** The leased jobs' scheduler: their messages run the inbox, the workflow's due work and the digest. */
+function jobScheduler(core: CoreServices, env: Env, inbox: InboxRunner): ReturnType<typeof createScheduler> {
+  const { config, instanceId, log, board, clock, workflow, store, repo, outbox, names } = core;
+  return createScheduler({
+    config, instanceId, storeUrl: env.STORE_URL, namespace: env.STORE_NAMESPACE, log,
+    onMessage: createJobMessageHandler({
+      board, clock, log, runInbox: inbox.run,
+      jobDue: (message) => workflow.onJobMessage(message),
+      digest: (now) => runDigest({ store, repo, config, outbox, charts: core.charts, names }, now),
+    }),
+    onError: (job, error) => log.error({ job, err: error }, 'job failed'),
+  });
 }
 
 /**

@@ -66,23 +66,7 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
     await router.offer(next);
   });
 
-  commands.register({
-    name: 'erase-author',
-    usage: 'erase-author <network>:<handle or id>',
-    // Approvers only, and only in private: the router checks the table before this runs.
-    permission: 'authors.erase',
-    description: 'Erase everything about one author (their cases, posts and cards) on request; approvers only',
-    async run(args, ctx) {
-      const ref = args[0];
-      if (!ref) return { lines: ['Say whom to erase: erase-author x:handle (or x:<user id>).'] };
-      try {
-        const r = await eraseAuthor({ store, repo: cases.repo, outbox, log }, ref);
-        return { lines: [r.cases + r.waiting === 0 ? `Nothing found for ${ref}.` : `Erased ${ref}: ${r.cases} case(s) and ${r.waiting} waiting post(s). Their cards are being replaced by a removal notice.`] };
-      } catch (e) {
-        return { lines: [(e as Error).message] };
-      }
-    },
-  });
+  registerEraseAuthor(deps);
 
   const jobs: Record<LeasedJob, { intervalMs: number; run: () => Promise<unknown> }> = {
     'sla-sweep': { intervalMs: config.jobs.sweepInterval, run: () => runSweep({ cases, config, store, clock, log, outbox, router }) },
@@ -131,4 +115,25 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
       await Promise.all(running.values());
     },
   };
+}
+
+/** The erase-author chat command: everything about one author, on request. */
+function registerEraseAuthor({ store, cases, outbox, log, commands }: WorkflowWiringDeps): void {
+  commands.register({
+    name: 'erase-author',
+    usage: 'erase-author <network>:<handle or id>',
+    // Approvers only, and only in private: the router checks the table before this runs.
+    permission: 'authors.erase',
+    description: 'Erase everything about one author (their cases, posts and cards) on request; approvers only',
+    async run(args, ctx) {
+      const ref = args[0];
+      if (!ref) return { lines: ['Say whom to erase: erase-author x:handle (or x:<user id>).'] };
+      try {
+        const r = await eraseAuthor({ store, repo: cases.repo, outbox, log }, ref);
+        return { lines: [r.cases + r.waiting === 0 ? `Nothing found for ${ref}.` : `Erased ${ref}: ${r.cases} case(s) and ${r.waiting} waiting post(s). Their cards are being replaced by a removal notice.`] };
+      } catch (e) {
+        return { lines: [(e as Error).message] };
+      }
+    },
+  });
 }

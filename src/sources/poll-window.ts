@@ -98,6 +98,23 @@ export function readWindowState(raw: unknown): WindowState | undefined {
   return out;
 }
 
+/**
+ * The ids a later poll could list again, to remember: those in the overlap above the next
+ * floor, and those at the gap's lower edge.
+ */
+function idsToKeep(seen: ReadonlyMap<string, bigint>, next: WindowState, overlap: bigint): Record<string, string> {
+  const nextMin = big(next.hw) === undefined ? undefined : big(next.hw)! + 1n - overlap;
+  const nextGapUntil = big(next.gap?.until);
+  const afterGap = big(next.gap?.newest) === undefined ? undefined : big(next.gap?.newest)! + 1n - overlap;
+  const kept: Record<string, string> = {};
+  for (const [id, key] of seen) {
+    if (nextMin !== undefined && key < nextMin) continue;
+    if (nextGapUntil !== undefined && key >= nextGapUntil && afterGap !== undefined && key < afterGap) continue;
+    kept[id] = key.toString();
+  }
+  return kept;
+}
+
 /** One poll of one listing: new items, and the state to store once they are recorded. */
 export async function pollWindow<T>(opts: PollWindowOptions<T>): Promise<PollWindowResult<T>> {
   const st = readWindowState(opts.state) ?? {};
@@ -166,17 +183,7 @@ export async function pollWindow<T>(opts: PollWindowOptions<T>): Promise<PollWin
     }
   }
 
-  // Keep only the ids a later poll could list again: those in the overlap above the next
-  // floor, and those at the gap's lower edge.
-  const nextMin = big(next.hw) === undefined ? undefined : big(next.hw)! + 1n - opts.overlap;
-  const nextGapUntil = big(next.gap?.until);
-  const afterGap = big(next.gap?.newest) === undefined ? undefined : big(next.gap?.newest)! + 1n - opts.overlap;
-  const kept: Record<string, string> = {};
-  for (const [id, key] of seen) {
-    if (nextMin !== undefined && key < nextMin) continue;
-    if (nextGapUntil !== undefined && key >= nextGapUntil && afterGap !== undefined && key < afterGap) continue;
-    kept[id] = key.toString();
-  }
+  const kept = idsToKeep(seen, next, opts.overlap);
   if (Object.keys(kept).length > 0) next.seen = kept;
   return { values, state: next, requests };
 }

@@ -53,12 +53,36 @@ export function renderCommandMessage(reply: CommandReply, extra: readonly string
  * lets the outbox refresh the card.
  */
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
-  const { log, clock, interactions } = deps;
+  const { log, interactions } = deps;
   const resolve = slackNameResolver(log);
 
-  const tell = (client: WebClient, channel: string | undefined, user: string, text: string) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
+  const tell: Tell = (client, channel, user, text) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
+  const ctx: ListenerContext = { deps, resolve, tell };
 
   registerChoiceListeners(app, { interactions, log, resolve, answers: deps.answers });
+  // In the order Slack's listeners were always registered: buttons, the two modals, the command.
+  registerCaseButtons(app, ctx);
+  registerFormSubmissions(app, ctx);
+  registerSlashCommand(app, ctx);
+
+  // Link-only interactions (none today) and anything unexpected: ack so Slack does not show an error.
+  app.error(async (error) => {
+    log.error({ err: error }, 'Slack listener failed');
+  });
+}
+
+type Tell = (client: WebClient, channel: string | undefined, user: string, text: string) => Promise<void>;
+
+/** What every listener shares: the dependencies, the name resolver, the ephemeral answer. */
+interface ListenerContext {
+  deps: SlackListenerDeps;
+  resolve: ReturnType<typeof slackNameResolver>;
+  tell: Tell;
+}
+
+/** Case buttons: one click, one answer (the card changes, a form opens, or the clicker is told why not). */
+function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext): void {
+  const { log, interactions } = deps;
 
   /** One click, one answer: the card changes, a form opens, or the clicker is told why not. */
   const answerClick = async (client: WebClient, click: CaseClick): Promise<void> => {
@@ -107,6 +131,11 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       await tell(client, click.channel, click.actor.id, 'Something went wrong with that click; the error is in the bot log. Look at the card before you try again.');
     }
   });
+}
+
+/** The draft and reject modals: problems with the text keep the modal open, with the message under the field. */
+function registerFormSubmissions(app: App, { deps, resolve, tell }: ListenerContext): void {
+  const { interactions } = deps;
 
   app.view(DRAFT_CALLBACK, async ({ ack, body, client }) => {
     const parsed = parseModalSubmission(body);
@@ -146,6 +175,22 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     const result = await interactions.sendBack(meta, note, actor);
     if (!result.ok) await tell(client, meta.channel, actor.id, `The draft was not sent back: ${result.refusal.message}`);
   });
+}
+
+/** `/earshot`: the command's answer, and its charts where the answer may be seen. */
+function registerSlashCommand(app: App, { deps }: ListenerContext): void {
+  const { log, clock } = deps;
+
+  /** The bot's direct-message channel with one person (conversations.open, scope im:write), or undefined. */
+  const directMessage = async (client: WebClient, user: string): Promise<string | undefined> => {
+    try {
+      const r = await client.conversations.open({ users: user });
+      return r.channel?.id;
+    } catch (e) {
+      log.warn({ err: e }, 'could not open a direct message for private charts');
+      return undefined;
+    }
+  };
 
   app.command('/earshot', async ({ ack, command, respond, client }) => {
     await ack();
@@ -172,21 +217,4 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       await respond({ response_type: 'ephemeral', text: escapeMrkdwn(message) });
     }
   });
-
-  /** The bot's direct-message channel with one person (conversations.open, scope im:write), or undefined. */
-  const directMessage = async (client: WebClient, user: string): Promise<string | undefined> => {
-    try {
-      const r = await client.conversations.open({ users: user });
-      return r.channel?.id;
-    } catch (e) {
-      log.warn({ err: e }, 'could not open a direct message for private charts');
-      return undefined;
-    }
-  };
-
-  // Link-only interactions (none today) and anything unexpected: ack so Slack does not show an error.
-  app.error(async (error) => {
-    log.error({ err: error }, 'Slack listener failed');
-  });
 }
-

@@ -13,14 +13,14 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
-import { isTeamsStormAction, parseTeamsAction, parseTeamsStormAction, teamsActor, type TeamsAction, type TeamsStormAction } from './parse-teams-action.js';
+import { isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
-import { renderStormAdaptiveCard, STORM_DIALOG_ACTIONS } from './render-storm-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
 import { renderTeamsMessage } from './render-teams-message.js';
-import { renderTeamsStormDialog } from './render-teams-storm-dialog.js';
+import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { cardActivity } from './teams-gateway.js';
+import { TeamsStormActions } from './teams-storm-actions.js';
 
 export interface TeamsBotDeps {
   cases: CaseService;
@@ -48,22 +48,6 @@ interface TeamsChannelData {
   settings?: { selectedChannel?: { id?: string } };
 }
 
-// Universal Actions answer types (learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
-const MESSAGE_TYPE = 'application/vnd.microsoft.activity.message';
-/** An empty task/submit answer closes the dialog. */
-const CLOSE_DIALOG = undefined as unknown as TaskModuleResponse;
-const SOMETHING_WENT_WRONG = 'Something went wrong; the error is in the bot log.';
-// Teams accepts inline (base64) images up to 1 MB in bot messages.
-const MAX_INLINE_IMAGE = 1024 * 1024;
-
-const toastOf = (message: string): AdaptiveCardInvokeResponse => ({
-  statusCode: 200,
-  type: MESSAGE_TYPE,
-  // The response type says a string; botbuilder's type says an object.
-  value: clip(message, 1000) as unknown as Record<string, unknown>,
-});
-const dialogMessage = (message: string): TaskModuleResponse => ({ task: { type: 'message', value: clip(sanitizeText(message), TEXT_MAX.ephemeral) } });
-
 /**
  * The Teams side of Earshot: remembers the channels it is added to, answers card
  * buttons (Universal Actions, updating the card in place), opens the draft and reject
@@ -71,8 +55,11 @@ const dialogMessage = (message: string): TaskModuleResponse => ({ task: { type: 
  * {@link CaseInteractions} and the command router, exactly as for Slack.
  */
 export class TeamsBot extends TeamsActivityHandler {
+  private readonly storm: TeamsStormActions;
+
   constructor(private readonly deps: TeamsBotDeps) {
     super();
+    this.storm = new TeamsStormActions(deps);
     this.onTurn(async (ctx, next) => {
       if (!(await this.admit(ctx))) return;
       await next();
@@ -165,14 +152,14 @@ export class TeamsBot extends TeamsActivityHandler {
     const a = ctx.activity;
     const actor = teamsActor(a.from);
     if (a.value && !a.text?.trim()) {
-      if (isTeamsStormAction(a.value)) return void (await this.stormSubmitted(ctx, a.value, actor));
+      if (isTeamsStormAction(a.value)) return void (await this.storm.submitted(ctx, a.value, actor));
       const parsed = parseTeamsAction(a.value);
-      if (!parsed.ok) return void (await this.say(ctx, parsed.problem));
-      if (!actor) return void (await this.say(ctx, 'Teams did not say who you are, so nothing was changed.'));
-      if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return void (await this.say(ctx, 'Update Teams to use this button: it opens a dialog.'));
+      if (!parsed.ok) return void (await say(ctx, parsed.problem));
+      if (!actor) return void (await say(ctx, 'Teams did not say who you are, so nothing was changed.'));
+      if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return void (await say(ctx, 'Update Teams to use this button: it opens a dialog.'));
       // The outbox refreshes the card for everyone; only a refusal needs an answer here.
       const result = await this.deps.interactions.click(parsed.value.actionId, parsed.value.ref, actor);
-      if (!result.ok) await this.say(ctx, result.refusal.message);
+      if (!result.ok) await say(ctx, result.refusal.message);
       return;
     }
     const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
@@ -186,7 +173,7 @@ export class TeamsBot extends TeamsActivityHandler {
       reply = await this.deps.commands.run(text, { actor: who, channel: a.conversation.id, audience, now: this.deps.clock.now() });
     } catch (e) {
       if (!(e instanceof CommandUnknownError)) this.deps.log.error({ err: e, command: clip(text, 200) }, 'Teams command failed');
-      return void (await this.say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));
+      return void (await say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));
     }
     await ctx.sendActivity(cardActivity(renderTeamsMessage(reply), reply.title ?? reply.lines[0] ?? 'Earshot'));
     // Charts go one per message after the answer: a chart Teams refuses must not take the answer with it.
@@ -196,14 +183,9 @@ export class TeamsBot extends TeamsActivityHandler {
         await ctx.sendActivity({ type: 'message', attachments: [{ contentType: 'image/png', contentUrl: `data:image/png;base64,${image.png.toString('base64')}`, name: image.filename }] });
       } catch (e) {
         this.deps.log.warn({ err: e, chart: image.filename }, 'Teams did not take a chart');
-        await this.say(ctx, `The chart "${image.title}" could not be shown in Teams.`);
+        await say(ctx, `The chart "${image.title}" could not be shown in Teams.`);
       }
     }
-  }
-
-  /** A reply in the thread the activity came from; a card, so nothing in it is parsed as Markdown. */
-  private async say(ctx: TurnContext, text: string): Promise<void> {
-    await ctx.sendActivity(cardActivity(renderTeamsMessage({ lines: text.split('\n') }), text));
   }
 
   /** A card button (Action.Execute): apply it and answer with the card as it is now. */
@@ -211,7 +193,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return toastOf('Teams did not say who you are, so nothing was changed.');
-      if (isTeamsStormAction(value)) return await this.stormClicked(value, actor);
+      if (isTeamsStormAction(value)) return await this.storm.clicked(value, actor);
       const parsed = parseTeamsAction(value);
       if (!parsed.ok) return toastOf(parsed.problem);
       if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return toastOf('That action opens a dialog; use its button on the card.');
@@ -234,7 +216,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so no form was opened.');
-      if (isTeamsStormAction(request.data)) return await this.stormDialog(request.data);
+      if (isTeamsStormAction(request.data)) return await this.storm.dialog(request.data);
       const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') {
@@ -255,7 +237,7 @@ export class TeamsBot extends TeamsActivityHandler {
     try {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so nothing was saved.');
-      if (isTeamsStormAction(request.data)) return await this.stormDialogSubmitted(request.data, actor);
+      if (isTeamsStormAction(request.data)) return await this.storm.dialogSubmitted(request.data, actor);
       const parsed = this.dialogAction(request);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
@@ -290,68 +272,6 @@ export class TeamsBot extends TeamsActivityHandler {
       if (reopened.ok) return renderTeamsChoice(reopened.choice, { answer, problem: result.refusal.message });
     }
     return dialogMessage(`Nothing was changed: ${result.refusal.message}`);
-  }
-
-  /** A storm card's button, or why it cannot be used. */
-  private stormAction(value: unknown): { ok: true; storms: StormService; action: TeamsStormAction } | { ok: false; problem: string } {
-    const { storms } = this.deps;
-    if (!storms) return { ok: false, problem: 'Storm mode is not running in this bot.' };
-    const parsed = parseTeamsStormAction(value);
-    return parsed.ok ? { ok: true, storms, action: parsed.value } : parsed;
-  }
-
-  /**
-   * A storm card's button (Action.Execute): apply it through the storm service, which
-   * checks the version the clicker saw and the policy, and answer with the storm card as
-   * it is now. A refusal (a stale card among them) is told to the clicker alone; the
-   * outbox refreshes the card for everyone.
-   */
-  private async stormClicked(value: unknown, actor: Actor): Promise<AdaptiveCardInvokeResponse> {
-    const s = this.stormAction(value);
-    if (!s.ok) return toastOf(s.problem);
-    const { storms, action } = s;
-    if (STORM_DIALOG_ACTIONS.has(action.actionId)) return toastOf('That action opens a dialog; use its button on the card.');
-    const result = await storms.act(action.stormId, action.actionId, actor, action.version);
-    if (!result.ok) return toastOf(result.refusal.message);
-    const card = await storms.card(result.storm);
-    return { statusCode: 200, type: ADAPTIVE_CARD_TYPE, value: renderStormAdaptiveCard(card) as unknown as Record<string, unknown> };
-  }
-
-  /** A storm card's Action.Submit fallback, from a client without Universal Actions. */
-  private async stormSubmitted(ctx: TurnContext, value: unknown, actor: Actor | undefined): Promise<void> {
-    const s = this.stormAction(value);
-    if (!s.ok) return this.say(ctx, s.problem);
-    if (!actor) return this.say(ctx, 'Teams did not say who you are, so nothing was changed.');
-    if (STORM_DIALOG_ACTIONS.has(s.action.actionId)) return this.say(ctx, 'Update Teams to use this button: it opens a dialog.');
-    const result = await s.storms.act(s.action.stormId, s.action.actionId, actor, s.action.version);
-    if (!result.ok) await this.say(ctx, result.refusal.message);
-    else if (result.message) await this.say(ctx, result.message);
-  }
-
-  /** "Reply to all…" on a storm card: the templates that may answer many, to choose one. */
-  private async stormDialog(value: unknown, opts: { templateId?: string | undefined; problem?: string } = {}): Promise<TaskModuleResponse> {
-    const s = this.stormAction(value);
-    if (!s.ok) return dialogMessage(s.problem);
-    const storm = await s.storms.get(s.action.stormId);
-    if (!storm) return dialogMessage(`There is no storm ${s.action.stormId}.`);
-    const templates = s.storms.templatesFor(storm);
-    if (templates.length === 0) {
-      return dialogMessage('No template can answer this storm: add a public template for this group that names the author ({{author.name}} or {{author.handle}}).');
-    }
-    return renderTeamsStormDialog({ stormId: storm.id, version: s.action.version, topic: storm.topic, templates }, opts);
-  }
-
-  /** The storm reply dialog was submitted: choose the template, or show the dialog again with the problem. */
-  private async stormDialogSubmitted(value: unknown, actor: Actor): Promise<TaskModuleResponse> {
-    const s = this.stormAction(value);
-    if (!s.ok) return dialogMessage(s.problem);
-    const { storms, action } = s;
-    if (action.actionId !== 'storm.draft') return dialogMessage(`"${action.actionId}" has no dialog.`);
-    if (!action.templateId) return this.stormDialog(value, { problem: 'Pick a template.' });
-    const result = await storms.act(action.stormId, 'storm.draft', actor, action.version, action.templateId);
-    if (result.ok) return CLOSE_DIALOG;
-    if (result.refusal.code === 'invalid_input') return this.stormDialog(value, { templateId: action.templateId, problem: result.refusal.message });
-    return dialogMessage(`The storm reply was not saved: ${result.refusal.message}`);
   }
 
   private dialogAction(request: TaskModuleRequest):

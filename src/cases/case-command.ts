@@ -1,0 +1,44 @@
+import type { Actor } from '../domain/actor.js';
+import type { CaseNote, FollowUp, Reply } from '../domain/case.js';
+import type { Intent, Sentiment } from '../domain/screening.js';
+
+/** Everything a person (or the system) can ask of a case. */
+export type CaseCommand =
+  | { type: 'claim' }
+  | { type: 'release' }
+  /** Hand the case to another agent (the owner, a lead, or anyone while nobody owns it). */
+  | { type: 'reassign'; to: Actor }
+  /** Routing to people (system): offer the case to an agent, or give it back to the channel (no `to`). */
+  | { type: 'assign'; to?: Actor | undefined; mode?: 'assign' | 'suggest' | undefined }
+  | { type: 'draft'; text: string; templateId?: string | undefined }
+  | { type: 'approve' }
+  | { type: 'reject'; note: string }
+  | { type: 'send' }
+  | { type: 'sent'; reply: Reply }
+  | { type: 'send_failed'; error: string }
+  | { type: 'escalate'; note?: string | undefined }
+  | { type: 'snooze'; until: string }
+  | { type: 'wake' }
+  | { type: 'ignore'; reason: string }
+  /** Move the case to another skill group: its card leaves this group's channel for the other's. */
+  | { type: 'reroute'; to: string; note?: string | undefined }
+  /** Correct what screening said about the post (staff know better; the model learns from it). */
+  | { type: 'retag'; sentiment?: Sentiment | undefined; intent?: Intent | undefined }
+  /** Move the conversation to a private channel with a private template; nothing is posted publicly. */
+  | { type: 'redirect'; templateId: string }
+  | { type: 'close'; note?: string | undefined }
+  | { type: 'reopen'; note?: string | undefined }
+  /** The author wrote again in the same conversation (system). */
+  | { type: 'follow_up'; post: FollowUp }
+  /** The claim lease ran out (system). */
+  | { type: 'expire_claim' }
+  /** An internal note from the card's thread: kept on the case, does not change its version. */
+  | { type: 'note'; note: CaseNote }
+  /** An SLA reminder or escalation done (system): recorded once, does not change the version. */
+  | { type: 'sla_mark'; key: string; note: string };
+
+export type CommandType = CaseCommand['type'];
+
+/** Commands that annotate a case without changing what a click on its card means: the version stays. */
+export const ANNOTATIONS: readonly CommandType[] = ['note', 'sla_mark'];
+
