@@ -81,6 +81,7 @@ export class TwitterSource implements MentionSource {
     const seen = new Map<string, Mention>();
     let requests = 0;
     let rateLimit: PollResult['rateLimit'];
+    let more = false;
     for (const query of this.opts.queries) {
       const c = cursor[query] ?? {};
       const floorAt = c.since ? undefined : c.floorAt ?? now - lookbackMs;
@@ -95,6 +96,7 @@ export class TwitterSource implements MentionSource {
       const newest = bigger(c.gapNewest, r.newest);
       if (!r.done) {
         // Stopped paging early: everything newer than r.oldest is in; remember the gap.
+        more = true;
         next[query] = {
           ...(c.since ? { since: c.since } : {}), gapUntil: r.oldest!, ...(newest ? { gapNewest: newest } : {}),
           ...(floorAt !== undefined ? { floorAt } : {}),
@@ -105,7 +107,7 @@ export class TwitterSource implements MentionSource {
       }
     }
     const mentions = [...seen.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions, cursor: JSON.stringify(next), requests, rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
+    return { mentions, cursor: JSON.stringify(next), requests, rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
   }
 
   private async search(query: string, since: string | undefined, until: string | undefined, startTime: number | undefined) {
