@@ -136,6 +136,25 @@ describe('backfill', () => {
     expect(await store.get(CURSOR('x-acme'))).toBe(live);
   });
 
+  it('waits out the budget\'s even pace within the window instead of stopping', async () => {
+    x = await startFakeX({ me: { username: 'acme' }, now });
+    store = await openStore('sqlite://:memory:', { namespace: 'backfill_pace' });
+    const id = x.addTweet({ text: 'acme lost my bag', author: 'jane', createdAt: iso(T - 2 * HOUR) }).id;
+    const budget = { perWindow: 40, window: 900_000 };
+    // Half the window gone and 21 of 40 spent: one request is ahead of the even pace.
+    clock = T + 450_000;
+    await recordSpend(store, 'x-acme', budget, 21, undefined, clock);
+    const since = T - 3 * HOUR;
+    const waits: number[] = [];
+    const r = await backfill({
+      store, source: xSource(x, since, { budget }).source, since, budget, requestsPerPoll: 1, dryRun: false, now,
+      onWait: (ms) => waits.push(ms), sleep: async (ms) => { clock += ms; },
+    });
+    expect(waits).toEqual([45_000]);
+    expect(r).toMatchObject({ complete: true, recorded: 1 });
+    expect(await pendingKeys(store)).toEqual([`x:${id}`]);
+  });
+
   it('stops at once when the budget was already spent by listening', async () => {
     x = await startFakeX({ me: { username: 'acme' }, now });
     store = await openStore('sqlite://:memory:', { namespace: 'backfill_spent' });
