@@ -10,6 +10,7 @@ export interface CheckConfigOptions { chat: boolean }
 export interface SchemaOptions { out?: string }
 export interface ExportOptions { from: string; to: string; out?: string; tz: string }
 export interface LabelsOptions { out?: string }
+export interface BackfillOptions { since: string; dryRun: boolean }
 export interface TrainOptions { text: string; sentiment: string; intent?: string; topic?: string; out: string; seed?: string }
 export interface ScreenOptions { text: string; model?: string; now?: string; followers?: string }
 export interface DemoOptions {
@@ -94,6 +95,20 @@ export function defineScreen(program: Command, action: (file: string, opts: Scre
     .option('--followers <column>', 'the column holding the author\'s follower count (default: a "followers" or "author_followers" column if there is one; without one the count is unknown)')
     .option('--model <model file>', 'a model made by `earshot train` (without one: lexicon and word rules)')
     .option('--now <time>', 'the time rules with time windows see, ISO 8601 (default: now)')
+    .action(action);
+}
+
+export function defineBackfill(program: Command, action: (source: string, opts: BackfillOptions) => Promise<void>): Command {
+  return program.command('backfill')
+    .description('fetch a source\'s posts since a time, on purpose, into the inbox the running bot screens and posts from (a first start reaches back only the source\'s lookback, default 1h)')
+    .argument('<source>', 'the name of a source in the configuration file')
+    .requiredOption('--since <time>', 'how far back: an ISO date or time (2026-12-01, 2026-12-01T09:00:00Z) or a duration back from now (30m, 6h, 3d); X keeps 7 days at most')
+    .option('--dry-run', 'fetch and count what would be recorded, record nothing (requests still count against the budget)', false)
+    .addHelpText('after', `
+Posts already heard are not recorded twice, and the source's listening position is left
+where it is. Requests keep to the source's budget: when the budget for the window is
+spent the backfill stops, says how far back it got, and the same command (with the same
+--since time it prints) carries on from there. Progress goes to stderr.`)
     .action(action);
 }
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import {
-  defineCheckConfig, defineDemo, defineEraseAuthor, defineExport, defineLabels, defineSchema, defineScreen,
+  defineBackfill, defineCheckConfig, defineDemo, defineEraseAuthor, defineExport, defineLabels, defineSchema, defineScreen,
   defineStart, defineTrain, pointErrorsToOwnHelp,
 } from './command-list.js';
 
@@ -43,6 +43,7 @@ defineTrain(program, async (file, opts) => (await import('./commands/train.js'))
 defineLabels(program, async (opts) => (await import('./commands/labels.js')).labelsCommand(program, opts));
 defineScreen(program, async (file, opts) => (await import('./commands/screen.js')).screenCommand(program, file, opts));
 defineDemo(program, async (opts) => (await import('./commands/demo.js')).demoCommand(opts));
+defineBackfill(program, async (source, opts) => (await import('./commands/backfill.js')).backfillCommand(program, source, opts));
 pointErrorsToOwnHelp(program);
 
 try {

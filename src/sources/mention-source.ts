@@ -37,6 +37,12 @@ export interface PollResult {
    * like a failing source until a poll reads its cursor again.
    */
   cursorUnreadable?: CursorReport | undefined;
+  /**
+   * The poll stopped paging (`maxPages`) before it reached everything it wants: a poll
+   * with this result's cursor carries on from there. Listening just polls again next
+   * tick; a backfill polls again until this is no longer set.
+   */
+  more?: boolean | undefined;
 }
 
 /**

@@ -3,6 +3,14 @@ import type { Config, SourceConfig } from '../config/schema.js';
 import { parseQuery, QuerySyntaxError, type QueryNode } from '../domain/parse-query.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 
+/**
+ * How far back a source's first poll reaches (and a poll after its cursor could not be
+ * read), unless its `options.lookback` says otherwise: one hour on every network. A new
+ * install should not flood its channels with a day of old posts; older history is
+ * fetched on purpose with `earshot backfill`.
+ */
+export const DEFAULT_LOOKBACK_MS = 3_600_000;
+
 /** `sources[2]`: where a source sits in the config file, for messages. */
 export function sourcePath(source: SourceConfig, config: Config): string {
   const i = config.sources.findIndex((s) => s.name === source.name);

@@ -1,12 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { INTENT_NAMES } from '../../src/cli/command-list.js';
 import { INTENTS } from '../../src/domain/screening.js';
+import { PENDING } from '../../src/app/inbox-keys.js';
+import { recordSpend } from '../../src/jobs/poll-budget.js';
 import { openStore } from '../../src/store/open-store.js';
 import { freePort, MAIN, ROOT, tempDir } from '../e2e/support/bot-process.js';
+import { startFakeX } from '../fakes/fake-x.js';
 
 function earshot(args: string[], opts: { cwd?: string; env?: Record<string, string>; nodeArgs?: string[] } = {}) {
   const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), MAIN, ...args], {
@@ -16,6 +19,20 @@ function earshot(args: string[], opts: { cwd?: string; env?: Record<string, stri
     timeout: 30_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** As {@link earshot}, without blocking: for commands that talk to a fake network served by this process. */
+function earshotAsync(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? '', ...opts.env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += String(d); });
+    child.stderr.on('data', (d: Buffer) => { err += String(d); });
+    const timer = setTimeout(() => child.kill(), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
+  });
 }
 
 const SECRETS = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'sig', X_BEARER_TOKEN: 'b' };
@@ -199,6 +216,81 @@ describe('the earshot command line', () => {
     expect(r.err).toContain(`earshot: Could not reach Slack's Web API at 127.0.0.1:${port} (SLACK_API_URL) to check SLACK_BOT_TOKEN (auth.test)`);
     expect(r.err).toContain(`and that SLACK_API_URL (http://127.0.0.1:${port}/api/) is right`);
     expect(r.err).not.toContain('earshot: A request error occurred');
+  });
+
+  it('backfill is listed, with its own --help', () => {
+    expect(earshot(['--help']).out).toContain('backfill');
+    const help = earshot(['backfill', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--since <time>');
+    expect(help.out).toContain('--dry-run');
+    expect(help.out).toContain('X keeps 7 days at most');
+    expect(help.out).toContain('default 1h');
+  });
+
+  it('backfill refuses a bad --since with an error naming the flag, before reading any configuration', () => {
+    const dir = tempDir('cli-since');
+    for (const [since, why] of [['yesterday', 'is neither a date nor a duration'], ['2999-01-01', 'is not in the past']] as const) {
+      const r = earshot(['backfill', 'x-mentions', '--since', since], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`earshot: --since "${since}" ${why}`);
+      expect(r.err).toContain('6h, 3d');
+      expect(r.err).not.toContain('    at ');
+    }
+    const missing = earshot(['backfill', 'x-mentions'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("required option '--since <time>' not specified");
+  });
+
+  it('backfill records an X source\'s posts since the time once, counts with --dry-run, keeps to the budget and to X\'s seven days', async () => {
+    const x = await startFakeX({ me: { username: 'acmeair' } });
+    try {
+      const dir = tempDir('cli-backfill');
+      // The example's source, with a budget that does not make this test wait for its even pace.
+      writeFileSync(join(dir, 'earshot.yaml'), readFileSync(join(ROOT, 'earshot.example.yaml'), 'utf8').replace('perWindow: 60', 'perWindow: 100000'));
+      const storeUrl = `sqlite://${join(dir, 's.sqlite')}`;
+      const env = { X_BEARER_TOKEN: 'b', X_API_URL: x.url, STORE_URL: storeUrl, LOG_LEVEL: 'error' };
+      const now = Date.now();
+      x.addTweet({ text: '@acmeair where is my bag from last week', author: 'old', createdAt: new Date(now - 3 * 86_400_000).toISOString() });
+      const ids = [
+        x.addTweet({ text: '@acmeair lost my bag', author: 'jane', createdAt: new Date(now - 5 * 3_600_000).toISOString() }).id,
+        x.addTweet({ text: '@acmeair thanks for the help', author: 'sam', createdAt: new Date(now - 2 * 3_600_000).toISOString() }).id,
+      ];
+
+      const dry = await earshotAsync(['backfill', 'x-mentions', '--since', '6h', '--dry-run'], { cwd: dir, env });
+      expect(dry.err).toMatch(/backfill x-mentions: 2 page\(s\) fetched, 2 post\(s\) heard, 2 would record, posts back to /);
+      expect(dry.code).toBe(0);
+      expect(dry.out).toMatch(/2 new would be recorded \(dry run: nothing was\)/);
+      let store = await openStore(storeUrl, { namespace: 'earshot' });
+      expect(await store.zCard(PENDING)).toBe(0);
+      await store.close();
+
+      const first = await earshotAsync(['backfill', 'x-mentions', '--since', '6h'], { cwd: dir, env });
+      expect(first.code).toBe(0);
+      expect(first.out).toMatch(/Backfilled "x-mentions" since .*: 2 page\(s\) fetched, 2 post\(s\) heard, 2 new recorded\./);
+      const again = await earshotAsync(['backfill', 'x-mentions', '--since', '6h'], { cwd: dir, env });
+      expect(again.code).toBe(0);
+      expect(again.out).toContain('0 new recorded');
+      store = await openStore(storeUrl, { namespace: 'earshot' });
+      expect((await store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).map((p) => p.member).sort()).toEqual(ids.map((id) => `x:${id}`).sort());
+      expect(await store.get('cursor:x-mentions')).toBeUndefined();
+      // Listening spent the window's budget: the backfill stops, saying how to carry on.
+      await recordSpend(store, 'x-mentions', { perWindow: 100000, window: 900_000 }, 100000, undefined, Date.now());
+      await store.close();
+
+      const calls = x.calls.length;
+      const spent = await earshotAsync(['backfill', 'x-mentions', '--since', '6h'], { cwd: dir, env });
+      expect(spent.code).toBe(1);
+      expect(spent.err).toMatch(/earshot: backfill of "x-mentions" stopped before reaching \S+: the budget allows no more requests now \(\d+ of 100000 requests spent in this window/);
+      expect(spent.err).toMatch(/run it again after \S+ with the same time: earshot backfill x-mentions --since \d{4}-\d{2}-\d{2}T/);
+      expect(x.calls.length).toBe(calls);
+
+      const far = await earshotAsync(['backfill', 'x-mentions', '--since', '8d'], { cwd: dir, env });
+      expect(far.code).toBe(1);
+      expect(far.err).toContain("--since reaches 8.0 days back, but X's recent search keeps only the last 7 days");
+    } finally {
+      await x.close();
+    }
   });
 
   it('prints the JSON Schema of the configuration', () => {

@@ -74,6 +74,7 @@ export class BlueskySource implements MentionSource {
     const next: Required<Cursor> = { q: {} };
     const found = new Map<string, PostView>();
     let requests = 0;
+    let more = false;
     const agent = await this.session();
     for (const q of this.opts.queries) {
       const r = await this.call('search', () => pollWindow<PostView>({
@@ -102,12 +103,13 @@ export class BlueskySource implements MentionSource {
       }));
       requests += r.requests;
       next.q[q] = r.state;
+      more ||= r.state.gap !== undefined;
       for (const p of r.values) found.set(p.uri, p);
     }
     const posts = [...found.values()].sort((a, b) => sortAt(a) - sortAt(b));
     const { followers, requests: profileRequests } = await this.followers(agent, posts);
     const mentions = posts.map((p) => this.toMention(p, followers.get(p.author.did)));
-    return { mentions, cursor: JSON.stringify(next), requests: requests + profileRequests, rateLimit: this.rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
+    return { mentions, cursor: JSON.stringify(next), requests: requests + profileRequests, rateLimit: this.rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
   }
 
   async reply(mention: Mention, text: string): Promise<Reply> {

@@ -5,7 +5,7 @@ import type { Config, SourceConfig } from '../../config/schema.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError } from '../source-errors.js';
-import { ownHandles, parseSourceOptions, sourcePath } from '../source-options.js';
+import { DEFAULT_LOOKBACK_MS, ownHandles, parseSourceOptions, sourcePath } from '../source-options.js';
 import { checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
@@ -13,7 +13,7 @@ export const BlueskyOptionsSchema = z.strictObject({
   /** Results per searchPosts page (the API allows 1–100). */
   pageSize: z.number().int().min(1).max(100).default(100),
   /** How far back the very first poll reaches. */
-  lookback: durationField(0).default(86_400_000),
+  lookback: durationField(0).default(DEFAULT_LOOKBACK_MS),
   /** Re-read this far below the newest post heard, for posts the search index takes a while to list. */
   overlap: durationField(0).default(120_000),
   /** Give up on a request after this long. */

@@ -6,7 +6,7 @@ import { MASTODON_DEFAULT_MAX } from '../../domain/reply-limits.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
-import { parseSourceOptions, sourcePath } from '../source-options.js';
+import { DEFAULT_LOOKBACK_MS, parseSourceOptions, sourcePath } from '../source-options.js';
 import { checkMastodonReply } from './mastodon-text.js';
 
 /** `options` of a Mastodon source. */
@@ -17,7 +17,7 @@ export const MastodonOptionsSchema = z.strictObject({
   visibility: z.enum(['public', 'unlisted']).default('public'),
   /** Results per page (Mastodon allows up to 40, 80 for notifications). */
   pageSize: z.number().int().min(1).max(40).default(40),
-  lookback: durationField(0).default(86_400_000),
+  lookback: durationField(0).default(DEFAULT_LOOKBACK_MS),
   /** Re-read this far below the newest status heard: federated statuses arrive late with older ids. */
   overlap: durationField(0).default(600_000),
   timeout: durationField(1000).default(30_000),

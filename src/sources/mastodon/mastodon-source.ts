@@ -77,6 +77,7 @@ export class MastodonSource implements MentionSource {
     const next: Required<Cursor> = { q: {} };
     const found = new Map<string, Status>();
     let requests = 1;
+    let more = false;
     await this.account();
     for (const q of this.opts.queries) {
       const r = await this.call('search', () => pollWindow<Status>({
@@ -91,10 +92,11 @@ export class MastodonSource implements MentionSource {
       }));
       requests += r.requests;
       next.q[q] = r.state;
+      more ||= r.state.gap !== undefined;
       for (const s of r.values) found.set(s.id, s);
     }
     const statuses = [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
+    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
   }
 
   private isSearch(q: string): boolean {

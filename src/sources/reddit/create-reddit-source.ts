@@ -4,7 +4,7 @@ import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
 import type { SourceContext } from '../mention-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
-import { ownHandles, parseLocalQueries, parseSourceOptions, sourcePath } from '../source-options.js';
+import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions, sourcePath } from '../source-options.js';
 import { RedditClient } from './reddit-client.js';
 import { RedditSource } from './reddit-source.js';
 
@@ -18,7 +18,7 @@ export const RedditOptionsSchema = z.strictObject({
   comments: z.boolean().default(true),
   /** Items per listing page (Reddit allows up to 100). */
   pageSize: z.number().int().min(1).max(100).default(100),
-  lookback: durationField(0).default(86_400_000),
+  lookback: durationField(0).default(DEFAULT_LOOKBACK_MS),
   /** Site-wide search only: re-read this far below the newest post heard, for posts the index lists late. */
   overlap: durationField(0).default(600_000),
   timeout: durationField(1000).default(30_000),

@@ -102,6 +102,7 @@ export class RedditSource implements MentionSource {
     const found = new Map<string, RedditItem>();
     const { client } = this.opts;
     const requestsBefore = client.requests;
+    let more = false;
     try {
       for (const stream of this.streams()) {
         const r = await pollWindow<RedditItem>({
@@ -126,6 +127,7 @@ export class RedditSource implements MentionSource {
           },
         });
         next.s[stream.key] = r.state;
+        more ||= r.state.gap !== undefined;
         for (const item of r.values) found.set(item.name, item);
       }
     } finally {
@@ -135,6 +137,7 @@ export class RedditSource implements MentionSource {
     return {
       mentions: items.map((d) => this.toMention(d)), cursor: JSON.stringify(next), requests: client.requests - requestsBefore, rateLimit: client.rateLimit,
       ...(unreadable ? { cursorUnreadable: unreadable } : {}),
+      ...(more ? { more } : {}),
     };
   }
 

@@ -4,7 +4,7 @@ import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
-import { ownHandles, parseLocalQueries, parseSourceOptions, sourcePath } from '../source-options.js';
+import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions, sourcePath } from '../source-options.js';
 import { RSS_LISTEN_ONLY } from './rss-rules.js';
 
 const FeedUrl = z.url({ protocol: /^https?$/, error: 'the address of an RSS or Atom feed (http or https)' });
@@ -16,7 +16,7 @@ export const RssOptionsSchema = z.strictObject({
   /** The brand's own sites: items that link there are the brand's own posts and are skipped. */
   ownDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { error: 'a domain like acme.example' })).default([]),
   /** How far back the very first read of a feed reaches. */
-  lookback: durationField(0).default(86_400_000),
+  lookback: durationField(0).default(DEFAULT_LOOKBACK_MS),
   /** Items dated up to this long before the newest seen still count as new (sites publish with past dates). */
   overlap: durationField(0).default(86_400_000),
   timeout: durationField(1000).default(30_000),

@@ -6,6 +6,7 @@ import type { Mention } from '../../domain/mention.js';
 import { X_REPLY_LIMIT } from '../../domain/reply-limits.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import { readCursor } from '../source-cursor.js';
+import { DEFAULT_LOOKBACK_MS } from '../source-options.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 
 const TweetId = z.string().regex(/^\d{1,19}$/, { error: 'expected a post id' });
@@ -35,14 +36,14 @@ export interface TwitterSourceOptions {
   ownHandles: string[];
   read: TwitterApi;
   write?: TwitterApi | undefined;
-  /** How far back a poll reaches when nothing was heard yet (first poll, unreadable cursor); default one day. */
+  /** How far back a poll reaches when nothing was heard yet (first poll, unreadable cursor); default one hour. */
   lookbackMs?: number | undefined;
   /** The clock (ms); default Date.now. */
   now?: (() => number) | undefined;
 }
 
-/** The default `options.lookback` of an X source, as on the other networks. */
-export const X_DEFAULT_LOOKBACK_MS = 86_400_000;
+/** The default `options.lookback` of an X source, as on the other networks (one hour). */
+export const X_DEFAULT_LOOKBACK_MS = DEFAULT_LOOKBACK_MS;
 const bigger = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a : BigInt(a) > BigInt(b) ? a : b);
 
 /** Shared by every network adapter; re-exported here for existing imports. */
@@ -80,6 +81,7 @@ export class TwitterSource implements MentionSource {
     const seen = new Map<string, Mention>();
     let requests = 0;
     let rateLimit: PollResult['rateLimit'];
+    let more = false;
     for (const query of this.opts.queries) {
       const c = cursor[query] ?? {};
       const floorAt = c.since ? undefined : c.floorAt ?? now - lookbackMs;
@@ -94,6 +96,7 @@ export class TwitterSource implements MentionSource {
       const newest = bigger(c.gapNewest, r.newest);
       if (!r.done) {
         // Stopped paging early: everything newer than r.oldest is in; remember the gap.
+        more = true;
         next[query] = {
           ...(c.since ? { since: c.since } : {}), gapUntil: r.oldest!, ...(newest ? { gapNewest: newest } : {}),
           ...(floorAt !== undefined ? { floorAt } : {}),
@@ -104,7 +107,7 @@ export class TwitterSource implements MentionSource {
       }
     }
     const mentions = [...seen.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions, cursor: JSON.stringify(next), requests, rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}) };
+    return { mentions, cursor: JSON.stringify(next), requests, rateLimit, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
   }
 
   private async search(query: string, since: string | undefined, until: string | undefined, startTime: number | undefined) {
