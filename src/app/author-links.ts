@@ -1,5 +1,8 @@
 import { actorLabel, type Actor } from '../domain/actor.js';
-import { NETWORKS, type Network } from '../domain/mention.js';
+import { AuthorRefInvalidError, normaliseHandle, parseAuthorRef as parseRef } from '../domain/author-ref.js';
+import type { Network } from '../domain/mention.js';
+
+export { AuthorRefInvalidError, normaliseHandle };
 import type { Store } from '../store/store.js';
 import type { CommandRouter } from './commands.js';
 
@@ -23,14 +26,6 @@ export interface PersonRecord {
   history: Array<{ action: 'link' | 'unlink'; refs: string[]; by: string; at: string }>;
 }
 
-export class AuthorRefInvalidError extends Error {
-  readonly code = 'AUTHOR_REF_INVALID';
-  constructor(input: string) {
-    super(`"${input}" is not an author: write network:handle, e.g. x:jane or bluesky:jane.bsky.social (networks: ${NETWORKS.join(', ')})`);
-    this.name = 'AuthorRefInvalidError';
-  }
-}
-
 export class AuthorLinkConflictError extends Error {
   readonly code = 'AUTHOR_LINK_CONFLICT';
   constructor() {
@@ -50,21 +45,10 @@ export class AuthorCommandUsageError extends Error {
 const LINK = (ref: string) => `author-link:${ref}`;
 const PERSON = (id: string) => `author-person:${id}`;
 
-/** Handles as each network compares them: without @ or u/, case-insensitive. */
-export function normaliseHandle(network: Network, handle: string): string {
-  let h = handle.trim().replace(/^@/, '');
-  if (network === 'reddit') h = h.replace(/^\/?u\//i, '');
-  return h.toLowerCase();
-}
-
-/** Parses `network:handle`. The handle may itself contain `:` or `@` (Mastodon's user@instance). */
+/** Parses `network:handle` (see the domain's parser) and normalises the handle as the network compares it. */
 export function parseAuthorRef(input: string): AuthorRef {
-  const m = /^([a-z]+):(.+)$/i.exec(input.trim());
-  const network = m?.[1]?.toLowerCase() as Network | undefined;
-  if (!m || !network || !(NETWORKS as readonly string[]).includes(network)) throw new AuthorRefInvalidError(input);
-  const handle = normaliseHandle(network, m[2]!);
-  if (!handle || /\s/.test(handle)) throw new AuthorRefInvalidError(input);
-  return { network, handle };
+  const { network, who } = parseRef(input);
+  return { network, handle: normaliseHandle(network, who) };
 }
 
 export const refKey = (r: AuthorRef): string => `${r.network}:${normaliseHandle(r.network, r.handle)}`;

@@ -1,4 +1,5 @@
 import type { Card } from '../cards/card.js';
+import { parseAuthorRef } from '../domain/author-ref.js';
 import { noticeCard } from '../cards/notice-card.js';
 import type { ChatGateway } from './chat-gateway.js';
 import type { Config } from '../config/schema.js';
@@ -69,22 +70,6 @@ export async function purgeExpired(deps: RetentionDeps): Promise<{ purged: numbe
   }
   if (purged > 0) deps.log.info({ purged, kept, days: r.days }, 'retention: old cases purged');
   return { purged, kept };
-}
-
-export class AuthorRefInvalidError extends Error {
-  readonly code = 'AUTHOR_REF_INVALID';
-  constructor(ref: string) {
-    super(`"${ref}" is not an author reference: write <network>:<handle or id>, e.g. x:traveller or x:123456`);
-    this.name = 'AuthorRefInvalidError';
-  }
-}
-
-/** Parses `x:traveller`, `x:@traveller` or `bluesky:did:plc:…`. */
-export function parseAuthorRef(ref: string): { network: Network; who: string } {
-  const m = /^([a-z]+):@?(.+)$/.exec(ref.trim());
-  const network = MentionSchema.shape.network.safeParse(m?.[1]);
-  if (!m || !network.success || !m[2]) throw new AuthorRefInvalidError(ref);
-  return { network: network.data, who: m[2] };
 }
 
 /**
