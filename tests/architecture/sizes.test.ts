@@ -18,10 +18,10 @@ const EXEMPTIONS: SizeExemption[] = [
   { path: 'src/screening/tokenize-post.ts', fn: 'tokenizePost', reason: 'the tokenizer hot path: one loop with its state in locals, which the screening benchmark depends on' },
   { path: 'src/outbox/outbox.ts', reason: 'being reworked by the delivery-registry change' },
   { path: 'src/app/case-service.ts', reason: 'being reworked by the delivery-registry change' },
-  { path: 'src/app/deliveries.ts', fn: 'registerDeliveries', reason: 'being reworked by the delivery-registry change' },
-  { path: 'src/store/postgres-store.ts', reason: 'being reworked by the shared SQL store change' },
-  { path: 'src/store/sqlite-store.ts', reason: 'being reworked by the shared SQL store change' },
-  { path: 'src/store/redis-store.ts', reason: 'being reworked by the shared SQL store change' },
+  { path: 'src/store/redis-store.ts', reason: 'the Store port on Redis (306 lines); to be split by data type like the SQL store next' },
+  { path: 'src/store/sql-store.ts', reason: 'the Store port written once for both SQL dialects (303 lines); to be split by data type (values, sets, scored sets, leases) next' },
+  { path: 'src/store/sqlite-dialect.ts', fn: 'sqliteDialect', reason: 'a dialect is one object of small methods, each a few lines; splitting it would scatter what differs from PostgreSQL' },
+  { path: 'src/app/deliveries.ts', fn: 'caseDeliveries', reason: 'one handler per case delivery kind in one object (132 lines); to be split by kind (cards, notes, replies) next' },
 ];
 
 const sources = () => tsFiles(join(ROOT, 'src')).map((f) => ({ path: relative(ROOT, f).split(sep).join('/'), text: readText(f) }));
