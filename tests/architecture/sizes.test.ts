@@ -16,8 +16,8 @@ const LIMITS: SizeLimits = { fileLines: 300, functionLines: 80 };
 const EXEMPTIONS: SizeExemption[] = [
   { path: 'src/sandbox/', reason: 'the sandbox fakes imitate whole services in one place (a fake Slack, a fake X); they are test scaffolding, not the bot' },
   { path: 'src/screening/tokenize-post.ts', fn: 'tokenizePost', reason: 'the tokenizer hot path: one loop with its state in locals, which the screening benchmark depends on' },
-  { path: 'src/outbox/outbox.ts', reason: 'being reworked by the delivery-registry change' },
-  { path: 'src/app/case-service.ts', reason: 'being reworked by the delivery-registry change' },
+  { path: 'src/outbox/outbox.ts', reason: 'the outbox loop (lanes, leases, scanning; 308 lines after its item, slot, pending and dead-letter parts moved out); the scanner is the next to move' },
+  { path: 'src/app/case-service.ts', reason: 'apply, its follow-ups and the durable listeners in one service; the durable-listener part is the next to move' },
   { path: 'src/store/redis-store.ts', reason: 'the Store port on Redis (306 lines); to be split by data type like the SQL store next' },
   { path: 'src/store/sql-store.ts', reason: 'the Store port written once for both SQL dialects (303 lines); to be split by data type (values, sets, scored sets, leases) next' },
   { path: 'src/store/sqlite-dialect.ts', fn: 'sqliteDialect', reason: 'a dialect is one object of small methods, each a few lines; splitting it would scatter what differs from PostgreSQL' },
