@@ -1,6 +1,7 @@
 import { actorLabel } from '../domain/actor.js';
 import type { Storm } from '../domain/storm.js';
-import { maskPersonalData, NO_PUBLIC_NUMBERS, type Mask } from '../screening/mask-personal-data.js';
+import type { Mask } from '../screening/mask-personal-data.js';
+import { ours } from './card-labels.js';
 import type { StormCard } from './card.js';
 
 /** An author as the storm's figures hold them: raw, masked by {@link buildStormCard}. */
@@ -37,7 +38,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString
 
 /** The storm card: what the channel shows for a storm. Pure: same inputs, same card. */
 export function buildStormCard(storm: Storm, f: StormFigures, opts: StormCardOptions): StormCard {
-  const mask = opts.mask ?? ((text: string) => maskPersonalData(text, NO_PUBLIC_NUMBERS));
+  const mask = opts.mask ?? ours;
   const facts: StormCard['facts'] = [
     { label: 'Mentions', value: f.count.toLocaleString('en-US') },
     { label: 'Group', value: opts.groupName },

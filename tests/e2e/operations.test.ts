@@ -5,6 +5,7 @@ import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake
 import { startFakeX, type FakeX } from '../fakes/fake-x.js';
 import { blockActionsPayload, signSlack, slackRequest, slashCommandBody, type SlackRequester } from '../helpers/slack-signing.js';
 import { startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
+import { textsOfType } from './support/slack-card.js';
 
 const SECRET = 'ops-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-ops-secret-token-98765';
@@ -23,35 +24,11 @@ limits: { slack: { postsPerSecond: 20, updatesPerMinute: 600 } }
 `;
 
 const PING = /<[!@#]|<https?:|<mailto:/i;
-function mrkdwnTexts(m: SlackMessage | undefined): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m?.blocks);
-  return out;
-}
+const mrkdwnTexts = (m: SlackMessage | undefined): string[] => textsOfType(m?.blocks, 'mrkdwn');
 
 /** The text runs of a message's rich text blocks (the post on a card). */
-function richRuns(m: SlackMessage | undefined): string[] {
-  const blocks = (m?.blocks ?? []) as Array<Record<string, unknown>>;
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'text' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(blocks.filter((b) => b.type === 'rich_text'));
-  return out;
-}
+const richRuns = (m: SlackMessage | undefined): string[] =>
+  textsOfType(((m?.blocks ?? []) as Array<Record<string, unknown>>).filter((b) => b.type === 'rich_text'), 'text');
 
 /** Sends a body with Transfer-Encoding: chunked (no Content-Length). */
 function chunked(url: string, body: string): Promise<number> {

@@ -21,20 +21,25 @@ export function buttons(m: SlackMessage | undefined): Array<{ action_id: string;
   return actions?.elements ?? [];
 }
 
+/** Every `text` of the objects of one `type` (mrkdwn, plain_text, text runs…) anywhere under `v`. */
+export function textsOfType(v: unknown, type: string): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (o.type === type && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(v);
+  return out;
+}
+
 /**
  * The text of a message's blocks that Slack parses as mrkdwn (where `<!channel>` would ping);
  * rich text and plain text are never parsed.
  */
 export function mrkdwnText(m: SlackMessage | undefined): string {
-  const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
-      Object.values(o).forEach(walk);
-    }
-  };
-  walk(m?.blocks);
-  return [m?.text ?? '', ...out].join('\n');
+  return [m?.text ?? '', ...textsOfType(m?.blocks, 'mrkdwn')].join('\n');
 }
