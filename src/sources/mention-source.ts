@@ -1,6 +1,7 @@
 import type { Reply } from '../domain/case.js';
 import type { Mention, Network } from '../domain/mention.js';
 import type { CursorReport } from './source-cursor.js';
+import type { PrivateMessages } from './private-messages.js';
 
 /**
  * Durable storage the adapters may use for sessions and tokens (the Store), so that a
@@ -68,4 +69,9 @@ export interface MentionSource {
    * the author's @handle so they are notified).
    */
   checkReply(text: string, mention?: Mention): string | undefined;
+  /**
+   * Private conversations on this network (see private-messages.ts), where the network
+   * has them and the source is configured for them; absent for public-only networks.
+   */
+  readonly private?: PrivateMessages | undefined;
 }
