@@ -4,7 +4,7 @@ import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_STORM_CONFIG, LimitsConfigSchema, StormConfigSchema } from './storm-schema.js';
 import {
-  AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, RetentionSchema, SlaSchema,
+  AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, PrincipalSchema, RetentionSchema, SlaSchema,
 } from './workflow-schema.js';
 
 export { PolicySchema };
@@ -29,6 +29,27 @@ export const GroupSchema = z.strictObject({
   teams: TeamsBinding.optional(),
   /** Where SLA escalations for this group go (a Slack channel id). */
   leadChannel: z.string().optional(),
+  /**
+   * The group's leads: the people an escalation tells personally (users, Slack user groups
+   * or `group:<name>`), besides the lead channel.
+   */
+  leads: z.array(PrincipalSchema).optional(),
+  /**
+   * Which events send a personal alert (a direct message from the bot) in this group; each
+   * is on unless set to false here.
+   */
+  alerts: z.strictObject({
+    /** An assignment offer, to the chosen agent. */
+    assignment: z.boolean().default(true),
+    /** A draft waiting for approval, to the approvers who may approve it. */
+    approval: z.boolean().default(true),
+    /** A draft sent back, to its author. */
+    sentBack: z.boolean().default(true),
+    /** An SLA reminder or a lapsing claim, to the owner. */
+    sla: z.boolean().default(true),
+    /** An escalation, to the leads. */
+    escalation: z.boolean().default(true),
+  }).optional(),
   /** Assign or suggest an agent for each new case (routing to people). */
   assign: AssignSchema.optional(),
 });

@@ -89,6 +89,17 @@ export const CaseSchema = z.object({
   reply: ReplySchema.optional(),
   /** The status before escalation, so de-escalation can return to it. */
   escalatedFrom: z.enum(CASE_STATUSES).optional(),
+  /**
+   * The current escalation: who raised it and why, and the leads it is for (principal refs
+   * as in the policy, e.g. `slack:U0123ABCD`, `teams:<AAD id>`), fixed when it was raised.
+   * Cleared on de-escalation (the audit keeps it).
+   */
+  escalation: z.object({
+    at: z.string(),
+    by: ActorSchema,
+    reason: z.string().optional(),
+    leads: z.array(z.string()).default([]),
+  }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   views: z.array(CardViewSchema).default([]),
