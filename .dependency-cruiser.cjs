@@ -141,6 +141,13 @@ module.exports = {
       to: { path: '^src/config/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'chat-adapters-not-config',
+      comment: 'The Slack and Teams adapters are handed what they need (cards already built, the channels each group names); of src/config they read only the environment (env.ts), never the earshot.yaml schema or its loader.',
+      severity: 'error',
+      from: { path: '^src/chat/' },
+      to: { path: '^src/config/', pathNot: '^src/config/env\\.ts$' },
+    },
+    {
       name: 'config-not-sources',
       comment: 'The config room knows no adapter: the sources\' own checks are passed to crossCheckConfig by the wiring (server/cross-check).',
       severity: 'error',

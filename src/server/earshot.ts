@@ -80,7 +80,8 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
   const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) });
-  const teams = await startTeams({ env, config, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions });
+  const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
+  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));

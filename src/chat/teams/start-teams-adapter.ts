@@ -75,10 +75,9 @@ export function startTeamsAdapter(deps: TeamsDeps, auth: Exclude<TeamsAuth, { mo
   }
   // Say at start which bindings cannot work yet, rather than at the first mention.
   void (async () => {
-    for (const g of deps.config.groups) {
-      if (!g.teams) continue;
-      const found = await channels.resolve(g.teams.channel);
-      if (!found.ok) log.warn({ group: g.id }, `Teams: group "${g.id}" cannot post yet. ${found.problem}`);
+    for (const b of deps.bindings) {
+      const found = await channels.resolve(b.channel);
+      if (!found.ok) log.warn({ group: b.group }, `Teams: group "${b.group}" cannot post yet. ${found.problem}`);
     }
   })().catch((e: unknown) => log.warn({ err: e }, 'could not check the Teams channel bindings'));
 

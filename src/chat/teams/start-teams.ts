@@ -32,7 +32,7 @@ export async function startTeams(deps: TeamsDeps): Promise<TeamsSurface> {
   const auth = teamsAuth(env);
 
   if (auth.mode === 'off') {
-    const usesTeams = deps.config.groups.some((g) => g.teams);
+    const usesTeams = deps.bindings.length > 0;
     (usesTeams ? log.error.bind(log) : log.info.bind(log))({ teams: 'off' }, auth.reason);
     let lastWarning = 0;
     return {

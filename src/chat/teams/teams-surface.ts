@@ -6,7 +6,6 @@ import type { CommandRouter } from '../../app/commands.js';
 import type { PeopleNames } from '../../app/people-directory.js';
 import type { StormService } from '../../app/storms.js';
 import type { Env } from '../../config/env.js';
-import type { Config } from '../../config/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -15,7 +14,8 @@ import type { TeamsGateway } from './teams-gateway.js';
 
 export interface TeamsDeps {
   env: Env;
-  config: Config;
+  /** The Teams channel each skill group names (`groups[].teams.channel`), checked at start. */
+  bindings: ReadonlyArray<{ group: string; channel: string }>;
   store: Store;
   cases: CaseService;
   interactions: CaseInteractions;
