@@ -62,6 +62,17 @@ describe('Bluesky chat', () => {
     expect([...one.messages, ...two.messages, ...three.messages].map((m) => m.text)).toEqual(Array.from({ length: 25 }, (_, i) => `bob ${i}`));
   });
 
+  it('history older than the look-back is never returned, even when it takes several polls to page past it', async () => {
+    bsky.addUser('bob.bsky.social');
+    const old = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    for (let i = 0; i < 15; i++) bsky.addChatMessage('bob.bsky.social', `old ${i}`, { sentAt: old });
+    bsky.addChatMessage('bob.bsky.social', 'recent');
+    const short = build({ private: true }, 1);
+    const one = await short.dms().pollPrivate(undefined);
+    const two = await short.dms().pollPrivate(one.cursor);
+    expect([...one.messages, ...two.messages].map((m) => m.text)).toEqual(['recent']);
+  });
+
   it('starts a conversation, continues it, and finds a sent message so a retry does not double', async () => {
     const jane = bsky.addUser('jane.bsky.social');
     const to = { id: jane.did, handle: jane.handle };

@@ -72,7 +72,8 @@ export class BlueskyPrivate implements PrivateMessages {
     const { cursor = {} } = readCursor(BlueskyChatCursorSchema, raw, this.opts.source, now - this.opts.lookbackMs);
     const known = await this.opts.memory.get();
     if (known && !known.canRead) return { messages: [], cursor: raw, requests: 0 };
-    const floorAt = cursor.log ? undefined : cursor.floorAt ?? now - this.opts.lookbackMs;
+    // The floor stays in the cursor: the log may begin long before the first poll, and it is read in pages.
+    const floorAt = cursor.floorAt ?? (cursor.log ? undefined : now - this.opts.lookbackMs);
     let log = cursor.log;
     let requests = 0;
     const created: Array<{ convoId: string; m: ChatBskyConvoDefs.MessageView }> = [];
@@ -101,7 +102,7 @@ export class BlueskyPrivate implements PrivateMessages {
     const names = await this.profiles(fresh.map(({ m }) => m.sender.did));
     requests += names.requests;
     const messages = fresh.map(({ convoId, m }) => this.toMessage(convoId, m, me, names.byDid));
-    const next = log ? { log } : floorAt !== undefined ? { floorAt } : {};
+    const next = { ...(log ? { log } : {}), ...(floorAt !== undefined ? { floorAt } : {}) };
     return { messages, cursor: JSON.stringify(next), requests };
   }
 
