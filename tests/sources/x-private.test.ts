@@ -156,6 +156,16 @@ describe('X direct messages: errors and access', () => {
     expect(b.warnings[0]!.fields).toMatchObject({ source: 'x-acme', network: 'x', canRead: false });
   });
 
+  it('a poll that meets the refusal first returns nothing, keeps its cursor and reports once', async () => {
+    x.dmAccess = 'not-enrolled';
+    const r = await b.dms().pollPrivate('{"since":"5"}');
+    expect(r.messages).toEqual([]);
+    expect(r.cursor).toBe('{"since":"5"}');
+    await b.dms().pollPrivate(r.cursor);
+    expect(x.callsTo('GET /2/dm_events')).toHaveLength(1);
+    expect(b.warnings).toHaveLength(1);
+  });
+
   it('asks again once the re-check is due, and notices an upgrade', async () => {
     let now = Date.now();
     const timed = buildPrivate({ name: 'x-acme', network: 'x', queries: ['acme'], options: { private: true, privateRecheck: '1h' } }, {
