@@ -40,3 +40,12 @@ export function replyLimit(network: Network, mastodonMax?: number): ReplyLimit |
 export function replyLimitHint(limit: ReplyLimit): string {
   return `${limit.network} allows ${limit.max.toLocaleString('en-US')} characters${limit.counting ? ` (${limit.counting})` : ''}.`;
 }
+
+/**
+ * How long a private message may be on each network. X: a DM's text is up to 10,000
+ * characters; Bluesky: the chat.bsky.convo message lexicon allows 1,000 graphemes (10,000
+ * bytes); Mastodon: a direct message is a status, so the instance's status limit applies.
+ */
+export const X_DM_LIMIT = 10_000;
+export const BLUESKY_CHAT_MAX_GRAPHEMES = 1000;
+export const BLUESKY_CHAT_MAX_BYTES = 10_000;

@@ -52,7 +52,8 @@ export async function openCoreServices(opts: CoreOptions) {
   const model = env.SCREENING_MODEL ? loadModelFile(resolvePath(env.SCREENING_MODEL)) : undefined;
   const store = await openStore(env.STORE_URL, { namespace: env.STORE_NAMESPACE });
   // The store keeps the networks' sessions and tokens, so listening ticks do not log in each time.
-  const sources = opts.sources ?? createSources(config, env, { cache: store });
+  // `warn` is how an adapter reports, once, what needs a person (X refusing DMs for the app's plan).
+  const sources = opts.sources ?? createSources(config, env, { cache: store, warn: (fields, message) => log.warn(fields, message) });
   const gateways = new Map<CardView['platform'], ChatGateway>();
   const notice = createOpsNotice({ config, gateways, log });
   const board = new SourceHealthBoard({ sources: sources.keys(), log, clock, notice: (text) => { void notice(text); } });

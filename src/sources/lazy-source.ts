@@ -1,6 +1,7 @@
 import type { Reply } from '../domain/case.js';
 import type { Mention, Network } from '../domain/mention.js';
 import type { MentionSource, PollResult } from './mention-source.js';
+import type { PrivateAccess, PrivateMessage, PrivateMessages, PrivatePollResult, PrivateRecipient } from './private-messages.js';
 
 /**
  * A source whose network SDK is loaded on first use. Every listening tick is a fresh
@@ -11,6 +12,8 @@ import type { MentionSource, PollResult } from './mention-source.js';
  */
 export class LazySource implements MentionSource {
   private real: Promise<MentionSource> | undefined;
+  /** Private messages, when the source has them: loaded like the rest, their text rules answered at once. */
+  readonly private: PrivateMessages | undefined;
 
   constructor(
     readonly name: string,
@@ -18,7 +21,15 @@ export class LazySource implements MentionSource {
     readonly canReply: boolean,
     private readonly check: (text: string, mention?: Mention) => string | undefined,
     private readonly load: () => Promise<MentionSource>,
-  ) {}
+    /** The private-message text rules, given only when the source has private messages. */
+    checkPrivate?: ((text: string) => string | undefined) | undefined,
+  ) {
+    this.private = checkPrivate ? new LazyPrivate(network, checkPrivate, async () => {
+      const p = (await this.source()).private;
+      if (!p) throw new Error(`source "${name}" was configured for private messages but its adapter has none`);
+      return p;
+    }) : undefined;
+  }
 
   private source(): Promise<MentionSource> {
     this.real ??= this.load().catch((e: unknown) => {
@@ -42,5 +53,34 @@ export class LazySource implements MentionSource {
 
   async findReply(mention: Mention, text: string): Promise<Reply | undefined> {
     return (await this.source()).findReply(mention, text);
+  }
+}
+
+/** {@link PrivateMessages} of a {@link LazySource}: the adapter is loaded on first use. */
+class LazyPrivate implements PrivateMessages {
+  constructor(
+    readonly network: Network,
+    private readonly check: (text: string) => string | undefined,
+    private readonly real: () => Promise<PrivateMessages>,
+  ) {}
+
+  checkPrivate(text: string): string | undefined {
+    return this.check(text);
+  }
+
+  async access(): Promise<PrivateAccess> {
+    return (await this.real()).access();
+  }
+
+  async pollPrivate(cursor: string | undefined): Promise<PrivatePollResult> {
+    return (await this.real()).pollPrivate(cursor);
+  }
+
+  async sendPrivate(to: PrivateRecipient, text: string): Promise<PrivateMessage> {
+    return (await this.real()).sendPrivate(to, text);
+  }
+
+  async findPrivate(to: PrivateRecipient, text: string, sinceMs: number): Promise<PrivateMessage | undefined> {
+    return (await this.real()).findPrivate(to, text, sinceMs);
   }
 }

@@ -18,6 +18,12 @@ export interface SourceContext {
   cache?: SourceCache | undefined;
   /** The clock (ms); tests pass a fixed one. */
   now?: (() => number) | undefined;
+  /**
+   * A warning for the operator (pino's `warn(fields, message)` shape): an adapter uses it
+   * once when it learns something that needs a person, such as X refusing direct
+   * messages for the app's access level.
+   */
+  warn?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
 }
 
 export interface PollResult {

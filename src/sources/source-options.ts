@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { durationField } from '../config/duration.js';
 import type { Config, SourceConfig } from '../config/schema.js';
 import { parseQuery, QuerySyntaxError, type QueryNode } from '../domain/parse-query.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
@@ -10,6 +11,17 @@ import { SourceConfigError, type SourceConfigProblem } from './source-errors.js'
  * fetched on purpose with `earshot backfill`.
  */
 export const DEFAULT_LOOKBACK_MS = 3_600_000;
+
+/**
+ * The `options` every network with private messages (X, Bluesky, Mastodon) takes:
+ * `private: true` turns them on for the source (off by default: reading DMs needs wider
+ * credentials, and on X it is billed per event), and `privateRecheck` is how long an
+ * answer about access (X refusing DMs for the app's plan) is trusted before asking again.
+ */
+export const privateOptionFields = {
+  private: z.boolean().default(false),
+  privateRecheck: durationField(60_000).default(6 * 3_600_000),
+};
 
 /** `sources[2]`: where a source sits in the config file, for messages. */
 export function sourcePath(source: SourceConfig, config: Config): string {

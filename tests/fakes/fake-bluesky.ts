@@ -17,11 +17,15 @@
  *   sortAt (the earlier of createdAt and indexedAt, as the AppView does), newest first;
  *   `since` (inclusive) and `until` (exclusive) compare sortAt; the cursor is an offset.
  * - Route keys for faults are the NSIDs, e.g. `app.bsky.feed.searchPosts`.
+ * - Chat (`chat.bsky.convo.*`, reached with the chat proxy header) is in fake-bluesky-chat.ts.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
+import { type BskyChatMessage, fakeBlueskyChat } from './fake-bluesky-chat.js';
+
+export type { BskyChatMessage };
 
 export interface BskyUser { did: string; handle: string; displayName: string; followersCount: number; followsCount: number; postsCount: number; createdAt: string }
 
@@ -51,6 +55,8 @@ export interface FakeBlueskyOptions {
   brand?: { handle?: string; appPassword?: string };
   now?: () => number;
   random?: RandomFaults;
+  /** Entries per chat.bsky.convo.getLog page (default 50). */
+  chatLogPageSize?: number;
 }
 
 export interface FakeBluesky {
@@ -70,6 +76,14 @@ export interface FakeBluesky {
   logins: number;
   expireAccessTokens(): void;
   revokeSessions(): void;
+  /** Chat: a message from `from` (handle) to the brand, or to `to`. */
+  addChatMessage(from: string, text: string, opts?: { to?: string; sentAt?: string }): BskyChatMessage;
+  /** Chat messages sent through sendMessage, in order. */
+  sentChat: BskyChatMessage[];
+  /** False: the app password lacks direct-message access ("Bad token method" on chat calls). */
+  chatAllowed: boolean;
+  /** This user (handle) does not accept chats from the brand (`MessagesDisabled`). */
+  refuseChat(handle: string): void;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -189,7 +203,23 @@ export async function startFakeBluesky(opts: FakeBlueskyOptions = {}): Promise<F
     return { 'ratelimit-limit': String(rl.limit), 'ratelimit-remaining': String(rl.remaining), 'ratelimit-reset': String(rl.reset), 'ratelimit-policy': `${rl.limit};w=300` };
   };
 
+  const chat = fakeBlueskyChat({
+    brandDid: () => brand.did,
+    user: (actor) => findUser(actor),
+    now,
+    nextRev: () => {
+      let micros = BigInt(now()) * 1000n;
+      if (micros <= lastMicros) micros = lastMicros + 1n;
+      lastMicros = micros;
+      return tid(micros, clock++);
+    },
+    problem: (status, error, message) => new XrpcProblem(status, error, message),
+    requireAuth: (req) => requireAuth(req),
+    pageSize: opts.chatLogPageSize ?? 50,
+  });
+
   const handlers: Record<string, (req: IncomingMessage, q: URLSearchParams, body: Record<string, unknown>) => unknown> = {
+    ...chat.handlers,
     'com.atproto.server.createSession': (_req, _q, body) => {
       const id = String(body.identifier ?? '').replace(/^@/, '').toLowerCase();
       const u = findUser(id);
@@ -317,6 +347,15 @@ export async function startFakeBluesky(opts: FakeBlueskyOptions = {}): Promise<F
     get logins() { return state.logins; },
     expireAccessTokens: () => access.clear(),
     revokeSessions: () => { access.clear(); refresh.clear(); },
+    addChatMessage: (from, text, o) => chat.add(from, text, o),
+    sentChat: chat.sent,
+    get chatAllowed() { return chat.state.chatAllowed; },
+    set chatAllowed(v: boolean) { chat.state.chatAllowed = v; },
+    refuseChat(handle) {
+      const u = findUser(handle);
+      if (!u) throw new Error(`no user ${handle}`);
+      chat.state.refusing.add(u.did);
+    },
     internalErrors: http.internalErrors,
     close: () => http.close(),
   };

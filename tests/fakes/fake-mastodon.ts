@@ -8,7 +8,10 @@
  * `GET /api/v2/search` (`type=statuses`, `offset`, `min_id`/`max_id` turned into whole-second
  * dates as Mastodon's StatusesSearchService does), `GET /api/v1/statuses/:id`,
  * `POST /api/v1/statuses` (500-character rule counted as Mastodon counts it, `Idempotency-Key`
- * honoured), `GET /api/v1/accounts/:id/statuses`. Lists are newest first with `Link` headers.
+ * honoured), `GET /api/v1/accounts/:id/statuses`, and for direct messages
+ * `GET /api/v1/conversations` (direct statuses grouped by thread, newest last status first,
+ * `accounts` without the brand; paged by the last status id) and
+ * `GET /api/v1/statuses/:id/context` (ancestors oldest first, descendants). Lists are newest first with `Link` headers.
  *
  * Every answer carries `X-RateLimit-Limit/Remaining/Reset` (Reset is an ISO date, as on
  * Mastodon). Errors are `{ "error": "…" }`. Status ids are snowflakes (ms << 16), so they
@@ -77,6 +80,8 @@ export interface FakeMastodon {
   status(id: string): MastoStatus | undefined;
   /** Statuses created through the API, in order. */
   posted: MastoStatus[];
+  /** Answer the conversations API with 403, as for a token without `read:statuses`. */
+  refuseConversations: boolean;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -99,7 +104,8 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
   const idempotency = new Map<string, MastoStatus>();
   let accountSeq = 100;
   let notificationSeq = 1000;
-  const state = { token: opts.brand?.accessToken ?? 'masto-token' };
+  const state = { token: opts.brand?.accessToken ?? 'masto-token', refuseConversations: false };
+  const conversationIds = new Map<string, string>();
   const rl = { limit: 300, remaining: 300, reset: 0 };
 
   const addAccount = (acct: string, init: Partial<MastoAccount> = {}): MastoAccount => {
@@ -115,7 +121,11 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     accounts.set(a.id, a);
     return a;
   };
-  const findAccount = (acct: string) => [...accounts.values()].find((a) => a.acct.toLowerCase() === acct.replace(/^@/, '').toLowerCase());
+  // A local account may be named with the instance's domain (`jane@mastodon.example`), as Mastodon allows.
+  const findAccount = (acct: string) => {
+    const want = acct.replace(/^@/, '').toLowerCase().replace(new RegExp(`@${FAKE_MASTODON_DOMAIN.replace(/\./g, '\\.')}$`), '');
+    return [...accounts.values()].find((a) => a.acct.toLowerCase() === want);
+  };
   const brand = addAccount(opts.brand?.username ?? 'acme', { display_name: 'Acme Support', followers_count: 2400 });
 
   const snowflake = (ms: number): string => {
@@ -184,6 +194,37 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
   const newestFirst = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
   const visibleTo = (s: MastoStatus) => s.visibility === 'public' || s.visibility === 'unlisted' || s.account.id === brand.id || s.mentions.some((m) => m.id === brand.id);
 
+  const rootOf = (s: MastoStatus): MastoStatus => {
+    let cur = s;
+    while (cur.in_reply_to_id && statuses.get(cur.in_reply_to_id)) cur = statuses.get(cur.in_reply_to_id)!;
+    return cur;
+  };
+  /** The brand's conversations: its direct statuses grouped by thread, as AccountConversation does. */
+  const conversations = () => {
+    const groups = new Map<string, MastoStatus[]>();
+    for (const s of statuses.values()) {
+      if (s.visibility !== 'direct' || !(s.account.id === brand.id || s.mentions.some((m) => m.id === brand.id))) continue;
+      const root = rootOf(s).id;
+      groups.set(root, [...(groups.get(root) ?? []), s]);
+    }
+    const out = [...groups.entries()].map(([root, list]) => {
+      if (!conversationIds.has(root)) conversationIds.set(root, String(5000 + conversationIds.size));
+      const last = newestFirst(list)[0]!;
+      const people = new Map<string, MastoAccount>();
+      for (const s of list) {
+        people.set(s.account.id, s.account);
+        for (const m of s.mentions) people.set(m.id, accounts.get(m.id)!);
+      }
+      people.delete(brand.id);
+      return { id: conversationIds.get(root)!, unread: last.account.id !== brand.id, accounts: [...people.values()], last_status: last };
+    });
+    return out.sort((a, b) => (BigInt(b.last_status.id) > BigInt(a.last_status.id) ? 1 : -1));
+  };
+  const descendantsOf = (id: string): MastoStatus[] => {
+    const kids = [...statuses.values()].filter((s) => s.in_reply_to_id === id && visibleTo(s));
+    return [...kids, ...kids.flatMap((k) => descendantsOf(k.id))];
+  };
+
   const linkHeader = (path: string, page: Array<{ id: string }>): Record<string, string> => page.length === 0 ? {} : {
     link: `<http://fake${path}?max_id=${page[page.length - 1]!.id}>; rel="next", <http://fake${path}?min_id=${page[0]!.id}>; rel="prev"`,
   };
@@ -197,6 +238,9 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     if (method === 'GET' && m) return { key: 'GET /api/v1/timelines/tag/:hashtag', param: decodeURIComponent(m[1]!) };
     m = /^\/api\/v1\/statuses\/(\d+)$/.exec(path);
     if (method === 'GET' && m) return { key: 'GET /api/v1/statuses/:id', param: m[1]! };
+    if (method === 'GET' && path === '/api/v1/conversations') return { key: 'GET /api/v1/conversations' };
+    m = /^\/api\/v1\/statuses\/(\d+)\/context$/.exec(path);
+    if (method === 'GET' && m) return { key: 'GET /api/v1/statuses/:id/context', param: m[1]! };
     m = /^\/api\/v1\/accounts\/(\d+)\/statuses$/.exec(path);
     if (method === 'GET' && m) return { key: 'GET /api/v1/accounts/:id/statuses', param: m[1]! };
     return undefined;
@@ -267,6 +311,25 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
           if (!s || !visibleTo(s)) return sendJson(res, 404, { error: 'Record not found' }, rate());
           return sendJson(res, 200, s, rate());
         }
+        case 'GET /api/v1/conversations': {
+          if (state.refuseConversations) return sendJson(res, 403, { error: 'This action is outside the authorized scopes' }, rate());
+          const all = conversations();
+          const maxId = q.get('max_id');
+          const eligible = all.filter((c) => !maxId || BigInt(c.last_status.id) < BigInt(maxId));
+          const page = eligible.slice(0, limitOf(q, 20, 40));
+          const link: Record<string, string> = page.length === 0 ? {} : { link: `<http://fake${url.pathname}?max_id=${page[page.length - 1]!.last_status.id}>; rel="next", <http://fake${url.pathname}?min_id=${page[0]!.last_status.id}>; rel="prev"` };
+          return sendJson(res, 200, page, { ...rate(), ...link });
+        }
+        case 'GET /api/v1/statuses/:id/context': {
+          const s = statuses.get(r.param!);
+          if (!s || !visibleTo(s)) return sendJson(res, 404, { error: 'Record not found' }, rate());
+          const ancestors: MastoStatus[] = [];
+          for (let cur = s; cur.in_reply_to_id && statuses.get(cur.in_reply_to_id);) {
+            cur = statuses.get(cur.in_reply_to_id)!;
+            if (visibleTo(cur)) ancestors.unshift(cur);
+          }
+          return sendJson(res, 200, { ancestors, descendants: descendantsOf(s.id) }, rate());
+        }
         case 'GET /api/v1/accounts/:id/statuses': {
           const a = accounts.get(r.param!);
           if (!a) return sendJson(res, 404, { error: 'Record not found' }, rate());
@@ -311,6 +374,8 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     addStatus: (input) => addStatus(input),
     status: (id) => statuses.get(id),
     posted,
+    get refuseConversations() { return state.refuseConversations; },
+    set refuseConversations(v: boolean) { state.refuseConversations = v; },
     internalErrors: http.internalErrors,
     close: () => http.close(),
   };

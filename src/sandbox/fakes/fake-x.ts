@@ -4,7 +4,9 @@
  *
  * Routes: `GET /2/tweets/search/recent`, `GET /2/tweets/:id`, `GET /2/users/me`,
  * `GET /2/users/by/username/:username`, `GET /2/users/:id/tweets`, `GET /2/users/:id/mentions`,
- * `POST /2/tweets`. Answers use the documented shapes (`{data, includes, meta}`, problem
+ * `POST /2/tweets`, and the DM routes of `fake-x-dm.ts` (`GET /2/dm_events`,
+ * `GET /2/dm_conversations/with/:participant_id/dm_events`,
+ * `POST /2/dm_conversations/with/:participant_id/messages`). Answers use the documented shapes (`{data, includes, meta}`, problem
  * objects for errors) and every routed answer carries `x-rate-limit-limit/remaining/reset`
  * from a per-route window budget; an exhausted budget answers 429 with those headers (X sends
  * no Retry-After).
@@ -24,6 +26,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
+import { dmAccessProblem, fakeXDms, type XDmAccess, type XDmAnswer, type XDmEvent } from './fake-x-dm.js';
+
+export type { XDmAccess, XDmEvent };
 
 /** A user as X returns it with every field the fake knows. */
 export interface XUser {
@@ -97,7 +102,10 @@ export type XRoute =
   | 'GET /2/users/by/username/:username'
   | 'GET /2/users/:id/tweets'
   | 'GET /2/users/:id/mentions'
-  | 'POST /2/tweets';
+  | 'POST /2/tweets'
+  | 'GET /2/dm_events'
+  | 'GET /2/dm_conversations/with/:participant_id/dm_events'
+  | 'POST /2/dm_conversations/with/:participant_id/messages';
 
 /**
  * Defaults from docs.x.com/x-api/fundamentals/rate-limits (per 15 minutes; the published
@@ -111,6 +119,12 @@ export const DEFAULT_X_BUDGETS: Record<XRoute, XRateBudget> = {
   'GET /2/users/:id/tweets': { limit: 1500, windowSec: 900 },
   'GET /2/users/:id/mentions': { limit: 450, windowSec: 900 },
   'POST /2/tweets': { limit: 100, windowSec: 900 },
+  // X's DM limits are published twice, differently (platform notes 2 §3): the current table
+  // says 15 per 15 minutes per user for both; the older reference 300 (GET) and 200 (POST).
+  // The fake keeps the older, roomier figures; a test that needs the small window sets it.
+  'GET /2/dm_events': { limit: 300, windowSec: 900 },
+  'GET /2/dm_conversations/with/:participant_id/dm_events': { limit: 300, windowSec: 900 },
+  'POST /2/dm_conversations/with/:participant_id/messages': { limit: 200, windowSec: 900 },
 };
 
 /** Options for {@link startFakeX}. */
@@ -166,6 +180,16 @@ export interface FakeX {
   resetRateLimits(): void;
   /** Users and posts as plain JSON, to start a later fake from (`state` option). */
   saveState(): FakeXState;
+  /** The app's access to the DM endpoints (see fake-x-dm.ts); change it at any time. */
+  dmAccess: XDmAccess;
+  /** A DM, by default from a customer (username or id) to the brand; `to` sends it elsewhere, `from: 'acme'` is the brand writing in X's own app. */
+  addDm(input: { from: string; to?: string; text: string; createdAt?: string }): XDmEvent;
+  /** Every DM event, in the order added. */
+  readonly dms: XDmEvent[];
+  /** DMs the bot sent through `POST /2/dm_conversations/with/:participant_id/messages`, in order. */
+  sentDms: XDmEvent[];
+  /** This user refuses DMs from the brand (a plain 403 on send). */
+  refuseDms(idOrUsername: string): void;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -181,6 +205,9 @@ const ROUTES: Array<{ method: string; pattern: RegExp; route: XRoute }> = [
   { method: 'GET', pattern: /^\/2\/users\/(\d+)\/mentions$/, route: 'GET /2/users/:id/mentions' },
   { method: 'GET', pattern: /^\/2\/tweets\/(\d+)$/, route: 'GET /2/tweets/:id' },
   { method: 'POST', pattern: /^\/2\/tweets$/, route: 'POST /2/tweets' },
+  { method: 'GET', pattern: /^\/2\/dm_events$/, route: 'GET /2/dm_events' },
+  { method: 'GET', pattern: /^\/2\/dm_conversations\/with\/(\d+)\/dm_events$/, route: 'GET /2/dm_conversations/with/:participant_id/dm_events' },
+  { method: 'POST', pattern: /^\/2\/dm_conversations\/with\/(\d+)\/messages$/, route: 'POST /2/dm_conversations/with/:participant_id/messages' },
 ];
 
 const TWEET_FIELDS = ['author_id', 'created_at', 'conversation_id', 'lang', 'referenced_tweets', 'in_reply_to_user_id', 'public_metrics'] as const;
@@ -204,6 +231,14 @@ const invalidRequest = (parameter: string, value: string, message: string) =>
     detail: 'One or more parameters to your request was invalid.',
     type: 'https://api.twitter.com/2/problems/invalid-request',
   });
+
+const forbiddenAppOnly = () => new XRequestRefusedError(403, {
+  title: 'Unsupported Authentication',
+  detail:
+    'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
+  type: 'https://api.twitter.com/2/problems/unsupported-authentication',
+  status: 403,
+});
 
 const forbidden = (detail: string) => new XRequestRefusedError(403, { detail, type: 'about:blank', title: 'Forbidden', status: 403 });
 
@@ -270,6 +305,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
   const windows = new Map<XRoute, { remaining: number; reset: number }>();
   let lastId = 0n;
   let userSeq = 0;
+  const dmState = { access: 'ok' as XDmAccess, refusers: new Set<string>() };
 
   const nextId = (): string => {
     const snowflake = (BigInt(Math.floor(now())) - TWEPOCH) << 22n;
@@ -342,6 +378,22 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     tweets.set(id, tweet);
     author.public_metrics.tweet_count += 1;
     return tweet;
+  };
+
+  const dm = fakeXDms({
+    meId: () => me.id,
+    userExists: (id) => users.has(id),
+    refusesDms: (id) => dmState.refusers.has(id),
+    nextId,
+    now,
+    renderUsers: (ids, fields) => ids.map((id) => users.get(id)).filter((u): u is XUser => !!u).map((u) => renderUser(u, fields)),
+  });
+  const dmAnswer = (route: XRoute, param: string, q: URLSearchParams, body: unknown): XDmAnswer => {
+    const refused = dmAccessProblem(dmState.access);
+    if (refused) return refused;
+    if (route === 'GET /2/dm_events') return dm.list(q);
+    if (route === 'GET /2/dm_conversations/with/:participant_id/dm_events') return dm.withParticipant(param, q);
+    return dm.send(param, body);
   };
 
   const sortedDesc = (): XTweet[] => [...tweets.values()].sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
@@ -454,15 +506,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
 
   const postTweet = (body: unknown, auth: string | undefined): Record<string, unknown> => {
     const bearer = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1];
-    if (bearer && opts.appOnlyBearerTokens?.includes(bearer)) {
-      throw new XRequestRefusedError(403, {
-        title: 'Unsupported Authentication',
-        detail:
-          'Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].',
-        type: 'https://api.twitter.com/2/problems/unsupported-authentication',
-        status: 403,
-      });
-    }
+    if (bearer && opts.appOnlyBearerTokens?.includes(bearer)) throw forbiddenAppOnly();
     const b = (body ?? {}) as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown }; quote_tweet_id?: unknown };
     if (typeof b.text !== 'string' || b.text === '') {
       throw new XRequestRefusedError(400, {
@@ -580,6 +624,15 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
           return sendJson(res, 200, timelineFor(param, q, 'mentions'), headers);
         case 'POST /2/tweets':
           return sendJson(res, 201, postTweet(call.body, req.headers.authorization), headers);
+        case 'GET /2/dm_events':
+        case 'GET /2/dm_conversations/with/:participant_id/dm_events':
+        case 'POST /2/dm_conversations/with/:participant_id/messages': {
+          // DMs need user context (platform notes 2 §3): an app-only bearer token is refused.
+          const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+          if (bearer && opts.appOnlyBearerTokens?.includes(bearer)) throw forbiddenAppOnly();
+          const a = dmAnswer(route, param, q, call.body);
+          return sendJson(res, a.status, a.body, headers);
+        }
       }
     } catch (err) {
       if (err instanceof XRequestRefusedError) return sendJson(res, err.status, err.body, headers);
@@ -609,6 +662,20 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     },
     resetRateLimits: () => windows.clear(),
     saveState: () => structuredClone({ users: [...users.values()], tweets: [...tweets.values()], posted: posted.map((t) => t.id), lastId: lastId.toString(), userSeq }),
+    get dmAccess() { return dmState.access; },
+    set dmAccess(v: XDmAccess) { dmState.access = v; },
+    addDm(input) {
+      const from = findUser(input.from) ?? addUser({ username: input.from });
+      const to = input.to ? findUser(input.to) ?? addUser({ username: input.to }) : me;
+      return dm.add(from.id, to.id, input.text, input.createdAt);
+    },
+    get dms() { return [...dm.events]; },
+    sentDms: dm.sent,
+    refuseDms(idOrUsername) {
+      const u = findUser(idOrUsername);
+      if (!u) throw new Error(`no user ${idOrUsername}`);
+      dmState.refusers.add(u.id);
+    },
     internalErrors: http.internalErrors,
     close: () => http.close(),
   };

@@ -8,7 +8,7 @@ import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, timedFetch } from '../timed-fetch.js';
 import { blueskyPostUrl, checkBlueskyReply } from './bluesky-text.js';
-
+import type { PrivateMessages } from '../private-messages.js';
 
 export interface BlueskySourceOptions {
   name: string;
@@ -28,6 +28,8 @@ export interface BlueskySourceOptions {
   lookbackMs: number;
   timeoutMs: number;
   now: () => number;
+  /** Chat (`options.private`): built over this source's session and error handling. */
+  private?: ((source: BlueskySource) => PrivateMessages) | undefined;
 }
 
 /** The stored cursor: one listing state per query. */
@@ -57,9 +59,17 @@ export class BlueskySource implements MentionSource {
   readonly name: string;
   private agent: AtpAgent | undefined;
   private rateLimit: PollResult['rateLimit'];
+  readonly private: PrivateMessages | undefined;
 
   constructor(private readonly opts: BlueskySourceOptions) {
     this.name = opts.name;
+    this.private = opts.private?.(this);
+  }
+
+  /** Runs a call as the brand account, with this source's session handling and error mapping. */
+  async withSession<T>(what: string, fn: (agent: AtpAgent) => Promise<T>): Promise<T> {
+    const agent = await this.session();
+    return this.call(what, () => fn(agent));
   }
 
   checkReply(text: string): string | undefined {

@@ -2,7 +2,7 @@
  * Bluesky's text rules, without the SDK (checked while drafting, in the main process).
  * The app.bsky.feed.post lexicon limits `text` to 300 graphemes and 3000 bytes.
  */
-import { BLUESKY_MAX_GRAPHEMES } from '../../domain/reply-limits.js';
+import { BLUESKY_CHAT_MAX_BYTES, BLUESKY_CHAT_MAX_GRAPHEMES, BLUESKY_MAX_GRAPHEMES } from '../../domain/reply-limits.js';
 
 export { BLUESKY_MAX_GRAPHEMES };
 export const BLUESKY_MAX_BYTES = 3000;
@@ -30,4 +30,14 @@ export function blueskyPostUrl(uri: string, handle?: string): string {
   const safe = (s: string) => /^[A-Za-z0-9:._~-]+$/.test(s);
   const who = handle && handle !== 'handle.invalid' && safe(handle) ? handle : m[1]!;
   return `https://bsky.app/profile/${who}/post/${safe(m[2]!) ? m[2]! : encodeURIComponent(m[2]!)}`;
+}
+
+/** A message when a chat message breaks the chat lexicon's rules (1,000 graphemes, 10,000 bytes), else undefined. */
+export function checkBlueskyPrivate(text: string): string | undefined {
+  if (text.trim() === '') return 'The message is empty.';
+  const n = countGraphemes(text);
+  if (n > BLUESKY_CHAT_MAX_GRAPHEMES) return `The message is ${n} characters; a Bluesky chat message allows ${BLUESKY_CHAT_MAX_GRAPHEMES} (an emoji or an accented letter counts as one). Shorten it by ${n - BLUESKY_CHAT_MAX_GRAPHEMES}.`;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > BLUESKY_CHAT_MAX_BYTES) return `The message is ${bytes} bytes; a Bluesky chat message allows ${BLUESKY_CHAT_MAX_BYTES}. Shorten it.`;
+  return undefined;
 }

@@ -5,8 +5,9 @@ import type { Config, SourceConfig } from '../../config/schema.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError } from '../source-errors.js';
-import { DEFAULT_LOOKBACK_MS, ownHandles, parseSourceOptions, sourcePath } from '../source-options.js';
-import { checkBlueskyReply } from './bluesky-text.js';
+import { PrivateAccessMemory } from '../private-access.js';
+import { DEFAULT_LOOKBACK_MS, ownHandles, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
+import { checkBlueskyPrivate, checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
 export const BlueskyOptionsSchema = z.strictObject({
@@ -18,6 +19,7 @@ export const BlueskyOptionsSchema = z.strictObject({
   overlap: durationField(0).default(120_000),
   /** Give up on a request after this long. */
   timeout: durationField(1000).default(30_000),
+  ...privateOptionFields,
 });
 
 /** Problems with the environment for a Bluesky source. */
@@ -50,5 +52,15 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
   };
-  return new LazySource(source.name, 'bluesky', true, (text) => checkBlueskyReply(text), async () => new (await import('./bluesky-source.js')).BlueskySource(opts));
+  const memory = new PrivateAccessMemory({ source: source.name, network: 'bluesky', cache: ctx.cache, recheckMs: options.privateRecheck, now: opts.now, warn: ctx.warn });
+  return new LazySource(source.name, 'bluesky', true, (text) => checkBlueskyReply(text), async () => {
+    const { BlueskySource } = await import('./bluesky-source.js');
+    const { BlueskyPrivate } = options.private ? await import('./bluesky-private.js') : { BlueskyPrivate: undefined };
+    return new BlueskySource({
+      ...opts,
+      private: BlueskyPrivate && ((src) => new BlueskyPrivate({
+        source: source.name, withSession: (what, fn) => src.withSession(what, fn), memory, maxPages: source.maxPages, lookbackMs: options.lookback, now: opts.now,
+      })),
+    });
+  }, options.private ? checkBlueskyPrivate : undefined);
 }

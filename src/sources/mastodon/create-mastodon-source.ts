@@ -6,8 +6,8 @@ import { MASTODON_DEFAULT_MAX } from '../../domain/reply-limits.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
-import { DEFAULT_LOOKBACK_MS, parseSourceOptions, sourcePath } from '../source-options.js';
-import { checkMastodonReply } from './mastodon-text.js';
+import { DEFAULT_LOOKBACK_MS, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
+import { checkMastodonPrivate, checkMastodonReply } from './mastodon-text.js';
 
 /** `options` of a Mastodon source. */
 export const MastodonOptionsSchema = z.strictObject({
@@ -21,6 +21,7 @@ export const MastodonOptionsSchema = z.strictObject({
   /** Re-read this far below the newest status heard: federated statuses arrive late with older ids. */
   overlap: durationField(0).default(600_000),
   timeout: durationField(1000).default(30_000),
+  ...privateOptionFields,
 });
 
 export function mastodonEnvProblems(source: SourceConfig, config: Config, env: Env): SourceConfigProblem[] {
@@ -60,7 +61,9 @@ export function createMastodonSource(source: SourceConfig, config: Config, env: 
     lookbackMs: options.lookback,
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
+    private: options.private ? { recheckMs: options.privateRecheck, cache: ctx.cache, warn: ctx.warn } : undefined,
   };
   return new LazySource(source.name, 'mastodon', true, (text, mention) => checkMastodonReply(text, opts.maxCharacters, mention?.author.handle),
-    async () => new (await import('./mastodon-source.js')).MastodonSource(opts));
+    async () => new (await import('./mastodon-source.js')).MastodonSource(opts),
+    options.private ? (text) => checkMastodonPrivate(text, opts.maxCharacters) : undefined);
 }

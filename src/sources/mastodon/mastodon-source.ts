@@ -3,11 +3,14 @@ import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpected
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
-import type { MentionSource, PollResult } from '../mention-source.js';
+import type { MentionSource, PollResult, SourceCache, SourceContext } from '../mention-source.js';
+import { PrivateAccessMemory } from '../private-access.js';
+import type { PrivateMessages } from '../private-messages.js';
 import { pollWindow, type WindowItem, type WindowPage } from '../poll-window.js';
 import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
+import { MastodonPrivate } from './mastodon-private.js';
 import { addressTo, checkMastodonReply, htmlToText } from './mastodon-text.js';
 
 /** The query that means "mentions of the brand account" (its notifications of type mention). */
@@ -32,6 +35,8 @@ export interface MastodonSourceOptions {
   lookbackMs: number;
   timeoutMs: number;
   now: () => number;
+  /** Direct messages (`options.private`), and how long an access answer is trusted. */
+  private?: { recheckMs: number; cache?: SourceCache | undefined; warn?: SourceContext['warn'] } | undefined;
 }
 
 /** The stored cursor: one listing state per query. */
@@ -56,11 +61,18 @@ export class MastodonSource implements MentionSource {
   private readonly client: mastodon.rest.Client;
   private readonly host: string;
   private me: mastodon.v1.AccountCredentials | undefined;
+  readonly private: PrivateMessages | undefined;
 
   constructor(private readonly opts: MastodonSourceOptions) {
     this.name = opts.name;
     this.client = createRestAPIClient({ url: opts.instanceUrl, accessToken: opts.accessToken, timeout: opts.timeoutMs });
     this.host = new URL(opts.instanceUrl).host.toLowerCase();
+    const p = opts.private;
+    this.private = p ? new MastodonPrivate({
+      source: opts.name, client: this.client, account: () => this.account(), call: (what, fn) => this.call(what, fn), fullAcct: (a) => this.fullAcct(a),
+      memory: new PrivateAccessMemory({ source: opts.name, network: 'mastodon', cache: p.cache, recheckMs: p.recheckMs, now: opts.now, warn: p.warn }),
+      maxCharacters: opts.maxCharacters, maxPages: opts.maxPages, lookbackMs: opts.lookbackMs, now: opts.now,
+    }) : undefined;
   }
 
   checkReply(text: string, mention?: Mention): string | undefined {

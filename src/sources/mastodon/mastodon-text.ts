@@ -57,3 +57,17 @@ export function checkMastodonReply(text: string, maxCharacters: number, acct?: s
   const note = posted !== text ? ' including the @mention of the author Earshot adds' : '';
   return `The reply is ${n} characters as Mastodon counts them${note} (every link counts ${MASTODON_URL_LENGTH}); this instance allows ${maxCharacters}. Shorten it by ${n - maxCharacters}.`;
 }
+
+/**
+ * A message when a private message is over the instance's limit. A Mastodon DM is a status,
+ * so the status limit applies; the customer's @handle that Earshot puts in front when the
+ * text does not name them counts too, as `@user` (about 10 to 20 characters): it is
+ * checked again when the message is sent, with the recipient known.
+ */
+export function checkMastodonPrivate(text: string, maxCharacters: number, acct?: string): string | undefined {
+  if (text.trim() === '') return 'The message is empty.';
+  const posted = acct ? addressTo(text, acct) : text;
+  const n = countMastodonLength(posted);
+  if (n <= maxCharacters) return undefined;
+  return `The message is ${n} characters as Mastodon counts them (every link counts ${MASTODON_URL_LENGTH}); a direct message is a status, and this instance allows ${maxCharacters}. Shorten it by ${n - maxCharacters}.`;
+}

@@ -4,7 +4,8 @@ import type { Env } from '../../config/env.js';
 import type { Config, SourceConfig } from '../../config/schema.js';
 import type { MentionSource, SourceContext } from '../mention-source.js';
 import { SourceConfigError } from '../source-errors.js';
-import { parseSourceOptions } from '../source-options.js';
+import { parseSourceOptions, privateOptionFields } from '../source-options.js';
+import { TwitterPrivate } from './twitter-private.js';
 import { createXClients } from './twitter-client.js';
 import { TwitterSource, X_DEFAULT_LOOKBACK_MS } from './twitter-source.js';
 
@@ -15,6 +16,7 @@ export const XOptionsSchema = z.strictObject({
    * stored cursor could not be read. Sent as recent search's `start_time`; X keeps seven days.
    */
   lookback: durationField(0).default(X_DEFAULT_LOOKBACK_MS),
+  ...privateOptionFields,
 });
 
 /** Builds an X source (recent search); connects to nothing until it polls. */
@@ -25,8 +27,12 @@ export function createTwitterSource(source: SourceConfig, config: Config, env: E
     accessToken: env.X_ACCESS_TOKEN, accessSecret: env.X_ACCESS_SECRET,
   }, env.X_API_URL);
   if (!read) throw new SourceConfigError(`source "${source.name}": set X_BEARER_TOKEN (or the four user-context X_* variables) to listen on X`);
+  const now = ctx.now ?? Date.now;
+  const dms = options.private
+    ? new TwitterPrivate({ source: source.name, write, maxPages: source.maxPages, lookbackMs: options.lookback, recheckMs: options.privateRecheck, cache: ctx.cache, warn: ctx.warn, now })
+    : undefined;
   return new TwitterSource({
     name: source.name, queries: source.queries, maxPages: source.maxPages, ownHandles: config.brand.handles.x ?? [], read, write,
-    lookbackMs: options.lookback, now: ctx.now ?? Date.now,
+    lookbackMs: options.lookback, now, private: dms,
   });
 }

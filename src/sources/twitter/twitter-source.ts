@@ -5,6 +5,7 @@ import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
 import { X_REPLY_LIMIT } from '../../domain/reply-limits.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
+import type { PrivateMessages } from '../private-messages.js';
 import { readCursor } from '../source-cursor.js';
 import { DEFAULT_LOOKBACK_MS } from '../source-options.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
@@ -40,6 +41,8 @@ export interface TwitterSourceOptions {
   lookbackMs?: number | undefined;
   /** The clock (ms); default Date.now. */
   now?: (() => number) | undefined;
+  /** Direct messages, when the source's `options.private` turns them on. */
+  private?: PrivateMessages | undefined;
 }
 
 /** The default `options.lookback` of an X source, as on the other networks (one hour). */
@@ -53,10 +56,12 @@ export { SourceUnavailableError };
 export class TwitterSource implements MentionSource {
   readonly network = 'x' as const;
   readonly name: string;
+  readonly private: PrivateMessages | undefined;
   private brandUserId: string | undefined;
 
   constructor(private readonly opts: TwitterSourceOptions) {
     this.name = opts.name;
+    this.private = opts.private;
   }
 
   get canReply(): boolean {
