@@ -135,6 +135,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   const news = s.spikes.filter((x) => about(x) < 2 || x.count < v.total).sort((a, b) => about(a) - about(b));
   for (const spike of news.slice(0, 3)) notes.push(`${spikeSentence(spike)}.`);
   if (b.ages.over24h > 0) notes.push(`${plural(b.ages.over24h, 'open case has', 'open cases have')} waited over a day.`);
+  if (s.activity.folded > 0) notes.push(`${plural(s.activity.folded, 'near-identical post was', 'near-identical posts were')} folded into existing cases (duplicates folded).`);
   if (s.activity.sendFailed > 0) notes.push(`${plural(s.activity.sendFailed, 'reply', 'replies')} could not be sent.`);
 
   const list = (items: readonly Count[], show: (k: string) => string = (k) => k): string => {
