@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { isOpen, type Case } from '../domain/case.js';
-import { mentionKey, type Mention } from '../domain/mention.js';
+import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
 import { foldSimilar } from '../cases/fold-similar.js';
 import { foldedUpdates } from '../metrics/rollup.js';
 import { applyIncrementsOnce } from '../metrics-store/rollup-writes.js';
@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
 import { enqueueDelivery } from './delivery-kinds.js';
-import { MENTION_CASE } from './inbox-keys.js';
+import { INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
 import { SimilarIndex } from './similar-index.js';
 import type { StormService } from './storms.js';
 
@@ -98,4 +98,34 @@ export async function indexNewCase(deps: NearDuplicateDeps, c: Case, now: string
   if (!deps.config.duplicates.enabled) return;
   const at = Date.parse(now);
   await indexOf(deps).add(c.group, c.id, mentionKey(c.mention), fingerprintText(c.mention.text), authorOf(c.mention), at, at);
+}
+
+/**
+ * Split, carried out: a post staff split out of a case (the workflow's `split`) goes back
+ * into the inbox, marked never to be folded again, and is screened and routed like any
+ * mention into a case of its own. Exactly once per split, across crashes and retries: a
+ * post that has its own case already is left alone. `wake` asks for an inbox run.
+ */
+export function trackSplits(cases: Pick<CaseService, 'onChangeDurably'>, store: Store, wake: () => void): void {
+  cases.onChangeDurably({
+    kind: 'case.split',
+    plan: (prev, next) => {
+      if (!prev || next.audit.at(-1)?.action !== 'split') return undefined;
+      const kept = new Set((next.similar?.samples ?? []).map((s) => s.key));
+      const gone = (prev.similar?.samples ?? []).find((s) => !kept.has(s.key));
+      return gone ? { key: gone.key, mention: gone.mention } : undefined;
+    },
+    run: async ({ caseId, payload }) => {
+      const mention = MentionSchema.parse(payload.mention);
+      const key = mentionKey(mention);
+      const bound = await store.get<string>(MENTION_CASE(key));
+      if (bound !== undefined && bound !== caseId) return;
+      await store.set(SPLIT_OUT(key), true);
+      await store.delete(SIMILAR_OF(key));
+      await store.delete(MENTION_CASE(key));
+      await store.set(INBOX(key), mention);
+      await store.zAdd(PENDING, key, Date.parse(mention.createdAt) || 0);
+      wake();
+    },
+  });
 }

@@ -92,5 +92,7 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
   }
   // Staff correct what screening got wrong whenever they see it; the model learns from it.
   if (c.status !== 'sending') push('case.retag', 'Correct tags…');
+  // A folded near-duplicate that is not the same complaint after all: it gets a case of its own.
+  if (c.status !== 'sending' && (c.similar?.samples.length ?? 0) > 0) push('case.split', 'Split out…');
   return a;
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CaseRepository } from '../../src/app/case-repository.js';
 import { CaseService } from '../../src/app/case-service.js';
 import { INBOX, MENTION_CASE, PENDING, processInbox, recordPoll } from '../../src/app/pipeline.js';
-import { SIMILAR_OF } from '../../src/app/near-duplicates.js';
+import { SIMILAR_OF, SPLIT_OUT, trackSplits } from '../../src/app/near-duplicates.js';
+import { CaseInteractions } from '../../src/app/case-interactions.js';
 import { buildCard } from '../../src/cards/build-card.js';
 import { ConfigSchema, type Config } from '../../src/config/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
@@ -40,6 +41,9 @@ async function rig(config: Config) {
   const outbox = new Outbox({ store, clock, log, instanceId: 'one' });
   const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources: new Map() });
   const deps = { store, config, clock, log, outbox, cases };
+  let wakes = 0;
+  trackSplits(cases, store, () => { wakes += 1; });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox });
   let n = 0;
   /** Hears one post (its own author unless given) and screens the inbox. */
   const hear = async (text: string, author?: string): Promise<{ mention: Mention; caseId: string | undefined }> => {
@@ -55,7 +59,7 @@ async function rig(config: Config) {
     return { mention, caseId: await store.get<string>(MENTION_CASE(`x:${id}`)) };
   };
   const caseOf = async (id: string): Promise<Case> => (await cases.repo.get(id))!;
-  return { store, clock, outbox, cases, deps, hear, caseOf };
+  return { store, clock, outbox, cases, deps, hear, caseOf, interactions, wakes: () => wakes };
 }
 
 const COMPLAINT = '@acme my flight to Lisbon was cancelled and nobody at the gate can tell me when I will get home';
@@ -149,5 +153,57 @@ describe('near-duplicates folded into one case', () => {
     expect(await r.store.get(SIMILAR_OF(key))).toBe(first.caseId);
     expect((await r.store.hGetAll(dayHash('2026-01-05', { kind: 'all' })))[F.folded]).toBe(1);
     expect(await r.store.hGetAll(ROLLUP_APPLIED(`fold-${key}`))).toEqual({ fold: 1 });
+  });
+
+  it('splits a folded post out into a case of its own: the count drops, the card changes, the same split again is refused', async () => {
+    const r = await rig(configWith());
+    const first = await r.hear(COMPLAINT);
+    const a = await r.hear(edited(1));
+    const b = await r.hear(edited(3));
+    expect([a.caseId, b.caseId]).toEqual([first.caseId, first.caseId]);
+    const before = await r.caseOf(first.caseId!);
+    expect(buildCard(before, { approvalsNeeded: 0 }).actions.map((x) => x.id)).toContain('case.split');
+
+    const offer = await r.interactions.openChoice('case.split', { caseId: before.id, version: before.version }, alice);
+    expect(offer.ok).toBe(true);
+    if (!offer.ok) return;
+    expect(offer.choice.options.map((o) => o.value)).toEqual([`x:${b.mention.id}`, `x:${a.mention.id}`]);
+    expect(offer.choice.options[0]!.label).toMatch(/^@fan3: /);
+    const done = await r.interactions.applyChoice(offer.choice, { option: `x:${a.mention.id}` }, alice);
+    expect(done.ok, done.ok ? '' : done.refusal.message).toBe(true);
+    expect(r.wakes()).toBe(1);
+    expect(await r.store.get(SPLIT_OUT(`x:${a.mention.id}`))).toBe(true);
+
+    const report = await processInbox(r.deps);
+    expect(report).toMatchObject({ cases: 1, folded: 0 });
+    const own = await r.store.get<string>(MENTION_CASE(`x:${a.mention.id}`));
+    expect(own).toBeDefined();
+    expect(own).not.toBe(first.caseId);
+    expect((await r.caseOf(own!)).mention.id).toBe(a.mention.id);
+    const after = await r.caseOf(first.caseId!);
+    expect(after.duplicates).toBe(1);
+    expect(after.similar?.samples.map((x) => x.key)).toEqual([`x:${b.mention.id}`]);
+    const notes = buildCard(after, { approvalsNeeded: 0 }).notes.join('\n');
+    expect(notes).toContain('+1 similar post folded');
+    expect(notes).not.toContain('@fan2');
+    // The same split again is refused; the post does not come back.
+    const again = await r.interactions.applyChoice({ ...offer.choice, version: after.version }, { option: `x:${a.mention.id}` }, alice);
+    expect(again.ok).toBe(false);
+    expect(await r.store.zCard(PENDING)).toBe(0);
+    // A later copy of the split post's words still folds into the first case, as any copy would.
+    expect((await r.hear(edited(1))).caseId).toBe(first.caseId);
+  });
+
+  it('during a storm in the group, storm folding wins: the post gets its own case for the storm card', async () => {
+    const r = await rig(configWith());
+    const first = await r.hear(COMPLAINT);
+    const placed: string[] = [];
+    const storms = { mode: async () => 'storm' as const, place: async (c: Case) => { placed.push(c.id); return { kind: 'storm' as const, stormId: 's1' }; } };
+    const m: Mention = { ...(await r.caseOf(first.caseId!)).mention, id: '9001', url: 'https://x.com/i/web/status/9001', conversationId: '9001', author: { id: 'u-z', handle: 'z', name: 'z', followers: 1, verified: false }, text: edited(1) };
+    await recordPoll(r.store, 'x', { mentions: [m], cursor: undefined, requests: 1 });
+    const report = await processInbox({ ...r.deps, storms });
+    expect(report).toMatchObject({ cases: 1, folded: 0 });
+    expect(placed).toHaveLength(1);
+    expect((await r.caseOf(first.caseId!)).duplicates).toBe(0);
   });
 });
