@@ -53,6 +53,8 @@ routing:
 ${GROUPS.flatMap((g) => WORDS[g]!.map((w) => `    - { name: ${g}-${w}, when: { keywords: [${w}] }, then: { route: ${g}, tag: [${w}] } }`)).join('\n')}
     - { name: legal, when: { keywords: [lawyer] }, then: { priority: urgent } }
 storm: { window: ${s(60_000)}, calm: ${s(120_000)}, updateEvery: ${s(10_000)} }
+# Storm mode is measured here; its burst's posts are alike, so near-duplicate folding is off.
+duplicates: { enabled: false }
 limits: { slack: { postsPerSecond: ${SCALE}, updatesPerMinute: ${50 * SCALE} } }
 templates:
   - { id: sorry, name: Sorry, text: "Hi {{author.name}}, we are on it." }

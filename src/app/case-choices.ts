@@ -14,15 +14,16 @@ import type { CaseCommand } from '../cases/workflow.js';
 import { cardTime } from '../cards/card-time.js';
 import type { Config } from '../config/schema.js';
 import { actorOfRef } from '../routing/assign-agent.js';
+import { maskPersonalData } from '../screening/mask-personal-data.js';
 
 /**
 /**
  * Actions that need one choice before they apply: when to snooze until, why a case is
  * ignored, whom to hand it to, which private-channel template to redirect with, which
- * group to move it to, which tag to correct.
+ * group to move it to, which tag to correct, which folded post to split out.
  */
-export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag'>;
-const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag']);
+export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag' | 'case.split'>;
+const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split']);
 export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => CHOICE_ACTIONS.has(id);
 
 /** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
@@ -73,6 +74,15 @@ function correctionCommand(value: string): CaseCommand | undefined {
   return undefined;
 }
 
+/** The folded posts kept on a case, newest first, labelled through the masking gate (strangers wrote them). */
+function splitOptions(c: Case, config: Config): Array<{ value: string; label: string }> {
+  return (c.similar?.samples ?? []).slice().reverse().map((s) => {
+    // Masked whole, then shortened (Slack shows at most 75 characters of an option).
+    const label: string = maskPersonalData(`@${s.mention.author.handle}: ${s.mention.text.replace(/\s+/g, ' ').trim()}`, config);
+    return { value: s.key, label: label.length > 72 ? `${label.slice(0, 71)}…` : label };
+  });
+}
+
 /** The other groups a case may be moved to. */
 export const otherGroupsOf = (c: Case, config: Config) => config.groups.filter((g) => g.id !== c.group);
 
@@ -89,6 +99,7 @@ export function choiceStandIn(action: ChoiceAction, c: Case, config: Config, now
       : action === 'case.redirect' ? { type: 'redirect', templateId: privateTemplates(c, config.templates)[0]?.id ?? '' }
         : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
           : action === 'case.retag' ? correctionCommand(corrections[0]!.value)!
+            : action === 'case.split' ? { type: 'split', key: c.similar?.samples.at(-1)?.key ?? '' }
             : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
 }
 
@@ -127,6 +138,8 @@ export async function choiceOffer(
       return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group', required: false }, submit: 'Move' } };
     case 'case.retag':
       return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
+    case 'case.split':
+      return { ok: true, choice: { ...base, label: 'Which post gets a case of its own?', options: splitOptions(c, config), submit: 'Split out' } };
     case 'case.reassign': {
       const options = (await people?.(c.group) ?? [])
         .filter((p) => !(p.platform === c.owner?.platform && p.id === c.owner?.id))
@@ -153,6 +166,9 @@ export function choiceCommand(action: ChoiceAction, answer: ChoiceAnswer): CaseC
     case 'case.route':
       if (!answer.option) return { missing: 'Pick the group to move the case to.' };
       return { type: 'reroute', to: answer.option, note: answer.text?.trim() || undefined };
+    case 'case.split':
+      if (!answer.option) return { missing: 'Pick the post to split out.' };
+      return { type: 'split', key: answer.option };
     case 'case.retag': {
       const correction = answer.option ? correctionCommand(answer.option) : undefined;
       if (!correction) return { missing: 'Pick the sentiment or intent that is right for this post.' };

@@ -116,6 +116,8 @@ export const deliveryKinds = MessageKinds.of<ResourceContext>()({
   'metrics.rollup': durable('metrics.rollup'),
   /** A staff decision's label that failed at once and is retried. */
   'learn.label': durable('learn.label'),
+  /** A post split out of a case, back into the inbox to open a case of its own, retried. */
+  'case.split': durable('case.split'),
 });
 
 type Table = typeof deliveryKinds.table;

@@ -16,6 +16,7 @@ import { enqueueDelivery } from './delivery-kinds.js';
 import { foldFollowUp } from './follow-up.js';
 import { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
 import type { StormService } from './storms.js';
+import { completeFold, foldNearDuplicate, indexNewCase, SIMILAR_OF, SPLIT_OUT } from './near-duplicates.js';
 
 export { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING };
 
@@ -49,10 +50,11 @@ export interface PipelineDeps {
   /** Staff corrections by post (see src/app/learning.ts). */
   corrections?: () => CorrectionMemory | undefined;
   /** Storm mode: decides whether a case gets its own card or joins its group's storm card. */
-  storms?: Pick<StormService, 'place'> | undefined;
+  storms?: Pick<StormService, 'place' | 'mode'> | undefined;
 }
 
-export interface ProcessReport { cases: number; dropped: number; duplicates: number }
+/** `duplicates`: posts that belonged to a case already (processed before, or a follow-up); `folded`: near-identical posts folded into an open case. */
+export interface ProcessReport { cases: number; dropped: number; duplicates: number; folded: number }
 
 /**
  * Screens, routes and opens a case for every mention waiting in the inbox. Each step
@@ -62,7 +64,7 @@ export interface ProcessReport { cases: number; dropped: number; duplicates: num
  */
 export async function processInbox(deps: PipelineDeps, limit = 500): Promise<ProcessReport> {
   const { store, clock, log } = deps;
-  const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0 };
+  const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0 };
   const pending = await store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit);
   for (const { member: key } of pending) {
     const raw = await store.get<unknown>(INBOX(key));
@@ -78,6 +80,7 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
     const outcome = await openCase(deps, mention, clock.now().toISOString());
     if (outcome === 'dropped') report.dropped += 1;
     else if (outcome === 'created') report.cases += 1;
+    else if (outcome === 'folded') report.folded += 1;
     else report.duplicates += 1;
     await store.zRemove(PENDING, key);
     await store.delete(INBOX(key));
@@ -85,13 +88,20 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
   return report;
 }
 
-async function openCase(deps: PipelineDeps, mention: Mention, now: string): Promise<'created' | 'existing' | 'dropped'> {
+async function openCase(deps: PipelineDeps, mention: Mention, now: string): Promise<'created' | 'existing' | 'dropped' | 'folded'> {
   const { store, config, outbox, cases } = deps;
   const key = mentionKey(mention);
   let caseId = await store.get<string>(MENTION_CASE(key));
   if (caseId === DROPPED) return 'dropped';
-  // The author wrote again in a conversation that already has their case: fold it in.
-  if (await foldFollowUp(deps, mention, caseId, now)) return 'existing';
+  // Folded into a near-identical post's case before (a crash came before the inbox let go of it): finish that, once.
+  const foldedInto = caseId ? await store.get<string>(SIMILAR_OF(key)) : undefined;
+  if (foldedInto && foldedInto === caseId) {
+    await completeFold(deps, foldedInto, mention, now);
+    return 'folded';
+  }
+  // The author wrote again in a conversation that already has their case: fold it in
+  // (a post staff split out of a case gets a case of its own instead).
+  if ((caseId || !(await store.get(SPLIT_OUT(key)))) && await foldFollowUp(deps, mention, caseId, now)) return 'existing';
   const model = deps.model?.();
   const corrections = deps.corrections?.();
   const screening = screenMention(mention, { config, now, ...(model ? { model } : {}), ...(corrections ? { corrections } : {}) });
@@ -100,6 +110,7 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
     deps.log.debug({ key, reason: screening.dropReason }, 'mention dropped by screening');
     return 'dropped';
   }
+  if (!caseId && await foldNearDuplicate(deps, mention, routeCase(screening.group, config).group.id, now)) return 'folded';
   if (!caseId) {
     const candidate = String(await store.incr('seq:case'));
     caseId = (await store.insertIfAbsent(MENTION_CASE(key), candidate)) ? candidate : (await store.get<string>(MENTION_CASE(key)))!;
@@ -121,6 +132,7 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
     duplicates: 0,
   };
   const created = await cases.repo.create(c);
+  await indexNewCase(deps, c, now);
   // Enqueued even when the case already existed: a crash may have come between the
   // two. Coalescing plus the delivery's own check keep it to one card per channel.
   // In a storm most cases join the storm card instead (decided once per case).

@@ -73,7 +73,6 @@ function factsOf(c: Case, opts: CardOptions): Card['facts'] {
     const clock = opts.sla?.[name];
     if (clock) facts.push({ label: CLOCK_LABEL[name], value: slaFact(clock) });
   }
-  if (c.duplicates > 0) facts.push({ label: 'Similar posts', value: String(c.duplicates) });
   return facts;
 }
 
@@ -92,11 +91,24 @@ function notesOf(c: Case, opts: CardOptions): string[] {
     notes.push(`Earlier cases from @${m.author.handle}: ${shown.join(', ')}${earlier.length > 5 ? ` and ${earlier.length - 5} more` : ''}`);
   }
   for (const f of (c.followUps ?? []).slice(-3)) notes.push(`@${m.author.handle} wrote again (${cardTime(f.at)}): ${f.text}`);
+  notes.push(...similarNotes(c));
   const internal = c.notes ?? [];
   for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}${n.movedFrom ? ` on moving the case from ${n.movedFrom}` : ''}: ${n.text}`);
   if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
   return notes;
 }
+
+/** Near-identical posts folded into the case: how many, and the newest few (Split… takes one out). */
+function similarNotes(c: Case): string[] {
+  if (c.duplicates === 0) return [];
+  const samples = (c.similar?.samples ?? []).slice(-SIMILAR_SHOWN).reverse();
+  const lines = [`+${c.duplicates} similar ${c.duplicates === 1 ? 'post' : 'posts'} folded into this case${samples.length > 0 ? '; the newest:' : ''}`];
+  for (const s of samples) lines.push(`Similar: @${s.mention.author.handle} (${cardTime(s.at)}): ${s.mention.text}`);
+  return lines;
+}
+
+/** Folded posts shown on a card. */
+export const SIMILAR_SHOWN = 3;
 
 /** Builds the card for a case. Pure: same case, same card. */
 export function buildCard(c: Case, opts: CardOptions): Card {

@@ -90,7 +90,15 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       push('case.reopen', 'Reopen');
       break;
   }
+  return [...a, ...anyTimeActions(c)];
+}
+
+/** Buttons on every card but a sending one. */
+function anyTimeActions(c: Case): Card['actions'] {
+  if (c.status === 'sending') return [];
   // Staff correct what screening got wrong whenever they see it; the model learns from it.
-  if (c.status !== 'sending') push('case.retag', 'Correct tags…');
+  const a: Card['actions'] = [{ id: 'case.retag', label: 'Correct tags…' }];
+  // A folded near-duplicate that is not the same complaint after all: it gets a case of its own.
+  if ((c.similar?.samples.length ?? 0) > 0) a.push({ id: 'case.split', label: 'Split out…' });
   return a;
 }

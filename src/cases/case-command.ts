@@ -30,6 +30,8 @@ export type CaseCommand =
   | { type: 'reopen'; note?: string | undefined }
   /** The author wrote again in the same conversation (system). */
   | { type: 'follow_up'; post: FollowUp }
+  /** Take a folded near-duplicate (a sample, by its mention key) out of the case: it becomes a case of its own. */
+  | { type: 'split'; key: string }
   /** The claim lease ran out (system). */
   | { type: 'expire_claim' }
   /** An internal note from the card's thread: kept on the case, does not change its version. */

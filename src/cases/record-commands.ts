@@ -33,3 +33,20 @@ export function slaMarkCommand(s: Step, cmd: Cmd<'sla_mark'>): TransitionResult 
   if (marked) return refuse('invalid_transition', `Already recorded at ${marked}.`);
   return next(c.status, { slaMarks: { ...(c.slaMarks ?? {}), [cmd.key]: now } }, cmd.note, cmd.note);
 }
+
+/**
+ * Take a folded near-duplicate back out of the case: the count drops by one and the sample
+ * goes; the app then opens a case of its own for the post (see src/app/near-duplicates.ts).
+ * Only a post kept as a sample can be split out: the others' text is not kept.
+ */
+export function splitCommand(s: Step, cmd: Cmd<'split'>): TransitionResult {
+  const { c, who, next, role } = s;
+  const denied = role('claim', 'split similar posts out');
+  if (denied) return { ok: false, refusal: denied };
+  if (c.status === 'sending') return refuse('invalid_transition', 'The reply is being sent; split the post out once it is out.');
+  const samples = c.similar?.samples ?? [];
+  const sample = samples.find((x) => x.key === cmd.key);
+  if (!sample) return refuse('invalid_input', 'That post is not among the similar posts kept on this case; it may have been split out already.');
+  const similar = { samples: samples.filter((x) => x.key !== cmd.key), recent: c.similar?.recent ?? [] };
+  return next(c.status, { similar, duplicates: Math.max(0, c.duplicates - 1) }, `${who} split the post by @${sample.mention.author.handle} out into a case of its own`, `post ${cmd.key}`);
+}

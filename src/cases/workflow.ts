@@ -1,7 +1,7 @@
 import type { Case } from '../domain/case.js';
 import type { CaseCommand } from './case-command.js';
 import { assignCommand, claimCommand, expireClaimCommand, reassignCommand, releaseCommand } from './ownership-commands.js';
-import { followUpCommand, noteCommand, slaMarkCommand } from './record-commands.js';
+import { followUpCommand, noteCommand, slaMarkCommand, splitCommand } from './record-commands.js';
 import { approveCommand, draftCommand, rejectCommand, sendCommand, sendFailedCommand, sentCommand } from './reply-commands.js';
 import { refuse, transitionStep, type TransitionResult } from './transition-step.js';
 import type { TransitionContext } from './transition-context.js';
@@ -56,6 +56,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
     case 'close': return closeCommand(s, cmd);
     case 'reopen': return reopenCommand(s, cmd);
     case 'follow_up': return followUpCommand(s, cmd);
+    case 'split': return splitCommand(s, cmd);
     case 'expire_claim': return expireClaimCommand(s);
     case 'note': return noteCommand(s, cmd);
     case 'sla_mark': return slaMarkCommand(s, cmd);

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
+import { DEFAULT_DUPLICATES_CONFIG, DuplicatesConfigSchema } from './duplicates-schema.js';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_STORM_CONFIG, LimitsConfigSchema, StormConfigSchema } from './storm-schema.js';
 import {
   AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, PrincipalSchema, RetentionSchema, SlaSchema,
@@ -198,6 +199,8 @@ export const ConfigSchema = z
     }).default({ timezone: 'UTC', campaigns: [], viewers: [] }),
     /** Storm mode: one live card per topic when a group's mentions outrun its channel. */
     storm: StormConfigSchema.default(DEFAULT_STORM_CONFIG),
+    /** Near-duplicates: a post close to an open case's joins it (a count and samples on its card). */
+    duplicates: DuplicatesConfigSchema.default(DEFAULT_DUPLICATES_CONFIG),
     /** The APIs' rate limits Earshot paces itself to (the documented ones by default). */
     limits: LimitsConfigSchema.default(DEFAULT_LIMITS_CONFIG),
     slack: z.strictObject({

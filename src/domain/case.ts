@@ -106,6 +106,14 @@ export const CaseSchema = z.object({
   audit: z.array(AuditEntrySchema).default([]),
   /** How many near-identical posts were folded into this case. */
   duplicates: z.number().int().nonnegative().default(0),
+  /**
+   * The folded posts kept as samples (the newest few; the card shows them, Split works on
+   * them), and the keys of the latest folds, so a post processed twice counts once.
+   */
+  similar: z.object({
+    samples: z.array(z.object({ key: z.string(), mention: MentionSchema, at: z.string() })).default([]),
+    recent: z.array(z.string()).default([]),
+  }).optional(),
   /** When the current owner claimed it, and when they last did something (the claim lease runs from there). */
   claimedAt: z.string().optional(),
   activeAt: z.string().optional(),

@@ -110,6 +110,8 @@ export const F = {
   /** Replies sent in local hour HH (00–23), for the hourly chart of a one-day answer. */
   replyHour: (h: number) => `replies:hour:${String(h).padStart(2, '0')}`,
   sendFailed: 'send_failed',
+  /** Near-identical posts folded into an existing case (no case of their own). */
+  folded: 'folded',
   agent: (key: string, counter: AgentCounter) => `ag:${key}:${counter}`,
 } as const;
 

@@ -248,6 +248,17 @@ export function rollupUpdates(prev: Case | undefined, next: Case, opts: RollupOp
   return acc.list();
 }
 
+/**
+ * The counters of one near-identical post folded into case `c` at `at`: counted on that
+ * day, for everyone and the case's group. Apply once per folded post (metrics-store's
+ * `applyIncrementsOnce`, keyed by the post).
+ */
+export function foldedUpdates(c: Case, at: string, opts: Pick<RollupOptions, 'timezone'> = {}): Increment[] {
+  const acc = new Increments();
+  acc.each(dayKey(at, opts.timezone ?? 'UTC'), caseScopes(c), F.folded);
+  return acc.list();
+}
+
 const SCORE: Record<Sentiment, number> = { negative: -1, neutral: 0, positive: 1 };
 
 /** The author's next post after our reply, as screened. */

@@ -135,5 +135,6 @@ export function activityOf(cur: Summed): MetricsSummary['activity'] {
     reopened: cur.get(F.reopened),
     escalated: cur.get(F.escalated),
     sendFailed: cur.get(F.sendFailed),
+    folded: cur.get(F.folded),
   };
 }

@@ -101,6 +101,14 @@ export function spikeSentence(s: Spike): string {
   return `${what[s.dimension]}, ${usually(s.expected)}`;
 }
 
+/** What stands out in the period's activity: folded duplicates, replies that failed. */
+function activityNotes(act: MetricsSummary['activity']): string[] {
+  const notes: string[] = [];
+  if (act.folded > 0) notes.push(`${plural(act.folded, 'near-identical post was', 'near-identical posts were')} folded into existing cases (duplicates folded).`);
+  if (act.sendFailed > 0) notes.push(`${plural(act.sendFailed, 'reply', 'replies')} could not be sent.`);
+  return notes;
+}
+
 /** Lays out a summary: the headline, then what stands out, then the breakdowns. Pure. */
 export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}): SummaryLayout {
   const details = opts.details === true;
@@ -135,7 +143,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   const news = s.spikes.filter((x) => about(x) < 2 || x.count < v.total).sort((a, b) => about(a) - about(b));
   for (const spike of news.slice(0, 3)) notes.push(`${spikeSentence(spike)}.`);
   if (b.ages.over24h > 0) notes.push(`${plural(b.ages.over24h, 'open case has', 'open cases have')} waited over a day.`);
-  if (s.activity.sendFailed > 0) notes.push(`${plural(s.activity.sendFailed, 'reply', 'replies')} could not be sent.`);
+  notes.push(...activityNotes(s.activity));
 
   const list = (items: readonly Count[], show: (k: string) => string = (k) => k): string => {
     const shown = items.filter((c) => c.count > 0);

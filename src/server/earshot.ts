@@ -8,6 +8,7 @@ import { registerBudgetCommand } from '../app/budget-command.js';
 import { StormService } from '../app/storms.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
+import { trackSplits } from '../app/near-duplicates.js';
 import { caseCard } from '../app/case-card.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
@@ -171,5 +172,8 @@ function startScreening(core: CoreServices, storms: StormService): InboxRunner {
   learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
   const pipeline = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections() };
   // What arrives during a run is screened by one more run after it.
-  return createInboxRunner({ log, screen: () => processInbox(pipeline), catchUp: () => learner.catchUp() });
+  const runner = createInboxRunner({ log, screen: () => processInbox(pipeline), catchUp: () => learner.catchUp() });
+  // A post split out of a case goes back into the inbox for a case of its own.
+  trackSplits(cases, store, () => { runner.run().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); });
+  return runner;
 }

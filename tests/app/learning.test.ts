@@ -38,6 +38,8 @@ const config: Config = ConfigSchema.parse({
   ],
   routing: { fallback: 'care' },
   retention: { days: 30 },
+  // Near-identical posts must each get a case here, to show how each was screened.
+  duplicates: { enabled: false },
 });
 
 /** A small model trained on made-up posts: sentiment, and topics named like the groups. */

@@ -33,6 +33,8 @@ routing:
     - { name: legal, when: { keywords: [lawyer] }, then: { priority: urgent } }
 policy: { approvers: ['slack:${LEAD.id}'] }
 storm: { window: 2s, calm: 1s, updateEvery: 200ms }
+# The burst's posts are alike; folding them as near-duplicates is tested in near-duplicates.test.ts.
+duplicates: { enabled: false }
 limits: { slack: { postsPerSecond: 10, updatesPerMinute: 1200 }, replies: { perWindow: 1000, window: 1m } }
 templates:
   - { id: same, name: Same for all, text: "We are on it." }

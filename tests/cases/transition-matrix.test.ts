@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transition, type CaseCommand, type CommandType, type TransitionContext } from '../../src/cases/workflow.js';
 import type { Actor } from '../../src/domain/actor.js';
-import { CASE_STATUSES, CaseSchema, type CaseStatus } from '../../src/domain/case.js';
+import { CASE_STATUSES, CaseSchema, type Case, type CaseStatus } from '../../src/domain/case.js';
 import { alice, bob, lead, makeCase, NOW, policy, system, templates } from './case-fixture.js';
 
 /**
@@ -14,6 +14,8 @@ interface Row {
   actor: Actor;
   legal: Partial<Record<CaseStatus, CaseStatus>>;
   now?: string;
+  /** Makes the case ready for the command (a case with a folded post to split out). */
+  prep?: (c: Case) => Case;
 }
 
 const later = '2026-01-05T12:00:00.000Z';
@@ -45,6 +47,12 @@ const MATRIX: Record<CommandType, Row> = {
     actor: system,
     legal: { ...same(...CASE_STATUSES), closed: 'new', sent: 'new', snoozed: 'new' },
   },
+  split: {
+    cmd: { type: 'split', key: 'x:201' },
+    actor: alice,
+    legal: same(...CASE_STATUSES.filter((s) => s !== 'sending')),
+    prep: (c) => ({ ...c, duplicates: 1, similar: { samples: [{ key: 'x:201', at: NOW, mention: { ...c.mention, id: '201', author: { ...c.mention.author, id: 'u201', handle: 'other' } } }], recent: ['x:201'] } }),
+  },
   expire_claim: { cmd: { type: 'expire_claim' }, actor: system, legal: to('new', 'claimed', 'rejected'), now: later },
   note: { cmd: { type: 'note', note: { id: 'slack:C1:1.2', at: NOW, by: alice, text: 'called them' } }, actor: alice, legal: same(...CASE_STATUSES) },
   sla_mark: { cmd: { type: 'sla_mark', key: 'sla.firstResponse.reminder', note: 'due soon' }, actor: system, legal: same(...CASE_STATUSES) },
@@ -55,14 +63,14 @@ const cells = (Object.entries(MATRIX) as Array<[CommandType, Row]>).flatMap(([na
 
 describe('the transition matrix: every command × every status', () => {
   it('has a row for every command (the Record type enforces it) and both legal and illegal cells', () => {
-    expect(Object.keys(MATRIX)).toHaveLength(23);
+    expect(Object.keys(MATRIX)).toHaveLength(24);
     expect(cells.filter(([, , e]) => e !== null).length).toBeGreaterThan(60);
     expect(cells.filter(([, , e]) => e === null).length).toBeGreaterThan(100);
   });
 
   it.each(cells)('%s from %s → %s', (name, status, expected) => {
     const row = MATRIX[name];
-    const c = makeCase(status);
+    const c = row.prep ? row.prep(makeCase(status)) : makeCase(status);
     const ctx: TransitionContext = {
       policy: policy({ claimTimeout: '30m' }),
       actor: row.actor,

@@ -49,6 +49,8 @@ routing:
     - { name: bags, when: { keywords: [bag] }, then: { tag: [baggage] } }
 policy: { approvers: [teams:${BOB}] }
 storm: { window: 2s, calm: 60s, updateEvery: 200ms }
+# The burst's posts are alike; folding them as near-duplicates is tested in tests/app/near-duplicates.test.ts.
+duplicates: { enabled: false }
 limits: { replies: { perWindow: 1000, window: 1m } }
 templates:
   - { id: same, name: Same for all, text: "We are on it." }

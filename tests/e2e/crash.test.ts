@@ -36,6 +36,8 @@ routing:
 ${WORDS.map((w, i) => `    - { name: r${i}, when: { keywords: [${w}] }, then: { route: g${i} } }`).join('\n')}
 policy: { requireApproval: false }
 storm: { enabled: false }
+# One case per mention is what this test counts; the posts are alike, so near-duplicate folding is off.
+duplicates: { enabled: false }
 limits: { slack: { postsPerSecond: 100, updatesPerMinute: 6000 } }
 `;
 

@@ -28,6 +28,8 @@ groups:
 routing: { fallback: care }
 policy: { approvers: [slack:U0LEAD0001] }
 storm: { enabled: false }
+# One card per post is what this test counts; the posts are alike, so near-duplicate folding is off.
+duplicates: { enabled: false }
 limits: { slack: { postsPerSecond: 100, updatesPerMinute: 6000 } }
 jobs: { sweepInterval: 3s }
 `;
