@@ -85,6 +85,8 @@ export function postgresDialect(url: string): SqlDialect {
     kind: 'postgres',
     keyvTable: `${KEYV_SCHEMA}.${KEYV_TABLE}`,
     types: { integer: 'BIGINT', float: 'DOUBLE PRECISION' },
+    // Not written to the WAL, and emptied after a crash (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-UNLOGGED).
+    volatileTable: 'UNLOGGED TABLE',
     // LIMIT NULL means no limit (https://www.postgresql.org/docs/current/queries-limit.html).
     noLimit: null,
     // Milliseconds since the epoch on the database server: instances on hosts whose

@@ -29,6 +29,12 @@ export interface SqlDialect {
   readonly keyvTable: string;
   /** Column types: a whole number up to 2^63, a double. */
   readonly types: { integer: string; float: string };
+  /**
+   * `CREATE … TABLE` for a table whose rows may be lost in a crash (the shared API limits:
+   * a lost pace only lets one call start early): PostgreSQL's UNLOGGED skips the
+   * write-ahead log, so each call's reservation does not wait for a disk flush.
+   */
+  readonly volatileTable: string;
   /** The LIMIT value that means "no limit". */
   readonly noLimit: number | null;
   /**

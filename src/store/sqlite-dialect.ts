@@ -61,6 +61,8 @@ export async function sqliteDialect(path: string, opts: SqliteDialectOptions = {
     // SQLite stores any whole number in up to 8 bytes under INTEGER, doubles under REAL
     // (https://www.sqlite.org/datatype3.html).
     types: { integer: 'INTEGER', float: 'REAL' },
+    // With WAL and synchronous=NORMAL a commit does not wait for the disk already.
+    volatileTable: 'TABLE',
     // A negative LIMIT means no limit (https://www.sqlite.org/lang_select.html#limitoffset).
     noLimit: -1,
     serverNowMs: undefined,
