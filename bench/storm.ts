@@ -17,6 +17,11 @@
  *   (target ≤ 60 s);
  * - postRateUseWhileBacklog: posts made per channel while that channel had posts waiting,
  *   as a share of what Slack allows (target ≥ 0.9).
+ *
+ * Then the same storm against two instances on one PostgreSQL (RUN=both, the default; RUN=single
+ * or RUN=two runs one of them): the instances share Slack's limits through the store, so
+ * `twoInstancesPostgresSlack429s` (every 429 the fake sent them) must be 0; the run's other
+ * figures are under `twoInstancesPostgres`.
  * The last line is one JSON object.
  */
 import { mkdtempSync } from 'node:fs';
@@ -26,7 +31,8 @@ import { recordPoll } from '../src/app/pipeline.js';
 import { parseConfig, parseEnv } from '../src/config/load-config.js';
 import type { Mention } from '../src/domain/mention.js';
 import type { OutboxItem } from '../src/outbox/outbox.js';
-import { startEarshot } from '../src/server/earshot.js';
+import pg from 'pg';
+import { startEarshot, type Earshot } from '../src/server/earshot.js';
 import { createLogger } from '../src/util/logger.js';
 import { startFakeSlack } from '../tests/fakes/fake-slack.js';
 import { mulberry32 } from '../tests/fakes/misbehave.js';
@@ -70,21 +76,27 @@ function schedule(): number[] {
   return counts;
 }
 
-async function main(): Promise<void> {
+/** One storm against `instances` bots sharing one store; the figures of that run. */
+async function run(storeUrl: string, instances: number): Promise<Record<string, unknown>> {
   const rng = mulberry32(SEED);
   const slack = await startFakeSlack({ rateLimits: { postMessage: { perSecond: SCALE, burst: 3 }, update: { perMinute: 50 * SCALE } } });
-  const storeUrl = process.env.STORE_URL ?? 'redis://127.0.0.1:6379';
   const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-storm-'));
   const url = storeUrl.startsWith('sqlite') ? `sqlite://${join(dir, 'bench.sqlite')}` : storeUrl;
-  const namespace = `bench_storm_${process.pid}`;
-  const app = await startEarshot({
-    config: parseConfig(CONFIG),
-    env: parseEnv({ SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack.url, STORE_URL: url, STORE_NAMESPACE: namespace, PORT: '0', HOST: '127.0.0.1', INSTANCE_ID: 'bench' }),
-    log: createLogger(process.env.LOG_LEVEL ?? 'silent'),
-    sources: new Map(),
-    schedule: false,
-    outboxIntervalMs: 50,
-  });
+  const namespace = `bench_storm_${process.pid}_${instances}`;
+  const apps: Earshot[] = [];
+  for (let i = 0; i < instances; i++) {
+    apps.push(await startEarshot({
+      config: parseConfig(CONFIG),
+      env: parseEnv({ SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack.url, STORE_URL: url, STORE_NAMESPACE: namespace, PORT: '0', HOST: '127.0.0.1', INSTANCE_ID: `bench-${i}` }),
+      log: createLogger(process.env.LOG_LEVEL ?? 'silent'),
+      sources: new Map(),
+      schedule: false,
+      outboxIntervalMs: 50,
+    }));
+  }
+  // Every instance works the one store; the first is the one read from.
+  const app = apps[0]!;
+  const processAll = () => Promise.all(apps.map((a) => a.processInbox())).then(() => undefined);
 
   // Observe the channel as a person would: when did each case card appear, and when did a
   // storm card first show a count that includes a given member?
@@ -171,14 +183,14 @@ async function main(): Promise<void> {
     await recordPoll(app.store, 'bench', { mentions: batch, cursor: String(n), requests: 1 });
     const at = Date.now();
     for (const m of batch) ingestAt.set(`demo:${m.id}`, at);
-    processing = app.processInbox();
+    processing = processAll();
   }
   await processing;
   const feedEnd = Date.now();
   // Let the outbox finish (case cards, storm cards, the last refreshes).
   const settleBy = Date.now() + 120_000 / SCALE + 30_000;
   while (Date.now() < settleBy) {
-    await app.processInbox();
+    await processAll();
     if ((await app.outbox.depth()) === 0) break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -238,7 +250,7 @@ async function main(): Promise<void> {
   const slack429s = Object.values(slack.sent429).reduce((x, y) => x + y, 0);
   const storms = [...stormSeen.keys()].length;
   const result = {
-    bench: 'storm',
+    instances,
     mentions: TOTAL,
     groups: GROUPS.length,
     scale: SCALE,
@@ -259,9 +271,42 @@ async function main(): Promise<void> {
     feedSeconds: Number((((feedEnd - t0) / 1000) * SCALE).toFixed(0)),
     wallSeconds: Number(((Date.now() - t0) / 1000).toFixed(0)),
   };
-  await app.stop();
+  for (const a of apps) await a.stop();
   await slack.close();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await dropNamespace(url, namespace);
+  return result;
+}
+
+/** Removes what a run left in a shared server (a SQLite run's file is in its temporary folder). */
+async function dropNamespace(url: string, namespace: string): Promise<void> {
+  if (url.startsWith('postgres')) {
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      for (const t of ['sets', 'zsets', 'counters', 'seqs', 'leases', 'limits']) await db.query(`DROP TABLE IF EXISTS "${namespace}_${t}"`);
+      await db.query('DELETE FROM public.keyv WHERE key LIKE $1', [`${namespace}:%`]);
+    } finally {
+      await db.end();
+    }
+  }
+}
+
+/**
+ * RUN=single: one instance on STORE_URL (default Redis), as this bench always ran;
+ * RUN=two: two instances on one PostgreSQL (PG_URL), whose shared limits must keep the
+ * pair within Slack's (target: 0 429s); RUN=both (default): both, one after the other.
+ */
+async function main(): Promise<void> {
+  const which = process.env.RUN ?? 'both';
+  if (!['both', 'single', 'two'].includes(which)) throw new Error(`RUN must be both, single or two, not ${which}`);
+  const single = which === 'two' ? undefined : await run(process.env.STORE_URL ?? 'redis://127.0.0.1:6379', 1);
+  const two = which === 'single' ? undefined : await run(process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', 2);
+  const out = {
+    bench: 'storm',
+    ...(single ?? {}),
+    ...(two ? { twoInstancesPostgres: two, twoInstancesPostgresSlack429s: two.slack429s } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 await main();

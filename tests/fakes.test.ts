@@ -170,6 +170,18 @@ describe('fake Slack with @slack/web-api', () => {
     expect(slack.sent429).toEqual({ 'chat.postMessage': 1 });
   });
 
+  it('enforces users.info at its Tier 4 pace when asked to', async () => {
+    let clock = 1_700_000_000_000;
+    const slack = await slackFake({ rateLimits: { usersInfo: { perMinute: 3 } }, now: () => clock });
+    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    for (const user of ['U1', 'U2', 'U3']) await client.users.info({ user });
+    const err = await client.users.info({ user: 'U4' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: webApi.ErrorCode.RateLimitedError, retryAfter: 20 });
+    clock += 20_000;
+    await expect(client.users.info({ user: 'U4' })).resolves.toMatchObject({ ok: true });
+    expect(slack.sent429).toEqual({ 'users.info': 1 });
+  });
+
   it('fails 5xx, drops and hangs on demand; close() kills the hanging socket', async () => {
     const slack = await slackFake();
     const client = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, logLevel: webApi.LogLevel.ERROR });

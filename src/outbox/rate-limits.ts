@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
 
 /**
@@ -49,48 +50,56 @@ export function scaleLimits(specs: Readonly<Record<string, LimitSpec>>, factor: 
   return out;
 }
 
+/** What the rate limits need of the store to share them between instances. */
+export type SharedLimitStore = Pick<Store, 'reservePace' | 'holdPace' | 'takeFromWindow'>;
+
 export interface RateLimitsOptions {
   /** Overrides per kind, merged over {@link DEFAULT_LIMITS}. */
   specs?: Partial<Record<string, LimitSpec>>;
   /**
-   * Share the limits between instances through Redis (bottleneck's clustering), so two
-   * instances together still post one message per second per channel.
+   * Share the limits between instances through the store (any kind: SQLite, Redis,
+   * PostgreSQL), so two instances together still post one message per second per channel
+   * and spend one reply window. Without it each process keeps its own limits.
    */
-  redis?: { url: string; namespace: string };
+  shared?: SharedLimitStore;
   log: Logger;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Thrown to a call still waiting for its turn when the limits stop (shutting down). */
+export class RateLimitsStoppedError extends Error {
+  constructor() {
+    super('the rate limits stopped (shutting down) before this call had its turn; it was not made');
+    this.name = 'RateLimitsStoppedError';
+  }
+}
 
 /**
- * Rate limits for every API the outbox calls, built on bottleneck. Calls wait their turn
- * in {@link RateLimits.schedule}; the outbox asks {@link RateLimits.capacity} and
+ * Rate limits for every API the outbox calls. Calls wait their turn in
+ * {@link RateLimits.schedule}; the outbox asks {@link RateLimits.capacity} and
  * {@link RateLimits.admit} before it starts a delivery, so deliveries for a busy
  * channel wait in the store rather than in memory, and one busy channel never holds up
  * another.
+ *
+ * With a shared store, the pace of each resource (its next start) and its window (calls
+ * taken) are kept in the store, reserved atomically per call, so every instance on that
+ * store spends one budget; bottleneck only caps the calls this process runs at once.
+ * Without one, bottleneck keeps the pace and the windows in this process.
  */
 export class RateLimits {
   private readonly specs: Record<string, LimitSpec>;
   private readonly groups = new Map<string, Bottleneck.Group>();
   private readonly pausedUntil = new Map<string, number>();
-  private readonly clientOptions: Record<string, unknown> | undefined;
+  private readonly stopping = new AbortController();
   private stopped = false;
 
   constructor(private readonly opts: RateLimitsOptions) {
     this.specs = { ...DEFAULT_LIMITS } as Record<string, LimitSpec>;
     for (const [k, v] of Object.entries(opts.specs ?? {})) if (v) this.specs[k] = { ...this.specs[k], ...v };
-    if (opts.redis) {
-      const u = new URL(opts.redis.url);
-      this.clientOptions = {
-        host: u.hostname || '127.0.0.1',
-        port: Number(u.port || 6379),
-        ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-        ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-        ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) || 0 } : {}),
-        ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-        lazyConnect: false,
-      };
-    }
+  }
+
+  /** Are the limits shared with other instances through the store? */
+  get shared(): boolean {
+    return this.opts.shared !== undefined;
   }
 
   /** The settings for one kind (after overrides); unknown kinds are unlimited. */
@@ -109,18 +118,7 @@ export class RateLimits {
     if (!spec) return undefined;
     let group = this.groups.get(kind);
     if (!group) {
-      const windowed = spec.perWindow !== undefined && spec.windowMs !== undefined;
-      const settings: Bottleneck.ConstructorOptions = {
-        maxConcurrent: spec.maxConcurrent ?? 1,
-        minTime: spec.minTimeMs ?? 0,
-        ...(windowed ? { reservoir: spec.perWindow!, reservoirRefreshAmount: spec.perWindow!, reservoirRefreshInterval: spec.windowMs! } : {}),
-        // The default heartbeat (250 ms, 5 s with Redis) would refill windows late.
-        heartbeatInterval: windowed ? Math.max(10, Math.min(250, spec.windowMs! / 20)) : 250,
-        ...(this.clientOptions
-          ? { datastore: 'ioredis', clientOptions: this.clientOptions, id: `${this.opts.redis!.namespace}:limits:${kind}`, timeout: 3_600_000 }
-          : {}),
-      };
-      group = new Bottleneck.Group(settings);
+      group = new Bottleneck.Group(this.opts.shared ? { maxConcurrent: spec.maxConcurrent ?? 1 } : localSettings(spec));
       group.on('error', (e: unknown) => this.opts.log.warn({ err: e, kind }, 'rate limiter error'));
       this.groups.set(kind, group);
     }
@@ -130,7 +128,48 @@ export class RateLimits {
   /** Runs `fn` when the resource allows it. Unknown kinds run at once. */
   schedule<T>(resource: string | undefined, fn: () => Promise<T>): Promise<T> {
     const l = resource && !this.stopped ? this.limiter(resource) : undefined;
-    return l ? l.schedule(fn) : fn();
+    if (!l) return fn();
+    if (!this.opts.shared) return l.schedule(fn);
+    return l.schedule(async () => {
+      await this.sharedTurn(resource!);
+      return fn();
+    });
+  }
+
+  /**
+   * Waits for this call's turn on the shared limits: a start reserved on the resource's
+   * pace (held by any instance's 429), then a call taken from its window, if it has one
+   * (a full window waits for the next).
+   */
+  private async sharedTurn(resource: string): Promise<void> {
+    const shared = this.opts.shared!;
+    const spec = this.spec(kindOf(resource))!;
+    await this.sleep(await shared.reservePace(resource, Math.max(1, spec.minTimeMs ?? 0)));
+    const w = windowOf(spec);
+    if (!w) return;
+    for (;;) {
+      const take = await shared.takeFromWindow(resource, w.perWindow, w.windowMs);
+      if (take.taken) return;
+      await this.sleep(take.resetInMs + 1);
+    }
+  }
+
+  /** Sleeps, unless the limits stop first: then the waiting call is not made. */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    const signal = this.stopping.signal;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new RateLimitsStoppedError());
+      const onStop = () => {
+        clearTimeout(timer);
+        reject(new RateLimitsStoppedError());
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onStop);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onStop, { once: true });
+    });
   }
 
   /**
@@ -139,38 +178,43 @@ export class RateLimits {
    */
   async admit(resource: string): Promise<boolean> {
     if ((this.pausedUntil.get(resource) ?? 0) > Date.now()) return false;
-    const spec = this.spec(kindOf(resource));
-    if (!spec || spec.perWindow === undefined) return true;
-    const l = this.limiter(resource);
-    if (!l) return true;
-    const left = await l.currentReservoir();
-    return left === null || left > 0;
+    const left = await this.remaining(resource);
+    return left === undefined || left > 0;
   }
 
   /** Calls left in the current window of a windowed resource (for /metrics); undefined when unlimited. */
   async remaining(resource: string): Promise<number | undefined> {
     const spec = this.spec(kindOf(resource));
-    if (!spec || spec.perWindow === undefined) return undefined;
+    const w = spec && windowOf(spec);
+    if (!w) return undefined;
+    if (this.opts.shared) return (await this.opts.shared.takeFromWindow(resource, w.perWindow, w.windowMs, 0)).remaining;
     return (await this.limiter(resource)?.currentReservoir()) ?? undefined;
   }
 
   /**
-   * The API said 429: hold every call on this resource for `ms` (a job that sleeps in
-   * the limiter's only slot, ahead of anything waiting), unless a longer hold is on.
+   * The API said 429: hold every call on this resource for `ms`, unless a longer hold is
+   * on. Shared: the hold is kept in the store, so every instance waits it out. Local: a
+   * job sleeps in the limiter's only slot, ahead of anything waiting.
    */
   penalize(resource: string, ms: number): void {
     const until = Date.now() + ms;
     if ((this.pausedUntil.get(resource) ?? 0) >= until) return;
     this.pausedUntil.set(resource, until);
+    if (!this.spec(kindOf(resource))) return;
+    if (this.opts.shared) {
+      this.opts.shared.holdPace(resource, ms).catch((e: unknown) => this.opts.log.warn({ err: e, resource }, 'could not share a rate-limit hold'));
+      return;
+    }
     const l = this.limiter(resource);
     if (!l) return;
     // The weight takes every concurrent slot, so nothing else runs during the hold.
     const weight = this.spec(kindOf(resource))?.maxConcurrent ?? 1;
-    l.schedule({ priority: 0, weight }, () => sleep(ms)).catch(() => undefined);
+    l.schedule({ priority: 0, weight }, () => this.sleep(ms)).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await Promise.all([...this.groups.values()].map(async (g) => {
       await Promise.all(g.limiters().map(({ limiter }) => limiter.stop({ dropWaitingJobs: false }).catch(() => undefined)));
       // Group.disconnect returns nothing for the local datastore.
@@ -178,6 +222,24 @@ export class RateLimits {
     }));
     this.groups.clear();
   }
+}
+
+/** A kind's window, its length in whole milliseconds (scaled limits may give fractions). */
+function windowOf(spec: LimitSpec): { perWindow: number; windowMs: number } | undefined {
+  if (spec.perWindow === undefined || spec.windowMs === undefined) return undefined;
+  return { perWindow: spec.perWindow, windowMs: Math.max(1, Math.round(spec.windowMs)) };
+}
+
+/** bottleneck's settings when this process keeps the limits alone. */
+function localSettings(spec: LimitSpec): Bottleneck.ConstructorOptions {
+  const w = windowOf(spec);
+  return {
+    maxConcurrent: spec.maxConcurrent ?? 1,
+    minTime: spec.minTimeMs ?? 0,
+    ...(w ? { reservoir: w.perWindow, reservoirRefreshAmount: w.perWindow, reservoirRefreshInterval: w.windowMs } : {}),
+    // The default heartbeat (250 ms) would refill windows late.
+    heartbeatInterval: w ? Math.max(10, Math.min(250, w.windowMs / 20)) : 250,
+  };
 }
 
 export const kindOf = (resource: string): string => {

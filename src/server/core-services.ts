@@ -57,7 +57,7 @@ export async function openCoreServices(opts: CoreOptions) {
   const gateways = new Map<CardView['platform'], ChatGateway>();
   const notice = createOpsNotice({ config, gateways, log });
   const board = new SourceHealthBoard({ sources: sources.keys(), log, clock, notice: (text) => { void notice(text); } });
-  const limits = createRateLimits(env, config, log, opts.rateLimits);
+  const limits = createRateLimits(store, config, log, opts.rateLimits);
   const repo = new CaseRepository(store);
   // The ops metrics exist once their routes are mounted; the outbox reports to them from then on.
   let metrics: OpsMetrics | undefined;

@@ -94,7 +94,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
-  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, slackApiUrl: env.SLACK_API_URL });
+  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, nameCache: store, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;
   core.countInto(mountOpsRoutes(http, {

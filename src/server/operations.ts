@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Env } from '../config/env.js';
 import { budgetLeft } from '../jobs/poll-budget.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { RateLimits, type LimitSpec } from '../outbox/rate-limits.js';
+import { RateLimits, type LimitSpec, type SharedLimitStore } from '../outbox/rate-limits.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -66,9 +66,11 @@ export function cachedCheck(check: () => Promise<boolean>, ttlMs: number, now: (
   };
 }
 
-/** The rate limits for this deployment: shared through Redis when the store is Redis. */
-export function createRateLimits(env: Env, config: Config, log: Logger, overrides?: Partial<Record<string, LimitSpec>>): RateLimits {
-  const redis = /^rediss?:\/\//.test(env.STORE_URL) ? { url: env.STORE_URL, namespace: env.STORE_NAMESPACE } : undefined;
+/**
+ * The rate limits for this deployment, shared through the store (whatever its kind), so
+ * every instance on one store spends one budget per channel, workspace and reply window.
+ */
+export function createRateLimits(store: SharedLimitStore, config: Config, log: Logger, overrides?: Partial<Record<string, LimitSpec>>): RateLimits {
   const l = config.limits;
   const specs: Partial<Record<string, LimitSpec>> = {
     'slack.post': { minTimeMs: 1000 / l.slack.postsPerSecond },
@@ -77,7 +79,7 @@ export function createRateLimits(env: Env, config: Config, log: Logger, override
     'x.reply': { perWindow: l.replies.perWindow, windowMs: l.replies.window },
     ...overrides,
   };
-  return new RateLimits({ log, specs, ...(redis ? { redis } : {}) });
+  return new RateLimits({ log, specs, shared: store });
 }
 
 export interface OpsRoutesDeps extends OpsFiguresDeps {

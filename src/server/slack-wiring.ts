@@ -3,7 +3,7 @@ import type { CommandRouter } from '../app/commands.js';
 import type { PeopleNames } from '../app/people-directory.js';
 import type { StormService } from '../app/storms.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
-import { slackNameResolver } from '../chat/slack/slack-name-resolver.js';
+import { slackNameResolver, type SlackNameCache } from '../chat/slack/slack-name-resolver.js';
 import { registerStormListeners } from '../chat/slack/storm-listeners.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
 import type { Clock } from '../util/clock.js';
@@ -20,6 +20,8 @@ export interface SlackWiringDeps {
   names: PeopleNames;
   clock: Clock;
   log: Logger;
+  /** Shares Slack names between instances (users.info answers, cached for an hour). */
+  nameCache?: SlackNameCache | undefined;
   /** Where the Web API is, when not Slack's own (named in the start-up error). */
   slackApiUrl?: string | undefined;
 }
@@ -32,10 +34,11 @@ export interface SlackWiringDeps {
 export async function wireSlack(slack: SlackApp, deps: SlackWiringDeps): Promise<void> {
   const { app, answers } = slack;
   const { log } = deps;
-  registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers });
+  // One users.info cache for every listener, shared with the other instances through the store.
+  const byName = slackNameResolver(log, { cache: deps.nameCache });
+  registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers, resolve: byName });
   registerStormListeners(app, { storms: deps.storms, log, answers });
-  deps.workflow.attachSlack(app);
-  const byName = slackNameResolver(log);
+  deps.workflow.attachSlack(app, byName);
   deps.names.use(async (a) => (a.platform === 'slack' ? (await byName(app.client, { platform: 'slack', id: a.id })).name : undefined));
   // Bolt checks the token with auth.test here; the SDK's own error names neither Slack nor what to check.
   try {

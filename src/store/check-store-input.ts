@@ -134,6 +134,36 @@ export const checkStoreInput = {
     return { merged, at: ops.map((op) => index.get(op.hash)!.get(op.field)!) };
   },
 
+  /** A shared pace's spacing: a positive number of milliseconds (fractions allowed). */
+  interval(ms: number): number {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 2 ** 40) {
+      throw new StoreInputError(`Pace interval must be a number of milliseconds > 0, got ${ms}`);
+    }
+    return ms;
+  },
+
+  /** How long a pace is held: milliseconds ≥ 0. */
+  hold(ms: number): number {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 2 ** 40) {
+      throw new StoreInputError(`Pace hold must be a number of milliseconds ≥ 0, got ${ms}`);
+    }
+    return ms;
+  },
+
+  /** A window's length, its limit and the calls to take, as whole numbers (the count at most the limit). */
+  window(limit: number, windowMs: number, count: number): { limit: number; windowMs: number; count: number } {
+    if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
+      throw new StoreInputError(`Window length must be a whole number of milliseconds > 0, got ${windowMs}`);
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new StoreInputError(`Window limit must be a whole number ≥ 1, got ${limit}`);
+    }
+    if (!Number.isSafeInteger(count) || count < 0 || count > limit) {
+      throw new StoreInputError(`Calls to take from a window must be a whole number from 0 to its limit (${limit}), got ${count}`);
+    }
+    return { limit, windowMs, count };
+  },
+
   member(member: string): string {
     if (typeof member !== 'string') throw new StoreInputError('Set members must be strings');
     return member;

@@ -85,12 +85,17 @@ export function postgresDialect(url: string): SqlDialect {
     kind: 'postgres',
     keyvTable: `${KEYV_SCHEMA}.${KEYV_TABLE}`,
     types: { integer: 'BIGINT', float: 'DOUBLE PRECISION' },
+    // Not written to the WAL, and emptied after a crash (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-UNLOGGED).
+    volatileTable: 'UNLOGGED TABLE',
     // LIMIT NULL means no limit (https://www.postgresql.org/docs/current/queries-limit.html).
     noLimit: null,
     // Milliseconds since the epoch on the database server: instances on hosts whose
     // clocks drift apart still agree on who holds a lease. clock_timestamp() is the time
     // it is read (now() is when the transaction started).
     serverNowMs: '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+    // now() is when the statement's own transaction started: one value wherever the
+    // statement uses it (https://www.postgresql.org/docs/current/functions-datetime.html).
+    statementNowMs: '(extract(epoch FROM now()) * 1000)::bigint',
     // A server that stops answering must not hold up a readiness probe.
     pingTimeoutMs: PING_TIMEOUT_MS,
     param,
@@ -99,6 +104,7 @@ export function postgresDialect(url: string): SqlDialect {
     // (https://www.postgresql.org/docs/current/typeconv-oper.html).
     float: (n) => `${param(n)}::double precision`,
     integer: (n) => `${param(n)}::bigint`,
+    greatest: (a, b) => `GREATEST(${a}, ${b})`,
     // The database's collation may order text by language rules; "C" compares the bytes
     // (https://www.postgresql.org/docs/current/collation.html).
     byteOrder: (column) => `${column} COLLATE "C"`,

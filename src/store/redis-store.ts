@@ -3,7 +3,8 @@ import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord } from './keyv-record.js';
 import { redactUrl } from './redact-url.js';
-import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
+import { RedisLimits } from './redis-limits.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
@@ -78,13 +79,16 @@ function scoreBound(bound: number): string | number {
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   private closed = false;
+  private readonly limits: RedisLimits;
 
   private constructor(
     private readonly client: RedisClient,
     private readonly kv: Keyv,
     private readonly adapter: KeyvRedis<unknown>,
     private readonly namespace: string,
-  ) {}
+  ) {
+    this.limits = new RedisLimits((script, opts) => this.client.eval(script, opts), namespace);
+  }
 
   static async open(url: string, opts: RedisStoreOptions): Promise<RedisStore> {
     const namespace = checkStoreInput.namespace(opts.namespace);
@@ -278,6 +282,18 @@ export class RedisStore implements Store {
       keys: [this.structKey('lease', checkStoreInput.name('Lease name', name))],
       arguments: [checkStoreInput.name('Lease holder', holder)],
     });
+  }
+
+  reservePace(name: string, intervalMs: number): Promise<number> {
+    return this.limits.reservePace(name, intervalMs);
+  }
+
+  holdPace(name: string, ms: number): Promise<void> {
+    return this.limits.holdPace(name, ms);
+  }
+
+  takeFromWindow(name: string, limit: number, windowMs: number, count?: number): Promise<WindowTake> {
+    return this.limits.takeFromWindow(name, limit, windowMs, count);
   }
 
   async ping(): Promise<boolean> {

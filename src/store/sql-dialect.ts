@@ -29,6 +29,12 @@ export interface SqlDialect {
   readonly keyvTable: string;
   /** Column types: a whole number up to 2^63, a double. */
   readonly types: { integer: string; float: string };
+  /**
+   * `CREATE … TABLE` for a table whose rows may be lost in a crash (the shared API limits:
+   * a lost pace only lets one call start early): PostgreSQL's UNLOGGED skips the
+   * write-ahead log, so each call's reservation does not wait for a disk flush.
+   */
+  readonly volatileTable: string;
   /** The LIMIT value that means "no limit". */
   readonly noLimit: number | null;
   /**
@@ -37,6 +43,12 @@ export interface SqlDialect {
    * store binds `Date.now()` as a parameter instead).
    */
   readonly serverNowMs: string | undefined;
+  /**
+   * Like {@link serverNowMs} but one value for the whole statement, so a statement can
+   * use it twice and return it (shared API limits); undefined where the store binds the
+   * host's `Date.now()` instead.
+   */
+  readonly statementNowMs: string | undefined;
   /** How long `ping` waits for an answer; undefined: as long as it takes. */
   readonly pingTimeoutMs: number | undefined;
 
@@ -49,6 +61,8 @@ export interface SqlDialect {
   float(n: number): string;
   /** Parameter `n`, typed as a whole number where the database cannot infer it. */
   integer(n: number): string;
+  /** The larger of two numeric expressions. */
+  greatest(a: string, b: string): string;
   /** `column` ordered by the bytes of its UTF-8 text (as Redis orders members), whatever the database's collation. */
   byteOrder(column: string): string;
   /** The number `expires` of the Keyv JSON text in `column` (NULL when absent). */

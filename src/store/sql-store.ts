@@ -2,8 +2,9 @@ import Keyv from 'keyv';
 import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
 import type { SqlColumn, SqlDialect } from './sql-dialect.js';
+import { SqlLimits } from './sql-limits.js';
 import { sqlTableDefinitions, sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
-import { StoreUnavailableError, type HIncrOp, type Store, type Versioned } from './store.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
 
 /** Rows of a set, and of the counters table, as sent in one parameter set. */
 const SET_ROW: readonly SqlColumn[] = [{ name: 'k', type: 'text' }, { name: 'm', type: 'text' }];
@@ -30,6 +31,7 @@ interface LiveRecord {
 export class SqlStore implements Store {
   readonly kind: SqlDialect['kind'];
   private closed = false;
+  private readonly limits: SqlLimits;
 
   private constructor(
     private readonly d: SqlDialect,
@@ -38,6 +40,7 @@ export class SqlStore implements Store {
     private readonly t: SqlTables,
   ) {
     this.kind = d.kind;
+    this.limits = new SqlLimits(d, t.limits);
   }
 
   /**
@@ -263,6 +266,18 @@ export class SqlStore implements Store {
       checkStoreInput.name('Lease name', name),
       checkStoreInput.name('Lease holder', holder),
     ]);
+  }
+
+  reservePace(name: string, intervalMs: number): Promise<number> {
+    return this.limits.reservePace(name, intervalMs);
+  }
+
+  holdPace(name: string, ms: number): Promise<void> {
+    return this.limits.holdPace(name, ms);
+  }
+
+  takeFromWindow(name: string, limit: number, windowMs: number, count?: number): Promise<WindowTake> {
+    return this.limits.takeFromWindow(name, limit, windowMs, count);
   }
 
   async ping(): Promise<boolean> {

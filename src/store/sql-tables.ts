@@ -18,6 +18,8 @@ export interface SqlTables {
   seqs: string;
   /** `(name, holder, expires_at)`: job leases. */
   leases: string;
+  /** `(k, at, n)`: shared API limits (a pace's next start, or a window's start and calls taken). */
+  limits: string;
 }
 
 /**
@@ -36,6 +38,7 @@ export function sqlTables(namespace: string, keyvTable: string): SqlTables {
     counters: q('counters'),
     seqs: q('seqs'),
     leases: q('leases'),
+    limits: q('limits'),
   };
 }
 
@@ -53,6 +56,7 @@ export function sqlTableDefinitions(t: SqlTables, d: SqlDialect): string[] {
     `CREATE TABLE IF NOT EXISTS ${t.counters} (k TEXT NOT NULL, f TEXT NOT NULL, n ${integer} NOT NULL, PRIMARY KEY (k, f))`,
     `CREATE TABLE IF NOT EXISTS ${t.seqs} (k TEXT PRIMARY KEY, n ${integer} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${t.leases} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at ${integer} NOT NULL)`,
+    `CREATE ${d.volatileTable} IF NOT EXISTS ${t.limits} (k TEXT PRIMARY KEY, at ${float} NOT NULL, n ${integer} NOT NULL)`,
   ];
 }
 

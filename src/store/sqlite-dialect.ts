@@ -61,15 +61,20 @@ export async function sqliteDialect(path: string, opts: SqliteDialectOptions = {
     // SQLite stores any whole number in up to 8 bytes under INTEGER, doubles under REAL
     // (https://www.sqlite.org/datatype3.html).
     types: { integer: 'INTEGER', float: 'REAL' },
+    // With WAL and synchronous=NORMAL a commit does not wait for the disk already.
+    volatileTable: 'TABLE',
     // A negative LIMIT means no limit (https://www.sqlite.org/lang_select.html#limitoffset).
     noLimit: -1,
     serverNowMs: undefined,
+    statementNowMs: undefined,
     // In-process: a query cannot be lost on a network.
     pingTimeoutMs: undefined,
     param,
     // SQLite's types follow the values, so a bound number needs no cast.
     float: param,
     integer: param,
+    // max() with two or more arguments is SQLite's scalar maximum (https://www.sqlite.org/lang_corefunc.html#max_scalar).
+    greatest: (a, b) => `max(${a}, ${b})`,
     // SQLite's default collation, BINARY, already compares the bytes (memcmp).
     byteOrder: (column) => column,
     jsonExpires: (column) => `json_extract(${column}, '$.expires')`,

@@ -1,7 +1,7 @@
 /**
  * The storage port. Plain values go through keyv (SQLite by default, Redis or
  * PostgreSQL for several instances). What keyv lacks — set-if-absent, compare-and-set,
- * indexes, counters, scored sets and leases — is implemented with the backend's own
+ * indexes, counters, scored sets, leases and shared API limits — is implemented with the backend's own
  * atomic primitives, on the same server and key space: once for SQL (`SqlStore`, with a
  * dialect each for SQLite and PostgreSQL holding only what their SQL does differently)
  * and once for Redis.
@@ -90,6 +90,24 @@ export interface Store {
   /** Frees the lease if `holder` holds it; does nothing otherwise (a late release never frees someone else's lease). */
   releaseLease(name: string, holder: string): Promise<void>;
 
+  /**
+   * Shared paces (API limits every instance spends together, such as one Slack post per
+   * second per channel): reserves the next start on `name`, at least `intervalMs` after
+   * the start reserved before it, and returns how many milliseconds from now that start
+   * is (0: go now). Atomic across instances; each call reserves one start, so a caller
+   * that gets a wait must wait it out and then call (never call again first). Judged by
+   * the server's clock where there is one (Redis, PostgreSQL), as leases are.
+   */
+  reservePace(name: string, intervalMs: number): Promise<number>;
+  /** Holds a shared pace (the API answered 429): no start on `name` before `ms` from now. */
+  holdPace(name: string, ms: number): Promise<void>;
+  /**
+   * Shared windows (100 replies per 15 minutes): takes `count` calls (0 only looks) from
+   * the current window of `name` — windows are `windowMs` long, aligned to multiples of
+   * it since the epoch — if that leaves at most `limit` taken; atomic across instances.
+   */
+  takeFromWindow(name: string, limit: number, windowMs: number, count?: number): Promise<WindowTake>;
+
   /** Is the backend reachable? Never throws; false after {@link close}. */
   ping(): Promise<boolean>;
   /** Releases this instance's connections only (others on the same URL stay open). Safe to call twice. */
@@ -101,6 +119,16 @@ export interface HIncrOp {
   hash: string;
   field: string;
   by: number;
+}
+
+/** What {@link Store.takeFromWindow} did. */
+export interface WindowTake {
+  /** True when the calls were taken (always true for a look, `count` 0). */
+  taken: boolean;
+  /** Calls left in the current window after this one. */
+  remaining: number;
+  /** Milliseconds until the next window starts. */
+  resetInMs: number;
 }
 
 export interface Versioned<T> {

@@ -27,7 +27,7 @@ export function uniqueNamespace(): string {
   return `t_${randomBytes(6).toString('hex')}`;
 }
 
-const TABLE_SUFFIXES = ['sets', 'zsets', 'counters', 'seqs', 'leases'];
+const TABLE_SUFFIXES = ['sets', 'zsets', 'counters', 'seqs', 'leases', 'limits'];
 
 async function assertOpens(url: string, namespace: string, what: string, hint: string): Promise<void> {
   let store: Store;

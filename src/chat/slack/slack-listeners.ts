@@ -11,7 +11,7 @@ import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
 } from './modals.js';
 import { parseCaseClick, parseModalSubmission, slackActor, type CaseClick } from './parse-slack-payload.js';
-import { slackNameResolver } from './slack-name-resolver.js';
+import { slackNameResolver, type SlackNameResolver } from './slack-name-resolver.js';
 import { renderSummaryBlocks } from './render-summary-blocks.js';
 import { tellEphemeral } from './tell-ephemeral.js';
 
@@ -28,6 +28,8 @@ export interface SlackListenerDeps {
    * may have reached Slack (answerRetries); the listener's own client when absent.
    */
   answers?: WebClient | undefined;
+  /** Slack names of the people who click (one per process, shared with the other listeners); a cache of its own when absent. */
+  resolve?: SlackNameResolver | undefined;
 }
 
 /** Renders a command reply as mrkdwn: every line escaped. */
@@ -54,7 +56,7 @@ export function renderCommandMessage(reply: CommandReply, extra: readonly string
  */
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
   const { log, interactions } = deps;
-  const resolve = slackNameResolver(log);
+  const resolve = deps.resolve ?? slackNameResolver(log);
 
   const tell: Tell = (client, channel, user, text) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
   const ctx: ListenerContext = { deps, resolve, tell };

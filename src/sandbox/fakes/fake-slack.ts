@@ -148,6 +148,8 @@ export interface SlackRateLimits {
   postMessage?: { perSecond: number; burst: number };
   /** chat.update: Tier 3, 50+ per minute. */
   update?: { perMinute: number };
+  /** users.info: Tier 4, 100+ per minute. */
+  usersInfo?: { perMinute: number };
 }
 
 /** Options for {@link startFakeSlack}. */
@@ -165,7 +167,7 @@ export interface FakeSlackOptions {
   users?: Record<string, { name?: string; realName?: string; tz?: string; email?: string; isBot?: boolean }>;
   /** Seeded random fault injection (see {@link Misbehaviour}). */
   random?: RandomFaults;
-  /** Enforce real rate limits; `true` uses 1/s per channel with a burst of 3, and 50/min. */
+  /** Enforce real rate limits; `true` uses 1/s per channel with a burst of 3, 50/min for chat.update and 100/min for users.info. */
   rateLimits?: boolean | SlackRateLimits;
   /** Clock for rate-limit buckets and message timestamps, in ms; defaults to `Date.now`. */
   now?: () => number;
@@ -329,10 +331,11 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const sent429: Record<string, number> = {};
   const limits: SlackRateLimits | undefined =
     opts.rateLimits === true
-      ? { postMessage: { perSecond: 1, burst: 3 }, update: { perMinute: 50 } }
+      ? { postMessage: { perSecond: 1, burst: 3 }, update: { perMinute: 50 }, usersInfo: { perMinute: 100 } }
       : opts.rateLimits || undefined;
   const postBuckets = new Map<string, TokenBucket>();
   let updateBucket: TokenBucket | undefined;
+  let usersInfoBucket: TokenBucket | undefined;
   let lastMicros = 0;
   let idCounter = 0;
   let lastView: string | undefined;
@@ -817,6 +820,10 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     if (method === 'chat.update' && limits?.update) {
       updateBucket ??= new TokenBucket(limits.update.perMinute, limits.update.perMinute / 60_000, t);
       return updateBucket.take(t);
+    }
+    if (method === 'users.info' && limits?.usersInfo) {
+      usersInfoBucket ??= new TokenBucket(limits.usersInfo.perMinute, limits.usersInfo.perMinute / 60_000, t);
+      return usersInfoBucket.take(t);
     }
     return 0;
   };
