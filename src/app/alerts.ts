@@ -41,6 +41,15 @@ export interface AlertDeps {
   directory?: (() => PeopleDirectory | undefined) | undefined;
 }
 
+/**
+ * Waits for every call, then throws the first failure: one person's DM failing must not
+ * stop the others, and the outbox retries the item (a retry updates the DMs that landed).
+ */
+async function settleAll(calls: Array<Promise<void>>): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** A link anyone in the channel can open to the case's card on the person's own platform. */
 function cardLink(c: Case, platform: Actor['platform']): AlertCard['link'] {
   const v = c.views.find((x) => x.platform === platform) ?? c.views[0];
@@ -96,15 +105,14 @@ export class AlertService {
     const c = await this.deps.cases.repo.get(p.caseId);
     if (!c) return;
     if (p.event) {
-      for (const person of p.event.to) await this.tell(c, p.kind, person, p.event.note);
+      await settleAll(p.event.to.map((person) => this.tell(c, p.kind, person, p.event!.note)));
       return;
     }
     const pending = pendingRecipients(c, p.kind, this.deps.config);
     const people = pending && alertEnabled(this.deps.config, c.group, p.kind) ? await this.expand(pending) : [];
-    for (const person of people) await this.tell(c, p.kind, person);
-    for (const person of await this.deps.store.setMembers(DMS(c.id, p.kind))) {
-      if (!people.includes(person)) await this.close(c, p.kind, person);
-    }
+    // Each person's DM has its own pace (and the updates share the workspace's): in parallel.
+    const stale = (await this.deps.store.setMembers(DMS(c.id, p.kind))).filter((person) => !people.includes(person));
+    await settleAll([...people.map((person) => this.tell(c, p.kind, person)), ...stale.map((person) => this.close(c, p.kind, person))]);
   }
 
   /** Principals as individual people: Slack user groups through the directory. */

@@ -54,6 +54,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
  */
 export class SlackGateway implements ChatGateway {
   readonly platform = 'slack' as const;
+  /** Each person's DM with the bot, as conversations.open answered (the same id every time). */
+  private readonly directs = new Map<string, string>();
 
   constructor(private readonly client: WebClient) {}
 
@@ -143,12 +145,17 @@ export class SlackGateway implements ChatGateway {
 
   /**
    * A personal alert in the person's DM with the bot: conversations.open (scope im:write)
-   * gives the DM's id, the same one every time, then chat.postMessage (chat:write).
+   * gives the DM's id, the same one every time (kept here, so it is asked once per person
+   * and process), then chat.postMessage (chat:write).
    */
   async postDirect(userId: string, alert: AlertCard): Promise<CardView> {
-    const opened = await call(() => this.client.conversations.open({ users: userId }));
-    const channel = opened.channel?.id;
-    if (!channel) throw new Error('Slack answered conversations.open without a channel');
+    let channel = this.directs.get(userId);
+    if (!channel) {
+      const opened = await call(() => this.client.conversations.open({ users: userId }));
+      channel = opened.channel?.id;
+      if (!channel) throw new Error('Slack answered conversations.open without a channel');
+      this.directs.set(userId, channel);
+    }
     const { text, blocks } = renderAlertBlockKit(alert);
     const r = await call(() => this.client.chat.postMessage({
       channel, text, blocks, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
