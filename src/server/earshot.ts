@@ -94,7 +94,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
   // Personal alerts (DMs): planned with every case change, delivered through the outbox.
-  const alerts = new AlertService({ config, cases, outbox, store, gateways, clock, log, limits });
+  const alerts = new AlertService({ config, cases, outbox, store, gateways, clock, log, limits, directory: () => cases.directory });
   alerts.register();
   registerNotifyCommand(commands, { alerts, config });
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
