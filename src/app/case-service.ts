@@ -135,6 +135,11 @@ export class CaseService {
     this.deps.directory = directory;
   }
 
+  /** Where Slack user groups are resolved, once the Slack adapter set it. */
+  get directory(): PeopleDirectory | undefined {
+    return this.deps.directory;
+  }
+
   /** The service's clock (cards show SLA time left as of now). */
   now(): Date {
     return this.deps.clock.now();

@@ -1,6 +1,7 @@
 import type { CardView } from '../domain/case.js';
 import type { Masked } from '../screening/mask-personal-data.js';
 import type { Card, StormCard } from '../cards/card.js';
+import type { AlertCard } from '../cards/alert-card.js';
 
 /**
  * A chat surface the bot posts cards to (Slack, Teams). The app owns this port (its
@@ -34,6 +35,15 @@ export interface ChatGateway {
   updateStormCard?(view: CardView, card: StormCard): Promise<void>;
   /** Posts a plain notice into a channel (ops messages, digests). */
   postNotice?(target: string, text: Masked): Promise<void>;
+  /**
+   * Personal alerts: posts `alert` into the person's own 1:1 chat with the bot (Slack: the
+   * DM opened with conversations.open; Teams: a proactive message in the personal chat).
+   * `userId` is the platform's id (Slack `U…`, Teams AAD object id). Undefined when the
+   * person cannot be reached this way yet (Teams: they never talked to the bot 1:1).
+   */
+  postDirect?(userId: string, alert: AlertCard): Promise<CardView | undefined>;
+  /** Replaces a personal alert in place (the same thing changed, or stopped pending). */
+  updateDirect?(view: CardView, alert: AlertCard): Promise<void>;
   /** Uploads an image (a chart) into a channel. */
   postImage?(target: string, image: { title: string; filename: string; png: Buffer }): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ActorSchema } from '../domain/actor.js';
+import { ALERT_KINDS } from '../cases/alerts.js';
 import { CardViewSchema, viewTarget } from '../domain/case.js';
 import { messageKind, MessageKinds, type KindHandler, type KindHandlers, type KindMessage, type PayloadIn, type PayloadOut } from '../outbox/message-kinds.js';
 import type { CaseRepository } from './case-repository.js';
@@ -112,6 +113,25 @@ export const deliveryKinds = MessageKinds.of<ResourceContext>()({
     payload: z.object({ stormId: z.string(), mode: z.enum(['reply', 'close']), after: z.number(), through: z.number(), by: ActorSchema.optional() }),
     lane: (p) => `storm-work:${p.stormId}`,
   }),
+  /**
+   * Personal alerts about one case: the DMs of one kind (an assignment offer, a draft
+   * waiting for approval…) brought up to date with the case, or closed once it stopped
+   * pending; `event`: a one-off alert (an SLA reminder, a lapsed claim) to given people.
+   * Coalesced per case and kind, so many changes while one waits make one delivery; each
+   * DM post spends that person's DM channel's pace (`slack.post:direct:<user>`), each
+   * update the workspace's chat.update budget, both asked per call in alerts.ts.
+   */
+  'alert.direct': kind({
+    payload: z.object({
+      caseId: z.string(),
+      kind: z.enum(ALERT_KINDS),
+      event: z.object({ to: z.array(z.string()).max(100), note: z.string().max(2000) }).optional(),
+    }),
+    lane: (p) => `alert:${p.caseId}:${p.kind}`,
+    coalesce: (p) => (p.event ? `alert:${p.caseId}:${p.kind}:${p.event.note.slice(0, 200)}` : `alert:${p.caseId}:${p.kind}`),
+  }),
+  /** What a case change asks of the personal alerts, planned with the change (durable). */
+  'alert.plan': durable('alert.plan'),
   /** A case change's metrics rollup that failed at once and is retried. */
   'metrics.rollup': durable('metrics.rollup'),
   /** A staff decision's label that failed at once and is retried. */

@@ -54,7 +54,7 @@ export function platformGroupsNamed(config: Pick<Config, 'policy' | 'groups'>): 
   add(p.approvers); add(p.agents); add(p.secondApprover?.by);
   Object.values(p.people).forEach(add);
   for (const g of Object.values(p.groups)) { add(g.claim); add(g.draft); add(g.approve); add(g.send); add(g.secondApprover?.by); }
-  for (const g of config.groups) add(g.assign?.members);
+  for (const g of config.groups) { add(g.assign?.members); add(g.leads); }
   return [...all];
 }
 

@@ -18,6 +18,7 @@ export type Permission =
   | 'queue'
   | 'sla'
   | 'budget'
+  | 'notify'
   | 'authors.links'
   | 'authors.erase'
   | 'digest'
@@ -67,6 +68,7 @@ export const PERMISSIONS: readonly PermissionRow[] = [
   { permission: 'queue', use: 'queue [group]', what: 'see open cases by group and age, with their owners', surfaces: CHAT, who: ['staff'], shared: true },
   { permission: 'sla', use: 'sla [group]', what: 'see open cases past or near their SLA', surfaces: CHAT, who: ['staff'], shared: true },
   { permission: 'budget', use: 'budget', what: "see what is left of each source's API budget", surfaces: CHAT, who: ['staff'], shared: true },
+  { permission: 'notify', use: 'notify on / off / quiet 18:00-08:00 / quiet off', what: 'change your own personal alerts (direct messages from the bot)', surfaces: CHAT, who: ['anyone'], shared: false },
   { permission: 'authors.links', use: 'link / unlink / links <network>:<handle>', what: "see and change which authors' identities are one person, and who linked them", surfaces: CHAT, who: ['staff'], shared: false },
   { permission: 'authors.erase', use: 'erase-author <network>:<handle>', what: 'erase everything about one author', surfaces: CHAT, who: ['approvers'], shared: false },
   { permission: 'digest', use: 'metrics.digest (scheduled)', what: "receive the team's figures with the per-agent line and charts, daily or weekly", surfaces: ['schedule'], who: ['digest-channel'], shared: true },

@@ -5,6 +5,8 @@ import type { CaseService } from '../app/case-service.js';
 import type { CommandRouter } from '../app/commands.js';
 import { registerDeliveries } from '../app/deliveries.js';
 import { registerBudgetCommand } from '../app/budget-command.js';
+import { AlertService } from '../app/alerts.js';
+import { registerNotifyCommand } from '../app/notify-command.js';
 import { StormService } from '../app/storms.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
@@ -93,6 +95,10 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
+  // Personal alerts (DMs): planned with every case change, delivered through the outbox.
+  const alerts = new AlertService({ config, cases, outbox, store, gateways, clock, log, limits, directory: () => cases.directory });
+  alerts.register();
+  registerNotifyCommand(commands, { alerts, config });
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
   if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, nameCache: store, slackApiUrl: env.SLACK_API_URL });
 

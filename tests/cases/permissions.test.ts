@@ -99,7 +99,7 @@ routing: { fallback: care }
     const ids = PERMISSIONS.map((r) => r.permission);
     expect(new Set(ids).size).toBe(ids.length);
     expect(PERMISSIONS.filter((r) => !r.shared).map((r) => r.permission).sort()).toEqual(
-      ['authors.erase', 'authors.links', 'erase.cli', 'export.cases', 'export.labels', 'metrics.agents', 'metrics.other-agent', 'metrics.own'],
+      ['authors.erase', 'authors.links', 'erase.cli', 'export.cases', 'export.labels', 'metrics.agents', 'metrics.other-agent', 'metrics.own', 'notify'],
     );
   });
 

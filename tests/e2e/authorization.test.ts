@@ -95,6 +95,11 @@ const CASES: Case[] = [
     expect: (r, p) => (r === 'outsider' ? { refused: STAFF_ONLY } : shared(p) ? { refused: ONE_TO_ONE } : { ok: /x:jane is not linked to anyone/ }),
   },
   {
+    // Anyone may see and change their own alerts, but only where only they see the answer.
+    name: 'notify', command: () => 'notify',
+    expect: (_r, p) => (shared(p) ? { refused: ONE_TO_ONE } : { ok: /Personal alerts are on/ }),
+  },
+  {
     name: 'erase-author', command: () => 'erase-author x:nobody',
     expect: (r, p) => (r !== 'approver' ? { refused: /Only the people in policy\.approvers may erase everything about one author/ } : shared(p) ? { refused: ONE_TO_ONE } : { ok: /Nothing found for x:nobody/ }),
   },
@@ -187,7 +192,7 @@ describe('who sees what, on Slack and Teams (the authorization table, end to end
 
   it('covers every chat row of the table', () => {
     const chat = PERMISSIONS.filter((r) => r.surfaces.includes('slack') && r.surfaces.includes('teams')).map((r) => r.permission);
-    expect(chat.sort()).toEqual(['authors.erase', 'authors.links', 'budget', 'help', 'metrics.agents', 'metrics.other-agent', 'metrics.own', 'metrics.team', 'queue', 'sla']);
+    expect(chat.sort()).toEqual(['authors.erase', 'authors.links', 'budget', 'help', 'metrics.agents', 'metrics.other-agent', 'metrics.own', 'metrics.team', 'notify', 'queue', 'sla']);
     expect(rows.length).toBe(CASES.filter((c) => !c.slackOnly).length * 5 * 3 + CASES.filter((c) => c.slackOnly).length * 5);
   });
 

@@ -72,6 +72,14 @@ export interface FakeBotConnectorOptions {
    * `TeamsInfo.getTeamChannels` reads). Teams leaves the General channel's name out.
    */
   teams?: Record<string, Array<{ id: string; name?: string }>>;
+  /**
+   * Personal (1:1) chats the bot is in, by conversation id (`a:…`), as after the person
+   * installed the app for themselves. A proactive send into any other `a:` conversation is
+   * refused with 403 BotNotInConversationRoster, as Teams does (platform notes 2 §2).
+   * Conversations created through `POST /v3/conversations` count as joined. Without this
+   * option every personal chat is open.
+   */
+  personalChats?: string[];
 }
 
 /** A running fake connector. */
@@ -84,6 +92,8 @@ export interface FakeBotConnector {
   conversation(id: string): FakeConversation;
   /** Ids of every conversation seen, in order. */
   conversationIds(): string[];
+  /** Lets the bot into a personal chat (the person installed the app); see {@link FakeBotConnectorOptions.personalChats}. */
+  joinPersonalChat(id: string): void;
   /** `…/v1/.well-known/openidconfiguration` served by this fake. */
   openIdMetadataUrl: string;
   /**
@@ -139,6 +149,7 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
   const faults = new Misbehaviour(opts.random);
   const calls: ConnectorCall[] = [];
   const conversations = new Map<string, ConversationState>();
+  const personal = opts.personalChats ? new Set(opts.personalChats) : undefined;
   let lastId = 0;
 
   const nextActivityId = (): string => {
@@ -223,6 +234,7 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
         // In a Teams channel a new conversation is a new thread: "<channel>;messageid=<root id>".
         const id = channel ? `${channel};messageid=${firstId}` : `a:${randomUUID()}`;
         const c = conversationState(id);
+        personal?.add(id);
         c.params = params;
         call.conversationId = id;
         if (first) {
@@ -233,6 +245,9 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
       }
       case 'send':
       case 'reply': {
+        if (personal && conversationId!.startsWith('a:') && !personal.has(conversationId!)) {
+          return sendJson(res, 403, errorBody('BotNotInConversationRoster', 'The bot is not part of the conversation roster.'));
+        }
         const c = conversationState(conversationId!);
         const id = nextActivityId();
         store(c, op === 'reply' ? { ...activity, replyToId: activityId } : activity, id);
@@ -306,6 +321,7 @@ export async function startFakeBotConnector(opts: FakeBotConnectorOptions = {}):
     faults,
     conversation: conversationView,
     conversationIds: () => [...conversations.keys()],
+    joinPersonalChat: (id) => { personal?.add(id); },
     openIdMetadataUrl,
     signInbound({ appId, serviceUrl = `${origin}/`, claims = {}, expiresIn = '5m' }) {
       return jwt.sign({ serviceurl: serviceUrl, ...claims }, keys().privateKey, {

@@ -7,6 +7,8 @@ import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { renderBlockKit } from './render-block-kit.js';
 import { renderStormBlockKit } from './render-storm-block-kit.js';
+import { renderAlertBlockKit } from './render-alert-block-kit.js';
+import type { AlertCard } from '../../cards/alert-card.js';
 
 /** Slack errors that retrying will not fix (docs.slack.dev/reference/methods/chat.postMessage#errors). */
 const PERMANENT = new Set([
@@ -19,6 +21,7 @@ const PERMANENT = new Set([
 export const CARD_EVENT = 'earshot_case';
 export const NOTE_EVENT = 'earshot_note';
 export const STORM_EVENT = 'earshot_storm';
+export const ALERT_EVENT = 'earshot_alert';
 
 type Meta = { event_type?: string; event_payload?: Record<string, unknown> };
 const metaOf = (m: unknown): Meta | undefined => (m as { metadata?: Meta }).metadata;
@@ -51,6 +54,8 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
  */
 export class SlackGateway implements ChatGateway {
   readonly platform = 'slack' as const;
+  /** Each person's DM with the bot, as conversations.open answered (the same id every time). */
+  private readonly directs = new Map<string, string>();
 
   constructor(private readonly client: WebClient) {}
 
@@ -136,6 +141,34 @@ export class SlackGateway implements ChatGateway {
       channel: view.channel, ts: view.ts, text, blocks, parse: 'none', link_names: false,
       metadata: { event_type: STORM_EVENT, event_payload: { storm_id: card.stormId, count: card.count } },
     }));
+  }
+
+  /**
+   * A personal alert in the person's DM with the bot: conversations.open (scope im:write)
+   * gives the DM's id, the same one every time (kept here, so it is asked once per person
+   * and process), then chat.postMessage (chat:write).
+   */
+  async postDirect(userId: string, alert: AlertCard): Promise<CardView> {
+    let channel = this.directs.get(userId);
+    if (!channel) {
+      const opened = await call(() => this.client.conversations.open({ users: userId }));
+      channel = opened.channel?.id;
+      if (!channel) throw new Error('Slack answered conversations.open without a channel');
+      this.directs.set(userId, channel);
+    }
+    const { text, blocks } = renderAlertBlockKit(alert);
+    const r = await call(() => this.client.chat.postMessage({
+      channel, text, blocks, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false,
+      metadata: { event_type: ALERT_EVENT, event_payload: { case_id: alert.caseId, kind: alert.kind } },
+    }));
+    if (!r.ts) throw new Error('Slack answered chat.postMessage without a ts');
+    return { platform: 'slack', channel: r.channel ?? channel, ts: r.ts };
+  }
+
+  async updateDirect(view: CardView, alert: AlertCard): Promise<void> {
+    if (view.platform !== 'slack') return;
+    const { text, blocks } = renderAlertBlockKit(alert);
+    await call(() => this.client.chat.update({ channel: view.channel, ts: view.ts, text, blocks, parse: 'none', link_names: false }));
   }
 
   async postImage(channel: string, image: { title: string; filename: string; png: Buffer }): Promise<void> {

@@ -50,6 +50,12 @@ export function parseTeamsAction(value: unknown): TeamsParseResult {
   return { ok: true, value: { actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields } };
 }
 
+/** Did this click come from a personal alert (its data names the alert's kind) rather than from the channel's card? */
+export function isAlertClick(value: unknown): boolean {
+  const v = value as { action?: { data?: { alert?: unknown } }; alert?: unknown } | undefined;
+  return typeof (v?.action?.data?.alert ?? v?.alert) === 'string';
+}
+
 /**
  * The person behind an activity, identified by their Entra ID (AAD) object id: the id
  * `policy.approvers` and `policy.agents` name as `teams:<id>`, stable across chats and

@@ -5,6 +5,7 @@ import type { ChannelReferences } from './channel-references.js';
 import type { TeamsAuth, TeamsDeps, TeamsSurface } from './teams-surface.js';
 import { TeamsBot } from './teams-bot.js';
 import { TeamsGateway } from './teams-gateway.js';
+import { PersonalReferences } from './personal-references.js';
 
 // botframework-connector rethrows jsonwebtoken's own errors for a bad signature or a
 // malformed token (jwtTokenExtractor.js), which CloudAdapter.process answers with 500.
@@ -65,8 +66,9 @@ export function startTeamsAdapter(deps: TeamsDeps, auth: Exclude<TeamsAuth, { mo
     log.error({ err: error, type: ctx.activity.type, name: ctx.activity.name }, 'Teams turn failed');
     if (ctx.activity.type === 'message') await ctx.sendActivity('Something went wrong; the error is in the bot log.').catch(() => undefined);
   };
-  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, commands: deps.commands, cardOf: deps.cardOf, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
-  const gateway = new TeamsGateway({ adapter, appId: auth.appId, channels, store: deps.store });
+  const personal = new PersonalReferences(deps.store, clock);
+  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, personal, commands: deps.commands, cardOf: deps.cardOf, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
+  const gateway = new TeamsGateway({ adapter, appId: auth.appId, channels, store: deps.store, personal });
   if (auth.mode === 'local-dev') {
     log.warn({ teams: 'local-dev' }, 'Teams is served WITHOUT authentication (TEAMS_LOCAL_DEV=true): anyone who can reach /api/messages can act as any user. Local development only.');
   } else {

@@ -13,7 +13,8 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
-import { isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
+import { isAlertClick, isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
+import { rememberPersonalChat, type PersonalReferences } from './personal-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
@@ -26,6 +27,8 @@ export interface TeamsBotDeps {
   cases: CaseService;
   interactions: CaseInteractions;
   channels: ChannelReferences;
+  /** People's 1:1 chats with the bot, kept for personal alerts. */
+  personal?: PersonalReferences | undefined;
   commands: CommandRouter;
   /** The card of a case as the outbox renders it, handed in by the server (the bot needs no config or sources for it). */
   cardOf: CardOfCase;
@@ -87,6 +90,7 @@ export class TeamsBot extends TeamsActivityHandler {
     // Teams offers no name lookup without Graph permissions; every activity carries the sender's name.
     const sender = a.type === 'message' || a.type === 'invoke' ? teamsActor(a.from) : undefined;
     if (sender && this.deps.names) await this.deps.names.remember(sender).catch((e: unknown) => this.deps.log.debug({ err: e }, 'could not remember a Teams name'));
+    if (this.deps.personal) await rememberPersonalChat(this.deps.personal, a);
     const channelId = data.channel?.id;
     if (channelId && a.serviceUrl && a.recipient?.id) {
       const known = await this.deps.channels.get(channelId);
@@ -201,6 +205,8 @@ export class TeamsBot extends TeamsActivityHandler {
       // A refusal (a stale card among them) is told to the clicker alone; the outbox
       // re-renders the card for everyone, so a stale card catches up too.
       if (!result.ok) return toastOf(result.refusal.message);
+      // From a personal alert: the alert stays an alert (the outbox updates it); say what was done.
+      if (isAlertClick(value)) return toastOf(`Done: ${result.summary}. The card in the channel shows it.`);
       // The card exactly as the outbox renders it for every view, so the two never disagree.
       const c = result.case;
       const card = await this.deps.cardOf(c);

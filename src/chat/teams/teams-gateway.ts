@@ -10,6 +10,9 @@ import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard, type AdaptiveCard } from './render-adaptive-card.js';
 import { renderStormAdaptiveCard } from './render-storm-adaptive-card.js';
 import { renderTeamsMessage } from './render-teams-message.js';
+import { renderAlertAdaptiveCard } from './render-alert-adaptive-card.js';
+import type { PersonalReferences, TeamsPerson } from './personal-references.js';
+import type { AlertCard } from '../../cards/alert-card.js';
 
 // Statuses retrying will not fix: bad request, forbidden (bot removed, no permission), not found.
 // 412 and 5xx are retried: Microsoft lists 412, 502 and 504 among the throttling answers
@@ -42,6 +45,8 @@ export interface TeamsGatewayDeps {
   appId: string;
   channels: ChannelReferences;
   store: Store;
+  /** People's 1:1 chats with the bot, for personal alerts. */
+  personal?: PersonalReferences | undefined;
 }
 
 /**
@@ -63,13 +68,27 @@ export class TeamsGateway implements ChatGateway {
   }
 
   /** Runs `fn` with a Bot Connector client for the channel's tenant. */
-  private async connector<T>(channel: TeamsChannel, fn: (client: ConnectorClient) => Promise<T>): Promise<T> {
-    const reference: Partial<ConversationReference> = {
+  private connector<T>(channel: TeamsChannel, fn: (client: ConnectorClient) => Promise<T>): Promise<T> {
+    return this.connectorFor({
       channelId: 'msteams',
       serviceUrl: channel.serviceUrl,
       bot: { id: channel.bot.id, name: channel.bot.name ?? '' },
       conversation: { id: channel.id, name: channel.name ?? '', isGroup: true, conversationType: 'channel', tenantId: channel.tenantId },
-    };
+    }, fn);
+  }
+
+  /** Runs `fn` with a Bot Connector client for a person's 1:1 chat with the bot. */
+  private personalConnector<T>(person: TeamsPerson, fn: (client: ConnectorClient) => Promise<T>): Promise<T> {
+    return this.connectorFor({
+      channelId: 'msteams',
+      serviceUrl: person.serviceUrl,
+      bot: { id: person.bot.id, name: person.bot.name ?? '' },
+      user: { id: person.userId, name: '' },
+      conversation: { id: person.conversationId, name: '', isGroup: false, conversationType: 'personal', tenantId: person.tenantId },
+    }, fn);
+  }
+
+  private async connectorFor<T>(reference: Partial<ConversationReference>, fn: (client: ConnectorClient) => Promise<T>): Promise<T> {
     let result: { value: T } | undefined;
     try {
       await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (ctx) => {
@@ -167,6 +186,29 @@ export class TeamsGateway implements ChatGateway {
     const channel = await this.threadChannel(view);
     const activity = cardActivity(renderTeamsMessage({ lines: text.split('\n') }), text);
     await this.connector(channel, (client) => client.conversations.replyToActivity(view.conversationId, view.activityId, activity));
+  }
+
+  /**
+   * A personal alert, as a proactive message in the person's 1:1 chat with the bot
+   * (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+   * Teams lets a bot write there only once the person has the app (installed for
+   * themselves, or wrote to the bot): without a stored reference the alert is skipped.
+   */
+  async postDirect(userId: string, alert: AlertCard): Promise<CardView | undefined> {
+    const person = await this.deps.personal?.get(userId);
+    if (!person) return undefined;
+    const activity = cardActivity(renderAlertAdaptiveCard(alert), alert.summary);
+    const sent = await this.personalConnector(person, (client) => client.conversations.sendToConversation(person.conversationId, activity as Activity));
+    if (!sent.id) throw new Error('Teams sent the message without telling its id');
+    return { platform: 'teams', conversationId: person.conversationId, activityId: sent.id };
+  }
+
+  async updateDirect(view: CardView, alert: AlertCard): Promise<void> {
+    if (view.platform !== 'teams') return;
+    const person = await this.deps.personal?.byConversation(view.conversationId);
+    if (!person) throw new RemoteRefusedError(`Earshot no longer knows the Teams personal chat ${view.conversationId}`);
+    const activity = cardActivity(renderAlertAdaptiveCard(alert), alert.summary);
+    await this.personalConnector(person, (client) => client.conversations.updateActivity(view.conversationId, view.activityId, { ...activity, id: view.activityId } as Activity));
   }
 
   async postNotice(target: string, text: string): Promise<void> {
