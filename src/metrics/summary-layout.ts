@@ -127,6 +127,8 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   facts.push({ label: 'Median first response', value: fr.count > 0 ? median(fr, 'answer', 'answers') : 'none answered' });
   facts.push({ label: 'SLA met', value: sla.met + sla.breached > 0 ? `${wholePercent(sla.attainment)} (${formatNumber(sla.met)} of ${formatNumber(sla.met + sla.breached)})` : 'nothing was due' });
   facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` });
+  // Escalations are in the headline: each one is a case a lead was asked to take on.
+  if (s.activity.escalated > 0) facts.push({ label: 'Escalated', value: formatNumber(s.activity.escalated) });
 
   const notes: string[] = [];
   // A slice that holds every case (one network, "unknown" intent) only repeats the total's
@@ -174,7 +176,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
     if (sh.measured > 0) add('Sentiment after our reply', `${formatNumber(sh.improved)} improved, ${formatNumber(sh.same)} unchanged, ${formatNumber(sh.worsened)} worse (of ${formatNumber(sh.measured)} measured)`);
     add('Trending', s.trending.slice(0, max).map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `"${t.key}"`} ${formatNumber(t.count)}, up from ${formatNumber(Math.round(t.previous))}`).join(' · '));
     const act = s.activity;
-    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.ignored, 'ignored'], [act.reopened, 'reopened'], [act.escalated, 'escalated']] as const;
+    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.ignored, 'ignored'], [act.reopened, 'reopened']] as const;
     add('Other activity', other.filter(([n]) => n > 0).map(([n, w]) => `${formatNumber(n)} ${w}`).join(' · '));
   }
   return {

@@ -79,13 +79,13 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Before Teams, whose bot answers the storm cards' buttons; it reads the gateways when it posts.
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) });
-  const teams = await startTeams({ env, config, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names });
+  const teams = await startTeams({ env, config, store, cases, commands, cardOf: caseCard({ config, sources, cases, names }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
 
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits, names });
   storms.registerDeliveries();
   // In-process, not durable: the storm card's count of replies posted is a progress
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
