@@ -112,6 +112,14 @@ export const deliveryKinds = MessageKinds.of<ResourceContext>()({
     payload: z.object({ stormId: z.string(), mode: z.enum(['reply', 'close']), after: z.number(), through: z.number(), by: ActorSchema.optional() }),
     lane: (p) => `storm-work:${p.stormId}`,
   }),
+  // --- The personal queue ---
+  /** A person's App Home re-published: one per person at a time (coalesced), paced as views.publish (Tier 4). */
+  'home.publish': kind({
+    payload: z.object({ platform: z.literal('slack'), user: z.string() }),
+    lane: (p) => `home:${p.user}`,
+    coalesce: (p) => `home:${p.platform}:${p.user}`,
+    resource: () => 'slack.home',
+  }),
   /** A case change's metrics rollup that failed at once and is retried. */
   'metrics.rollup': durable('metrics.rollup'),
   /** A staff decision's label that failed at once and is retried. */

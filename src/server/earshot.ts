@@ -8,6 +8,7 @@ import { registerBudgetCommand } from '../app/budget-command.js';
 import { StormService } from '../app/storms.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
+import { HomeViews, PersonalQueues } from '../app/personal-queue.js';
 import { caseCard } from '../app/case-card.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
@@ -92,7 +93,11 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
-  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, slackApiUrl: env.SLACK_API_URL });
+  // The personal queue: Slack's App Home, refreshed through the outbox when a case in it changes.
+  const home = new HomeViews({ queues: new PersonalQueues({ cases, config, store, commands, cardOf: caseCard({ config, sources, cases, names }) }), store, outbox, gateways, clock });
+  home.registerDelivery();
+  cases.onChange((prev, next) => home.onCaseChange(prev, next));
+  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;
   core.countInto(mountOpsRoutes(http, {
