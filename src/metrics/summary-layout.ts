@@ -101,7 +101,10 @@ export function spikeSentence(s: Spike): string {
   return `${what[s.dimension]}, ${usually(s.expected)}`;
 }
 
-/** Lays out a summary: the headline, then what stands out, then the breakdowns. Pure. */
+/**
+ * Lays out a summary: the headline, then what stands out, then the breakdowns. Pure.
+ * Escalations are in the headline when there were any: each is a case a lead was asked to take on.
+ */
 export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}): SummaryLayout {
   const details = opts.details === true;
   const max = opts.maxItems ?? (details ? 10 : 3);
@@ -126,9 +129,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   facts.push({ label: 'Answered', value: formatNumber(fr.count) });
   facts.push({ label: 'Median first response', value: fr.count > 0 ? median(fr, 'answer', 'answers') : 'none answered' });
   facts.push({ label: 'SLA met', value: sla.met + sla.breached > 0 ? `${wholePercent(sla.attainment)} (${formatNumber(sla.met)} of ${formatNumber(sla.met + sla.breached)})` : 'nothing was due' });
-  facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` });
-  // Escalations are in the headline: each one is a case a lead was asked to take on.
-  if (s.activity.escalated > 0) facts.push({ label: 'Escalated', value: formatNumber(s.activity.escalated) });
+  facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` }, ...(s.activity.escalated > 0 ? [{ label: 'Escalated', value: formatNumber(s.activity.escalated) }] : []));
 
   const notes: string[] = [];
   // A slice that holds every case (one network, "unknown" intent) only repeats the total's
