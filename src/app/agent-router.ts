@@ -80,6 +80,18 @@ export class AgentRouter {
     return out;
   }
 
+  /** The individual people a group's `leads` name (Slack user groups expanded through the directory). */
+  async leads(group: string): Promise<Actor[]> {
+    const { config } = this.deps;
+    const out: Actor[] = [];
+    for (const p of expandPrincipals(config.policy, config.groups.find((g) => g.id === group)?.leads ?? [])) {
+      const direct = actorOfRef(p);
+      const found = direct ? [direct] : p.startsWith('slack-group:') && this.directory ? await this.directory.membersOf(p) : [];
+      for (const a of found) if (!out.some((o) => sameActor(o, a))) out.push(a);
+    }
+    return out;
+  }
+
   /** Open cases each person owns or has been offered, across every group. */
   async loads(): Promise<Map<string, number>> {
     const { store, config, cases } = this.deps;

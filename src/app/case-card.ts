@@ -2,6 +2,8 @@ import type { Case } from '../domain/case.js';
 import type { Card } from '../cards/card.js';
 import { cardFor, type CardForDeps } from '../cards/card-for.js';
 import type { CaseService } from './case-service.js';
+import type { PeopleNames } from './people-directory.js';
+import { actorOfRef } from '../routing/assign-agent.js';
 
 /** A case's card as it is now; what a chat surface is handed when it answers a click with the card. */
 export type CardOfCase = (c: Case) => Promise<Card>;
@@ -12,6 +14,18 @@ export type CardOfCase = (c: Case) => Promise<Card>;
  * the surfaces that answer a click with the card (Teams), so the two never disagree and
  * the adapters need neither the configuration nor the sources.
  */
-export function caseCard(deps: CardForDeps & { cases: CaseService }): CardOfCase {
-  return async (c) => cardFor(c, deps, { now: deps.cases.now(), earlierCases: await deps.cases.repo.earlierCases(c) });
+export function caseCard(deps: CardForDeps & { cases: CaseService; names?: Pick<PeopleNames, 'nameOf'> | undefined }): CardOfCase {
+  return async (c) => cardFor(c, deps, { now: deps.cases.now(), earlierCases: await deps.cases.repo.earlierCases(c), names: await leadNames(c, deps.names) });
+}
+
+/** The display names of an escalation's leads (a name lookup that fails leaves the id). */
+async function leadNames(c: Case, names: Pick<PeopleNames, 'nameOf'> | undefined): Promise<Record<string, string> | undefined> {
+  if (!c.escalation || !names) return undefined;
+  const out: Record<string, string> = {};
+  for (const ref of c.escalation.leads) {
+    const actor = actorOfRef(ref);
+    const name = actor ? await names.nameOf(actor).catch(() => undefined) : undefined;
+    if (name) out[ref] = name;
+  }
+  return out;
 }

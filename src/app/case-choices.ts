@@ -17,19 +17,22 @@ import { actorOfRef } from '../routing/assign-agent.js';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 
 /**
-/**
  * Actions that need one choice before they apply: when to snooze until, why a case is
  * ignored, whom to hand it to, which private-channel template to redirect with, which
- * group to move it to, which tag to correct, which folded post to split out.
+ * group to move it to, which tag to correct, which folded post to split out, which lead an
+ * escalation is for (and why).
  */
-export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag' | 'case.split'>;
-const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split']);
+export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag' | 'case.split' | 'case.escalate'>;
+const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split', 'case.escalate']);
+
+/** The escalate form's option for "every lead of the group" (the default when none is picked). */
+export const ALL_LEADS = '*';
 export const isChoiceAction = (id: CaseActionId): id is ChoiceAction => CHOICE_ACTIONS.has(id);
 
-/** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
 /** Whether a choice may be submitted without picking one of its options. */
 export const optionOptional = (choice: Pick<CaseChoice, 'anyPerson' | 'freeText'>): boolean => !!choice.anyPerson || !!choice.freeText?.replacesOption;
 
+/** What a choice form offers; each surface renders it its own way (a Slack modal with a select). */
 export interface CaseChoice {
   action: ChoiceAction;
   caseId: string;
@@ -100,12 +103,14 @@ export function choiceStandIn(action: ChoiceAction, c: Case, config: Config, now
         : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
           : action === 'case.retag' ? correctionCommand(corrections[0]!.value)!
             : action === 'case.split' ? { type: 'split', key: c.similar?.samples.at(-1)?.key ?? '' }
-            : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
+              : action === 'case.escalate' ? { type: 'escalate' }
+                : { type: 'reassign', to: { platform: 'system', id: 'anyone' } };
 }
 
 /** The choice form for a case the person may act on: its options, labels and button. */
 export async function choiceOffer(
   action: ChoiceAction, c: Case, config: Config, now: Date, people: ((group: string) => Promise<Actor[]>) | undefined,
+  leads: Actor[] = [],
 ): Promise<ChoiceResult> {
   const otherGroups = otherGroupsOf(c, config);
   const corrections = tagCorrections(c);
@@ -140,6 +145,12 @@ export async function choiceOffer(
       return { ok: true, choice: { ...base, label: 'What is right about this post?', options: corrections, submit: 'Correct' } };
     case 'case.split':
       return { ok: true, choice: { ...base, label: 'Which post gets a case of its own?', options: splitOptions(c, config), submit: 'Split out' } };
+    case 'case.escalate': {
+      // The reason is required; the lead is not (every lead of the group is told by default).
+      const options = leads.length > 1 ? [{ value: ALL_LEADS, label: 'All the group\'s leads' }] : [];
+      for (const p of leads) options.push({ value: `${p.platform}:${p.id}`, label: p.name ?? p.id });
+      return { ok: true, choice: { ...base, label: 'Which lead should take it?', options, freeText: { label: 'Why does it need a lead?', required: true, replacesOption: true }, submit: 'Escalate' } };
+    }
     case 'case.reassign': {
       const options = (await people?.(c.group) ?? [])
         .filter((p) => !(p.platform === c.owner?.platform && p.id === c.owner?.id))
@@ -173,6 +184,12 @@ export function choiceCommand(action: ChoiceAction, answer: ChoiceAnswer): CaseC
       const correction = answer.option ? correctionCommand(answer.option) : undefined;
       if (!correction) return { missing: 'Pick the sentiment or intent that is right for this post.' };
       return correction;
+    }
+    case 'case.escalate': {
+      const reason = answer.text?.trim();
+      if (!reason) return { missing: 'Say why the case needs a lead.' };
+      // No lead picked (or all of them): the caller names every lead of the group.
+      return { type: 'escalate', reason, leads: answer.option && answer.option !== ALL_LEADS ? [answer.option] : [] };
     }
     case 'case.reassign': {
       const picked = answer.person ?? (answer.option ? actorOfRef(answer.option) : undefined);

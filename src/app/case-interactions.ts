@@ -10,6 +10,8 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
 import type { ApplyResult, CaseService } from './case-service.js';
 import { enqueueDelivery } from './delivery-kinds.js';
+import { escalationNotice, postToLeads } from './escalations.js';
+import type { PeopleNames } from './people-directory.js';
 import { maskPersonalData, type Masked } from '../screening/mask-personal-data.js';
 import {
   choiceCommand, choiceOffer, choiceStandIn, otherGroupsOf, type CaseChoice, type ChoiceAction, type ChoiceAnswer, type ChoiceResult,
@@ -25,7 +27,7 @@ const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
   'case.release': () => ({ type: 'release' }),
   'case.approve': () => ({ type: 'approve' }),
   'case.send': () => ({ type: 'send' }),
-  'case.escalate': () => ({ type: 'escalate' }),
+  'case.deescalate': () => ({ type: 'deescalate' }),
   'case.close': () => ({ type: 'close' }),
   'case.reopen': () => ({ type: 'reopen' }),
   'case.wake': () => ({ type: 'wake' }),
@@ -70,6 +72,10 @@ export interface CaseInteractionsDeps {
   outbox: Outbox;
   /** The people a group's cases may be handed to (routing's members), for the reassign form. */
   people?: ((group: string) => Promise<Actor[]>) | undefined;
+  /** The individual people a group's `leads` name, for the escalate form and the escalation record. */
+  leads?: ((group: string) => Promise<Actor[]>) | undefined;
+  /** Display names of people known by id (the leads offered in the escalate form and named on the notice). */
+  names?: Pick<PeopleNames, 'nameOf'> | undefined;
 }
 
 /**
@@ -170,16 +176,51 @@ export class CaseInteractions {
       if (probe.refusal.code === 'stale') await this.refreshCard(c.id);
       return { ok: false, refusal: probe.refusal };
     }
-    return choiceOffer(action, c, config, now, this.deps.people);
+    return choiceOffer(action, c, config, now, this.deps.people, action === 'case.escalate' ? await this.namedLeads(c.group) : []);
+  }
+
+  /** The group's leads, with the names people know them by where a name is known. */
+  private async namedLeads(group: string): Promise<Actor[]> {
+    const out: Actor[] = [];
+    for (const a of (await this.deps.leads?.(group)) ?? []) {
+      const name = a.name ?? await this.deps.names?.nameOf(a).catch(() => undefined);
+      out.push(name ? { ...a, name } : a);
+    }
+    return out;
   }
 
   /** Applies a choice made in a form opened at `choice.version`. */
   async applyChoice(choice: Pick<CaseChoice, 'action' | 'caseId' | 'version'>, answer: ChoiceAnswer, actor: Actor): Promise<ApplyResult> {
-    const cmd = choiceCommand(choice.action, answer);
+    let cmd = choiceCommand(choice.action, answer);
     if ('missing' in cmd) return { ok: false, refusal: { code: 'invalid_input', message: cmd.missing } };
+    if (cmd.type === 'escalate') {
+      const leads = await this.escalationLeads(choice.caseId, cmd.leads ?? []);
+      if ('missing' in leads) return { ok: false, refusal: { code: 'invalid_input', rule: 'groups[].leads', message: leads.missing } };
+      cmd = { ...cmd, leads: leads.refs };
+    }
     const result = await this.deps.cases.apply(choice.caseId, cmd, actor, choice.version);
     if (!result.ok && result.refusal.code === 'stale' && result.case) await this.refreshCard(result.case.id);
+    if (result.ok && cmd.type === 'escalate') await this.announceEscalation(result.case);
     return result;
+  }
+
+  /**
+   * The leads an escalation is for: the one picked (who must be one of the group's leads;
+   * answers are untrusted), or every lead of the group when none was.
+   */
+  private async escalationLeads(caseId: string, picked: string[]): Promise<{ refs: string[] } | { missing: string }> {
+    const c = await this.deps.cases.repo.get(caseId);
+    const all = c ? (await this.deps.leads?.(c.group) ?? []).map((a) => `${a.platform}:${a.id}`) : [];
+    const stranger = picked.find((ref) => !all.includes(ref));
+    if (stranger) return { missing: `${stranger} is not one of the group's leads; pick one from the list.` };
+    return { refs: picked.length > 0 ? picked : all };
+  }
+
+  /** The escalation's notice in the group's lead channels (Slack, and Teams where the group has one). */
+  private async announceEscalation(c: Case): Promise<void> {
+    const names: Record<string, string> = {};
+    for (const a of await this.namedLeads(c.group)) if (a.name) names[`${a.platform}:${a.id}`] = a.name;
+    await postToLeads(this.deps, c, escalationNotice(this.deps.config, c, names));
   }
 
   /** A problem with a draft's text that the writer can fix in the form, if any. */

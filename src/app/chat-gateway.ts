@@ -2,6 +2,7 @@ import type { CardView } from '../domain/case.js';
 import type { Masked } from '../screening/mask-personal-data.js';
 import type { Card, StormCard } from '../cards/card.js';
 import type { AlertCard } from '../cards/alert-card.js';
+import type { PersonalQueue } from './personal-queue-model.js';
 
 /**
  * A chat surface the bot posts cards to (Slack, Teams). The app owns this port (its
@@ -46,4 +47,8 @@ export interface ChatGateway {
   updateDirect?(view: CardView, alert: AlertCard): Promise<void>;
   /** Uploads an image (a chart) into a channel. */
   postImage?(target: string, image: { title: string; filename: string; png: Buffer }): Promise<void>;
+
+  // --- The personal queue ---
+  /** Shows a person their queue where the surface has a place for it (Slack's App Home). */
+  publishHome?(user: string, queue: PersonalQueue, updatedAt: string): Promise<void>;
 }

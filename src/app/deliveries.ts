@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { caseCard } from './case-card.js';
+import type { PeopleNames } from './people-directory.js';
 import { deliveryKinds, enqueueDelivery, type DeliveryHandlers } from './delivery-kinds.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   dryRun: boolean;
   /** Rate limits every API call goes through (see delivery-resources.ts); none in unit tests. */
   limits?: CallLimiter | undefined;
+  /** Display names for the people a card names by ref (an escalation's leads). */
+  names?: Pick<PeopleNames, 'nameOf'> | undefined;
 }
 
 /** The kinds this room delivers: cards, notes and notices in chat, and the public replies. */

@@ -132,6 +132,14 @@ export const deliveryKinds = MessageKinds.of<ResourceContext>()({
   }),
   /** What a case change asks of the personal alerts, planned with the change (durable). */
   'alert.plan': durable('alert.plan'),
+  // --- The personal queue ---
+  /** A person's App Home re-published: one per person at a time (coalesced), paced as views.publish (Tier 4). */
+  'home.publish': kind({
+    payload: z.object({ platform: z.literal('slack'), user: z.string() }),
+    lane: (p) => `home:${p.user}`,
+    coalesce: (p) => `home:${p.platform}:${p.user}`,
+    resource: () => 'slack.home',
+  }),
   /** A case change's metrics rollup that failed at once and is retried. */
   'metrics.rollup': durable('metrics.rollup'),
   /** A staff decision's label that failed at once and is retried. */

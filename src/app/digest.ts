@@ -9,6 +9,7 @@ import { agentLabels, openCases } from './metrics-commands.js';
 import type { PeopleNames } from './people-directory.js';
 import type { CaseRepository } from './case-repository.js';
 import { enqueueDelivery } from './delivery-kinds.js';
+import { teamsLeadChannels } from './escalations.js';
 
 export interface DigestDeps {
   store: Store;
@@ -46,7 +47,10 @@ export async function runDigest(deps: DigestDeps, now: Date): Promise<'sent' | '
   // The digest's channel is chosen in the config for the managers: it keeps the per-agent line (see PERMISSIONS, `digest`).
   // Same layout as the command, headline first; with the details, since no one can ask the digest for them.
   const labels = await agentLabels(summary, deps.names);
-  await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'slack', target: d.channel, text: `${title}\n\n${formatSummary(summary, { style: 'plain', details: true, agentLabel: (k) => labels.get(k) ?? k })}` }, { lane });
+  const text = `${title}\n\n${formatSummary(summary, { style: 'plain', details: true, agentLabel: (k) => labels.get(k) ?? k })}`;
+  await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'slack', target: d.channel, text }, { lane });
+  // Groups bound to Teams: the same text in their Teams lead channels (the charts stay in Slack).
+  for (const target of teamsLeadChannels(deps.config)) await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'teams', target, text }, { lane });
   for (const image of (await deps.charts?.(summary)) ?? []) {
     await enqueueDelivery(deps.outbox, 'image.post', { platform: 'slack', target: d.channel, title: image.title, filename: image.filename, png: image.png.toString('base64') }, { lane });
   }

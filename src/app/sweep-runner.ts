@@ -1,6 +1,6 @@
 import { planSweep, type SweepAction } from '../cases/sweep.js';
 import type { Config } from '../config/schema.js';
-import { actorLabel, SYSTEM } from '../domain/actor.js';
+import { SYSTEM } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Store } from '../store/store.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import type { AgentRouter } from './agent-router.js';
 import { OPEN_INDEX } from './case-repository.js';
 import type { ApplyResult, CaseService } from './case-service.js';
-import { enqueueDelivery } from './delivery-kinds.js';
+import { leadNoticeLines, postToLeads } from './escalations.js';
 
 export interface SweepDeps {
   cases: CaseService;
@@ -41,9 +41,6 @@ export async function openCasesOf(deps: Pick<SweepDeps, 'store' | 'cases' | 'con
   }
   return out;
 }
-
-/** A link to a Slack card that any member of the channel can open. */
-const slackLink = (channel: string, ts: string) => `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
 
 /**
  * One SLA sweep: plans over every open case (pure), then applies each action as a
@@ -92,19 +89,9 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   }
 }
 
-/** Posts an SLA breach to the group's lead channel (durably, through the outbox). */
+/** Posts an SLA breach to the group's lead channels, Slack and Teams (durably, through the outbox). */
 async function escalateToLeads(deps: SweepDeps, c: Case, note: string): Promise<void> {
-  const group = deps.config.groups.find((g) => g.id === c.group);
-  const target = group?.leadChannel ?? deps.config.slack.opsChannel;
-  if (!target) {
+  if ((await postToLeads(deps, c, leadNoticeLines(deps.config, c, note))) === 0) {
     deps.log.warn({ caseId: c.id, group: c.group }, 'SLA breached but the group has no leadChannel; only the card thread was told');
-    return;
   }
-  const card = c.views.find((v) => v.platform === 'slack');
-  const lines = [
-    `${note}`,
-    `Case ${c.id} · ${group?.name ?? c.group} · @${c.mention.author.handle} on ${c.mention.network} · ${c.owner ? `owner ${actorLabel(c.owner)}` : 'nobody has claimed it'}`,
-    ...(card && card.platform === 'slack' ? [`Card: ${slackLink(card.channel, card.ts)}`] : []),
-  ];
-  await enqueueDelivery(deps.outbox, 'notice.post', { platform: 'slack', target, text: lines.join('\n') }, { lane: `lead:${c.group}` });
 }

@@ -20,6 +20,14 @@ export interface CardOptions extends CaseActionOptions {
   earlierCases?: ReadonlyArray<{ id: string; status: CaseStatus; createdAt: string }> | undefined;
   /** The claim lease of this case's group, if claims lapse (ms). */
   claimTimeoutMs?: number | undefined;
+  /** Display names of people named by principal ref (`slack:U…`), e.g. an escalation's leads; the id otherwise. */
+  names?: Readonly<Record<string, string>> | undefined;
+}
+
+/** "Escalated by X — reason — leads: A, B": who raised it, why, and who it is for. */
+export function escalationLine(e: NonNullable<Case['escalation']>, names: Readonly<Record<string, string>> = {}): string {
+  const leads = e.leads.map((ref) => names[ref] ?? ref.slice(ref.indexOf(':') + 1));
+  return [`Escalated by ${actorLabel(e.by)}`, ...(e.reason ? [e.reason] : []), leads.length > 0 ? `leads: ${leads.join(', ')}` : 'no lead is named for this group'].join(' — ');
 }
 
 const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
@@ -85,6 +93,7 @@ function notesOf(c: Case, opts: CardOptions): string[] {
   const last = c.audit[c.audit.length - 1];
   if (c.status === 'new' && last?.action === 'expire_claim') notes.push(`The claim lapsed at ${cardTime(last.at)} (${last.note ?? 'no activity'}); the case is back in the channel.`);
   if (c.status === 'new' && last?.action === 'assign' && !c.assignment) notes.push('Nobody picked this case up in time; it is back in the channel for anyone to claim.');
+  if (c.escalation) notes.push(escalationLine(c.escalation, opts.names));
   const earlier = opts.earlierCases ?? [];
   if (earlier.length > 0) {
     const shown = earlier.slice(0, 5).map((e) => `#${e.id} ${STATUS_LABEL[e.status].toLowerCase()} (${e.createdAt.slice(0, 10)})`);

@@ -19,6 +19,8 @@ export interface CardForDeps {
 export interface CardContext {
   now?: Date | undefined;
   earlierCases?: CardOptions['earlierCases'];
+  /** Display names of the people the case names by ref (an escalation's leads). */
+  names?: CardOptions['names'];
 }
 
 /** The card for a case, as every surface shows it. Pure: `now` is given, never read. */
@@ -27,6 +29,7 @@ export function cardFor(c: Case, deps: CardForDeps, context: CardContext = {}): 
     ...cardOptions(c, deps),
     ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
     ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
+    ...(context.names ? { names: context.names } : {}),
   });
 }
 

@@ -69,6 +69,7 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       if (!c.owner) push('case.claim', 'Claim', 'primary');
       if (canReply) push('case.draft', 'Draft reply');
       push('case.reassign', c.owner ? 'Reassign…' : 'Assign to…');
+      push('case.deescalate', 'De-escalate');
       push('case.snooze', 'Snooze');
       redirect();
       move();

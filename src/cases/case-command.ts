@@ -16,7 +16,13 @@ export type CaseCommand =
   | { type: 'send' }
   | { type: 'sent'; reply: Reply }
   | { type: 'send_failed'; error: string }
-  | { type: 'escalate'; note?: string | undefined }
+  /**
+   * Raise the case to the group's leads: why (`reason`), and the leads it is for (principal
+   * refs, resolved to people by the caller: the one picked, or every lead of the group).
+   */
+  | { type: 'escalate'; note?: string | undefined; reason?: string | undefined; leads?: string[] | undefined }
+  /** Take the escalation back: the case returns to where it was before it. */
+  | { type: 'deescalate' }
   | { type: 'snooze'; until: string }
   | { type: 'wake' }
   | { type: 'ignore'; reason: string }

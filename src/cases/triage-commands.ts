@@ -1,14 +1,30 @@
-/** What staff do with a case besides replying: escalate, snooze, ignore, move, correct, redirect, close, reopen. */
+/** What staff do with a case besides replying: escalate (and take it back), snooze, ignore, move, correct, redirect, close, reopen. */
 import { describeState } from './describe-state.js';
 import { refuse, hhmm, MAX_NOTE, MAX_SNOOZE_MS, UNOWNED, type Cmd, type Step, type TransitionResult } from './transition-step.js';
 
-/** Escalate the case. */
+/** Escalate the case: who raised it, why, and the leads it is for are kept on it. */
 export function escalateCommand(s: Step, cmd: Cmd<'escalate'>): TransitionResult {
-  const { c, who, next, role } = s;
+  const { c, actor, now, who, next, role } = s;
   const denied = role('claim', 'escalate cases');
   if (denied) return { ok: false, refusal: denied };
   if (['sending', 'sent', 'closed', 'escalated', 'snoozed', 'ignored', 'redirected'].includes(c.status)) return refuse('invalid_transition', `This case cannot be escalated: ${describeState(c)}.`);
-  return next('escalated', { escalatedFrom: c.status }, `${who} escalated the case`, cmd.note);
+  const reason = cmd.reason?.trim() || undefined;
+  if (reason && reason.length > MAX_NOTE) return refuse('invalid_input', `The reason is ${reason.length} characters; the limit is ${MAX_NOTE}.`);
+  const leads = [...new Set(cmd.leads ?? [])];
+  const escalation = { at: now, by: actor, leads, ...(reason ? { reason } : {}) };
+  return next('escalated', { escalatedFrom: c.status, escalation }, `${who} escalated the case`, reason ?? cmd.note);
+}
+
+/** Take an escalation back: the case returns to the status it had before (owned or not as it is now). */
+export function deescalateCommand(s: Step): TransitionResult {
+  const { c, who, next, role } = s;
+  const denied = role('claim', 'de-escalate cases');
+  if (denied) return { ok: false, refusal: denied };
+  if (c.status !== 'escalated') return refuse('invalid_transition', `This case is not escalated: ${describeState(c)}.`);
+  const before = c.escalatedFrom ?? 'new';
+  // Claimed or released while escalated: the owner as it is now decides between new and claimed.
+  const to = before === 'new' && c.owner ? 'claimed' : !c.owner && (before === 'claimed' || before === 'rejected') ? 'new' : before;
+  return next(to, { escalatedFrom: undefined, escalation: undefined }, `${who} took the escalation back`);
 }
 
 /** Put the case aside until a time (at most 30 days). */
@@ -70,7 +86,7 @@ export function rerouteCommand(s: Step, cmd: Cmd<'reroute'>): TransitionResult {
   // move itself, it is there exactly once whoever delivers the card, and however often.
   const notes = note ? [...(c.notes ?? []), { id: `move:${c.version + 1}`, at: now, by: actor, text: note, movedFrom: c.group }] : c.notes;
   // The other group starts afresh: nobody there owns it yet, and an escalation was this group's.
-  return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined, notes }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
+  return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined, escalation: undefined, notes }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
 }
 
 /** Correct screening's sentiment or intent. */
@@ -118,5 +134,5 @@ export function reopenCommand(s: Step, cmd: Cmd<'reopen'>): TransitionResult {
     const denied = role('claim', 'reopen cases');
     if (denied) return { ok: false, refusal: denied };
   }
-  return next('new', { ...UNOWNED, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [] }, `${who} reopened the case`, cmd.note);
+  return next('new', { ...UNOWNED, approvals: [], escalatedFrom: undefined, escalation: undefined, assignment: undefined, offered: [] }, `${who} reopened the case`, cmd.note);
 }

@@ -7,7 +7,7 @@ import { refuse, transitionStep, type TransitionResult } from './transition-step
 import type { TransitionContext } from './transition-context.js';
 import { describeState } from './describe-state.js';
 import {
-  closeCommand, escalateCommand, ignoreCommand, redirectCommand, reopenCommand, rerouteCommand, retagCommand, snoozeCommand, wakeCommand,
+  closeCommand, deescalateCommand, escalateCommand, ignoreCommand, redirectCommand, reopenCommand, rerouteCommand, retagCommand, snoozeCommand, wakeCommand,
 } from './triage-commands.js';
 
 // The workflow's names, importable from here as before: the commands, the context, the result.
@@ -47,6 +47,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
     case 'sent': return sentCommand(s, cmd);
     case 'send_failed': return sendFailedCommand(s, cmd);
     case 'escalate': return escalateCommand(s, cmd);
+    case 'deescalate': return deescalateCommand(s);
     case 'snooze': return snoozeCommand(s, cmd);
     case 'wake': return wakeCommand(s);
     case 'ignore': return ignoreCommand(s, cmd);

@@ -21,6 +21,11 @@ const SlackBinding = z.strictObject({
 const TeamsBinding = z.strictObject({
   /** A Teams channel id (19:…@thread.tacv2) or its display name as captured at install. */
   channel: z.string().min(1),
+  /**
+   * Where the group's leads read in Teams (a channel id or display name, as `channel`):
+   * escalations, SLA breaches, the digest and ops notices go there too.
+   */
+  leadChannel: z.string().min(1).optional(),
 });
 
 export const GroupSchema = z.strictObject({

@@ -109,7 +109,10 @@ function activityNotes(act: MetricsSummary['activity']): string[] {
   return notes;
 }
 
-/** Lays out a summary: the headline, then what stands out, then the breakdowns. Pure. */
+/**
+ * Lays out a summary: the headline, then what stands out, then the breakdowns. Pure.
+ * Escalations are in the headline when there were any: each is a case a lead was asked to take on.
+ */
 export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}): SummaryLayout {
   const details = opts.details === true;
   const max = opts.maxItems ?? (details ? 10 : 3);
@@ -134,7 +137,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
   facts.push({ label: 'Answered', value: formatNumber(fr.count) });
   facts.push({ label: 'Median first response', value: fr.count > 0 ? median(fr, 'answer', 'answers') : 'none answered' });
   facts.push({ label: 'SLA met', value: sla.met + sla.breached > 0 ? `${wholePercent(sla.attainment)} (${formatNumber(sla.met)} of ${formatNumber(sla.met + sla.breached)})` : 'nothing was due' });
-  facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` });
+  facts.push({ label: 'Open now', value: `${formatNumber(b.open)}${b.listed > 0 ? ` · oldest ${roughDuration(b.oldestSeconds)}` : ''}` }, ...(s.activity.escalated > 0 ? [{ label: 'Escalated', value: formatNumber(s.activity.escalated) }] : []));
 
   const notes: string[] = [];
   // A slice that holds every case (one network, "unknown" intent) only repeats the total's
@@ -182,7 +185,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
     if (sh.measured > 0) add('Sentiment after our reply', `${formatNumber(sh.improved)} improved, ${formatNumber(sh.same)} unchanged, ${formatNumber(sh.worsened)} worse (of ${formatNumber(sh.measured)} measured)`);
     add('Trending', s.trending.slice(0, max).map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `"${t.key}"`} ${formatNumber(t.count)}, up from ${formatNumber(Math.round(t.previous))}`).join(' · '));
     const act = s.activity;
-    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.ignored, 'ignored'], [act.reopened, 'reopened'], [act.escalated, 'escalated']] as const;
+    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.ignored, 'ignored'], [act.reopened, 'reopened']] as const;
     add('Other activity', other.filter(([n]) => n > 0).map(([n, w]) => `${formatNumber(n)} ${w}`).join(' · '));
   }
   return {

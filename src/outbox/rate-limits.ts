@@ -32,6 +32,8 @@ export const DEFAULT_LIMITS: Readonly<Record<string, LimitSpec>> = {
   'slack.post': { minTimeMs: 1000, maxConcurrent: 1, inFlight: 2 },
   'slack.update': { minTimeMs: 1200, maxConcurrent: 2, inFlight: 2 },
   'slack.read': { minTimeMs: 1200, maxConcurrent: 2, inFlight: 2 },
+  // views.publish is Tier 4 (100+ per minute): about 85 a minute leaves room for the rest.
+  'slack.home': { minTimeMs: 700, maxConcurrent: 1, inFlight: 2 },
   'teams.post': { minTimeMs: 500, maxConcurrent: 1, inFlight: 2 },
   'teams.update': { minTimeMs: 500, maxConcurrent: 1, inFlight: 2 },
   'x.reply': { perWindow: 100, windowMs: 900_000, maxConcurrent: 1, inFlight: 1 },

@@ -11,6 +11,7 @@ import { StormService } from '../app/storms.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
 import { trackSplits } from '../app/near-duplicates.js';
+import { HomeViews, PersonalQueues } from '../app/personal-queue.js';
 import { caseCard } from '../app/case-card.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
@@ -82,14 +83,14 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Before Teams, whose bot answers the storm cards' buttons; it reads the gateways when it posts.
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
-  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions });
+  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
 
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits, names });
   storms.registerDeliveries();
   // In-process, not durable: the storm card's count of replies posted is a progress
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
@@ -100,7 +101,11 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   alerts.register();
   registerNotifyCommand(commands, { alerts, config });
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
-  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, nameCache: store, slackApiUrl: env.SLACK_API_URL });
+  // The personal queue: Slack's App Home, refreshed through the outbox when a case in it changes.
+  const home = new HomeViews({ queues: new PersonalQueues({ cases, config, store, commands, cardOf: caseCard({ config, sources, cases, names }) }), store, outbox, gateways, clock });
+  home.registerDelivery();
+  cases.onChange((prev, next) => home.onCaseChange(prev, next));
+  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, nameCache: store, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;
   core.countInto(mountOpsRoutes(http, {

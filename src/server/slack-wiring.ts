@@ -1,6 +1,8 @@
 import type { CaseInteractions } from '../app/case-interactions.js';
 import type { CommandRouter } from '../app/commands.js';
 import type { PeopleNames } from '../app/people-directory.js';
+import type { HomeViews } from '../app/personal-queue.js';
+import { registerHomeListener } from '../chat/slack/home-listener.js';
 import type { StormService } from '../app/storms.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
 import { slackNameResolver, type SlackNameCache } from '../chat/slack/slack-name-resolver.js';
@@ -22,6 +24,8 @@ export interface SlackWiringDeps {
   log: Logger;
   /** Shares Slack names between instances (users.info answers, cached for an hour). */
   nameCache?: SlackNameCache | undefined;
+  /** App Home: the personal queue, published when opened. */
+  home?: Pick<HomeViews, 'opened'> | undefined;
   /** Where the Web API is, when not Slack's own (named in the start-up error). */
   slackApiUrl?: string | undefined;
 }
@@ -38,6 +42,7 @@ export async function wireSlack(slack: SlackApp, deps: SlackWiringDeps): Promise
   const byName = slackNameResolver(log, { cache: deps.nameCache });
   registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers, resolve: byName });
   registerStormListeners(app, { storms: deps.storms, log, answers });
+  if (deps.home) { const home = deps.home; registerHomeListener(app, { opened: (p) => home.opened(p), log }); }
   deps.workflow.attachSlack(app, byName);
   deps.names.use(async (a) => (a.platform === 'slack' ? (await byName(app.client, { platform: 'slack', id: a.id })).name : undefined));
   // Bolt checks the token with auth.test here; the SDK's own error names neither Slack nor what to check.

@@ -34,6 +34,7 @@ const MATRIX: Record<CommandType, Row> = {
   sent: { cmd: { type: 'sent', reply: { id: '9', url: 'https://x.com/i/web/status/9', at: NOW, text: 'x' } }, actor: system, legal: { sending: 'sent' } },
   send_failed: { cmd: { type: 'send_failed', error: 'X said 503' }, actor: system, legal: { sending: 'approved' } },
   escalate: { cmd: { type: 'escalate' }, actor: alice, legal: to('escalated', 'new', 'claimed', 'drafted', 'rejected', 'approved') },
+  deescalate: { cmd: { type: 'deescalate' }, actor: alice, legal: { escalated: 'new' } },
   snooze: { cmd: { type: 'snooze', until: '2026-01-06T09:00:00.000Z' }, actor: alice, legal: to('snoozed', 'new', 'claimed', 'rejected', 'escalated') },
   wake: { cmd: { type: 'wake' }, actor: alice, legal: { snoozed: 'new' } },
   ignore: { cmd: { type: 'ignore', reason: 'spam' }, actor: alice, legal: to('ignored', 'new', 'claimed', 'rejected', 'escalated', 'snoozed') },

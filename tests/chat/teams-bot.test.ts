@@ -223,6 +223,24 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     expect((await current()).screening.intent).toBe(fix.slice('intent:'.length));
   });
 
+  it('keeps a reply in the card\'s thread (no @mention, received through RSC) as an internal note, and answers no channel chatter', async () => {
+    connector.calls.length = 0;
+    const base = fixture('message.channel');
+    const reply = inbound('message.channel', { ...as(BOB, 'Bob Lead'), id: '1767604400001', text: '<p>Called them back, all&nbsp;sorted</p>', textFormat: 'xml', entities: [], attachments: undefined });
+    expect((await post(url, reply)).status).toBe(200);
+    const noted = await waitFor('the note on the case', async () => (await current()).notes?.find((n) => n.text === 'Called them back, all sorted'));
+    expect(noted).toMatchObject({ id: `teams:${thread}:1767604400001`, by: { platform: 'teams', id: BOB, name: 'Bob Lead' } });
+    // Delivered again: kept once.
+    expect((await post(url, reply)).status).toBe(200);
+    expect((await current()).notes?.filter((n) => n.text === 'Called them back, all sorted')).toHaveLength(1);
+    // A reply in some other thread, and a top-level post, are neither notes nor commands: no answer.
+    const other = inbound('message.channel', { ...as(BOB, 'Bob Lead'), id: '1767604400002', text: 'lunch?', entities: [], conversation: { ...base.conversation, id: `${CHANNEL};messageid=1767604300000` } });
+    expect((await post(url, other)).status).toBe(200);
+    const top = inbound('message.channel', { ...as(BOB, 'Bob Lead'), id: '1767604400003', text: 'morning all', entities: [], conversation: { ...base.conversation, id: `${CHANNEL};messageid=1767604400003` } });
+    expect((await post(url, top)).status).toBe(200);
+    expect(connector.calls.filter((c) => c.op === 'reply' || c.op === 'send')).toEqual([]);
+  });
+
   it('answers the bot commands through the same router as Slack, in the thread', async () => {
     connector.calls.length = 0;
     const msg = inbound('message.channel', { conversation: { ...fixture('message.channel').conversation } });

@@ -13,6 +13,7 @@ import type { BlockAction, ButtonAction, EnvelopedEvent, SlashCommand, types, Vi
 import { signSlack } from '../../src/sandbox/sign-slack.js';
 
 type AppMentionEvent = types.AppMentionEvent;
+type AppHomeOpenedEvent = types.AppHomeOpenedEvent;
 
 export { signSlack, type SlackSignatureHeaders } from '../../src/sandbox/sign-slack.js';
 
@@ -220,5 +221,23 @@ export function appMentionEvent(a: AppMentionArgs): EnvelopedEvent<AppMentionEve
   if (a.threadTs) p.event.thread_ts = a.threadTs;
   if (a.eventId) p.event_id = a.eventId;
   p.event_time = Math.floor(Number(a.ts));
+  return p;
+}
+
+export interface AppHomeOpenedArgs {
+  user: string;
+  /** `home` or `messages`: the tab the person opened. */
+  tab?: 'home' | 'messages';
+  eventId?: string;
+}
+
+/**
+ * `app_home_opened` as the Events API delivers it (docs.slack.dev/reference/events/app_home_opened):
+ * sent each time a person opens one of the app's tabs. The first visit has no `view`.
+ */
+export function appHomeOpenedEvent(a: AppHomeOpenedArgs): EnvelopedEvent<AppHomeOpenedEvent> {
+  const p = fixture<EnvelopedEvent<AppHomeOpenedEvent>>('event_callback.app_home_opened.json');
+  p.event = { ...p.event, user: a.user, channel: `D${a.user.slice(1)}`, tab: a.tab ?? 'home' };
+  if (a.eventId) p.event_id = a.eventId;
   return p;
 }

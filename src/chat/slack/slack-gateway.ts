@@ -9,6 +9,8 @@ import { renderBlockKit } from './render-block-kit.js';
 import { renderStormBlockKit } from './render-storm-block-kit.js';
 import { renderAlertBlockKit } from './render-alert-block-kit.js';
 import type { AlertCard } from '../../cards/alert-card.js';
+import { renderHomeView } from './render-home-view.js';
+import type { PersonalQueue } from '../../app/personal-queue-model.js';
 
 /** Slack errors that retrying will not fix (docs.slack.dev/reference/methods/chat.postMessage#errors). */
 const PERMANENT = new Set([
@@ -177,5 +179,12 @@ export class SlackGateway implements ChatGateway {
 
   async postNotice(channel: string, text: string): Promise<void> {
     await call(() => this.client.chat.postMessage({ channel, text: clipEscaped(escapeMrkdwn(text), TEXT_MAX.message), parse: 'none', link_names: false, unfurl_links: false }));
+  }
+
+  // --- App Home (the personal queue) ---
+
+  /** Publishes a person's App Home (views.publish, Tier 4; the outbox paces it as `slack.home`). */
+  async publishHome(user: string, queue: PersonalQueue, updatedAt: string): Promise<void> {
+    await call(() => this.client.views.publish({ user_id: user, view: renderHomeView(queue, updatedAt) }));
   }
 }

@@ -25,7 +25,7 @@ export const ADAPTIVE_CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 const PRIMARY_ACTIONS = 5;
 
 /** The buttons that open a Teams dialog (task module) instead of acting at once: forms and choices. */
-const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split']);
+const DIALOG_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.draft', 'case.reject', 'case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split', 'case.escalate']);
 
 /** Card button styles as Adaptive Cards name them. */
 export const STYLE = { primary: 'positive', danger: 'destructive' } as const;

@@ -28,7 +28,7 @@ export function renderTeamsChoice(choice: CaseChoice, opts: { answer?: ChoiceAns
       choices: choice.options.slice(0, 100).map((o) => ({ title: clip(sanitizeText(o.label), TEXT_MAX.option), value: o.value })),
       ...(opts.answer?.option ? { value: opts.answer.option } : {}),
     });
-  } else {
+  } else if (!choice.freeText) {
     body.push(textBlock(escapeTeamsMarkdown(`${choice.label}: there is nobody to offer here.`), { color: 'Attention' }));
   }
   if (choice.freeText) {

@@ -17,6 +17,8 @@ import { isAlertClick, isTeamsStormAction, parseTeamsAction, teamsActor, type Te
 import { rememberPersonalChat, type PersonalReferences } from './personal-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
+import { mentionsRecipient, parseTeamsThreadReply } from './teams-thread-notes.js';
+import { keepThreadNote } from '../../app/thread-notes.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
 import { renderTeamsMessage } from './render-teams-message.js';
 import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
@@ -166,6 +168,10 @@ export class TeamsBot extends TeamsActivityHandler {
       if (!result.ok) await say(ctx, result.refusal.message);
       return;
     }
+    // A reply in a card's thread (no @mention): an internal note, as in Slack; any other channel chatter is not ours.
+    const threadReply = parseTeamsThreadReply(a, this.deps.clock.now().toISOString());
+    if (threadReply && actor) return void (await keepThreadNote(this.deps.cases, { ...threadReply, by: actor }));
+    if (a.conversation?.conversationType === 'channel' && !mentionsRecipient(a)) return;
     const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
     const who: Actor = actor ?? { platform: 'teams', id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}) };
     // A bot's answer in a channel or group chat is seen by everyone there: only a 1:1 chat

@@ -210,6 +210,8 @@ export interface FakeSlack {
   file(id: string): FakeSlackFile | undefined;
   /** The modal views as they are now, by id. */
   view(id: string): Record<string, unknown> | undefined;
+  /** The App Home view last published for a person (views.publish). */
+  home(user: string): Record<string, unknown> | undefined;
   /** Makes a trigger_id answer `expired_trigger_id`, as Slack does after 3 s. */
   expireTrigger(triggerId: string): void;
   /**
@@ -324,6 +326,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const channels = new Map<string, ChannelState>();
   const files = new Map<string, FakeSlackFile>();
   const views = new Map<string, Record<string, unknown>>();
+  /** Each person's published App Home view, by user id. */
+  const homes = new Map<string, Record<string, unknown>>();
   const usedTriggers = new Set<string>();
   const expiredTriggers = new Set<string>();
   const responseLinks = new Map<string, { channel: string; ts?: string; user?: string } | undefined>();
@@ -695,6 +699,19 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       views.set(id, made);
       return { view: made };
     },
+    // App Home (docs.slack.dev/reference/methods/views.publish): one home view per person,
+    // replaced on each publish; a `hash` that is not the current one is refused.
+    'views.publish': (args) => {
+      const view = requireView(args);
+      const user = userObject(str(args.user_id) ?? '');
+      if (view.type !== 'home') throw new SlackMethodFailedError('invalid_arguments');
+      const existing = homes.get(user.id);
+      if (str(args.hash) && existing && args.hash !== existing.hash) throw new SlackMethodFailedError('hash_conflict');
+      const id = (existing?.id as string | undefined) ?? nextId('V');
+      const made = viewObject(id, view, { type: 'home' });
+      homes.set(user.id, made);
+      return { view: made };
+    },
     'users.info': (args) => ({ user: userObject(str(args.user) ?? '') }),
     // The bot's direct-message channel with one person (im:write); the same id every time.
     'conversations.open': (args) => {
@@ -1016,6 +1033,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     channel: channelView,
     file: (id) => files.get(id),
     view: (id) => (views.has(id) ? clone(views.get(id)) : undefined),
+    home: (user) => (homes.has(user) ? clone(homes.get(user)) : undefined),
     expireTrigger: (id) => void expiredTriggers.add(id),
     responseUrl(message) {
       const id = randomBytes(9).toString('base64url');
