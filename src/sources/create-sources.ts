@@ -8,6 +8,7 @@ import { createRssSource } from './rss/create-rss-source.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 import { createTwitterSource, XOptionsSchema } from './twitter/create-twitter-source.js';
 import { parseSourceOptions } from './source-options.js';
+import { streamModeProblems } from './create-streams.js';
 
 export { SourceConfigError };
 
@@ -44,7 +45,7 @@ export function createSources(config: Config, env: Env, ctx: SourceContext = {})
  * building each adapter (which connects to nothing): for `check-config` and start-up.
  */
 export function sourceConfigProblems(config: Config, env: Env): SourceConfigProblem[] {
-  const problems: SourceConfigProblem[] = [];
+  const problems: SourceConfigProblem[] = [...streamModeProblems(config)];
   for (const s of config.sources) {
     if (!s.enabled) continue;
     try {

@@ -4,7 +4,7 @@
  *
  * Routes: `GET /2/tweets/search/recent`, `GET /2/tweets/:id`, `GET /2/users/me`,
  * `GET /2/users/by/username/:username`, `GET /2/users/:id/tweets`, `GET /2/users/:id/mentions`,
- * `POST /2/tweets`. Answers use the documented shapes (`{data, includes, meta}`, problem
+ * `POST /2/tweets`, and the filtered stream with its rules (fake-x-stream.ts). Answers use the documented shapes (`{data, includes, meta}`, problem
  * objects for errors) and every routed answer carries `x-rate-limit-limit/remaining/reset`
  * from a per-route window budget; an exhausted budget answers 429 with those headers (X sends
  * no Retry-After).
@@ -23,6 +23,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
+import { createXStream, type FakeXStream } from './fake-x-stream.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
 
 /** A user as X returns it with every field the fake knows. */
@@ -128,6 +129,8 @@ export interface FakeXOptions {
   now?: () => number;
   /** Users and posts saved by {@link FakeX.saveState} in an earlier run (the sandbox's --keep). */
   state?: FakeXState;
+  /** How often the filtered stream sends its `\r\n` keep-alive (X: at least every 20 s). Default 1 s. */
+  streamKeepAliveMs?: number;
 }
 
 /** Everything the fake X holds that a later run can carry on from (plain JSON). */
@@ -166,6 +169,8 @@ export interface FakeX {
   resetRateLimits(): void;
   /** Users and posts as plain JSON, to start a later fake from (`state` option). */
   saveState(): FakeXState;
+  /** The filtered stream: its rules, connections and misbehaviour (fake-x-stream.ts). */
+  stream: FakeXStream;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -341,6 +346,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     }
     tweets.set(id, tweet);
     author.public_metrics.tweet_count += 1;
+    stream.publish(tweet);
     return tweet;
   };
 
@@ -491,6 +497,14 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     return { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: tweet.edit_history_tweet_ids } };
   };
 
+  const stream = createXStream<XTweet>({
+    matches: (t, query) => matches(t, parseXQuery(query)),
+    render: (t, q) => {
+      const page = tweetPage([t], q, {}) as { data: unknown[]; includes?: unknown };
+      return { data: page.data[0], ...(page.includes ? { includes: page.includes } : {}) };
+    },
+  }, { keepAliveMs: opts.streamKeepAliveMs });
+
   const windowOf = (route: XRoute) => {
     const t = Math.floor(now() / 1000);
     let w = windows.get(route);
@@ -524,6 +538,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     if (raw.length > 0) call.body = req.headers['content-type']?.startsWith('application/json') ? JSON.parse(raw.toString('utf8')) : raw.toString('utf8');
     calls.push(call);
     if (!hit || !route) {
+      if (req.headers.authorization && stream.handle(req, res, url.pathname, url.searchParams, call.body)) return;
       return sendJson(res, 404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] });
     }
 
@@ -588,6 +603,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
   };
 
   const http = await listenFake(handler, faults);
+  const closeHttp = async () => { stream.close(); await http.close(); };
   return {
     port: http.port,
     url: `${http.origin}/`,
@@ -609,7 +625,8 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     },
     resetRateLimits: () => windows.clear(),
     saveState: () => structuredClone({ users: [...users.values()], tweets: [...tweets.values()], posted: posted.map((t) => t.id), lastId: lastId.toString(), userSeq }),
+    stream: stream.api,
     internalErrors: http.internalErrors,
-    close: () => http.close(),
+    close: closeHttp,
   };
 }
