@@ -5,12 +5,14 @@ import type { SourceContext } from './mention-source.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 import { sourcePath } from './source-options.js';
 import { createTwitterStream } from './twitter/create-twitter-source.js';
+import { createJetstreamStream } from './bluesky/create-bluesky-source.js';
 
 /** A stream factory per network that has one; factories connect to nothing. */
 export type StreamFactory = (source: SourceConfig, config: Config, env: Env, ctx: SourceContext) => MentionStream;
 
 const factories = new Map<string, StreamFactory>([
   ['x', createTwitterStream],
+  ['bluesky', createJetstreamStream],
 ]);
 
 export function registerStreamFactory(network: string, factory: StreamFactory): void {
