@@ -6,6 +6,7 @@ import { SourceConfigError, type SourceConfigProblem } from './source-errors.js'
 import { sourcePath } from './source-options.js';
 import { createTwitterStream } from './twitter/create-twitter-source.js';
 import { createJetstreamStream } from './bluesky/create-bluesky-source.js';
+import { createMastodonStream } from './mastodon/create-mastodon-source.js';
 
 /** A stream factory per network that has one; factories connect to nothing. */
 export type StreamFactory = (source: SourceConfig, config: Config, env: Env, ctx: SourceContext) => MentionStream;
@@ -13,6 +14,7 @@ export type StreamFactory = (source: SourceConfig, config: Config, env: Env, ctx
 const factories = new Map<string, StreamFactory>([
   ['x', createTwitterStream],
   ['bluesky', createJetstreamStream],
+  ['mastodon', createMastodonStream],
 ]);
 
 export function registerStreamFactory(network: string, factory: StreamFactory): void {
@@ -53,4 +55,24 @@ export function createStreams(config: Config, env: Env, ctx: SourceContext = {})
     out.set(s.name, factories.get(s.network)!(s, config, env, ctx));
   }
   return out;
+}
+
+/**
+ * Problems with the streams of the enabled sources in stream mode, found by building each
+ * (which connects to nothing): for `check-config` and start-up. X's credentials are
+ * checked with the rest of X's.
+ */
+export function streamProblems(config: Config, env: Env): SourceConfigProblem[] {
+  const problems = streamModeProblems(config);
+  if (problems.length > 0) return problems;
+  for (const s of config.sources) {
+    if (!s.enabled || s.mode !== 'stream' || s.network === 'x') continue;
+    try {
+      factories.get(s.network)!(s, config, env, {});
+    } catch (e) {
+      if (!(e instanceof SourceConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  return problems;
 }
