@@ -125,11 +125,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   ticks.start();
   await inbox.run();
 
-  const streams = startStreams({
-    config, store, instanceId, log, sources, runInbox: inbox.run, ...opts.stream,
-    streams: opts.streams ?? createStreams(config, env, { cache: store }),
-  });
-  for (const [name, status] of streams.status()) board.watchStream(name, status);
+  const streams = startStreams({ config, store, instanceId, log, sources, runInbox: inbox.run, board, ...opts.stream, streams: opts.streams ?? createStreams(config, env, { cache: store }) });
   const scheduler = opts.schedule === false ? undefined : jobScheduler(core, env, inbox);
   if (scheduler) await scheduler.start();
   const port = (server.address() as AddressInfo).port;

@@ -5,6 +5,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { MentionStream } from '../sources/mention-stream.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../util/logger.js';
+import type { SourceHealthBoard } from './source-health.js';
 
 export interface StreamWiringDeps {
   config: Config;
@@ -15,6 +16,8 @@ export interface StreamWiringDeps {
   sources: Map<string, MentionSource>;
   /** Screens the inbox (the inbox runner). */
   runInbox: () => Promise<void>;
+  /** Source health: each stream's status is shown with its source's (/readyz, /metrics). */
+  board?: Pick<SourceHealthBoard, 'watchStream'> | undefined;
   /** Lease life (default 10 s) and reconnect waits, for tests and benchmarks that compress time. */
   leaseMs?: number | undefined;
   backoff?: Partial<StreamBackoff> | undefined;
@@ -54,6 +57,7 @@ export function startStreams(deps: StreamWiringDeps): StreamWiring {
     });
     job.start();
     jobs.push(job);
+    deps.board?.watchStream(name, job.status);
   }
   if (jobs.length > 0) log.info({ streams: jobs.map((j) => j.name) }, 'stream mode: connecting');
   return {
