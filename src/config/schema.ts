@@ -121,6 +121,12 @@ export const SourceSchema = z.strictObject({
   /** Search queries, in the network's own syntax (for X: recent search operators). */
   queries: z.array(z.string().min(1).max(512)).min(1, { error: 'list at least one query' }),
   interval: durationField(5_000, 'like 60s or 5m; at least 5s').default(60_000),
+  /**
+   * `poll` (the default) asks the network every `interval`; `stream` keeps a push connection
+   * open where the network has one (X filtered stream, Bluesky Jetstream, Mastodon
+   * streaming), with polling as the fallback while it is down and the gap-filler after.
+   */
+  mode: z.enum(['poll', 'stream']).default('poll'),
   /** Pages of results fetched per query and poll (X returns up to 100 per page). */
   maxPages: z.number().int().min(1).max(50).default(5),
   /** Request budget: per rate-limit window and per month (the team's API tier). */

@@ -3,6 +3,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { CursorReport } from '../sources/source-cursor.js';
 import type { Store } from '../store/store.js';
 import { planPoll, readUsage, recordSpend, type Budget } from './poll-budget.js';
+import { STREAM_LIVE } from './stream-job.js';
 
 export interface ListenOutcome {
   source: string;
@@ -18,6 +19,8 @@ export interface ListenOutcome {
   problems?: string[] | undefined;
   /** The stored cursor could not be read: this tick listened from the look-back and stored a fresh one. */
   cursorUnreadable?: CursorReport | undefined;
+  /** The tick did not poll: the source's stream is connected (stream mode). */
+  streaming?: boolean | undefined;
 }
 
 /**
@@ -41,6 +44,11 @@ export async function runListen(opts: {
     return { source: source.name, ran: false, heard: 0, added: 0, requests: 0 };
   }
   const now = opts.now ?? Date.now;
+  // A source in stream mode whose stream is connected (on any instance) is heard there;
+  // polling is its fallback while the stream is down, and fills the gap when it is back.
+  if (await store.get(STREAM_LIVE(source.name))) {
+    return { source: source.name, ran: false, heard: 0, added: 0, requests: 0, streaming: true };
+  }
   if (opts.budget) {
     const plan = planPoll(opts.budget, await readUsage(store, source.name, opts.budget, now()), opts.requestsPerPoll ?? 1, now());
     if (!plan.run) return { source: source.name, ran: false, heard: 0, added: 0, requests: 0, skipped: { reason: plan.reason, retryAt: plan.retryAt } };

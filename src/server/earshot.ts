@@ -21,6 +21,8 @@ import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { LimitSpec, RateLimits } from '../outbox/rate-limits.js';
 import type { MentionSource } from '../sources/mention-source.js';
+import type { MentionStream } from '../sources/mention-stream.js';
+import { createStreams } from '../sources/create-streams.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -32,6 +34,7 @@ import { createScheduler } from './scheduler.js';
 import { createSlackApp } from './slack-app.js';
 import { wireSlack } from './slack-wiring.js';
 import type { SourceHealth } from './source-health.js';
+import { startStreams, type StreamWiring, type StreamWiringDeps } from './streams.js';
 import { createTicks } from './ticks.js';
 import type { WorkflowWiring } from './workflow-wiring.js';
 
@@ -50,6 +53,9 @@ export interface EarshotOptions {
   rateLimits?: Partial<Record<string, LimitSpec>>;
   /** How long a Slack API call may take before it is abandoned (and retried by the outbox). */
   slackTimeoutMs?: number;
+  /** Replace the streams of the sources in stream mode (tests), and their lease life and reconnect waits. */
+  streams?: Map<string, MentionStream>;
+  stream?: Pick<StreamWiringDeps, 'leaseMs' | 'backoff' | 'debounceMs'>;
 }
 
 export type { SourceHealth };
@@ -68,6 +74,8 @@ export interface Earshot {
   limits: RateLimits;
   /** Routing to people and the leased jobs (SLA sweep, retention). */
   workflow: WorkflowWiring;
+  /** The sources in stream mode, as this instance sees them. */
+  streams: StreamWiring;
   stop(): Promise<void>;
 }
 
@@ -130,6 +138,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   ticks.start();
   await inbox.run();
 
+  const streams = startStreams({ config, store, instanceId, log, sources, runInbox: inbox.run, board, ...opts.stream, streams: opts.streams ?? createStreams(config, env, { cache: store }) });
   const scheduler = opts.schedule === false ? undefined : jobScheduler(core, env, inbox);
   if (scheduler) await scheduler.start();
   const port = (server.address() as AddressInfo).port;
@@ -137,7 +146,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
 
   let stopped = false;
   return {
-    port, store, outbox, cases, commands, sources, health: board.health, storms, limits, workflow,
+    port, store, outbox, cases, commands, sources, health: board.health, storms, limits, workflow, streams,
     processInbox: inbox.run,
     async stop() {
       if (stopped) return;
@@ -145,6 +154,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       draining = true;
       ticks.stop();
       if (scheduler) await scheduler.stop();
+      await streams.stop();
       await inbox.stop();
       await workflow.stop();
       // Deliveries under way finish (and are recorded); the rest wait in the store for the next start.

@@ -172,5 +172,6 @@ export function opsFigures(deps: OpsFiguresDeps): MetricsSources {
     budgets: () => sourceBudgets(config, store, clock.now().getTime()),
     replyWindows: () => replyWindows(config, limits),
     stormGroups: async () => (await Promise.all(config.groups.map((g) => deps.stormMode(g.id)))).filter((m) => m === 'storm').length,
+    streams: () => [...health.entries()].flatMap(([source, h]) => (h.stream ? [{ source, ...h.stream }] : [])),
   };
 }

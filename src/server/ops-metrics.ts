@@ -13,6 +13,8 @@ export interface MetricsSources {
   /** Calls left in the current window of the network reply limits. */
   replyWindows(): Promise<Array<{ resource: string; remaining: number }>>;
   stormGroups(): Promise<number>;
+  /** Sources in stream mode, as this instance sees them. */
+  streams?(): Array<{ source: string; holder: boolean; connected: boolean; reconnects: number; malformed: number }>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class OpsMetrics {
         for (const w of await src.replyWindows()) this.set({ resource: w.resource }, w.remaining);
       },
     });
+    streamGauges(r, src);
     new Gauge({ name: 'earshot_storm_groups', help: 'Groups in storm mode now', registers: [r], async collect() { this.set(await src.stormGroups()); } });
   }
 
@@ -99,4 +102,20 @@ export class OpsMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Per source in stream mode: connected (on this instance), reconnects and malformed lines since start. */
+function streamGauges(r: Registry, src: MetricsSources): void {
+  const figure = (name: string, help: string, read: (s: ReturnType<NonNullable<MetricsSources['streams']>>[number]) => number) =>
+    new Gauge({
+      name, help, labelNames: ['source'], registers: [r],
+      collect() {
+        this.reset();
+        for (const s of src.streams?.() ?? []) this.set({ source: s.source }, read(s));
+      },
+    });
+  figure('earshot_stream_connected', 'A source stream connected on this instance (1) or not (0)', (s) => (s.connected ? 1 : 0));
+  figure('earshot_stream_holder', 'This instance holds the source stream lease (1) or not (0)', (s) => (s.holder ? 1 : 0));
+  figure('earshot_stream_reconnects', 'Stream connections that ended and were made again, since this instance started', (s) => s.reconnects);
+  figure('earshot_stream_malformed_lines', 'Stream lines or frames that could not be read and were skipped, since this instance started', (s) => s.malformed);
 }

@@ -1,9 +1,10 @@
 import type { ListenOutcome } from '../jobs/run-listen.js';
+import type { StreamStatus } from '../jobs/stream-job.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
-/** Source health, for /readyz and the ops channel. */
-export interface SourceHealth { ok: boolean; lastSuccess?: string; lastError?: string; failures: number }
+/** Source health, for /readyz and the ops channel; `stream` for a source in stream mode (this instance's view). */
+export interface SourceHealth { ok: boolean; lastSuccess?: string; lastError?: string; failures: number; stream?: StreamStatus }
 
 /**
  * Keeps each source's health from what its listening ticks report, and tells the ops
@@ -23,6 +24,12 @@ export class SourceHealthBoard {
     notice: (text: string) => void;
   }) {
     this.health = new Map([...deps.sources].map((name) => [name, { ok: true, failures: 0 }]));
+  }
+
+  /** Shows a stream's live status with its source's health (the same object, kept up to date by the stream job). */
+  watchStream(source: string, status: StreamStatus): void {
+    const h = this.health.get(source);
+    if (h) h.stream = status;
   }
 
   /** A tick that polled. */

@@ -8,6 +8,7 @@ import { createRssSource } from './rss/create-rss-source.js';
 import { SourceConfigError, type SourceConfigProblem } from './source-errors.js';
 import { createTwitterSource, XOptionsSchema } from './twitter/create-twitter-source.js';
 import { parseSourceOptions } from './source-options.js';
+import { streamProblems } from './create-streams.js';
 
 export { SourceConfigError };
 
@@ -44,7 +45,7 @@ export function createSources(config: Config, env: Env, ctx: SourceContext = {})
  * building each adapter (which connects to nothing): for `check-config` and start-up.
  */
 export function sourceConfigProblems(config: Config, env: Env): SourceConfigProblem[] {
-  const problems: SourceConfigProblem[] = [];
+  const problems: SourceConfigProblem[] = [...streamProblems(config, env)];
   for (const s of config.sources) {
     if (!s.enabled) continue;
     try {
@@ -56,5 +57,6 @@ export function sourceConfigProblems(config: Config, env: Env): SourceConfigProb
       problems.push(...e.problems);
     }
   }
-  return problems;
+  // A source in stream mode is built twice (poll and stream): the same problem is said once.
+  return problems.filter((p, i) => problems.findIndex((q) => q.path === p.path && q.message === p.message) === i);
 }

@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
 import { countMastodonLength } from '../../src/sources/mastodon/mastodon-text.js';
+import { attachStreaming, type FakeMastodonStreaming } from './fake-mastodon-streaming.js';
 
 /** The public domain the fake's accounts and statuses claim in their URLs. */
 export const FAKE_MASTODON_DOMAIN = 'mastodon.example';
@@ -82,6 +83,8 @@ export interface FakeMastodon {
   posted: MastoStatus[];
   /** Answer the conversations API with 403, as for a token without `read:statuses`. */
   refuseConversations: boolean;
+  /** The streaming API at `/api/v1/streaming` (fake-mastodon-streaming.ts). */
+  streaming: FakeMastodonStreaming;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -153,6 +156,7 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     return { html, mentions, tags };
   };
 
+  let streaming: ReturnType<typeof attachStreaming> | undefined;
   const addStatus = (input: AddStatusInput, author?: MastoAccount): MastoStatus => {
     const who = author ?? findAccount(input.author ?? 'customer') ?? addAccount(input.author ?? 'customer');
     const createdAt = input.createdAt ?? new Date(now()).toISOString();
@@ -175,8 +179,11 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     who.last_status_at = createdAt.slice(0, 10);
     if (parent) parent.replies_count += 1;
     if (!reblog && who.id !== brand.id && mentions.some((m) => m.id === brand.id)) {
-      notifications.push({ id: String(++notificationSeq), type: 'mention', created_at: new Date(now()).toISOString(), account: who, status: s });
+      const n: MastoNotification = { id: String(++notificationSeq), type: 'mention', created_at: new Date(now()).toISOString(), account: who, status: s };
+      notifications.push(n);
+      streaming?.publish('user:notification', ['user:notification'], 'notification', n);
     }
+    if (s.visibility === 'public') for (const t of tags) streaming?.publish(`hashtag:${t.name}`, ['hashtag', t.name], 'update', s);
     return s;
   };
 
@@ -362,6 +369,7 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
   };
 
   const http = await listenFake(handler, faults);
+  streaming = attachStreaming(http.server, () => state.token);
   return {
     url: http.origin,
     calls,
@@ -376,7 +384,8 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     posted,
     get refuseConversations() { return state.refuseConversations; },
     set refuseConversations(v: boolean) { state.refuseConversations = v; },
+    streaming: streaming.api,
     internalErrors: http.internalErrors,
-    close: () => http.close(),
+    close: async () => { streaming?.close(); await http.close(); },
   };
 }

@@ -6,7 +6,7 @@
  * `GET /2/users/by/username/:username`, `GET /2/users/:id/tweets`, `GET /2/users/:id/mentions`,
  * `POST /2/tweets`, and the DM routes of `fake-x-dm.ts` (`GET /2/dm_events`,
  * `GET /2/dm_conversations/with/:participant_id/dm_events`,
- * `POST /2/dm_conversations/with/:participant_id/messages`). Answers use the documented shapes (`{data, includes, meta}`, problem
+ * `POST /2/dm_conversations/with/:participant_id/messages`), and the filtered stream with its rules (fake-x-stream.ts). Answers use the documented shapes (`{data, includes, meta}`, problem
  * objects for errors) and every routed answer carries `x-rate-limit-limit/remaining/reset`
  * from a per-route window budget; an exhausted budget answers 429 with those headers (X sends
  * no Retry-After).
@@ -25,6 +25,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
+import { createXStream, type FakeXStream } from './fake-x-stream.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
 import { dmAccessProblem, fakeXDms, type XDmAccess, type XDmAnswer, type XDmEvent } from './fake-x-dm.js';
 
@@ -142,6 +143,8 @@ export interface FakeXOptions {
   now?: () => number;
   /** Users and posts saved by {@link FakeX.saveState} in an earlier run (the sandbox's --keep). */
   state?: FakeXState;
+  /** How often the filtered stream sends its `\r\n` keep-alive (X: at least every 20 s). Default 1 s. */
+  streamKeepAliveMs?: number;
 }
 
 /** Everything the fake X holds that a later run can carry on from (plain JSON). */
@@ -190,6 +193,8 @@ export interface FakeX {
   sentDms: XDmEvent[];
   /** This user refuses DMs from the brand (a plain 403 on send). */
   refuseDms(idOrUsername: string): void;
+  /** The filtered stream: its rules, connections and misbehaviour (fake-x-stream.ts). */
+  stream: FakeXStream;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -377,6 +382,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     }
     tweets.set(id, tweet);
     author.public_metrics.tweet_count += 1;
+    stream.publish(tweet);
     return tweet;
   };
 
@@ -535,6 +541,14 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     return { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: tweet.edit_history_tweet_ids } };
   };
 
+  const stream = createXStream<XTweet>({
+    matches: (t, query) => matches(t, parseXQuery(query)),
+    render: (t, q) => {
+      const page = tweetPage([t], q, {}) as { data: unknown[]; includes?: unknown };
+      return { data: page.data[0], ...(page.includes ? { includes: page.includes } : {}) };
+    },
+  }, { keepAliveMs: opts.streamKeepAliveMs });
+
   const windowOf = (route: XRoute) => {
     const t = Math.floor(now() / 1000);
     let w = windows.get(route);
@@ -568,6 +582,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     if (raw.length > 0) call.body = req.headers['content-type']?.startsWith('application/json') ? JSON.parse(raw.toString('utf8')) : raw.toString('utf8');
     calls.push(call);
     if (!hit || !route) {
+      if (req.headers.authorization && stream.handle(req, res, url.pathname, url.searchParams, call.body)) return;
       return sendJson(res, 404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] });
     }
 
@@ -641,6 +656,7 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
   };
 
   const http = await listenFake(handler, faults);
+  const closeHttp = async () => { stream.close(); await http.close(); };
   return {
     port: http.port,
     url: `${http.origin}/`,
@@ -676,7 +692,8 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
       if (!u) throw new Error(`no user ${idOrUsername}`);
       dmState.refusers.add(u.id);
     },
+    stream: stream.api,
     internalErrors: http.internalErrors,
-    close: () => http.close(),
+    close: closeHttp,
   };
 }

@@ -6,7 +6,9 @@ import type { MentionSource, SourceContext } from '../mention-source.js';
 import { LazySource } from '../lazy-source.js';
 import { SourceConfigError } from '../source-errors.js';
 import { PrivateAccessMemory } from '../private-access.js';
-import { DEFAULT_LOOKBACK_MS, ownHandles, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
+import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
+import type { MentionStream } from '../mention-stream.js';
+import { DEFAULT_JETSTREAM_URL, JetstreamStream } from './jetstream-stream.js';
 import { checkBlueskyPrivate, checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
@@ -20,6 +22,10 @@ export const BlueskyOptionsSchema = z.strictObject({
   /** Give up on a request after this long. */
   timeout: durationField(1000).default(30_000),
   ...privateOptionFields,
+  /** Stream mode: the Jetstream to subscribe to (default Bluesky's public one; no credentials). */
+  jetstream: z.url({ protocol: /^wss?$/, error: 'a ws:// or wss:// URL of a Jetstream /subscribe endpoint' }).optional(),
+  /** Stream mode: the brand's DIDs, so posts whose mention facets name the brand are heard (handles in `brand.handles.bluesky` that are DIDs count too). */
+  dids: z.array(z.string().regex(/^did:[a-z]+:[A-Za-z0-9._:%-]+$/, { error: 'a DID such as did:plc:abc123' })).default([]),
 });
 
 /** Problems with the environment for a Bluesky source. */
@@ -63,4 +69,26 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
       })),
     });
   }, options.private ? checkBlueskyPrivate : undefined);
+}
+
+/**
+ * Builds the Jetstream stream of a Bluesky source in stream mode: mentions of the brand
+ * (by DID in the mention facets, or `@handle` in the text) and the source's queries, matched
+ * here in Earshot's own query syntax (Jetstream does no search). Needs no credentials.
+ */
+export function createJetstreamStream(source: SourceConfig, config: Config): MentionStream {
+  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
+  const handles = ownHandles(config, 'bluesky');
+  const queries = parseLocalQueries(source, config);
+  if (queries.some((q) => q.node === 'all')) {
+    throw new SourceConfigError([{ path: `${sourcePath(source, config)}.queries`, message: 'a * query would hear every post on Bluesky in stream mode', hint: 'name keywords, or leave mentions of the brand to the brand handles and options.dids' }]);
+  }
+  return new JetstreamStream({
+    name: source.name,
+    url: options.jetstream ?? DEFAULT_JETSTREAM_URL,
+    queries,
+    brandDids: new Set([...options.dids, ...[...handles].filter((h) => h.startsWith('did:'))]),
+    brandHandles: new Set([...handles].filter((h) => !h.startsWith('did:'))),
+    lookbackMs: options.lookback,
+  });
 }

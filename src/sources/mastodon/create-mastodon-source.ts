@@ -8,6 +8,8 @@ import { LazySource } from '../lazy-source.js';
 import { SourceConfigError, type SourceConfigProblem } from '../source-errors.js';
 import { DEFAULT_LOOKBACK_MS, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
 import { checkMastodonPrivate, checkMastodonReply } from './mastodon-text.js';
+import type { MentionStream } from '../mention-stream.js';
+import { MastodonStream } from './mastodon-stream.js';
 
 /** `options` of a Mastodon source. */
 export const MastodonOptionsSchema = z.strictObject({
@@ -22,6 +24,8 @@ export const MastodonOptionsSchema = z.strictObject({
   overlap: durationField(0).default(600_000),
   timeout: durationField(1000).default(30_000),
   ...privateOptionFields,
+  /** Stream mode: the streaming endpoint, if not the instance's own `/api/v1/streaming` (its v2 instance `configuration.urls.streaming`). */
+  streamingUrl: z.url({ protocol: /^wss?$/, error: 'a ws:// or wss:// URL of the instance\'s /api/v1/streaming endpoint' }).optional(),
 });
 
 export function mastodonEnvProblems(source: SourceConfig, config: Config, env: Env): SourceConfigProblem[] {
@@ -66,4 +70,25 @@ export function createMastodonSource(source: SourceConfig, config: Config, env: 
   return new LazySource(source.name, 'mastodon', true, (text, mention) => checkMastodonReply(text, opts.maxCharacters, mention?.author.handle),
     async () => new (await import('./mastodon-source.js')).MastodonSource(opts),
     options.private ? (text) => checkMastodonPrivate(text, opts.maxCharacters) : undefined);
+}
+
+/**
+ * Builds the streaming connection of a Mastodon source in stream mode: `@me` (mentions,
+ * through `user:notification`) and `#tag` queries (hashtag streams). Full-text searches have
+ * no stream: a source in stream mode may not have them.
+ */
+export function createMastodonStream(source: SourceConfig, config: Config, env: Env): MentionStream {
+  const options = parseSourceOptions(MastodonOptionsSchema, source, config);
+  const problems = mastodonEnvProblems(source, config, env);
+  const searches = source.queries.map((q, i) => ({ q, i })).filter(({ q }) => q !== '@me' && !/^#[\p{L}\p{N}_]+$/u.test(q));
+  for (const { i } of searches) {
+    problems.push({ path: `${sourcePath(source, config)}.queries[${i}]`, message: 'in stream mode a Mastodon query is @me (mentions) or a #hashtag: searches have no stream', hint: 'put searches on a source with mode: poll' });
+  }
+  if (problems.length > 0) throw new SourceConfigError(problems);
+  const instance = new URL(env.MASTODON_URL!);
+  const url = options.streamingUrl ?? `${instance.protocol === 'http:' ? 'ws:' : 'wss:'}//${instance.host}/api/v1/streaming`;
+  return new MastodonStream({
+    name: source.name, url, accessToken: env.MASTODON_ACCESS_TOKEN!, queries: source.queries,
+    ownAccounts: ownAccounts(config, env.MASTODON_URL!), host: instance.host.toLowerCase(),
+  });
 }

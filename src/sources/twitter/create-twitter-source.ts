@@ -8,6 +8,7 @@ import { parseSourceOptions, privateOptionFields } from '../source-options.js';
 import { TwitterPrivate } from './twitter-private.js';
 import { createXClients } from './twitter-client.js';
 import { TwitterSource, X_DEFAULT_LOOKBACK_MS } from './twitter-source.js';
+import { TwitterStream } from './twitter-stream.js';
 
 /** `options` of an X source. */
 export const XOptionsSchema = z.strictObject({
@@ -35,4 +36,13 @@ export function createTwitterSource(source: SourceConfig, config: Config, env: E
     name: source.name, queries: source.queries, maxPages: source.maxPages, ownHandles: config.brand.handles.x ?? [], read, write,
     lookbackMs: options.lookback, now, private: dms,
   });
+}
+
+/** Builds the filtered stream of an X source in stream mode (app-only bearer token); connects to nothing yet. */
+export function createTwitterStream(source: SourceConfig, config: Config, env: Env): TwitterStream {
+  parseSourceOptions(XOptionsSchema, source, config);
+  // No request timeout on the stream itself: the plugin only bounds the rule requests.
+  const { read } = createXClients({ bearerToken: env.X_BEARER_TOKEN }, env.X_API_URL);
+  if (!read) throw new SourceConfigError(`source "${source.name}": X's filtered stream needs X_BEARER_TOKEN (an app-only bearer token)`);
+  return new TwitterStream({ name: source.name, queries: source.queries, ownHandles: config.brand.handles.x ?? [], read });
 }

@@ -1,5 +1,5 @@
 import twitterText from 'twitter-text';
-import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi, type UserV2 } from 'twitter-api-v2';
+import { ApiRequestError, ApiResponseError, type TweetV2, type TwitterApi } from 'twitter-api-v2';
 import * as z from 'zod';
 import type { Reply } from '../../domain/case.js';
 import type { Mention } from '../../domain/mention.js';
@@ -7,6 +7,7 @@ import { X_REPLY_LIMIT } from '../../domain/reply-limits.js';
 import type { MentionSource, PollResult } from '../mention-source.js';
 import type { PrivateMessages } from '../private-messages.js';
 import { readCursor } from '../source-cursor.js';
+import { tweetToMention } from './tweet-mention.js';
 import { DEFAULT_LOOKBACK_MS } from '../source-options.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 
@@ -134,7 +135,7 @@ export class TwitterSource implements MentionSource {
         await page.fetchNext();
         pages += 1;
       }
-      const mentions = page.tweets.map((t) => this.toMention(t, page.includes.author(t))).filter((m): m is Mention => !!m);
+      const mentions = page.tweets.map((t) => tweetToMention(t, page.includes.author(t), this.name, this.opts.ownHandles)).filter((m): m is Mention => !!m);
       const ids = page.tweets.map((t) => t.id);
       const newest = ids.reduce<string | undefined>((a, b) => bigger(a, b), undefined);
       const oldest = ids.reduce<string | undefined>((a, b) => (!a || BigInt(b) < BigInt(a) ? b : a), undefined);
@@ -143,34 +144,6 @@ export class TwitterSource implements MentionSource {
     } catch (e) {
       throw this.explain(e, 'search');
     }
-  }
-
-  private toMention(t: TweetV2, author: UserV2 | undefined): Mention | undefined {
-    if (t.referenced_tweets?.some((r) => r.type === 'retweeted')) return undefined;
-    const handle = author?.username ?? '';
-    if (this.opts.ownHandles.some((h) => h.replace(/^@/, '').toLowerCase() === handle.toLowerCase())) return undefined;
-    const replyTo = t.referenced_tweets?.find((r) => r.type === 'replied_to')?.id;
-    return {
-      network: 'x',
-      source: this.name,
-      id: t.id,
-      text: t.text,
-      ...(t.lang && t.lang !== 'und' ? { lang: t.lang } : {}),
-      createdAt: t.created_at ?? new Date(0).toISOString(),
-      url: `https://x.com/i/web/status/${t.id}`,
-      author: {
-        id: t.author_id ?? author?.id ?? 'unknown',
-        handle: handle || (t.author_id ?? 'unknown'),
-        name: author?.name ?? handle,
-        followers: author?.public_metrics?.followers_count ?? 0,
-        ...(author?.public_metrics?.followers_count === undefined ? { followersUnknown: true } : {}),
-        verified: !!author?.verified || (!!author?.verified_type && author.verified_type !== 'none'),
-      },
-      ...(t.conversation_id ? { conversationId: t.conversation_id } : {}),
-      ...(replyTo ? { inReplyToId: replyTo } : {}),
-      isRepost: false,
-      isQuote: !!t.referenced_tweets?.some((r) => r.type === 'quoted'),
-    };
   }
 
   async reply(mention: Mention, text: string): Promise<Reply> {
