@@ -79,7 +79,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Before Teams, whose bot answers the storm cards' buttons; it reads the gateways when it posts.
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g) });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), sources, handoff: cases.handoff });
   const teams = await startTeams({ env, config, store, cases, commands, cardOf: caseCard({ config, sources, cases }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
