@@ -13,6 +13,8 @@ export const PrivateChannelSchema = z.strictObject({
    * `warn` (the default) saves it and the card says so; `refuse` treats it like a public reply.
    */
   personalData: z.enum(['warn', 'refuse']).default('warn'),
+  /** How often private messages are read from each source that has them (default 1m). */
+  pollEvery: durationField(5_000, 'like 30s or 2m').default(60_000),
   /** The secure hand-off: a link to the brand's own site carrying a signed, expiring token of the case. */
   handoff: z.strictObject({
     /** The link, with `{{case.token}}` where the token goes (e.g. https://secure.example-bank.com/contact?case={{case.token}}). */
@@ -30,4 +32,4 @@ export const PrivateChannelSchema = z.strictObject({
   }).optional(),
 });
 export type PrivateChannelConfig = z.output<typeof PrivateChannelSchema>;
-export const DEFAULT_PRIVATE_CHANNEL: PrivateChannelConfig = { personalData: 'warn' };
+export const DEFAULT_PRIVATE_CHANNEL: PrivateChannelConfig = { personalData: 'warn', pollEvery: 60_000 };

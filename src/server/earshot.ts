@@ -29,6 +29,7 @@ import { createSlackApp } from './slack-app.js';
 import { wireSlack } from './slack-wiring.js';
 import type { SourceHealth } from './source-health.js';
 import { createTicks } from './ticks.js';
+import { runPrivateListen } from '../jobs/run-private-listen.js';
 import type { WorkflowWiring } from './workflow-wiring.js';
 
 export interface EarshotOptions {
@@ -60,6 +61,8 @@ export interface Earshot {
   health: Map<string, SourceHealth>;
   /** Screens and opens cases for everything waiting in the inbox now. */
   processInbox(): Promise<void>;
+  /** Reads every source's private messages now (the tick does it every privateChannel.pollEvery), then runs the inbox if any came. */
+  listenPrivate(): Promise<void>;
   storms: StormService;
   limits: RateLimits;
   /** Routing to people and the leased jobs (SLA sweep, retention). */
@@ -106,7 +109,19 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const server = await listen(http, env.PORT, env.HOST);
   await slack?.start();
   outbox.start(opts.outboxIntervalMs ?? 250);
+  // Private messages: a leased tick per source that has them; what is heard joins its case on the next inbox run.
+  const listenPrivate = async (): Promise<void> => {
+    for (const source of [...sources.values()].filter((x) => x.private)) {
+      try {
+        const r = await runPrivateListen({ store, source, instanceId, intervalMs: config.privateChannel.pollEvery });
+        if (r.added > 0) await inbox.run();
+      } catch (e) {
+        log.warn({ err: e, source: source.name }, 'reading private messages failed; the next tick tries again');
+      }
+    }
+  };
   const ticks = createTicks([
+    { everyMs: config.privateChannel.pollEvery, run: listenPrivate, failure: 'private-message listening failed' },
     // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
     { everyMs: 5000, run: inbox.run, failure: 'inbox processing failed' },
     // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
@@ -126,6 +141,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   return {
     port, store, outbox, cases, commands, sources, health: board.health, storms, limits, workflow,
     processInbox: inbox.run,
+    listenPrivate,
     async stop() {
       if (stopped) return;
       stopped = true;
