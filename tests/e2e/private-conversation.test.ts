@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseInteractions } from '../../src/app/case-interactions.js';
 import { recordPoll } from '../../src/app/pipeline.js';
+import { PRIVATE_PENDING, recordPrivatePoll } from '../../src/app/private-inbox.js';
+import { eraseAuthor } from '../../src/app/retention.js';
+import { caseRow, EXPORT_COLUMNS } from '../../src/cli/commands/export.js';
 import { cardFor } from '../../src/cards/card-for.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
 import type { Case } from '../../src/domain/case.js';
@@ -142,5 +145,24 @@ describe('a private conversation, end to end, with the private-messages double',
     expect(c.group).toBe('care');
     expect(c.mention.author.handle).toBe('sam');
     expect(c.private!.messages).toHaveLength(1);
+  });
+
+  it('exports the private conversation masked, and erase-author takes it and the messages still waiting', async () => {
+    const caseId = (await app.store.get<string>('mention-case:x:100'))!;
+    const row = caseRow((await app.cases.repo.get(caseId))!);
+    const cell = (name: string) => row[EXPORT_COLUMNS.indexOf(name as (typeof EXPORT_COLUMNS)[number])];
+    expect(cell('private_via')).toBe('dm');
+    expect(cell('private_messages')).toBe(3);
+    expect(String(cell('private_text'))).toContain('@jo: It is');
+    expect(String(cell('private_text'))).not.toContain(CARD);
+
+    // Sam writes again; the message waits in the private inbox when the erasure comes.
+    const waiting = pm.customerWrites({ id: 'u77', handle: 'sam', name: 'Sam' }, 'one more thing');
+    await recordPrivatePoll(app.store, main, { messages: [waiting], cursor: waiting.id, requests: 1 });
+    const erased = await eraseAuthor({ store: app.store, repo: app.cases.repo, outbox: app.outbox, log: silentLogger() }, 'x:u77');
+    expect(erased).toMatchObject({ cases: 1, waiting: 1 });
+    expect(await app.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toEqual([]);
+    await app.processInbox();
+    expect(await app.cases.repo.caseIdsOfAuthor('x', 'u77')).toEqual([]);
   });
 });
