@@ -77,6 +77,18 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
+    default:
+      restingActions(c.status, push, redirect);
+      break;
+  }
+  // Staff correct what screening got wrong whenever they see it; the model learns from it.
+  if (c.status !== 'sending') push('case.retag', 'Correct tags…');
+  return a;
+}
+
+/** The buttons of a case at rest: snoozed, answered, waiting in private, closed, ignored. */
+function restingActions(status: Case['status'], push: (id: CaseActionId, label: string, style?: 'primary' | 'danger') => void, redirect: () => void): void {
+  switch (status) {
     case 'snoozed':
       push('case.wake', 'Wake now', 'primary');
       push('case.ignore', 'Ignore');
@@ -96,8 +108,7 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
     case 'ignored':
       push('case.reopen', 'Reopen');
       break;
+    default:
+      break;
   }
-  // Staff correct what screening got wrong whenever they see it; the model learns from it.
-  if (c.status !== 'sending') push('case.retag', 'Correct tags…');
-  return a;
 }

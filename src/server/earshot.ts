@@ -109,17 +109,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const server = await listen(http, env.PORT, env.HOST);
   await slack?.start();
   outbox.start(opts.outboxIntervalMs ?? 250);
-  // Private messages: a leased tick per source that has them; what is heard joins its case on the next inbox run.
-  const listenPrivate = async (): Promise<void> => {
-    for (const source of [...sources.values()].filter((x) => x.private)) {
-      try {
-        const r = await runPrivateListen({ store, source, instanceId, intervalMs: config.privateChannel.pollEvery });
-        if (r.added > 0) await inbox.run();
-      } catch (e) {
-        log.warn({ err: e, source: source.name }, 'reading private messages failed; the next tick tries again');
-      }
-    }
-  };
+  const listenPrivate = privateListening(core, inbox.run);
   const ticks = createTicks([
     { everyMs: config.privateChannel.pollEvery, run: listenPrivate, failure: 'private-message listening failed' },
     // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
@@ -187,4 +177,19 @@ function startScreening(core: CoreServices, storms: StormService): InboxRunner {
   const pipeline = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections() };
   // What arrives during a run is screened by one more run after it.
   return createInboxRunner({ log, screen: () => processInbox(pipeline), catchUp: () => learner.catchUp() });
+}
+
+/** Private messages: a leased read per source that has them; what is heard joins its case on the inbox run that follows. */
+function privateListening(core: CoreServices, runInbox: () => Promise<void>): () => Promise<void> {
+  const { config, instanceId, log, sources, store } = core;
+  return async () => {
+    for (const source of [...sources.values()].filter((x) => x.private)) {
+      try {
+        const r = await runPrivateListen({ store, source, instanceId, intervalMs: config.privateChannel.pollEvery });
+        if (r.added > 0) await runInbox();
+      } catch (e) {
+        log.warn({ err: e, source: source.name }, 'reading private messages failed; the next tick tries again');
+      }
+    }
+  };
 }
