@@ -9,7 +9,6 @@ import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/screening.js';
 import type { Refusal } from '../cases/policy.js';
-import { privateTemplates } from '../cases/templates.js';
 import type { CaseCommand } from '../cases/workflow.js';
 import { cardTime } from '../cards/card-time.js';
 import type { Config } from '../config/schema.js';
@@ -18,12 +17,11 @@ import { maskPersonalData } from '../screening/mask-personal-data.js';
 
 /**
  * Actions that need one choice before they apply: when to snooze until, why a case is
- * ignored, whom to hand it to, which private-channel template to redirect with, which
- * group to move it to, which tag to correct, which folded post to split out, which lead an
- * escalation is for (and why).
+ * ignored, whom to hand it to, which group to move it to, which tag to correct, which
+ * folded post to split out, which lead an escalation is for (and why).
  */
-export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.redirect' | 'case.route' | 'case.retag' | 'case.split' | 'case.escalate'>;
-const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.redirect', 'case.route', 'case.retag', 'case.split', 'case.escalate']);
+export type ChoiceAction = Extract<CaseActionId, 'case.snooze' | 'case.ignore' | 'case.reassign' | 'case.route' | 'case.retag' | 'case.split' | 'case.escalate'>;
+const CHOICE_ACTIONS: ReadonlySet<CaseActionId> = new Set(['case.snooze', 'case.ignore', 'case.reassign', 'case.route', 'case.retag', 'case.split', 'case.escalate']);
 
 /** The escalate form's option for "every lead of the group" (the default when none is picked). */
 export const ALL_LEADS = '*';
@@ -99,8 +97,7 @@ export function choiceStandIn(action: ChoiceAction, c: Case, config: Config, now
   const corrections = tagCorrections(c);
   return action === 'case.snooze' ? { type: 'snooze', until: new Date(now.getTime() + 3_600_000).toISOString() }
     : action === 'case.ignore' ? { type: 'ignore', reason: 'x' }
-      : action === 'case.redirect' ? { type: 'redirect', templateId: privateTemplates(c, config.templates)[0]?.id ?? '' }
-        : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
+      : action === 'case.route' ? { type: 'reroute', to: otherGroups[0]!.id }
           : action === 'case.retag' ? correctionCommand(corrections[0]!.value)!
             : action === 'case.split' ? { type: 'split', key: c.similar?.samples.at(-1)?.key ?? '' }
               : action === 'case.escalate' ? { type: 'escalate' }
@@ -134,11 +131,6 @@ export async function choiceOffer(
     }
     case 'case.ignore':
       return { ok: true, choice: { ...base, label: 'Why is it ignored?', options: IGNORE_REASONS.map((r) => ({ value: r, label: r })), freeText: { label: 'Or in your words', required: false, replacesOption: true }, submit: 'Ignore' } };
-    case 'case.redirect': {
-      const templates = privateTemplates(c, config.templates);
-      if (templates.length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: 'There is no private-channel template: add one with private: true under templates.' } };
-      return { ok: true, choice: { ...base, label: 'Private-channel template', options: templates.map((t) => ({ value: t.id, label: t.name })), submit: 'Move to DM' } };
-    }
     case 'case.route':
       return { ok: true, choice: { ...base, label: `Move from ${config.groups.find((g) => g.id === c.group)?.name ?? c.group} to`, options: otherGroups.map((g) => ({ value: g.id, label: g.name ?? g.id })), freeText: { label: 'A note for that group', required: false }, submit: 'Move' } };
     case 'case.retag':
@@ -171,9 +163,6 @@ export function choiceCommand(action: ChoiceAction, answer: ChoiceAnswer): CaseC
       if (!reason) return { missing: 'Say why the case is ignored.' };
       return { type: 'ignore', reason };
     }
-    case 'case.redirect':
-      if (!answer.option) return { missing: 'Pick a private-channel template.' };
-      return { type: 'redirect', templateId: answer.option };
     case 'case.route':
       if (!answer.option) return { missing: 'Pick the group to move the case to.' };
       return { type: 'reroute', to: answer.option, note: answer.text?.trim() || undefined };

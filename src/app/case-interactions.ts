@@ -3,11 +3,14 @@ import type { Actor } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
-import { rankTemplates, renderTemplate } from '../cases/templates.js';
+import { isHandoffTemplate, privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
 import { type CaseCommand } from '../cases/workflow.js';
 import type { Config } from '../config/schema.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Clock } from '../util/clock.js';
+import type { MentionSource } from '../sources/mention-source.js';
+import { SYSTEM } from '../domain/actor.js';
+import { privateRoute, routeWords, type Handoff } from './private-channel.js';
 import type { ApplyResult, CaseService } from './case-service.js';
 import { enqueueDelivery } from './delivery-kinds.js';
 import { escalationNotice, postToLeads } from './escalations.js';
@@ -18,8 +21,10 @@ import {
 } from './case-choices.js';
 
 /** Actions that need a form (a Slack modal, a Teams dialog) before they can be applied. */
-export type FormAction = Extract<CaseActionId, 'case.draft' | 'case.reject'>;
-export const isFormAction = (id: CaseActionId): id is FormAction => id === 'case.draft' || id === 'case.reject';
+export type FormAction = Extract<CaseActionId, 'case.draft' | 'case.reject' | 'case.redirect'>;
+export const isFormAction = (id: CaseActionId): id is FormAction => id === 'case.draft' || id === 'case.reject' || id === 'case.redirect';
+/** A draft form: the public reply (`case.draft`) or a private message (`case.redirect`, Move to DM and private replies). */
+export const isDraftForm = (id: FormAction): boolean => id === 'case.draft' || id === 'case.redirect';
 
 /** The actions one click applies, and the command each one is. */
 const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
@@ -56,6 +61,8 @@ export interface CaseForm {
   replyLimit?: ReplyLimit;
   /** What the reply may be, in words: the network's limit and how it counts. */
   limitHint: string;
+  /** A private message (Move to DM): how it will reach the author, in words ("Private: DM to @x" or "Public invitation to DM"). */
+  privateRoute?: string;
 }
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
@@ -76,6 +83,10 @@ export interface CaseInteractionsDeps {
   leads?: ((group: string) => Promise<Actor[]>) | undefined;
   /** Display names of people known by id (the leads offered in the escalate form and named on the notice). */
   names?: Pick<PeopleNames, 'nameOf'> | undefined;
+  /** The sources, for how Move to DM reaches an author (a DM, or a public invitation). */
+  sources?: ReadonlyMap<string, MentionSource> | undefined;
+  /** The secure hand-off, for `{{case.token}}` and hand-off-only cases. */
+  handoff?: Handoff | undefined;
 }
 
 /**
@@ -111,8 +122,17 @@ export class CaseInteractions {
     const { cases, config } = this.deps;
     const c = await cases.repo.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
-    // A stand-in text: only the version, the policy and the state are being checked here.
-    const probe = await cases.probe(c.id, action === 'case.draft' ? { type: 'draft', text: c.draft?.text ?? 'x' } : { type: 'reject', note: 'x' }, actor, ref.version);
+    const isPrivate = action === 'case.redirect';
+    const ranked = isPrivate ? this.privateTemplates(c) : rankTemplates(c, config.templates);
+    const template = ranked[0];
+    // A draft of the same kind is edited; otherwise the best template is the start.
+    const own = c.draft && (c.draft.channel === 'private') === isPrivate ? c.draft : undefined;
+    const initial = own?.text ?? (template ? this.filled(template.text, c, actor) : '');
+    if (isPrivate && ranked.length === 0 && !own && (!c.private || this.deps.handoff?.only(c))) return { ok: false, refusal: { code: 'invalid_input', rule: 'templates[].private', message: this.deps.handoff?.only(c) ? 'This case may only get the secure hand-off, and no private template carries {{case.token}} or {{handoff.url}}: add one under templates.' : 'There is no private-channel template: add one with private: true under templates.' } };
+    // A stand-in text for the public reply (only the version, the policy and the state are
+    // checked here); the private message's own start, so a hand-off-only case is judged on it.
+    const probeCmd: CaseCommand = action === 'case.reject' ? { type: 'reject', note: 'x' } : { type: 'draft', text: isPrivate ? initial || 'x' : c.draft?.text ?? 'x', ...(isPrivate ? { channel: 'private' as const } : {}) };
+    const probe = await cases.probe(c.id, probeCmd, actor, ref.version);
     if (!probe.ok) {
       if (probe.refusal.code === 'stale') await this.refreshCard(c.id);
       return { ok: false, refusal: probe.refusal };
@@ -123,25 +143,33 @@ export class CaseInteractions {
       version: c.version,
       title: `Case ${c.id}`,
       author: `@${c.mention.author.handle}`,
-      mentionText: maskPersonalData(c.mention.text, config),
+      mentionText: maskPersonalData(c.private?.messages.filter((m) => m.direction === 'in').at(-1)?.text ?? c.mention.text, config),
       initial: '',
       limitHint: 'Keep it short and friendly.',
     };
     const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
-    if (limit) {
+    if (limit && !isPrivate) {
       form.replyLimit = limit;
       form.limitHint = replyLimitHint(limit);
     }
-    if (action === 'case.draft') {
-      const ranked = rankTemplates(c, config.templates);
-      const template = ranked[0];
-      form.initial = c.draft?.text ?? (template ? this.filled(template.text, c, actor) : '');
-      if (template && !c.draft) form.templateId = template.id;
+    if (isPrivate) {
+      const route = await privateRoute(c, this.deps.sources ?? new Map());
+      form.privateRoute = routeWords(route, c.mention.author.handle);
+      form.limitHint = route.via === 'dm' ? 'A private message: only the author sees it.' : 'A public reply that invites the author to send a DM: keep personal details out of it.';
+    }
+    if (action === 'case.reject') form.draft = c.draft?.text ?? '';
+    else {
+      form.initial = initial;
+      if (template && !own) form.templateId = template.id;
       if (ranked.length > 0) form.templates = ranked.slice(0, 20).map((t) => ({ id: t.id, name: t.name }));
-    } else {
-      form.draft = c.draft?.text ?? '';
     }
     return { ok: true, form };
+  }
+
+  /** The templates Move to DM offers: the private ones, or only those with the hand-off link for a hand-off-only case. */
+  private privateTemplates(c: Case) {
+    const all = privateTemplates(c, this.deps.config.templates);
+    return this.deps.handoff?.only(c) ? all.filter(isHandoffTemplate) : all;
   }
 
   /** A template's text filled in for a case (the draft form's template picker). */
@@ -157,8 +185,10 @@ export class CaseInteractions {
    * people put phone numbers and e-mail addresses in their display names.
    */
   private filled(text: string, c: Case, actor: Actor): Masked {
-    const { config } = this.deps;
-    return maskPersonalData(renderTemplate(text, c, { links: config.links, agent: actor }), config);
+    const { config, clock, handoff } = this.deps;
+    const caseToken = handoff?.token(c.id, clock.now().getTime());
+    const handoffUrl = caseToken ? config.privateChannel.handoff?.url.replace(/\{\{case\.token\}\}|%7B%7Bcase\.token%7D%7D/g, caseToken) : undefined;
+    return maskPersonalData(renderTemplate(text, c, { links: config.links, agent: actor, caseToken, handoffUrl }), config);
   }
 
   /**
@@ -223,20 +253,27 @@ export class CaseInteractions {
     await postToLeads(this.deps, c, escalationNotice(this.deps.config, c, names));
   }
 
-  /** A problem with a draft's text that the writer can fix in the form, if any. */
-  async draftProblem(caseId: string, text: string): Promise<string | undefined> {
+  /**
+   * A problem with a draft's text that the writer can fix in the form, if any. A private
+   * message is judged by the workflow's own private checks (hand-off, the network's DM
+   * rules, personal data as the policy wants it).
+   */
+  async draftProblem(caseId: string, text: string, isPrivate = false): Promise<string | undefined> {
     const { cases, config } = this.deps;
     const trimmed = text.trim();
-    if (!trimmed) return 'Write a reply first.';
+    if (!trimmed) return isPrivate ? 'Write the message first.' : 'Write a reply first.';
     const banned = checkReplyText(config.policy, trimmed, cases.linkHosts);
     if (banned) return banned.message;
     const c = await cases.repo.get(caseId);
-    return c ? cases.replyCheck(c)?.(trimmed) : undefined;
+    if (!c) return undefined;
+    if (!isPrivate) return cases.replyCheck(c)?.(trimmed);
+    const probe = await cases.probe(caseId, { type: 'draft', text: trimmed, channel: 'private' }, SYSTEM);
+    return !probe.ok && probe.refusal.code === 'invalid_input' ? probe.refusal.message : undefined;
   }
 
-  /** Saves a draft written in a form opened at `form.version`. */
-  saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'>, text: string, actor: Actor): Promise<ApplyResult> {
-    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId }, actor, form.version);
+  /** Saves a draft written in a form opened at `form.version` (`isPrivate`: a private message, from Move to DM). */
+  saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'>, text: string, actor: Actor, isPrivate = false): Promise<ApplyResult> {
+    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId, ...(isPrivate ? { channel: 'private' as const } : {}) }, actor, form.version);
   }
 
   /** A problem with a reject note that the approver can fix in the form, if any. */

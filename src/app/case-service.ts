@@ -10,6 +10,7 @@ import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CaseConflictError, type CaseRepository, type ChangeWork, type PendingChange } from './case-repository.js';
+import { privateCheck, type Handoff } from './private-channel.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
 import { deliveryKinds, enqueueDelivery, isDurableKind, type DurableKind } from './delivery-kinds.js';
 
@@ -65,6 +66,8 @@ export interface CaseServiceDeps {
   sources: ReadonlyMap<string, MentionSource>;
   /** Slack user groups named in the policy are resolved through this (the Slack adapter). */
   directory?: PeopleDirectory | undefined;
+  /** The secure hand-off (privateChannel.handoff and HANDOFF_SECRET); without it no case is hand-off-only. */
+  handoff?: Handoff | undefined;
   /** Finds links in replies for policy.linkAllowlist; the server passes X's rules. Without it, the policy's plain finder. */
   linkHosts?: LinkHosts | undefined;
 }
@@ -149,6 +152,11 @@ export class CaseService {
     return this.deps.repo;
   }
 
+  /** The secure hand-off, if configured (see {@link CaseServiceDeps.handoff}). */
+  get handoff(): Handoff | undefined {
+    return this.deps.handoff;
+  }
+
   /** The link finder replies are checked with (see {@link CaseServiceDeps.linkHosts}). */
   get linkHosts(): LinkHosts | undefined {
     return this.deps.linkHosts;
@@ -165,6 +173,13 @@ export class CaseService {
     };
   }
 
+  /** The hand-off rule of a case, when the policy makes it hand-off-only. */
+  private handoffRule(c: Case): TransitionContext['handoff'] {
+    const h = this.deps.handoff;
+    if (!h?.only(c)) return undefined;
+    return { only: true, carries: (t) => h.carries(c.id, t, this.deps.clock.now().getTime()), rule: 'privateChannel.handoff.only' };
+  }
+
   /** Everything the workflow needs to judge `cmd` by `actor` on `c` now. */
   private async context(c: Case, cmd: CaseCommand, actor: Actor, expectedVersion: number | undefined, memberOf?: Membership): Promise<TransitionContext> {
     const { clock, config } = this.deps;
@@ -174,6 +189,8 @@ export class CaseService {
       now: clock.now().toISOString(),
       expectedVersion,
       checkReply: this.replyCheck(c),
+      checkPrivate: privateCheck(c, config, this.deps.sources),
+      handoff: this.handoffRule(c),
       linkHosts: this.deps.linkHosts,
       memberOf: memberOf ?? (await membershipOf(this.deps.directory, cmd.type === 'reassign' || (cmd.type === 'assign' && cmd.to) ? [actor, cmd.to!] : [actor])),
       templates: config.templates,

@@ -13,6 +13,7 @@ import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { caseCard } from './case-card.js';
 import type { PeopleNames } from './people-directory.js';
 import { deliveryKinds, enqueueDelivery, type DeliveryHandlers } from './delivery-kinds.js';
+import { sendPrivateDraft } from './private-deliveries.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
 export interface DeliveryDeps {
@@ -140,6 +141,7 @@ export function caseDeliveries(deps: DeliveryDeps): Pick<DeliveryHandlers, CaseD
     'reply.send': async (p, item) => {
       const c = await load(p.caseId, item.kind);
       if (!c || c.status !== 'sending' || !c.draft) return;
+      if (c.draft.channel === 'private') return sendPrivateDraft(deps, c, item.attempts > 0 || p.resumed === true);
       const source = deps.sources.get(c.mention.source);
       if (!source || !source.canReply) {
         await cases.apply(c.id, { type: 'send_failed', error: `replies cannot be posted through ${c.mention.network}` }, SYSTEM);

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { attachPrivateMessages } from './private-inbox.js';
 import { revealNumbers } from '../screening/mask-personal-data.js';
 import type { Case } from '../domain/case.js';
 import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
@@ -65,6 +66,9 @@ export interface ProcessReport { cases: number; dropped: number; duplicates: num
 export async function processInbox(deps: PipelineDeps, limit = 500): Promise<ProcessReport> {
   const { store, clock, log } = deps;
   const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0 };
+  // Private messages join their cases first; those that open a case of their own are put in
+  // the mention inbox, and join the case it opens after this run (the pass at the end).
+  await attachPrivateMessages(deps);
   const pending = await store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit);
   for (const { member: key } of pending) {
     const raw = await store.get<unknown>(INBOX(key));
@@ -85,6 +89,7 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
     await store.zRemove(PENDING, key);
     await store.delete(INBOX(key));
   }
+  if (pending.length > 0) await attachPrivateMessages(deps);
   return report;
 }
 

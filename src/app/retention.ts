@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { SYSTEM } from '../domain/actor.js';
+import { PRIVATE_INBOX, PRIVATE_PENDING } from './private-inbox.js';
 import { AuthorLinks } from './author-links.js';
 import { BY_CREATED, type CaseRepository } from './case-repository.js';
 import { DROPPED, INBOX, MENTION_CASE, PENDING } from './pipeline.js';
@@ -74,8 +75,8 @@ export async function purgeExpired(deps: RetentionDeps): Promise<{ purged: numbe
 
 /**
  * Erases everything about one author on request: every case of theirs (posts, name,
- * our replies and drafts, notes) with its cards, and their posts still waiting in the
- * inbox. What stays is a tombstone per post id, so the posts are not heard again.
+ * our replies and drafts, notes, the private conversation) with its cards, and their posts
+ * and private messages still waiting in the inboxes. What stays is a tombstone per post id, so the posts are not heard again.
  */
 export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | 'outbox' | 'log'>, ref: string): Promise<{ network: Network; authorId: string | undefined; cases: number; waiting: number }> {
   const { network, who } = parseAuthorRef(ref);
@@ -105,6 +106,18 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
     await deps.store.set(MENTION_CASE(key), DROPPED);
     await deps.store.zRemove(PENDING, key);
     await deps.store.delete(INBOX(key));
+    waiting += 1;
+  }
+  // Their private messages still waiting to join a case go the same way.
+  for (const { member: key } of await deps.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)) {
+    const w = await deps.store.get<{ network?: string; message?: { from?: { id?: string; handle?: string } } }>(PRIVATE_INBOX(key));
+    const from = w?.message?.from;
+    if (!w || w.network !== network || !from) continue;
+    if (from.id !== who && from.id !== authorId && from.handle?.toLowerCase() !== handle) continue;
+    authorId ??= from.id;
+    await deps.store.set(MENTION_CASE(key), DROPPED);
+    await deps.store.zRemove(PRIVATE_PENDING, key);
+    await deps.store.delete(PRIVATE_INBOX(key));
     waiting += 1;
   }
   // Staff links between this author's identities on several networks go too.

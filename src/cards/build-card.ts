@@ -22,6 +22,8 @@ export interface CardOptions extends CaseActionOptions {
   claimTimeoutMs?: number | undefined;
   /** Display names of people named by principal ref (`slack:U…`), e.g. an escalation's leads; the id otherwise. */
   names?: Readonly<Record<string, string>> | undefined;
+  /** A warning about the private draft (personal data in it, allowed by privateChannel.personalData). */
+  draftWarning?: string | undefined;
 }
 
 /** "Escalated by X — reason — leads: A, B": who raised it, why, and who it is for. */
@@ -76,7 +78,8 @@ function factsOf(c: Case, opts: CardOptions): Card['facts'] {
   if (c.assignment && !c.owner) facts.push({ label: c.assignment.mode === 'assign' ? 'Assigned to' : 'Suggested', value: actorLabel(c.assignment.to) });
   if (c.status === 'snoozed' && c.snooze) facts.push({ label: 'Snoozed until', value: cardTime(c.snooze.until) });
   if (c.status === 'ignored' && c.ignored) facts.push({ label: 'Ignored', value: `${c.ignored.reason} (${actorLabel(c.ignored.by)})` });
-  if (c.status === 'redirected' && c.redirect) facts.push({ label: 'Moved to DM with', value: opts.templateName?.(c.redirect.templateId) ?? c.redirect.templateId });
+  if (c.private) facts.push({ label: 'Private', value: c.private.via === 'dm' ? `DM to @${c.private.to.handle}` : 'Public invitation to DM' });
+  if (c.status === 'redirected' && c.redirect?.templateId) facts.push({ label: 'Moved to DM with', value: opts.templateName?.(c.redirect.templateId) ?? c.redirect.templateId });
   for (const name of ['firstResponse', 'resolution'] as const) {
     const clock = opts.sla?.[name];
     if (clock) facts.push({ label: CLOCK_LABEL[name], value: slaFact(clock) });
@@ -101,6 +104,7 @@ function notesOf(c: Case, opts: CardOptions): string[] {
   }
   for (const f of (c.followUps ?? []).slice(-3)) notes.push(`@${m.author.handle} wrote again (${cardTime(f.at)}): ${f.text}`);
   notes.push(...similarNotes(c));
+  notes.push(...privateNotes(c, opts));
   const internal = c.notes ?? [];
   for (const n of internal.slice(-3)) notes.push(`Note by ${actorLabel(n.by)}${n.movedFrom ? ` on moving the case from ${n.movedFrom}` : ''}: ${n.text}`);
   if (internal.length > 3) notes.push(`${internal.length - 3} earlier notes are in the thread.`);
@@ -118,6 +122,19 @@ function similarNotes(c: Case): string[] {
 
 /** Folded posts shown on a card. */
 export const SIMILAR_SHOWN = 3;
+
+/** The private conversation on the card: the latest few messages (masked with the other notes), and a warning about the private draft. */
+function privateNotes(c: Case, opts: CardOptions): string[] {
+  const out: string[] = [];
+  if (opts.draftWarning) out.push(opts.draftWarning);
+  const messages = c.private?.messages ?? [];
+  if (messages.length > 3) out.push(`${messages.length - 3} earlier private messages are in the thread.`);
+  for (const m of messages.slice(-3)) {
+    const who = m.direction === 'in' ? `@${c.mention.author.handle}` : `us${m.by ? ` (${actorLabel(m.by)})` : ''}`;
+    out.push(`Private · ${who} · ${cardTime(m.at)}: ${m.text}`);
+  }
+  return out;
+}
 
 /** Builds the card for a case. Pure: same case, same card. */
 export function buildCard(c: Case, opts: CardOptions): Card {
@@ -148,11 +165,12 @@ export function buildCard(c: Case, opts: CardOptions): Card {
   if (c.draft) {
     const template = c.draft.templateId ? opts.templateName?.(c.draft.templateId) ?? c.draft.templateId : undefined;
     card.draft = {
-      text: c.draft.text,
+      // Through the gate too: a private draft may hold personal data the policy lets through to the author.
+      text: mask(c.draft.text),
       by: actorLabel(c.draft.by),
       approvals: c.approvals.map(actorLabel),
       needed: opts.approvalsNeeded,
-      ...(template ? { template } : {}),
+      ...(template ? { template: c.draft.channel === 'private' ? `${template} (private message)` : template } : c.draft.channel === 'private' ? { template: 'a private message' } : {}),
     };
   }
   if (c.status === 'rejected' && c.rejection) card.rejection = { by: actorLabel(c.rejection.by), note: c.rejection.note };

@@ -3,6 +3,7 @@ import { approvalsNeeded, claimTimeoutMs } from '../cases/policy.js';
 import { slaStatus } from '../cases/sla.js';
 import type { Config } from '../config/schema.js';
 import { personalDataMask } from '../screening/mask-personal-data.js';
+import { describePii, findPii } from '../screening/find-pii.js';
 import { buildCard, type CardOptions } from './build-card.js';
 import type { Card } from './card.js';
 
@@ -46,6 +47,14 @@ function cardOptions(c: Case, deps: CardForDeps): CardOptions {
     canRedirect: deps.config.templates.some((t) => t.private) && (c.screening.pii.length > 0 || !canReply),
     templateName: (id) => deps.config.templates.find((t) => t.id === id)?.name,
     claimTimeoutMs: claimTimeoutMs(deps.config.policy, c.group),
+    draftWarning: privateDraftWarning(c, deps.config),
     canMove: deps.config.groups.length > 1,
   };
+}
+
+/** A warning for a private draft that holds personal data (the default policy lets it through to the author). */
+function privateDraftWarning(c: Case, config: Config): string | undefined {
+  if (c.draft?.channel !== 'private') return undefined;
+  const pii = findPii(c.draft.text, config);
+  return pii.length > 0 ? `This private message contains personal data (${describePii(pii)}); it goes to @${c.mention.author.handle} alone. Check that it should.` : undefined;
 }

@@ -19,7 +19,9 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
   const canReply = opts.canReply !== false;
   const a: Card['actions'] = [];
   const push = (id: CaseActionId, label: string, style?: 'primary' | 'danger') => a.push({ id, label, ...(style ? { style } : {}) });
-  const redirect = () => { if (opts.canRedirect) push('case.redirect', 'Move to DM'); };
+  // Once there is a private conversation, the same form answers in it.
+  const redirect = () => { if (opts.canRedirect || c.private) push('case.redirect', c.private ? 'Reply privately' : 'Move to DM'); };
+  const edit = c.draft?.channel === 'private' ? 'case.redirect' : 'case.draft';
   const move = () => { if (opts.canMove) push('case.route', 'Move to group…'); };
   switch (c.status) {
     case 'new':
@@ -49,7 +51,7 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       push('case.approve', 'Approve', 'primary');
       push('case.reject', 'Reject', 'danger');
       if (opts.approvalsNeeded === 0) push('case.send', 'Send');
-      push('case.draft', 'Edit draft');
+      push(edit, 'Edit draft');
       push('case.reassign', 'Reassign…');
       push('case.escalate', 'Escalate');
       redirect();
@@ -58,9 +60,9 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
     case 'approved':
       push('case.send', 'Send', 'primary');
       push('case.reject', 'Reject', 'danger');
-      push('case.draft', 'Edit draft');
+      push(edit, 'Edit draft');
       push('case.reassign', 'Reassign…');
-      redirect();
+      if (edit === 'case.draft') redirect();
       push('case.close', 'Close');
       break;
     case 'sending':
@@ -76,6 +78,16 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       push('case.ignore', 'Ignore');
       push('case.close', 'Close');
       break;
+    default:
+      restingActions(c.status, push, redirect);
+      break;
+  }
+  return [...a, ...anyTimeActions(c)];
+}
+
+/** The buttons of a case at rest: snoozed, answered, waiting in private, closed, ignored. */
+function restingActions(status: Case['status'], push: (id: CaseActionId, label: string, style?: 'primary' | 'danger') => void, redirect: () => void): void {
+  switch (status) {
     case 'snoozed':
       push('case.wake', 'Wake now', 'primary');
       push('case.ignore', 'Ignore');
@@ -85,13 +97,19 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
       push('case.close', 'Close', 'primary');
       push('case.reopen', 'Reopen');
       break;
-    case 'closed':
-    case 'ignored':
     case 'redirected':
+      // Waiting on the author in private: another private message, or done.
+      redirect();
+      push('case.close', 'Close', 'primary');
       push('case.reopen', 'Reopen');
       break;
+    case 'closed':
+    case 'ignored':
+      push('case.reopen', 'Reopen');
+      break;
+    default:
+      break;
   }
-  return [...a, ...anyTimeActions(c)];
 }
 
 /** Buttons on every card but a sending one. */

@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { CaseNote, FollowUp, Reply } from '../domain/case.js';
+import type { CaseNote, FollowUp, PrivateEntry, Reply } from '../domain/case.js';
 import type { Intent, Sentiment } from '../domain/screening.js';
 
 /** Everything a person (or the system) can ask of a case. */
@@ -10,12 +10,20 @@ export type CaseCommand =
   | { type: 'reassign'; to: Actor }
   /** Routing to people (system): offer the case to an agent, or give it back to the channel (no `to`). */
   | { type: 'assign'; to?: Actor | undefined; mode?: 'assign' | 'suggest' | undefined }
-  | { type: 'draft'; text: string; templateId?: string | undefined }
+  /** `channel: 'private'`: a message to the author alone (Move to DM, a private reply). */
+  | { type: 'draft'; text: string; templateId?: string | undefined; channel?: 'private' | undefined }
   | { type: 'approve' }
   | { type: 'reject'; note: string }
   | { type: 'send' }
   | { type: 'sent'; reply: Reply }
   | { type: 'send_failed'; error: string }
+  /**
+   * A private draft reached the author (system): as a direct message (`dm`), or as a public
+   * reply inviting one (`invitation`, with the reply).
+   */
+  | { type: 'private_sent'; via: 'dm' | 'invitation'; message: PrivateEntry; reply?: Reply | undefined }
+  /** The author wrote to us privately about this case (system). */
+  | { type: 'private_in'; message: PrivateEntry }
   /**
    * Raise the case to the group's leads: why (`reason`), and the leads it is for (principal
    * refs, resolved to people by the caller: the one picked, or every lead of the group).

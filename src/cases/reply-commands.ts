@@ -2,6 +2,7 @@
 import { actorLabel, sameActor } from '../domain/actor.js';
 import { describeState } from './describe-state.js';
 import { approvalRule, approvalsNeeded, checkQuietHours, checkReplyText, matchesPrincipal, secondApproverRule } from './policy.js';
+import { privateTextRefusal } from './private-commands.js';
 import { refuse, MAX_DRAFT, MAX_NOTE, type Cmd, type Step, type TransitionResult } from './transition-step.js';
 
 /** Write (or rewrite) the reply; drafting an unowned case claims it. */
@@ -12,12 +13,12 @@ export function draftCommand(s: Step, cmd: Cmd<'draft'>): TransitionResult {
   const text = cmd.text.trim();
   if (!text) return refuse('invalid_input', 'The reply is empty.');
   if (text.length > MAX_DRAFT) return refuse('invalid_input', `The reply is ${text.length} characters; the limit is ${MAX_DRAFT}.`);
-  const banned = checkReplyText(policy, text, ctx.linkHosts);
-  if (banned) return { ok: false, refusal: banned };
-  const problem = ctx.checkReply?.(text);
-  if (problem) return refuse('invalid_input', problem, 'network.replyRules');
+  const refused = textRefusal(s, text, cmd.channel === 'private');
+  if (refused) return refused;
   if (c.owner && !isOwner) return refuse('not_allowed', `${actorLabel(c.owner)} owns this case; claim it first to draft.`);
-  if (!['new', 'claimed', 'drafted', 'rejected', 'approved', 'escalated'].includes(c.status)) {
+  // A private conversation waiting on the author may get another private message.
+  const mayDraft = ['new', 'claimed', 'drafted', 'rejected', 'approved', 'escalated', ...(cmd.channel === 'private' ? ['redirected'] : [])];
+  if (!mayDraft.includes(c.status)) {
     return refuse('invalid_transition', `You cannot draft now: ${describeState(c)}.`);
   }
   if (!c.owner) {
@@ -26,10 +27,19 @@ export function draftCommand(s: Step, cmd: Cmd<'draft'>): TransitionResult {
     const elsewhere = assignedElsewhere();
     if (elsewhere) return elsewhere;
   }
-  const draft = { text, by: actor, at: now, ...(cmd.templateId ? { templateId: cmd.templateId } : {}) };
+  const draft = { text, by: actor, at: now, ...(cmd.templateId ? { templateId: cmd.templateId } : {}), ...(cmd.channel === 'private' ? { channel: 'private' as const } : {}) };
   const claim = c.owner ? {} : { owner: actor, claimedAt: now, assignment: undefined };
   // A new draft needs fresh approval, even if an earlier one was approved.
-  return next('drafted', { ...claim, draft, approvals: [], rejection: undefined }, `${who} drafted a reply`);
+  return next('drafted', { ...claim, draft, approvals: [], rejection: undefined }, `${who} drafted ${cmd.channel === 'private' ? 'a private message' : 'a reply'}`);
+}
+
+/** What stops a draft's text: the public reply's rules, or the private message's. */
+function textRefusal(s: Step, text: string, isPrivate: boolean): TransitionResult | undefined {
+  if (isPrivate) return privateTextRefusal(s, text);
+  const banned = checkReplyText(s.policy, text, s.ctx.linkHosts);
+  if (banned) return { ok: false, refusal: banned };
+  const problem = s.ctx.checkReply?.(text);
+  return problem ? refuse('invalid_input', problem, 'network.replyRules') : undefined;
 }
 
 /** Approve the draft (a second approver when the policy asks for one). */
@@ -76,14 +86,11 @@ export function sendCommand(s: Step): TransitionResult {
   }
   const denied = role('send');
   if (denied) return { ok: false, refusal: denied };
-  const text = c.draft!.text;
-  const banned = checkReplyText(policy, text, ctx.linkHosts);
-  if (banned) return { ok: false, refusal: banned };
-  const problem = ctx.checkReply?.(text);
-  if (problem) return refuse('invalid_input', problem, 'network.replyRules');
+  const refused = textRefusal(s, c.draft!.text, c.draft!.channel === 'private');
+  if (refused) return refused;
   const quiet = checkQuietHours(policy, now);
   if (quiet) return { ok: false, refusal: quiet };
-  return next('sending', {}, `${who} is sending the reply`);
+  return next('sending', {}, `${who} is sending ${c.draft!.channel === 'private' ? 'the private message' : 'the reply'}`);
 }
 
 /** The reply was posted. */

@@ -1,6 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { BusinessHoursConfig, SlaConfig } from '../config/workflow-schema.js';
-import type { Case, CaseStatus } from '../domain/case.js';
+import { reachedCustomer, type Case, type CaseStatus } from '../domain/case.js';
 import { businessDeadline, WEEKDAYS, type BusinessHours } from '../domain/business-deadline.js';
 import { checkZone, instantIn } from '../domain/days.js';
 
@@ -8,12 +8,13 @@ import { checkZone, instantIn } from '../domain/days.js';
  * The SLA clock, derived from a case's audit trail, so every instance computes the
  * same answer from the same stored case and nothing extra has to be kept in step.
  *
- * - **First response** runs from the case's creation to the first public reply
- *   (`sent`), or to a decision that no public reply is due (`redirected`, `ignored`,
- *   `closed`).
- * - **Resolution** runs from creation to `closed`, `ignored` or `redirected`, and
- *   **pauses while waiting on the author**: from the moment our reply is out (`sent`)
- *   until the author writes again (the case is reopened) or it is closed. Snoozing does
+ * - **First response** runs from the case's creation to the first message that reaches
+ *   the customer (a public reply, a direct message, a public invitation to DM: see
+ *   `reachedCustomer`), or to a decision that no answer is due (`ignored`, `closed`).
+ *   Moving a case to private is not a response until its message is out.
+ * - **Resolution** runs from creation to `closed` or `ignored`, and **pauses while
+ *   waiting on the author**: from the moment our reply or private message is out (`sent`,
+ *   `redirected`) until the author writes again or the case is closed. Snoozing does
  *   not pause it: a snooze is the team's own choice.
  *
  * Both count business time only: opening hours on working days in the hours' time
@@ -105,9 +106,11 @@ function statusTimeline(c: Case, now: string): Array<{ status: CaseStatus; from:
   return out;
 }
 
-const FIRST_RESPONSE_DONE: readonly CaseStatus[] = ['sent', 'redirected', 'ignored', 'closed'];
-const RESOLVED: readonly CaseStatus[] = ['closed', 'ignored', 'redirected'];
-const WAITING_ON_AUTHOR: readonly CaseStatus[] = ['sent'];
+/** Closing or ignoring decides that no answer is due. */
+const NO_RESPONSE_DUE: readonly CaseStatus[] = ['ignored', 'closed'];
+const RESOLVED: readonly CaseStatus[] = ['closed', 'ignored'];
+/** Our answer is out (in public or in private): the author's turn. */
+const WAITING_ON_AUTHOR: readonly CaseStatus[] = ['sent', 'redirected'];
 
 /**
  * One clock's state. `running` is where the current running stretch began and the
@@ -128,7 +131,7 @@ export function slaStatus(c: Case, sla: SlaConfig | undefined, now: string): Par
   const out: Partial<Record<SlaClockName, SlaClock>> = {};
   const timeline = statusTimeline(c, now);
   if (targets.firstResponseMs !== undefined) {
-    const done = c.audit.find((e) => FIRST_RESPONSE_DONE.includes(e.to));
+    const done = c.audit.find((e) => reachedCustomer(e) || NO_RESPONSE_DUE.includes(e.to));
     const end = done?.at ?? now;
     const elapsed = businessMsBetween(c.createdAt, end, targets.hours);
     // Nothing pauses this clock: while it runs, the deadline counts from creation.

@@ -29,6 +29,9 @@ export function rankTemplates(c: Case, templates: readonly Template[]): Template
     .map((x) => x.t);
 }
 
+/** Does a template carry the secure hand-off link? */
+export const isHandoffTemplate = (t: Pick<Template, 'text'>): boolean => /\{\{\s*(case\.token|handoff\.url)\s*\}\}/.test(t.text);
+
 /** Private-channel templates that fit a case, best first (for Redirect). */
 export function privateTemplates(c: Case, templates: readonly Template[]): Template[] {
   return rankTemplates(c, templates.filter((t) => t.private));
@@ -39,11 +42,15 @@ export interface TemplateVars {
   links?: Readonly<Record<string, string>> | undefined;
   /** The person drafting, as `{{agent.name}}`. */
   agent?: Actor | undefined;
+  /** The case's signed hand-off token, as `{{case.token}}` (made by the caller: signing is not pure). */
+  caseToken?: string | undefined;
+  /** The hand-off link (privateChannel.handoff.url) with its `{{case.token}}` filled, as `{{handoff.url}}`. */
+  handoffUrl?: string | undefined;
 }
 
 /**
  * Fills `{{author.name}}`, `{{author.handle}}`, `{{case.id}}`, `{{network}}`,
- * `{{agent.name}}` and `{{links.<name>}}`; unknown variables stay as written, so a
+ * `{{agent.name}}`, `{{links.<name>}}`, and `{{case.token}}` and `{{handoff.url}}` when given; unknown variables stay as written, so a
  * typo shows in the draft rather than vanishing.
  */
 export function renderTemplate(text: string, c: Case, extra: TemplateVars = {}): string {
@@ -54,6 +61,8 @@ export function renderTemplate(text: string, c: Case, extra: TemplateVars = {}):
     'network': c.mention.network,
   };
   if (extra.agent) vars['agent.name'] = extra.agent.name ?? extra.agent.id;
+  if (extra.caseToken) vars['case.token'] = extra.caseToken;
+  if (extra.handoffUrl) vars['handoff.url'] = extra.handoffUrl;
   for (const [name, url] of Object.entries(extra.links ?? {})) vars[`links.${name}`] = url;
   return text.replace(/\{\{\s*([a-z_-]+(?:\.[a-z0-9_-]+)?)\s*\}\}/g, (all, name: string) => vars[name] ?? all);
 }

@@ -14,6 +14,17 @@ export interface TransitionContext {
    * data). Returns a message when the text may not be sent.
    */
   checkReply?: ((text: string) => string | undefined) | undefined;
+  /**
+   * The network's rules for a private message, and personal data as the policy wants it
+   * (privateChannel.personalData: a warning only, by default). A message when it may not be sent.
+   */
+  checkPrivate?: ((text: string) => string | undefined) | undefined;
+  /**
+   * The secure hand-off for this case: `only` when the policy allows it nothing else
+   * (privateChannel.handoff.only, named by `rule`); `carries` says whether a text holds a
+   * valid hand-off link of this case.
+   */
+  handoff?: { only: boolean; carries: (text: string) => boolean; rule: string } | undefined;
   /** Finds the link hosts in a reply for policy.linkAllowlist (the server passes X's rules); default: a plain finder that errs toward finding more. */
   linkHosts?: LinkHosts | undefined;
   /** Slack user groups of the people involved, resolved by the adapter. */

@@ -78,6 +78,8 @@ export const EnvSchema = z
     HOST: z.string().default('0.0.0.0'),
     /** A screening model file made by `earshot train`; without it screening uses its lexicon and rules. */
     SCREENING_MODEL: z.string().min(1).optional(),
+    /** Signs the secure hand-off tokens (privateChannel.handoff): at least 32 characters, random, shared with the brand's site that verifies them. */
+    HANDOFF_SECRET: z.string().trim().min(32, { error: 'use at least 32 random characters (e.g. openssl rand -base64 48)' }).optional().or(z.literal('').transform(() => undefined)),
     /** Log instead of posting replies publicly. */
     DRY_RUN: bool,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,6 +3,7 @@ import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
 import { durationField } from './duration.js';
 import { DEFAULT_DUPLICATES_CONFIG, DuplicatesConfigSchema } from './duplicates-schema.js';
+import { DEFAULT_PRIVATE_CHANNEL, PrivateChannelSchema } from './private-schema.js';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_STORM_CONFIG, LimitsConfigSchema, StormConfigSchema } from './storm-schema.js';
 import {
   AssignSchema, AvailabilitySchema, checkWorkflowConfig, JobsSchema, PolicySchema, PrincipalSchema, RetentionSchema, SlaSchema,
@@ -183,6 +184,8 @@ export const ConfigSchema = z
     }).default({ vip: [], blocked: [] }),
     policy: PolicySchema.default(PolicySchema.parse({})),
     templates: z.array(TemplateSchema).default([]),
+    /** Private conversations: personal data in private replies, the secure hand-off. */
+    privateChannel: PrivateChannelSchema.default(DEFAULT_PRIVATE_CHANNEL),
     /** Links templates may use as {{links.<name>}}. */
     links: z.record(z.string().regex(/^[a-z0-9_-]{1,40}$/), z.url({ protocol: /^https?$/ })).default({}),
     /** When people are available for assignment (working hours). */

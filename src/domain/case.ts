@@ -14,6 +14,8 @@ export const DraftSchema = z.object({
   by: ActorSchema,
   at: z.string(),
   templateId: z.string().optional(),
+  /** `private`: a message to the author alone (Move to DM, a private reply); absent: the public reply. */
+  channel: z.enum(['public', 'private']).optional(),
 });
 export type Draft = z.infer<typeof DraftSchema>;
 
@@ -62,6 +64,37 @@ export type CaseNote = z.infer<typeof CaseNoteSchema>;
 /** A later post by the same author in the same conversation, folded into the case. */
 export const FollowUpSchema = z.object({ id: z.string(), text: z.string(), at: z.string(), url: z.string() });
 export type FollowUp = z.infer<typeof FollowUpSchema>;
+
+/**
+ * One message of the private conversation with the author, in either direction: what the
+ * customer wrote (`in`) or what reached them from us (`out`). Untrusted text like a mention.
+ */
+export const PrivateEntrySchema = z.object({
+  /** The network's message id (for a public invitation: the reply's id). */
+  id: z.string(),
+  direction: z.enum(['in', 'out']),
+  text: z.string(),
+  at: z.string(),
+  /** Who sent ours (the person who pressed Send). */
+  by: ActorSchema.optional(),
+});
+export type PrivateEntry = z.infer<typeof PrivateEntrySchema>;
+
+/**
+ * The private conversation of a case. `via` says how Move to DM reached the author: a
+ * first direct message (`dm`), or a public reply inviting them to write one
+ * (`invitation`, where the network or the account's access cannot start a DM).
+ */
+export const PrivateConversationSchema = z.object({
+  via: z.enum(['dm', 'invitation']),
+  to: z.object({ id: z.string(), handle: z.string() }),
+  /** When the conversation moved to private (the first message reached the author, or theirs came in). */
+  at: z.string(),
+  messages: z.array(PrivateEntrySchema).default([]),
+  /** The case was opened by a private message (no public post before it). */
+  opened: z.boolean().optional(),
+});
+export type PrivateConversation = z.infer<typeof PrivateConversationSchema>;
 
 /** Routing to people: the agent a case is offered to now, and since when. */
 export const AssignmentSchema = z.object({
@@ -124,6 +157,8 @@ export const CaseSchema = z.object({
   ignored: z.object({ reason: z.string(), by: ActorSchema, at: z.string() }).optional(),
   /** Moved to a private channel with this (private) template; no public reply is posted. */
   redirect: z.object({ templateId: z.string(), by: ActorSchema, at: z.string() }).optional(),
+  /** The private conversation with the author, once there is one (see {@link PrivateConversationSchema}). */
+  private: PrivateConversationSchema.optional(),
   notes: z.array(CaseNoteSchema).optional(),
   followUps: z.array(FollowUpSchema).optional(),
   /** SLA reminders and escalations already done, by `<clock>.<event>` (e.g. `firstResponse.breach`), with when. */
@@ -133,3 +168,13 @@ export type Case = z.infer<typeof CaseSchema>;
 
 export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'claimed', 'drafted', 'rejected', 'approved', 'sending', 'escalated', 'snoozed'];
 export const isOpen = (s: CaseStatus): boolean => OPEN_STATUSES.includes(s);
+
+/**
+ * Did this audit entry put a message in front of the customer? A public reply (`sent`), or
+ * a private message or public invitation (`private_sent`). Moving a case to private without
+ * sending anything (`redirect`) is not a response.
+ */
+export const reachedCustomer = (e: Pick<AuditEntry, 'action'>): boolean => e.action === 'sent' || e.action === 'private_sent';
+
+/** When the first message reached the customer (the first response), if one has. */
+export const firstResponseAt = (c: Pick<Case, 'audit'>): string | undefined => c.audit.find(reachedCustomer)?.at;

@@ -162,7 +162,7 @@ export interface MetricsSummary {
     average: number | undefined;
     pairs: Array<{ from: string; to: string; count: number }>;
   };
-  activity: { replies: number; redirected: number; closed: number; ignored: number; reopened: number; escalated: number; sendFailed: number; folded: number };
+  activity: { replies: number; redirected: number; privateConversations: number; closed: number; ignored: number; reopened: number; escalated: number; sendFailed: number; folded: number };
   hashtags: Count[];
   campaigns: Count[];
   topics: Count[];

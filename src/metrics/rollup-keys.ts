@@ -104,6 +104,8 @@ export const F = {
   closed: 'closed',
   ignored: 'ignored',
   redirected: 'redirected',
+  /** Cases whose conversation went private (our DM or invitation reached the author, or the author wrote privately), once per case. */
+  privateConversations: 'private',
   reopened: 'reopened',
   escalated: 'escalated',
   replies: 'replies',

@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/actor.js';
 import type { AuditEntry, Case, CaseStatus } from '../domain/case.js';
-import { isOpen } from '../domain/case.js';
+import { isOpen, reachedCustomer } from '../domain/case.js';
 import type { Priority, Sentiment } from '../domain/screening.js';
 import { businessDeadline, type BusinessHours } from '../domain/business-deadline.js';
 import { dayKey, epochMs, localHour } from '../domain/days.js';
@@ -132,12 +132,14 @@ function sender(c: Case, index: number): Actor | undefined {
   return isPerson(c.owner) ? c.owner : c.audit[index]?.actor;
 }
 
-/** A first response: a public reply, or the conversation moved to a private channel. */
-const RESPONSES: readonly CaseStatus[] = ['sent', 'redirected'];
-/** What decides the first-response SLA: a response, or closing the case without one. Ignored cases are not held to it. */
-const SLA_DECISIONS: readonly CaseStatus[] = ['sent', 'redirected', 'closed'];
-const reachedBefore = (c: Case, index: number, statuses: readonly CaseStatus[]): boolean => {
-  for (let i = 0; i < index; i++) if (statuses.includes(c.audit[i]!.to)) return true;
+/** An entry of the audit trail, judged on its own. */
+type EntryTest = (e: AuditEntry) => boolean;
+/** What decides the first-response SLA: a message reaching the customer, or closing the case without one. Ignored cases are not held to it. */
+const SLA_DECISION: EntryTest = (e) => reachedCustomer(e) || e.to === 'closed';
+/** The conversation became private: moved there by our message, or opened by the author's. */
+const PRIVATE_START: EntryTest = (e) => e.action === 'private_sent' || e.action === 'private_in';
+const reachedBefore = (c: Case, index: number, test: EntryTest): boolean => {
+  for (let i = 0; i < index; i++) if (test(c.audit[i]!)) return true;
   return false;
 };
 
@@ -188,10 +190,23 @@ function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: Rol
     default:
       break;
   }
+  // Private conversations, once per case (a DM may come in without changing the status).
+  if (PRIVATE_START(e) && !reachedBefore(c, index, PRIVATE_START)) acc.each(day, scopes, F.privateConversations);
+  // A first response is the first message that reached the customer, public or private.
+  if (reachedCustomer(e) && !reachedBefore(c, index, reachedCustomer)) {
+    const mine = [...scopes, ...agentScope(sender(c, index))];
+    acc.histogram(day, mine, 'frt', seconds(c.createdAt, e.at));
+    // Reach counts public replies only: a private message is seen by the author alone.
+    if (e.to === 'sent') {
+      acc.each(day, mine, F.answered);
+      acc.each(day, mine, F.followers, c.mention.author.followers);
+    }
+  }
+  if (SLA_DECISION(e) && !reachedBefore(c, index, SLA_DECISION)) slaOutcome(acc, day, c, e.at, [...scopes, ...agentScope(reachedCustomer(e) ? sender(c, index) : isPerson(e.actor) ? e.actor : c.owner)], opts);
   if (e.from === e.to) return;
 
   // Who is credited: the sender for a reply, else the person who acted, else the owner.
-  const who = e.to === 'sent' ? sender(c, index) : isPerson(e.actor) ? e.actor : c.owner;
+  const who = reachedCustomer(e) ? sender(c, index) : isPerson(e.actor) ? e.actor : c.owner;
   const mine = [...scopes, ...agentScope(who)];
   if (e.to === 'sent') {
     acc.each(day, mine, F.replies);
@@ -200,18 +215,10 @@ function event(acc: Increments, c: Case, e: AuditEntry, index: number, opts: Rol
   }
   if (e.to === 'closed') acc.each(day, mine, F.closed);
   if (e.to === 'ignored') acc.each(day, mine, F.ignored);
-  if (e.to === 'redirected') acc.each(day, mine, F.redirected);
+  // Moved to private: counted once per case, whatever number of private messages follow.
+  if (e.to === 'redirected' && !reachedBefore(c, index, (x) => x.to === 'redirected')) acc.each(day, mine, F.redirected);
   if (isOpen(e.from) && !isOpen(e.to)) countAgent(acc, day, c, who, 'handled');
-  if (RESPONSES.includes(e.to) && !reachedBefore(c, index, RESPONSES)) {
-    acc.histogram(day, mine, 'frt', seconds(c.createdAt, e.at));
-    // Reach counts public replies only: a private channel is seen by the author alone.
-    if (e.to === 'sent') {
-      acc.each(day, mine, F.answered);
-      acc.each(day, mine, F.followers, c.mention.author.followers);
-    }
-  }
-  if (e.to === 'closed' && !reachedBefore(c, index, ['closed'])) acc.histogram(day, mine, 'res', seconds(c.createdAt, e.at));
-  if (SLA_DECISIONS.includes(e.to) && !reachedBefore(c, index, SLA_DECISIONS)) slaOutcome(acc, day, c, e.at, mine, opts);
+  if (e.to === 'closed' && !reachedBefore(c, index, (x) => x.to === 'closed')) acc.histogram(day, mine, 'res', seconds(c.createdAt, e.at));
 }
 
 export class RollupMismatchError extends Error {

@@ -130,6 +130,7 @@ export function activityOf(cur: Summed): MetricsSummary['activity'] {
   return {
     replies: cur.get(F.replies),
     redirected: cur.get(F.redirected),
+    privateConversations: cur.get(F.privateConversations),
     closed: cur.get(F.closed),
     ignored: cur.get(F.ignored),
     reopened: cur.get(F.reopened),

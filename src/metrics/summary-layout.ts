@@ -185,7 +185,7 @@ export function summaryLayout(s: MetricsSummary, opts: SummaryLayoutOptions = {}
     if (sh.measured > 0) add('Sentiment after our reply', `${formatNumber(sh.improved)} improved, ${formatNumber(sh.same)} unchanged, ${formatNumber(sh.worsened)} worse (of ${formatNumber(sh.measured)} measured)`);
     add('Trending', s.trending.slice(0, max).map((t) => `${t.kind === 'hashtag' ? tag(t.key) : `"${t.key}"`} ${formatNumber(t.count)}, up from ${formatNumber(Math.round(t.previous))}`).join(' · '));
     const act = s.activity;
-    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.ignored, 'ignored'], [act.reopened, 'reopened']] as const;
+    const other = [[act.closed, 'closed'], [act.redirected, 'moved to private messages'], [act.privateConversations, 'with a private conversation'], [act.ignored, 'ignored'], [act.reopened, 'reopened']] as const;
     add('Other activity', other.filter(([n]) => n > 0).map(([n, w]) => `${formatNumber(n)} ${w}`).join(' · '));
   }
   return {

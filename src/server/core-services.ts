@@ -9,6 +9,7 @@ import { deliveryResource } from '../app/delivery-resources.js';
 import { registerMetricsCommands, trackMetrics } from '../app/metrics-commands.js';
 import type { ChatGateway } from '../app/chat-gateway.js';
 import type { Env } from '../config/env.js';
+import { Handoff } from '../app/private-channel.js';
 import type { Config } from '../config/schema.js';
 import type { CardView } from '../domain/case.js';
 import type { MetricsSummary } from '../metrics/summary.js';
@@ -66,7 +67,8 @@ export async function openCoreServices(opts: CoreOptions) {
     store, clock, log, instanceId, gate: limits, gateRetryMs: 2000, resourceOf: (item) => deliveryResource(item, repo),
     onDelivered: (item, ms) => metrics?.onDelivered(item, ms), onRateLimited: (item) => metrics?.onRateLimited(item), onDead: (item) => metrics?.onDead(item),
   });
-  const cases = new CaseService({ repo, outbox, config, clock, log, sources, linkHosts });
+  const handoff = new Handoff(config, env.HANDOFF_SECRET);
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources, linkHosts, handoff });
   const commands = new CommandRouter(config);
   // Display names for metrics answers: Slack is asked once Slack is up; Teams names are remembered as people talk to the bot.
   const names = new PeopleNames(store);

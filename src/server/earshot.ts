@@ -36,6 +36,7 @@ import { wireSlack } from './slack-wiring.js';
 import type { SourceHealth } from './source-health.js';
 import { startStreams, type StreamWiring, type StreamWiringDeps } from './streams.js';
 import { createTicks } from './ticks.js';
+import { runPrivateListen } from '../jobs/run-private-listen.js';
 import type { WorkflowWiring } from './workflow-wiring.js';
 
 export interface EarshotOptions {
@@ -70,6 +71,8 @@ export interface Earshot {
   health: Map<string, SourceHealth>;
   /** Screens and opens cases for everything waiting in the inbox now. */
   processInbox(): Promise<void>;
+  /** Reads every source's private messages now (the tick does it every privateChannel.pollEvery), then runs the inbox if any came. */
+  listenPrivate(): Promise<void>;
   storms: StormService;
   limits: RateLimits;
   /** Routing to people and the leased jobs (SLA sweep, retention). */
@@ -91,7 +94,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Before Teams, whose bot answers the storm cards' buttons; it reads the gateways when it posts.
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
   const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
@@ -127,7 +130,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const server = await listen(http, env.PORT, env.HOST);
   await slack?.start();
   outbox.start(opts.outboxIntervalMs ?? 250);
+  const listenPrivate = privateListening(core, inbox.run);
   const ticks = createTicks([
+    { everyMs: config.privateChannel.pollEvery, run: listenPrivate, failure: 'private-message listening failed' },
     // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
     { everyMs: 5000, run: inbox.run, failure: 'inbox processing failed' },
     // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
@@ -148,6 +153,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   return {
     port, store, outbox, cases, commands, sources, health: board.health, storms, limits, workflow, streams,
     processInbox: inbox.run,
+    listenPrivate,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -197,4 +203,19 @@ function startScreening(core: CoreServices, storms: StormService): InboxRunner {
   // A post split out of a case goes back into the inbox for a case of its own.
   trackSplits(cases, store, () => { runner.run().catch((e: unknown) => log.error({ err: e }, 'inbox processing failed')); });
   return runner;
+}
+
+/** Private messages: a leased read per source that has them; what is heard joins its case on the inbox run that follows. */
+function privateListening(core: CoreServices, runInbox: () => Promise<void>): () => Promise<void> {
+  const { config, instanceId, log, sources, store } = core;
+  return async () => {
+    for (const source of [...sources.values()].filter((x) => x.private)) {
+      try {
+        const r = await runPrivateListen({ store, source, instanceId, intervalMs: config.privateChannel.pollEvery });
+        if (r.added > 0) await runInbox();
+      } catch (e) {
+        log.warn({ err: e, source: source.name }, 'reading private messages failed; the next tick tries again');
+      }
+    }
+  };
 }

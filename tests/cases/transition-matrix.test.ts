@@ -54,6 +54,13 @@ const MATRIX: Record<CommandType, Row> = {
     legal: same(...CASE_STATUSES.filter((s) => s !== 'sending')),
     prep: (c) => ({ ...c, duplicates: 1, similar: { samples: [{ key: 'x:201', at: NOW, mention: { ...c.mention, id: '201', author: { ...c.mention.author, id: 'u201', handle: 'other' } } }], recent: ['x:201'] } }),
   },
+  // A public draft (the fixture's) is never sent as a private message; private-commands.test.ts has the private ones.
+  private_sent: { cmd: { type: 'private_sent', via: 'dm', message: { id: 'dm1', direction: 'out', text: 'Hi', at: NOW } }, actor: system, legal: {} },
+  private_in: {
+    cmd: { type: 'private_in', message: { id: 'dm2', direction: 'in', text: 'my card is blocked', at: NOW } },
+    actor: system,
+    legal: { ...same(...CASE_STATUSES), redirected: 'claimed', sent: 'claimed', closed: 'new', snoozed: 'new' },
+  },
   expire_claim: { cmd: { type: 'expire_claim' }, actor: system, legal: to('new', 'claimed', 'rejected'), now: later },
   note: { cmd: { type: 'note', note: { id: 'slack:C1:1.2', at: NOW, by: alice, text: 'called them' } }, actor: alice, legal: same(...CASE_STATUSES) },
   sla_mark: { cmd: { type: 'sla_mark', key: 'sla.firstResponse.reminder', note: 'due soon' }, actor: system, legal: same(...CASE_STATUSES) },
@@ -64,7 +71,7 @@ const cells = (Object.entries(MATRIX) as Array<[CommandType, Row]>).flatMap(([na
 
 describe('the transition matrix: every command × every status', () => {
   it('has a row for every command (the Record type enforces it) and both legal and illegal cells', () => {
-    expect(Object.keys(MATRIX)).toHaveLength(24);
+    expect(Object.keys(MATRIX)).toHaveLength(26);
     expect(cells.filter(([, , e]) => e !== null).length).toBeGreaterThan(60);
     expect(cells.filter(([, , e]) => e === null).length).toBeGreaterThan(100);
   });

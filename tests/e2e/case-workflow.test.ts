@@ -201,16 +201,19 @@ describe('the case workflow in Slack, end to end', () => {
     await waitFor('the corrected badge', () => text(moved()).includes('question'));
   }, 120_000);
 
-  it('moves a personal-data case to a private channel without a public reply, and refuses erasure to non-approvers by rule', async () => {
+  it('opens Move to DM as a private draft from the private template (nothing is posted before approval), and refuses erasure to non-approvers by rule', async () => {
     const before = x.posted.length;
     x.addTweet({ text: '@acme my booking is ABC123, my phone is +44 7700 900123', author: 'privacy' });
     const card = () => cardOf('@privacy');
     await waitFor('the card', () => cards().find((m) => text(m).includes('privacy')), 20_000);
     const view = await opened(await click(AGENT, () => cards().find((m) => text(m).includes('privacy')), 'case.redirect'));
-    const option = view.blocks.find((b: any) => b.block_id === 'choice').element.options[0];
-    expect(option.value).toBe('dm');
-    await submit(AGENT, view, { choice: { option: { type: 'static_select', selected_option: { value: 'dm' } } } });
-    await waitFor('moved card', () => text(cards().find((m) => text(m).includes('privacy'))).includes('Moved to a private channel'));
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ private: true, templateId: 'dm' });
+    // The X source here has no private messages: the form says the message will be a public invitation.
+    expect(view.blocks.find((b: any) => b.block_id === 'private-route').text.text).toMatch(/^Public invitation to DM/);
+    const initial = view.blocks.find((b: any) => b.block_id === 'reply').element.initial_value;
+    expect(initial.length).toBeGreaterThan(0);
+    await submit(AGENT, view, { reply: { text: { type: 'plain_text_input', value: initial } } });
+    await waitFor('the private draft on the card', () => text(cards().find((m) => text(m).includes('privacy'))).includes('private message'));
     expect(x.posted.length).toBe(before);
     expect(card).toBeTypeOf('function');
 

@@ -78,3 +78,20 @@ describe('formatSummary', () => {
     expect(escapeTeams('[x](y)')).toBe('\\[x\\]\\(y\\)');
   });
 });
+
+describe('private conversations in the figures', () => {
+  it('says how many cases moved to private and how many private conversations there were, beside the replies', async () => {
+    const store = new MemoryCounters();
+    const c = newCase({ id: 'p1', at: '2024-05-06T09:00:00Z' });
+    const step = (prev: typeof c, at: string, action: string, to: typeof c.status) => ({
+      ...prev, status: to, version: prev.version + 1, updatedAt: at, audit: [...prev.audit, { at, actor: alice, action, from: prev.status, to }],
+    });
+    const { rollupUpdates } = await import('../../src/metrics/rollup.js');
+    const sending = step(c, '2024-05-06T09:05:00Z', 'send', 'sending');
+    const dm = step(sending, '2024-05-06T09:06:00Z', 'private_sent', 'redirected');
+    await applyIncrements(store, [...rollupUpdates(undefined, c), ...rollupUpdates(c, sending), ...rollupUpdates(sending, dm)]);
+    const s = await metricsFor(store, rangePeriod('2024-05-06', '2024-05-06'), undefined, { now: '2024-05-07T10:00:00Z', open: [] });
+    expect(s.activity).toMatchObject({ redirected: 1, privateConversations: 1, replies: 0 });
+    expect(formatSummary(s, { style: 'plain', details: true })).toContain('1 moved to private messages · 1 with a private conversation');
+  });
+});

@@ -139,17 +139,36 @@ describe('rollupUpdates', () => {
     expect(fields).toContain('ag:teams:29%3A1a%7Cb%20c:claimed');
   });
 
-  it('counts a private-channel redirect as a first response without reach, and an ignore as handled without SLA', () => {
+  it('does not count a move to private as a first response: the first message that reaches the customer is', () => {
     const c = newCase({ id: 'c1', at: '2024-05-06T09:00:00Z', followers: 5000 });
-    const step = (prev: typeof c, at: string, action: string, to: typeof c.status) => ({
+    const step = (prev: typeof c, at: string, action: string, to: typeof c.status, actor = alice) => ({
       ...prev, status: to, version: prev.version + 1, updatedAt: at,
-      audit: [...prev.audit, { at, actor: alice, action, from: prev.status, to }],
+      audit: [...prev.audit, { at, actor, action, from: prev.status, to }],
     });
+    // Moved to private with nothing sent: "moved to private", no first response, no SLA decision.
     const redirected = step(c, '2024-05-06T09:30:00Z', 'redirect', 'redirected');
     const r = applyAll(rollupUpdates(c, redirected, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06'))!;
-    expect(r).toMatchObject({ redirected: 1, 'frt:n': 1, 'frt:sum': 1800, 'sla:met:normal': 1, 'ag:slack:UALICE:handled': 1 });
+    expect(r).toMatchObject({ redirected: 1, 'ag:slack:UALICE:handled': 1 });
+    expect(r['frt:n']).toBeUndefined();
+    expect(r['sla:met:normal']).toBeUndefined();
     expect(r['reach:answered']).toBeUndefined();
     expect(r.replies).toBeUndefined();
+
+    // Move to DM that sends: the direct message reaching the author at 10:30 is the first response (90 minutes, SLA missed).
+    const drafted = step(c, '2024-05-06T09:10:00Z', 'draft', 'drafted');
+    const sending = step(drafted, '2024-05-06T10:29:00Z', 'send', 'sending');
+    const dm = step(sending, '2024-05-06T10:30:00Z', 'private_sent', 'redirected', outbox);
+    const d = applyAll(rollupUpdates(sending, dm, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06'))!;
+    expect(d).toMatchObject({ redirected: 1, private: 1, 'frt:n': 1, 'frt:sum': 5400, 'sla:breached:normal': 1 });
+    expect(d['reach:answered']).toBeUndefined();
+
+    // A second private message later is neither a second first response nor a second move.
+    const back = step(dm, '2024-05-06T11:00:00Z', 'private_in', 'claimed', outbox);
+    const again = step(step(back, '2024-05-06T11:05:00Z', 'send', 'sending'), '2024-05-06T11:06:00Z', 'private_sent', 'redirected', outbox);
+    const a = applyAll(rollupUpdates(back, again, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06')) ?? {};
+    expect(a['frt:n']).toBeUndefined();
+    expect(a.redirected).toBeUndefined();
+    expect(a.private).toBeUndefined();
 
     const ignored = step(c, '2024-05-06T12:00:00Z', 'ignore', 'ignored');
     const i = applyAll(rollupUpdates(c, ignored, { sla: { targetMinutes: 60 } }));

@@ -18,6 +18,8 @@ export const ModalMetaSchema = z.object({
   version: z.number().int().nonnegative(),
   channel: z.string().max(64).optional(),
   templateId: z.string().max(64).optional(),
+  /** A private message (Move to DM), not the public reply. */
+  private: z.boolean().optional(),
 });
 export type ModalMeta = z.infer<typeof ModalMetaSchema>;
 
@@ -43,6 +45,8 @@ export function draftModal(opts: {
    * the field's current `fill` so Slack keeps them), and the template is shown to copy from.
    */
   kept?: { template: string; text: string } | undefined;
+  /** A private message: how it will reach the author ("Private: DM to @x", "Public invitation to DM …"), said first. */
+  privateRoute?: string | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
   const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
@@ -66,17 +70,18 @@ export function draftModal(opts: {
     type: 'modal' as const,
     callback_id: DRAFT_CALLBACK,
     private_metadata: JSON.stringify(opts.meta),
-    title: plain('Draft reply', 24),
+    title: plain(opts.privateRoute ? 'Private message' : 'Draft reply', 24),
     submit: plain('Submit for approval', 24),
     close: plain('Cancel', 24),
     blocks: [
+      ...(opts.privateRoute ? [{ type: 'section', block_id: 'private-route', text: plain(opts.privateRoute, 2000) }] : []),
       { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
       { type: 'section', text: quoted(opts.mentionText) },
       ...picker,
       {
         type: 'input',
         block_id: REPLY_BLOCK,
-        label: plain('Your reply', 2000),
+        label: plain(opts.privateRoute ? 'Your message to the author' : 'Your reply', 2000),
         hint: plain(opts.limitHint, 2000),
         element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: replyField(opts.initial) },
       },

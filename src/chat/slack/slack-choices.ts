@@ -159,7 +159,7 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     }
     const templateId = r.data.actions[0]!.selected_option.value;
     const actor = await deps.resolve(client, { platform: 'slack', id: r.data.user.id });
-    const opened = await deps.interactions.openForm('case.draft', { caseId: meta.caseId, version: meta.version }, actor);
+    const opened = await deps.interactions.openForm(meta.private ? 'case.redirect' : 'case.draft', { caseId: meta.caseId, version: meta.version }, actor);
     if (!opened.ok) return;
     const text = await deps.interactions.templateText(meta.caseId, templateId, actor);
     if (text === undefined) return;
@@ -169,7 +169,7 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     const previous = meta.templateId ? await deps.interactions.templateText(meta.caseId, meta.templateId, actor) : undefined;
     const replace = mayReplaceReply(typed?.text, [previous, form.initial]);
     const name = form.templates?.find((t) => t.id === templateId)?.name ?? templateId;
-    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates };
+    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute };
     try {
       await client.views.update({
         view_id: r.data.view.id,

@@ -95,12 +95,15 @@ function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext)
       const opened = await interactions.openForm(click.actionId, click.ref, click.actor);
       if (!opened.ok) return tell(client, click.channel, click.actor.id, opened.refusal.message);
       const { form } = opened;
-      const meta: ModalMeta = { caseId: form.caseId, version: form.version, ...(click.channel ? { channel: click.channel } : {}), ...(form.templateId ? { templateId: form.templateId } : {}) };
+      const meta: ModalMeta = {
+        caseId: form.caseId, version: form.version, ...(click.channel ? { channel: click.channel } : {}), ...(form.templateId ? { templateId: form.templateId } : {}),
+        ...(form.action === 'case.redirect' ? { private: true } : {}),
+      };
       try {
-        if (form.action === 'case.draft') {
+        if (form.action !== 'case.reject') {
           await client.views.open({
             trigger_id: click.triggerId ?? '',
-            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates }),
+            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute }),
           });
         } else {
           await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });
@@ -148,14 +151,14 @@ function registerFormSubmissions(app: App, { deps, resolve, tell }: ListenerCont
     const { meta, values } = parsed.value;
     const text = (values[REPLY_BLOCK] ?? '').trim();
     // Problems with the text itself keep the modal open with the message under the field.
-    const problem = await interactions.draftProblem(meta.caseId, text);
+    const problem = await interactions.draftProblem(meta.caseId, text, meta.private === true);
     if (problem) {
       await ack({ response_action: 'errors', errors: { [REPLY_BLOCK]: problem } });
       return;
     }
     await ack();
     const actor = await resolve(client, parsed.value.actor);
-    const result = await interactions.saveDraft(meta, text, actor);
+    const result = await interactions.saveDraft(meta, text, actor, meta.private === true);
     if (!result.ok) await tell(client, meta.channel, actor.id, `Your draft was not saved: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
   });
 

@@ -4,7 +4,7 @@ import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.
 import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, plainText, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
 
 /** The id of the text input in each dialog; it comes back under this name in task/submit. */
-export const DIALOG_FIELD: Record<FormAction, string> = { 'case.draft': 'reply', 'case.reject': 'note' };
+export const DIALOG_FIELD: Record<FormAction, string> = { 'case.draft': 'reply', 'case.reject': 'note', 'case.redirect': 'reply' };
 
 /** A `task/fetch` or `task/submit` answer that shows (or keeps showing) a dialog. */
 export interface TeamsDialogResponse {
@@ -25,6 +25,7 @@ export function teamsDialog(title: string, body: AdaptiveElement[], submit: Adap
 
 const LABELS: Record<FormAction, { title: string; field: string; submit: string; intro: string; max: number; missing: string }> = {
   'case.draft': { title: 'Draft reply', field: 'Your reply', submit: 'Submit for approval', intro: 'wrote:', max: TEXT_MAX.modalField, missing: 'Write a reply first.' },
+  'case.redirect': { title: 'Private message', field: 'Your message to the author', submit: 'Submit for approval', intro: 'wrote:', max: TEXT_MAX.modalField, missing: 'Write the message first.' },
   'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: TEXT_MAX.noteField, missing: 'Say what should change: the note is required.' },
 };
 
@@ -36,8 +37,11 @@ const LABELS: Record<FormAction, { title: string; field: string; submit: string;
  */
 export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem?: string } = {}): TeamsDialogResponse {
   const l = LABELS[form.action];
-  const quoted = form.action === 'case.draft' ? form.mentionText : form.draft ?? '';
+  const drafting = form.action !== 'case.reject';
+  const quoted = drafting ? form.mentionText : form.draft ?? '';
   const body: AdaptiveElement[] = [
+    // Move to DM says first how the message will reach the author: a DM, or a public invitation.
+    ...(form.privateRoute ? [textBlock(escapeTeamsMarkdown(form.privateRoute), { weight: 'Bolder' })] : []),
     textBlock(`${escapeTeamsInline(form.title)} · ${escapeTeamsInline(form.author)} ${l.intro}`, { isSubtle: true }),
     quoted.trim() ? plainText(quoted, {}, TEXT_MAX.modalText) : textBlock('_(no text)_', { isSubtle: true }),
     {
@@ -51,8 +55,8 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
       value: clip(sanitizeText(opts.text ?? form.initial), l.max),
     },
   ];
-  if (form.action === 'case.draft') body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
+  if (drafting) body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
   const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}) };
-  const submit = { type: 'Action.Submit', title: l.submit, data, style: form.action === 'case.draft' ? 'positive' : 'destructive' };
+  const submit = { type: 'Action.Submit', title: l.submit, data, style: drafting ? 'positive' : 'destructive' };
   return teamsDialog(`${l.title} · ${clip(sanitizeText(form.title), 40)}`, body, submit, opts.problem);
 }

@@ -2,7 +2,7 @@ import {
   TeamsActivityHandler, TeamsInfo, TurnContext,
   type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TaskModuleRequest, type TaskModuleResponse,
 } from 'botbuilder';
-import { isChoiceAction, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
+import { isChoiceAction, isDraftForm, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import type { PeopleNames } from '../../app/people-directory.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
@@ -255,7 +255,8 @@ export class TeamsBot extends TeamsActivityHandler {
       if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
       const { action, value } = parsed;
       const text = value.fields[DIALOG_FIELD[action]] ?? '';
-      const problem = action === 'case.draft' ? await interactions.draftProblem(value.ref.caseId, text) : interactions.noteProblem(text);
+      const drafting = isDraftForm(action);
+      const problem = drafting ? await interactions.draftProblem(value.ref.caseId, text, action === 'case.redirect') : interactions.noteProblem(text);
       if (problem) {
         // Show the dialog again, with what was typed and the problem under it.
         const reopened = await interactions.openForm(action, value.ref, actor);
@@ -263,9 +264,9 @@ export class TeamsBot extends TeamsActivityHandler {
         return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
       }
       const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId };
-      const result = action === 'case.draft' ? await interactions.saveDraft(form, text, actor) : await interactions.sendBack(form, text, actor);
+      const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect') : await interactions.sendBack(form, text, actor);
       if (result.ok) return CLOSE_DIALOG;
-      const what = action === 'case.draft' ? 'Your draft was not saved' : 'The draft was not sent back';
+      const what = drafting ? 'Your draft was not saved' : 'The draft was not sent back';
       return dialogMessage(`${what}: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
     } catch (e) {
       this.deps.log.error({ err: e }, 'Teams dialog submission failed');

@@ -15,7 +15,7 @@ import type { PiiConfig } from '../../screening/find-pii.js';
 import { maskPersonalData, NO_PUBLIC_NUMBERS } from '../../screening/mask-personal-data.js';
 import type { Config } from '../../config/schema.js';
 import { configPath, loadConfigFile, parseEnv } from '../../config/load-config.js';
-import { CaseSchema, type Case } from '../../domain/case.js';
+import { CaseSchema, firstResponseAt, type Case } from '../../domain/case.js';
 import { hashtags } from '../../metrics/hashtags.js';
 import type { Store } from '../../store/store.js';
 import { defineExport, type ExportOptions } from '../command-list.js';
@@ -36,6 +36,7 @@ export const EXPORT_COLUMNS = [
   'author_followers', 'language', 'group', 'group_name', 'status', 'priority', 'sentiment', 'intent', 'topic',
   'tags', 'hashtags_in_text', 'owner', 'first_response_at', 'first_response_seconds', 'closed_at',
   'resolution_seconds', 'reply_url', 'approvals', 'rejections', 'reopens', 'escalations', 'duplicates', 'text',
+  'private_via', 'private_messages', 'private_text',
 ] as const;
 
 export { csvSafe } from './csv-guard.js';
@@ -45,7 +46,7 @@ const seconds = (from: string, to: string | undefined): number | '' =>
 
 /** One case as a CSV row, in {@link EXPORT_COLUMNS} order. */
 export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new Map(), pii: PiiConfig = NO_PUBLIC_NUMBERS): Array<string | number> {
-  const firstResponse = c.audit.find((e) => e.to === 'sent' || e.to === 'redirected')?.at;
+  const firstResponse = firstResponseAt(c);
   const closed = c.audit.find((e) => e.to === 'closed')?.at;
   const count = (action: string) => c.audit.filter((e) => e.action === action).length;
   const m = c.mention;
@@ -60,6 +61,9 @@ export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new M
     c.owner ? `${c.owner.platform}:${c.owner.id}` : '', firstResponse ?? '', seconds(c.createdAt, firstResponse),
     closed ?? '', seconds(c.createdAt, closed), c.reply?.url ?? '', c.approvals.length, count('reject'),
     count('reopen'), count('escalate'), c.duplicates, text,
+    // The private conversation, through the same gate: who wrote, then what (masked).
+    c.private?.via ?? '', c.private?.messages.length ?? 0,
+    (c.private?.messages ?? []).map((p) => `${p.direction === 'in' ? `@${m.author.handle}` : 'us'}: ${maskPersonalData(p.text, pii)}`).join(' | '),
   ];
   return cells.map((v) => (typeof v === 'string' ? csvSafe(v) : v));
 }

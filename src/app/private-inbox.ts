@@ -1,0 +1,94 @@
+import { SYSTEM } from '../domain/actor.js';
+import { isOpen, type Case } from '../domain/case.js';
+import { mentionKey, type Mention } from '../domain/mention.js';
+import type { PrivateMessage, PrivatePollResult } from '../sources/private-messages.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../util/logger.js';
+import type { CaseService } from './case-service.js';
+import { DROPPED, INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
+
+/** Store keys of the private inbox: what a private poll heard, waiting to join a case. */
+export const PRIVATE_INBOX = (key: string) => `private-inbox:${key}`;
+export const PRIVATE_PENDING = 'private-inbox:pending';
+export const PRIVATE_CURSOR = (source: string) => `private-cursor:${source}`;
+
+/** A private message waiting in the inbox, with the source and network that heard it. */
+interface Waiting { source: string; network: Mention['network']; message: PrivateMessage }
+
+/** The key of a private message, and the id of the mention it stands for when it opens a case of its own. */
+const dmId = (m: PrivateMessage) => `dm:${m.id}`;
+
+/**
+ * Writes what a private poll heard from customers to the private inbox, and only then
+ * moves the cursor: a crash in between polls the same messages again, and the inbox
+ * keeps each once. Our own messages (`out`) are on their cases already when Earshot sent
+ * them; ones sent from the network's own app are not recorded.
+ */
+export async function recordPrivatePoll(store: Store, source: { name: string; network: Mention['network'] }, result: PrivatePollResult): Promise<number> {
+  let added = 0;
+  for (const message of result.messages) {
+    if (message.direction !== 'in') continue;
+    const key = `${source.network}:${dmId(message)}`;
+    if (await store.get(PRIVATE_INBOX(key))) continue;
+    const waiting: Waiting = { source: source.name, network: source.network, message };
+    await store.set(PRIVATE_INBOX(key), waiting);
+    await store.zAdd(PRIVATE_PENDING, key, Date.parse(message.at) || 0);
+    added += 1;
+  }
+  if (result.cursor !== undefined) await store.set(PRIVATE_CURSOR(source.name), result.cursor);
+  return added;
+}
+
+/** The author's case a private message joins: their most recent open (or waiting-in-private) case on that network. */
+async function caseOfAuthor(cases: CaseService, network: string, authorId: string): Promise<Case | undefined> {
+  const ids = await cases.repo.caseIdsOfAuthor(network, authorId);
+  for (const id of [...ids].reverse()) {
+    const c = await cases.repo.get(id);
+    if (c && (isOpen(c.status) || c.status === 'redirected')) return c;
+  }
+  return undefined;
+}
+
+/** The mention a private message stands for when it opens a case of its own (screened and routed like any post). */
+function mentionOf(w: Waiting): Mention {
+  const m = w.message;
+  return {
+    network: w.network, source: w.source, id: dmId(m), text: m.text, createdAt: m.at, url: m.url ?? '',
+    author: { id: m.from.id, handle: m.from.handle, name: m.from.name, followers: 0, followersUnknown: true, verified: false },
+    conversationId: m.conversationId, isRepost: false, isQuote: false,
+  };
+}
+
+/**
+ * Attaches the private messages waiting in the inbox to their cases: the case the message
+ * itself opened, else the author's open case. A message with neither is put in the
+ * mention inbox, so it opens a case of its own routed like any mention, and waits here
+ * until that case exists (the next pass attaches it). Idempotent: a message already on
+ * its case is not added twice. Returns how many were attached.
+ */
+export async function attachPrivateMessages(deps: { store: Store; cases: CaseService; log: Logger }, limit = 500): Promise<number> {
+  const { store, cases, log } = deps;
+  let attached = 0;
+  for (const { member: key } of await store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit)) {
+    const w = await store.get<Waiting>(PRIVATE_INBOX(key));
+    const done = async () => { await store.zRemove(PRIVATE_PENDING, key); await store.delete(PRIVATE_INBOX(key)); };
+    if (!w) { await store.zRemove(PRIVATE_PENDING, key); continue; }
+    const own = await store.get<string>(MENTION_CASE(mentionKey({ network: w.network, id: dmId(w.message) })));
+    if (own === DROPPED) { log.info({ key }, 'a private message was screened out (noise); not attached'); await done(); continue; }
+    const c = own ? await cases.repo.get(own) : await caseOfAuthor(cases, w.network, w.message.from.id);
+    if (!c) {
+      if (own) continue; // Its case is being created.
+      const mention = mentionOf(w);
+      const mk = mentionKey(mention);
+      await store.set(INBOX(mk), mention);
+      await store.zAdd(PENDING, mk, Date.parse(mention.createdAt) || 0);
+      continue;
+    }
+    const m = w.message;
+    const r = await cases.apply(c.id, { type: 'private_in', message: { id: m.id, direction: 'in', text: m.text, at: m.at } }, SYSTEM);
+    if (r.ok) attached += 1;
+    else if (r.refusal.code !== 'invalid_transition') { log.warn({ key, caseId: c.id, refusal: r.refusal }, 'a private message could not join its case; it waits'); continue; }
+    await done();
+  }
+  return attached;
+}
