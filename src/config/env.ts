@@ -78,6 +78,8 @@ export const EnvSchema = z
     HOST: z.string().default('0.0.0.0'),
     /** A screening model file made by `earshot train`; without it screening uses its lexicon and rules. */
     SCREENING_MODEL: z.string().min(1).optional(),
+    /** The key of the AI assist model's API (the default assist.keyEnv); unused while assist is off. */
+    ASSIST_API_KEY: optionalSecret,
     /** Log instead of posting replies publicly. */
     DRY_RUN: bool,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

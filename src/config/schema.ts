@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
+import { AssistSchema } from './assist-schema.js';
 import { durationField } from './duration.js';
 import { DEFAULT_LIMITS_CONFIG, DEFAULT_STORM_CONFIG, LimitsConfigSchema, StormConfigSchema } from './storm-schema.js';
 import {
@@ -200,6 +201,8 @@ export const ConfigSchema = z
     storm: StormConfigSchema.default(DEFAULT_STORM_CONFIG),
     /** The APIs' rate limits Earshot paces itself to (the documented ones by default). */
     limits: LimitsConfigSchema.default(DEFAULT_LIMITS_CONFIG),
+    /** AI assist: suggested drafts from a language model. Off (nothing sent anywhere) unless set. */
+    assist: AssistSchema.optional(),
     slack: z.strictObject({
       mode: z.enum(['http', 'socket']).default('http'),
       /** Channel for operational notices (source failures, etc.). */
