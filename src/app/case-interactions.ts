@@ -1,6 +1,8 @@
 import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
-import type { Case } from '../domain/case.js';
+import type { Case, DraftAssist } from '../domain/case.js';
+import { editRatio } from '../cases/edit-ratio.js';
+import type { DraftAssistant, Suggestion } from './draft-assistant.js';
 import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { rankTemplates, renderTemplate } from '../cases/templates.js';
@@ -54,7 +56,14 @@ export interface CaseForm {
   replyLimit?: ReplyLimit;
   /** What the reply may be, in words: the network's limit and how it counts. */
   limitHint: string;
+  /** Whether AI assist is configured: the draft form offers "Suggest", or says that AI assist is off. */
+  assistOn?: boolean;
 }
+
+/** What the draft forms say where they would offer a suggestion, while AI assist is not configured. */
+export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an assist: section in earshot.yaml; until then nothing is sent to any AI model.';
+
+export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
 export {
@@ -70,6 +79,8 @@ export interface CaseInteractionsDeps {
   outbox: Outbox;
   /** The people a group's cases may be handed to (routing's members), for the reassign form. */
   people?: ((group: string) => Promise<Actor[]>) | undefined;
+  /** AI assist's suggested drafts; absent while `assist:` is not configured. */
+  assist?: DraftAssistant | undefined;
 }
 
 /**
@@ -120,6 +131,7 @@ export class CaseInteractions {
       mentionText: maskPersonalData(c.mention.text, config),
       initial: '',
       limitHint: 'Keep it short and friendly.',
+      assistOn: !!this.deps.assist,
     };
     const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
     if (limit) {
@@ -136,6 +148,26 @@ export class CaseInteractions {
       form.draft = c.draft?.text ?? '';
     }
     return { ok: true, form };
+  }
+
+  /**
+   * A suggested reply for the draft form (AI assist), checked like opening the form. The
+   * suggestion passed the policy and the network's length, or is the best template with a
+   * note saying why the model's answer was not used.
+   */
+  async suggest(ref: ActionRef, actor: Actor): Promise<SuggestResult> {
+    const { assist, cases, config } = this.deps;
+    if (!assist) return { ok: false, refusal: { code: 'invalid_input', rule: 'assist', message: ASSIST_OFF } };
+    const opened = await this.openForm('case.draft', ref, actor);
+    if (!opened.ok) return opened;
+    const c = await cases.repo.get(ref.caseId);
+    if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
+    const best = rankTemplates(c, config.templates)[0];
+    const network = cases.replyCheck(c);
+    const check = (text: string) => checkReplyText(config.policy, text, cases.linkHosts)?.message ?? network(text);
+    const fallback = best ? { id: best.id, text: this.filled(best.text, c, actor) } : undefined;
+    const suggestion = await assist.suggest(c, { actor, check, maxChars: opened.form.replyLimit?.max, fallback });
+    return { ok: true, form: opened.form, suggestion };
   }
 
   /** A template's text filled in for a case (the draft form's template picker). */
@@ -193,9 +225,16 @@ export class CaseInteractions {
     return c ? cases.replyCheck(c)?.(trimmed) : undefined;
   }
 
-  /** Saves a draft written in a form opened at `form.version`. */
-  saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'>, text: string, actor: Actor): Promise<ApplyResult> {
-    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId }, actor, form.version);
+  /**
+   * Saves a draft written in a form opened at `form.version`. A form that showed an AI
+   * assist suggestion (`assisted`) records it on the draft: the suggestion, its sources and
+   * how much the agent changed it, for the approver.
+   */
+  async saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'> & { assisted?: boolean | undefined }, text: string, actor: Actor): Promise<ApplyResult> {
+    let assist: DraftAssist | undefined;
+    const suggestion = form.assisted ? await this.deps.assist?.recall(form.caseId) : undefined;
+    if (suggestion?.fromModel) assist = { suggestion: suggestion.text, sources: suggestion.sources, changed: editRatio(suggestion.text, text) };
+    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId, assist }, actor, form.version);
   }
 
   /** A problem with a reject note that the approver can fix in the form, if any. */

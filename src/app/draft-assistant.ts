@@ -25,6 +25,8 @@ export interface SuggestContext {
   actor: Actor;
   /** The network's length and the policy's text rules: a problem in words, or undefined when the reply may be sent. */
   check: (text: string) => string | undefined;
+  /** The network's reply limit in characters, told to the model. */
+  maxChars?: number | undefined;
   /** The best template for the case, filled in and masked: the fallback. */
   fallback?: { id: string; text: Masked } | undefined;
 }
@@ -35,4 +37,6 @@ export interface SuggestContext {
  */
 export interface DraftAssistant {
   suggest(c: Case, ctx: SuggestContext): Promise<Suggestion>;
+  /** The last suggestion the model wrote for a case, if it is still remembered (to record it on the draft). */
+  recall(caseId: string): Promise<Suggestion | undefined>;
 }

@@ -69,7 +69,8 @@ function asModelError(e: unknown, signal: AbortSignal): ModelCallError {
     }
     if (status === 401 || status === 403) return new ModelCallError('model_refused', `the model's service refused the key (HTTP ${status}); check the key in the variable assist.keyEnv names`);
     if (status >= 400 && status < 500) return new ModelCallError('model_refused', `the model's service refused the request (HTTP ${status}): ${e.message}`);
-    if (!status && /JSON|parse/i.test(e.message)) return new ModelCallError('model_malformed', `the model's service answered with something that is not JSON: ${e.message}`);
+    // A 200 whose body is not the provider's JSON: the request went through, the answer is unreadable.
+    if ((status >= 200 && status < 300) || (!status && /JSON|parse/i.test(e.message))) return new ModelCallError('model_malformed', `the model's service answered with something that is not JSON: ${e.message}`);
     return new ModelCallError('model_unavailable', `the model's service failed${status ? ` (HTTP ${status})` : ''}: ${e.message}`);
   }
   const message = e instanceof Error ? e.message : String(e);

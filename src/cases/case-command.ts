@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { CaseNote, FollowUp, Reply } from '../domain/case.js';
+import type { CaseNote, DraftAssist, FollowUp, Reply } from '../domain/case.js';
 import type { Intent, Sentiment } from '../domain/screening.js';
 
 /** Everything a person (or the system) can ask of a case. */
@@ -10,7 +10,7 @@ export type CaseCommand =
   | { type: 'reassign'; to: Actor }
   /** Routing to people (system): offer the case to an agent, or give it back to the channel (no `to`). */
   | { type: 'assign'; to?: Actor | undefined; mode?: 'assign' | 'suggest' | undefined }
-  | { type: 'draft'; text: string; templateId?: string | undefined }
+  | { type: 'draft'; text: string; templateId?: string | undefined; assist?: DraftAssist | undefined }
   | { type: 'approve' }
   | { type: 'reject'; note: string }
   | { type: 'send' }

@@ -34,7 +34,7 @@ export const AssistSchema = z.strictObject({
   maxOutputTokens: z.number().int().min(50).max(4000).default(400),
   /** How the brand writes, in a sentence or two (the model is told to write this way). */
   voice: z.string().min(1).max(1000).default('Friendly, brief and helpful; plain words; no jargon; never defensive.'),
-  /** Markdown files the team keeps as a knowledge base (globs relative to the config file's folder), e.g. ./kb/*.md. */
+  /** Markdown files the team keeps as a knowledge base, e.g. ./kb/*.md (relative to the folder Earshot is started in; `*` and `?` in the file name only). */
   knowledge: z.array(z.string().min(1)).default([]),
   /** How many past approved replies, knowledge-base passages and templates ground a suggestion. */
   grounding: z.strictObject({
