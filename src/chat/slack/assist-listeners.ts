@@ -41,7 +41,10 @@ export function registerAssistListeners(app: App, deps: AssistListenerDeps): voi
   app.action(ASSIST_SUGGEST, async ({ ack, body, client }) => {
     await ack();
     const r = SuggestClickSchema.safeParse(body);
-    if (!r.success) return;
+    if (!r.success) {
+      deps.log.warn({ problem: r.error.message.slice(0, 500) }, 'a Suggest click Earshot could not read');
+      return;
+    }
     let meta: ModalMeta;
     try {
       meta = ModalMetaSchema.parse(JSON.parse(r.data.view.private_metadata));
@@ -51,7 +54,10 @@ export function registerAssistListeners(app: App, deps: AssistListenerDeps): voi
     const actor = await deps.resolve(client, { platform: 'slack', id: r.data.user.id });
     const typed = typedReply(r.data.view.state?.values);
     const opened = await deps.interactions.openForm('case.draft', { caseId: meta.caseId, version: meta.version }, actor);
-    if (!opened.ok) return;
+    if (!opened.ok) {
+      deps.log.info({ caseId: meta.caseId, refusal: opened.refusal.message }, 'no suggestion: the draft form may not be used now');
+      return;
+    }
     const { form } = opened;
     const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates };
     let hash = r.data.view.hash;

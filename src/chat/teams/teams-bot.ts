@@ -17,6 +17,7 @@ import { isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } fr
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
+import { suggestInDialog } from './teams-suggest.js';
 import { renderTeamsMessage } from './render-teams-message.js';
 import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { cardActivity } from './teams-gateway.js';
@@ -243,14 +244,15 @@ export class TeamsBot extends TeamsActivityHandler {
       if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
       const { action, value } = parsed;
       const text = value.fields[DIALOG_FIELD[action]] ?? '';
+      if (action === 'case.draft' && value.suggest) return await suggestInDialog(interactions, value, text, actor);
       const problem = action === 'case.draft' ? await interactions.draftProblem(value.ref.caseId, text) : interactions.noteProblem(text);
       if (problem) {
         // Show the dialog again, with what was typed and the problem under it.
         const reopened = await interactions.openForm(action, value.ref, actor);
-        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem });
+        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem, assisted: value.assisted });
         return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
       }
-      const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId };
+      const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId, assisted: value.assisted };
       const result = action === 'case.draft' ? await interactions.saveDraft(form, text, actor) : await interactions.sendBack(form, text, actor);
       if (result.ok) return CLOSE_DIALOG;
       const what = action === 'case.draft' ? 'Your draft was not saved' : 'The draft was not sent back';
