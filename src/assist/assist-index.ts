@@ -20,6 +20,9 @@ interface KbDoc extends KnowledgePassage { id: string }
 
 // Words that match everything; BM25 weighs them down anyway, but fewer terms is a faster search.
 const STOP = new Set(['the', 'a', 'an', 'and', 'or', 'to', 'of', 'in', 'on', 'is', 'it', 'my', 'i', 'you', 'for', 'me', 'be', 'at', 'this', 'that', 'with', 'was', 'are']);
+/** How many BM25 hits are re-ranked by the fingerprints and the group. */
+const RERANK = 50;
+
 const processTerm = (t: string) => {
   const w = t.toLowerCase();
   return w.length < 2 || STOP.has(w) ? null : w;
@@ -58,19 +61,21 @@ export class AssistIndex {
   similarPast(post: string, k: number, opts: { exclude?: string; group?: string } = {}): PastReply[] {
     if (k <= 0 || this.past.documentCount === 0) return [];
     const fp = fingerprintText(post);
-    const hits = this.past.search(post, {
-      combineWith: 'OR',
-      // Same group first: its answers fit the case's kind of question.
-      ...(opts.group ? { boostDocument: (_id: unknown, _term: string, stored?: Record<string, unknown>) => (stored?.group === opts.group ? 1.5 : 1) } : {}),
-    });
-    const ranked = hits
+    // BM25 first (MiniSearch returns hits best first); only the top of the list is re-ranked,
+    // so the cost does not grow with how many stored posts share a common word.
+    const hits = this.past.search(post, { combineWith: 'OR' }).slice(0, RERANK);
+    const exact = (this.byKey.get(fp.key) ?? []).filter((id) => id !== opts.exclude && !hits.some((h) => h.id === id));
+    type Hit = Record<string, unknown> & { id: unknown; score: number };
+    const candidates: Hit[] = [...exact.map((id) => ({ ...this.past.getStoredFields(id), id, score: Number.MAX_VALUE })), ...hits];
+    const ranked = candidates
       .filter((h) => h.id !== opts.exclude)
       .map((h) => {
-        const exact = h.key === fp.key;
-        const near = !exact && fp.words >= 4 && simhashDistance(String(h.simhash), fp.simhash) <= NEAR_DUPLICATE_DISTANCE;
-        return { h, rank: exact ? 2 : near ? 1 : 0 };
+        const near = h.key === fp.key ? 2 : fp.words >= 4 && simhashDistance(String(h.simhash), fp.simhash) <= NEAR_DUPLICATE_DISTANCE ? 1 : 0;
+        // Same group first among equals: its answers fit the case's kind of question.
+        const boost = opts.group && h.group === opts.group ? 1.5 : 1;
+        return { h, rank: near, score: h.score * boost };
       })
-      .sort((a, b) => b.rank - a.rank || b.h.score - a.h.score)
+      .sort((a, b) => b.rank - a.rank || b.score - a.score)
       .slice(0, k);
     return ranked.map(({ h }) => ({ caseId: String(h.caseId), post: String(h.post), reply: String(h.reply), group: String(h.group) }));
   }
