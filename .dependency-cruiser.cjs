@@ -176,6 +176,27 @@ module.exports = {
       to: { path: '^src/(chat|sources)/([^/]+)/', pathNot: ['^src/$1/$2/'] },
     },
     {
+      name: 'ai-sdk-only-in-model-adapter',
+      comment: 'The AI SDK and its providers are imported by the language-model adapter only (src/assist/ai-sdk-model.ts): the app owns the port (src/app/language-model.ts), so another library touches one file.',
+      severity: 'error',
+      from: { pathNot: '^src/assist/ai-sdk-model\\.ts$' },
+      to: { path: ['(^|/)node_modules/(ai|@ai-sdk/[^/]+)/', '^ai$', '^@ai-sdk/'] },
+    },
+    {
+      name: 'minisearch-only-in-assist',
+      comment: 'The lexical index (MiniSearch) is AI assist\'s retrieval, in src/assist only.',
+      severity: 'error',
+      from: { pathNot: '^src/assist/' },
+      to: { path: ['(^|/)node_modules/minisearch/', '^minisearch$'] },
+    },
+    {
+      name: 'app-not-assist',
+      comment: 'The app owns the assist ports (src/app/language-model.ts, draft-assistant.ts); src/assist implements them and is handed in by the server.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/assist/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle hides which room owns what; the tree has none, so a new one is refused.',
       severity: 'error',

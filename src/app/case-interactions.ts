@@ -1,6 +1,8 @@
 import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
-import type { Case } from '../domain/case.js';
+import type { Case, DraftAssist } from '../domain/case.js';
+import { editRatio } from '../cases/edit-ratio.js';
+import type { DraftAssistant, Suggestion } from './draft-assistant.js';
 import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { isHandoffTemplate, privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
@@ -63,7 +65,14 @@ export interface CaseForm {
   limitHint: string;
   /** A private message (Move to DM): how it will reach the author, in words ("Private: DM to @x" or "Public invitation to DM"). */
   privateRoute?: string;
+  /** Whether AI assist is configured: the draft form offers "Suggest", or says that AI assist is off. */
+  assistOn?: boolean;
 }
+
+/** What the draft forms say where they would offer a suggestion, while AI assist is not configured. */
+export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an assist: section in earshot.yaml; until then nothing is sent to any AI model.';
+
+export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
 export {
@@ -87,6 +96,8 @@ export interface CaseInteractionsDeps {
   sources?: ReadonlyMap<string, MentionSource> | undefined;
   /** The secure hand-off, for `{{case.token}}` and hand-off-only cases. */
   handoff?: Handoff | undefined;
+  /** AI assist's suggested drafts; absent while `assist:` is not configured. */
+  assist?: DraftAssistant | undefined;
 }
 
 /**
@@ -146,6 +157,7 @@ export class CaseInteractions {
       mentionText: maskPersonalData(c.private?.messages.filter((m) => m.direction === 'in').at(-1)?.text ?? c.mention.text, config),
       initial: '',
       limitHint: 'Keep it short and friendly.',
+      assistOn: !!this.deps.assist,
     };
     const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
     if (limit && !isPrivate) {
@@ -170,6 +182,26 @@ export class CaseInteractions {
   private privateTemplates(c: Case) {
     const all = privateTemplates(c, this.deps.config.templates);
     return this.deps.handoff?.only(c) ? all.filter(isHandoffTemplate) : all;
+  }
+
+  /**
+   * A suggested reply for the draft form (AI assist), checked like opening the form. The
+   * suggestion passed the policy and the network's length, or is the best template with a
+   * note saying why the model's answer was not used.
+   */
+  async suggest(ref: ActionRef, actor: Actor): Promise<SuggestResult> {
+    const { assist, cases, config } = this.deps;
+    if (!assist) return { ok: false, refusal: { code: 'invalid_input', rule: 'assist', message: ASSIST_OFF } };
+    const opened = await this.openForm('case.draft', ref, actor);
+    if (!opened.ok) return opened;
+    const c = await cases.repo.get(ref.caseId);
+    if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
+    const best = rankTemplates(c, config.templates)[0];
+    const network = cases.replyCheck(c);
+    const check = (text: string) => checkReplyText(config.policy, text, cases.linkHosts)?.message ?? network(text);
+    const fallback = best ? { id: best.id, text: this.filled(best.text, c, actor) } : undefined;
+    const suggestion = await assist.suggest(c, { actor, check, maxChars: opened.form.replyLimit?.max, fallback });
+    return { ok: true, form: opened.form, suggestion };
   }
 
   /** A template's text filled in for a case (the draft form's template picker). */
@@ -271,9 +303,17 @@ export class CaseInteractions {
     return !probe.ok && probe.refusal.code === 'invalid_input' ? probe.refusal.message : undefined;
   }
 
-  /** Saves a draft written in a form opened at `form.version` (`isPrivate`: a private message, from Move to DM). */
-  saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'>, text: string, actor: Actor, isPrivate = false): Promise<ApplyResult> {
-    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId, ...(isPrivate ? { channel: 'private' as const } : {}) }, actor, form.version);
+  /**
+   * Saves a draft written in a form opened at `form.version` (`isPrivate`: a private
+   * message, from Move to DM). A form that showed an AI assist suggestion (`assisted`)
+   * records it on the draft: the suggestion, its sources and how much the agent changed it,
+   * for the approver.
+   */
+  async saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'> & { assisted?: boolean | undefined }, text: string, actor: Actor, isPrivate = false): Promise<ApplyResult> {
+    let assist: DraftAssist | undefined;
+    const suggestion = form.assisted ? await this.deps.assist?.recall(form.caseId) : undefined;
+    if (suggestion?.fromModel) assist = { suggestion: suggestion.text, sources: suggestion.sources, changed: editRatio(suggestion.text, text) };
+    return this.deps.cases.apply(form.caseId, { type: 'draft', text: text.trim(), templateId: form.templateId, assist, ...(isPrivate ? { channel: 'private' as const } : {}) }, actor, form.version);
   }
 
   /** A problem with a reject note that the approver can fix in the form, if any. */

@@ -1,5 +1,5 @@
 import { actorLabel } from '../domain/actor.js';
-import type { Case, CaseStatus } from '../domain/case.js';
+import type { Case, CaseStatus, DraftAssist } from '../domain/case.js';
 import type { SlaClock, SlaClockName } from '../cases/sla.js';
 import type { Mask } from '../screening/mask-personal-data.js';
 import type { Card } from './card.js';
@@ -171,9 +171,22 @@ export function buildCard(c: Case, opts: CardOptions): Card {
       approvals: c.approvals.map(actorLabel),
       needed: opts.approvalsNeeded,
       ...(template ? { template: c.draft.channel === 'private' ? `${template} (private message)` : template } : c.draft.channel === 'private' ? { template: 'a private message' } : {}),
+      ...(c.draft.assist ? { assist: assistLine(c.draft.assist) } : {}),
     };
   }
   if (c.status === 'rejected' && c.rejection) card.rejection = { by: actorLabel(c.rejection.by), note: c.rejection.note };
   if (c.reply) card.reply = { url: c.reply.url };
   return card;
+}
+
+/** "Suggested by AI assist from templates greet; past cases c1, c2; knowledge kb/bags.md · the agent changed 12% of it." */
+export function assistLine(a: DraftAssist): string {
+  const from = [
+    a.sources.templates.length ? `templates ${a.sources.templates.join(', ')}` : '',
+    a.sources.cases.length ? `past cases ${a.sources.cases.join(', ')}` : '',
+    a.sources.knowledge.length ? `knowledge ${a.sources.knowledge.join(', ')}` : '',
+  ].filter(Boolean).join('; ');
+  const pct = Math.round(a.changed * 100);
+  const changed = pct === 0 ? 'the agent did not change it' : `the agent changed ${pct}% of it`;
+  return `Suggested by AI assist${from ? ` from ${from}` : ' (no sources)'} · ${changed}.`;
 }

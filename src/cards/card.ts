@@ -31,7 +31,8 @@ export interface Card {
   facts: Array<{ label: string; value: string }>;
   /** Explanations (which rules fired and why), follow-ups and notes, through the masking gate. */
   notes: Masked[];
-  draft?: { text: string; by: string; approvals: string[]; needed: number; template?: string };
+  /** `assist`: the draft started from an AI assist suggestion: its sources and how much the agent changed it, in words. */
+  draft?: { text: string; by: string; approvals: string[]; needed: number; template?: string; assist?: string };
   rejection?: { by: string; note: string };
   reply?: { url: string };
   links: Array<{ label: string; url: string }>;

@@ -80,6 +80,8 @@ export const EnvSchema = z
     SCREENING_MODEL: z.string().min(1).optional(),
     /** Signs the secure hand-off tokens (privateChannel.handoff): at least 32 characters, random, shared with the brand's site that verifies them. */
     HANDOFF_SECRET: z.string().trim().min(32, { error: 'use at least 32 random characters (e.g. openssl rand -base64 48)' }).optional().or(z.literal('').transform(() => undefined)),
+    /** The key of the AI assist model's API (the default assist.keyEnv); unused while assist is off. */
+    ASSIST_API_KEY: optionalSecret,
     /** Log instead of posting replies publicly. */
     DRY_RUN: bool,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { INTENTS, PRIORITIES, SENTIMENTS } from '../domain/screening.js';
 import { NETWORKS } from '../domain/mention.js';
+import { AssistSchema } from './assist-schema.js';
 import { durationField } from './duration.js';
 import { DEFAULT_DUPLICATES_CONFIG, DuplicatesConfigSchema } from './duplicates-schema.js';
 import { DEFAULT_PRIVATE_CHANNEL, PrivateChannelSchema } from './private-schema.js';
@@ -217,6 +218,8 @@ export const ConfigSchema = z
     duplicates: DuplicatesConfigSchema.default(DEFAULT_DUPLICATES_CONFIG),
     /** The APIs' rate limits Earshot paces itself to (the documented ones by default). */
     limits: LimitsConfigSchema.default(DEFAULT_LIMITS_CONFIG),
+    /** AI assist: suggested drafts from a language model. Off (nothing sent anywhere) unless set. */
+    assist: AssistSchema.optional(),
     slack: z.strictObject({
       mode: z.enum(['http', 'socket']).default('http'),
       /** Channel for operational notices (source failures, etc.). */

@@ -9,6 +9,17 @@ export const CASE_STATUSES = [
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
+/**
+ * A draft that started from an AI assist suggestion: what the model suggested, what it was
+ * grounded on, and how much the agent changed it (0 = sent as suggested, 1 = rewritten).
+ */
+export const DraftAssistSchema = z.object({
+  suggestion: z.string(),
+  sources: z.object({ templates: z.array(z.string()), cases: z.array(z.string()), knowledge: z.array(z.string()) }),
+  changed: z.number().min(0).max(1),
+});
+export type DraftAssist = z.infer<typeof DraftAssistSchema>;
+
 export const DraftSchema = z.object({
   text: z.string(),
   by: ActorSchema,
@@ -16,6 +27,7 @@ export const DraftSchema = z.object({
   templateId: z.string().optional(),
   /** `private`: a message to the author alone (Move to DM, a private reply); absent: the public reply. */
   channel: z.enum(['public', 'private']).optional(),
+  assist: DraftAssistSchema.optional(),
 });
 export type Draft = z.infer<typeof DraftSchema>;
 

@@ -1,3 +1,5 @@
+import type { LanguageModel } from '../app/language-model.js';
+import { wireAssist } from './assist-wiring.js';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { CaseInteractions } from '../app/case-interactions.js';
@@ -46,6 +48,10 @@ export interface EarshotOptions {
   clock?: Clock;
   /** Replace the configured sources (the sandbox's demo source, tests). */
   sources?: Map<string, MentionSource>;
+  /** Where AI assist reads its knowledge base from (default: the working directory). */
+  assistBaseDir?: string;
+  /** A language model to use instead of the configured provider (benchmarks). */
+  assistModel?: LanguageModel;
   /** Run the bree listening jobs (off in tests that drive polls by hand). */
   schedule?: boolean;
   /** Outbox poll interval. */
@@ -94,7 +100,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // Before Teams, whose bot answers the storm cards' buttons; it reads the gateways when it posts.
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, limits, ...stormPacing(limits) });
   // One set of decisions about clicks and forms, whichever surface they come from.
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff });
+  // AI assist, only when configured: otherwise nothing is ever sent to a model.
+  const assist = await wireAssist({ config, env, store, cases, clock, log, baseDir: opts.assistBaseDir, model: opts.assistModel });
+  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff, assist });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
   const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);

@@ -100,6 +100,12 @@ describe('layer rules (dependency-cruiser)', () => {
       'src/cli/main.ts': "import { loadModelFile } from '../models/load-model-file.js';\nexport const main = loadModelFile;\n",
       'src/cli/commands/screen.ts': 'export const screenCommand = 1;\n',
       'src/server/bad-cli.ts': "import { screenCommand } from '../cli/commands/screen.js';\nexport const w = screenCommand;\n",
+      'src/assist/ai-sdk-model.ts': "import { generateText } from 'ai';\nimport { createAnthropic } from '@ai-sdk/anthropic';\nexport const m = [generateText, createAnthropic];\n",
+      'src/assist/retrieval.ts': "import MiniSearch from 'minisearch';\nexport const r = MiniSearch;\n",
+      'src/assist/bad-ai.ts': "import { generateText } from 'ai';\nexport const g = generateText;\n",
+      'src/app/bad-provider.ts': "import { createAzure } from '@ai-sdk/azure';\nexport const z = createAzure;\n",
+      'src/app/bad-search.ts': "import MiniSearch from 'minisearch';\nexport const s = MiniSearch;\n",
+      'src/app/bad-assist.ts': "import { r } from '../assist/retrieval.js';\nexport const a = r;\n",
       'src/util/ping.ts': "import { pong } from './pong.js';\nexport const ping = () => pong;\n",
       'src/util/pong.ts': "import { ping } from './ping.js';\nexport const pong = () => ping;\n",
     };
@@ -140,6 +146,10 @@ describe('layer rules (dependency-cruiser)', () => {
       ['error', 'cards-config-types-only', 'src/cards/bad-config.ts'],
       ['error', 'pure-middle-no-sdk', 'src/cards/bad-sdk.ts'],
       ['error', 'pure-middle-no-edges', 'src/cases/bad-cards.ts'],
+      ['error', 'ai-sdk-only-in-model-adapter', 'src/assist/bad-ai.ts'],
+      ['error', 'ai-sdk-only-in-model-adapter', 'src/app/bad-provider.ts'],
+      ['error', 'minisearch-only-in-assist', 'src/app/bad-search.ts'],
+      ['error', 'app-not-assist', 'src/app/bad-assist.ts'],
     ])('%s %s: %s', (severity, rule, from) => {
       expect(out).toContain(`${severity} ${rule}: ${from} →`);
     });
@@ -157,6 +167,8 @@ describe('layer rules (dependency-cruiser)', () => {
       ['the model loader in the command line', 'src/cli/main.ts'],
       ['the domain, screening, the case rules and config types in the cards', 'src/cards/good-card.ts'],
       ['the outbox re-exporting the domain errors', 'src/outbox/delivery-errors.ts'],
+      ['the AI SDK in the language-model adapter', 'src/assist/ai-sdk-model.ts'],
+      ['MiniSearch in the assist retrieval', 'src/assist/retrieval.ts'],
     ])('lets through %s', (_what, from) => {
       expect(out).not.toContain(`: ${from} →`);
     });

@@ -11,6 +11,11 @@ export const NOTE_INPUT = 'text';
 /** The draft modal's template picker (a static_select); choosing refills the reply via views.update. */
 export const TEMPLATE_PICK = 'tpl.pick';
 export const TEMPLATE_BLOCK = 'template';
+/** The draft modal's "Suggest a reply" button (AI assist); the answer comes by views.update. */
+export const ASSIST_SUGGEST = 'assist.suggest';
+export const ASSIST_BLOCK = 'assist';
+/** What the draft forms say in place of the Suggest button while AI assist is not configured. */
+export const ASSIST_OFF_NOTE = 'AI assist is off: no suggestions, and nothing is sent to any AI model. An operator can turn it on.';
 
 /** What a modal remembers between opening and submission (≤ 3000 chars). */
 export const ModalMetaSchema = z.object({
@@ -20,6 +25,8 @@ export const ModalMetaSchema = z.object({
   templateId: z.string().max(64).optional(),
   /** A private message (Move to DM), not the public reply. */
   private: z.boolean().optional(),
+  /** The reply was filled with an AI assist suggestion: the draft records it on submission. */
+  assisted: z.boolean().optional(),
 });
 export type ModalMeta = z.infer<typeof ModalMetaSchema>;
 
@@ -47,6 +54,11 @@ export function draftModal(opts: {
   kept?: { template: string; text: string } | undefined;
   /** A private message: how it will reach the author ("Private: DM to @x", "Public invitation to DM …"), said first. */
   privateRoute?: string | undefined;
+  /**
+   * AI assist: `on` offers the Suggest button (and `note` says what it is doing or did);
+   * off, the modal says so where the button would be.
+   */
+  assist?: { on: boolean; note?: string | undefined } | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
   const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
@@ -66,6 +78,10 @@ export function draftModal(opts: {
     { type: 'context', block_id: 'kept-note', elements: [plain(`Your reply was kept, since you had changed it. "${opts.kept.template}" reads as below; copy what you need.`, 2000)] },
     { type: 'section', block_id: 'kept-template', text: quoted(opts.kept.text) },
   ] : [];
+  const assist = opts.assist?.on ? [
+    { type: 'actions', block_id: ASSIST_BLOCK, elements: [{ type: 'button', action_id: ASSIST_SUGGEST, text: plain('Suggest a reply', 75), value: opts.meta.caseId.slice(0, 2000) }] },
+    ...(opts.assist.note ? [{ type: 'context', block_id: 'assist-note', elements: [plain(opts.assist.note, 2000)] }] : []),
+  ] : opts.assist ? [{ type: 'context', block_id: 'assist-off', elements: [plain(ASSIST_OFF_NOTE, 2000)] }] : [];
   return {
     type: 'modal' as const,
     callback_id: DRAFT_CALLBACK,
@@ -78,6 +94,7 @@ export function draftModal(opts: {
       { type: 'context', elements: [plain(`${opts.caseTitle} · ${opts.author} wrote:`, 2000)] },
       { type: 'section', text: quoted(opts.mentionText) },
       ...picker,
+      ...assist,
       {
         type: 'input',
         block_id: REPLY_BLOCK,

@@ -80,6 +80,7 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     const approvals = d.needed > 0 ? ` · approvals ${d.approvals.length}/${d.needed}${d.approvals.length ? ` (${d.approvals.map(name).join(', ')})` : ''}` : '';
     const template = d.template ? ` · from template _${name(d.template)}_` : '';
     blocks.push({ type: 'section', block_id: 'draft', text: mrkdwn(`*Draft reply* by ${name(d.by)}${template}${approvals}\n${quote(free(d.text, TEXT_MAX.draftText))}`) });
+    if (d.assist) blocks.push({ type: 'context', block_id: 'draft-assist', elements: [plain(clip(d.assist, TEXT_MAX.note))] });
   }
   if (card.rejection) {
     blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${name(card.rejection.by)}:\n${quote(free(card.rejection.note, TEXT_MAX.rejectionNote))}`) });

@@ -169,13 +169,13 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     const previous = meta.templateId ? await deps.interactions.templateText(meta.caseId, meta.templateId, actor) : undefined;
     const replace = mayReplaceReply(typed?.text, [previous, form.initial]);
     const name = form.templates?.find((t) => t.id === templateId)?.name ?? templateId;
-    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute };
+    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn } };
     try {
       await client.views.update({
         view_id: r.data.view.id,
         ...(r.data.view.hash ? { hash: r.data.view.hash } : {}),
         view: replace
-          ? draftModal({ ...base, meta: { ...meta, templateId }, initial: text, fill: `${templateId}.${Date.now().toString(36)}` })
+          ? draftModal({ ...base, meta: { ...meta, templateId, assisted: undefined }, initial: text, fill: `${templateId}.${Date.now().toString(36)}` })
           // Same action id: Slack keeps what was typed. The draft still comes from the template it started from.
           : draftModal({ ...base, meta, initial: typed?.text ?? '', fill: typed?.fill, kept: { template: name, text } }),
       });

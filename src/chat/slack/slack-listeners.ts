@@ -6,6 +6,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
+import { registerAssistListeners } from './assist-listeners.js';
 import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
@@ -62,6 +63,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   const ctx: ListenerContext = { deps, resolve, tell };
 
   registerChoiceListeners(app, { interactions, log, resolve, answers: deps.answers });
+  registerAssistListeners(app, { interactions, log, resolve });
   // In the order Slack's listeners were always registered: buttons, the two modals, the command.
   registerCaseButtons(app, ctx);
   registerFormSubmissions(app, ctx);
@@ -103,7 +105,7 @@ function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext)
         if (form.action !== 'case.reject') {
           await client.views.open({
             trigger_id: click.triggerId ?? '',
-            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute }),
+            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn } }),
           });
         } else {
           await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });

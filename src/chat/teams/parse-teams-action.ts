@@ -11,6 +11,10 @@ export interface TeamsAction {
   templateId?: string | undefined;
   /** Inputs of a dialog (`reply`, `note`, `option`, `text`), as sent. */
   fields: Record<string, string>;
+  /** The draft dialog's "Suggest a reply" (AI assist) was pressed, rather than its submit button. */
+  suggest?: boolean | undefined;
+  /** The draft dialog shows an AI assist suggestion: the saved draft records it. */
+  assisted?: boolean | undefined;
 }
 
 export type TeamsParseResult = { ok: true; value: TeamsAction } | { ok: false; problem: string };
@@ -27,6 +31,8 @@ const Data = z.looseObject({
   note: z.string().max(20_000).optional(),
   option: z.string().max(500).optional(),
   text: z.string().max(20_000).optional(),
+  assist: z.literal('suggest').optional(),
+  assisted: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
 });
 const Execute = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64), data: Data }) });
 
@@ -47,7 +53,13 @@ export function parseTeamsAction(value: unknown): TeamsParseResult {
   if (data.note !== undefined) fields.note = data.note;
   if (data.option !== undefined) fields.option = data.option;
   if (data.text !== undefined) fields.text = data.text;
-  return { ok: true, value: { actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields } };
+  return {
+    ok: true,
+    value: {
+      actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields,
+      ...(data.assist === 'suggest' ? { suggest: true } : {}), ...(data.assisted ? { assisted: true } : {}),
+    },
+  };
 }
 
 /** Did this click come from a personal alert (its data names the alert's kind) rather than from the channel's card? */

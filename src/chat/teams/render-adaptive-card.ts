@@ -120,7 +120,11 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
     body.push({
       type: 'Container',
       style: 'emphasis',
-      items: [textBlock(`**Draft reply** by ${inline(d.by)}${template}${approvals}`), plainText(d.text, {}, TEXT_MAX.draftText)],
+      items: [
+        textBlock(`**Draft reply** by ${inline(d.by)}${template}${approvals}`),
+        plainText(d.text, {}, TEXT_MAX.draftText),
+        ...(d.assist ? [textBlock(inline(d.assist), { isSubtle: true, size: 'Small', spacing: 'Small' })] : []),
+      ],
     });
   }
   if (card.rejection) {

@@ -1,5 +1,8 @@
 import type { CaseForm, FormAction } from '../../app/case-interactions.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
+
+/** What the draft dialog says where it would offer a suggestion while AI assist is not configured. */
+export const ASSIST_OFF_NOTE = 'AI assist is off: no suggestions, and nothing is sent to any AI model. An operator can turn it on.';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
 import { ADAPTIVE_CARD_SCHEMA, ADAPTIVE_CARD_TYPE, plainText, textBlock, type AdaptiveCard, type AdaptiveElement } from './render-adaptive-card.js';
 
@@ -12,13 +15,13 @@ export interface TeamsDialogResponse {
 }
 
 /** A dialog: `body`, then the problem to fix (if any) in red, and one submit button. */
-export function teamsDialog(title: string, body: AdaptiveElement[], submit: AdaptiveElement, problem?: string): TeamsDialogResponse {
+export function teamsDialog(title: string, body: AdaptiveElement[], submit: AdaptiveElement | AdaptiveElement[], problem?: string): TeamsDialogResponse {
   const content: AdaptiveCard = {
     type: 'AdaptiveCard',
     $schema: ADAPTIVE_CARD_SCHEMA,
     version: '1.5',
     body: problem ? [...body, textBlock(escapeTeamsMarkdown(problem), { color: 'Attention', weight: 'Bolder' })] : body,
-    actions: [submit],
+    actions: Array.isArray(submit) ? submit : [submit],
   };
   return { task: { type: 'continue', value: { title, width: 'medium', height: 'medium', card: { contentType: ADAPTIVE_CARD_TYPE, content } } } };
 }
@@ -35,7 +38,7 @@ const LABELS: Record<FormAction, { title: string; field: string; submit: string;
  * case and the version the form was opened on. `text` keeps what was typed when the
  * dialog is shown again with a `problem` under it.
  */
-export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem?: string } = {}): TeamsDialogResponse {
+export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem?: string; assistNote?: string; assisted?: boolean; kept?: { title: string; text: string } } = {}): TeamsDialogResponse {
   const l = LABELS[form.action];
   const drafting = form.action !== 'case.reject';
   const quoted = drafting ? form.mentionText : form.draft ?? '';
@@ -56,7 +59,15 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
     },
   ];
   if (drafting) body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
-  const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}) };
+  const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}), ...(opts.assisted ? { assisted: true } : {}) };
   const submit = { type: 'Action.Submit', title: l.submit, data, style: drafting ? 'positive' : 'destructive' };
-  return teamsDialog(`${l.title} · ${clip(sanitizeText(form.title), 40)}`, body, submit, opts.problem);
+  const actions: AdaptiveElement[] = [submit];
+  if (form.action === 'case.draft') {
+    // AI assist: a second submit that asks for a suggestion (the dialog comes back with it), or the words saying it is off.
+    if (form.assistOn) actions.push({ type: 'Action.Submit', title: 'Suggest a reply', data: { ...data, assist: 'suggest' }, associatedInputs: 'auto' });
+    const note = form.assistOn ? opts.assistNote : ASSIST_OFF_NOTE;
+    if (note) body.push(textBlock(escapeTeamsMarkdown(note), { isSubtle: !form.assistOn, size: 'Small', spacing: 'Small' }));
+    if (opts.kept) body.push(textBlock(escapeTeamsMarkdown(opts.kept.title), { size: 'Small', weight: 'Bolder' }), plainText(opts.kept.text, {}, TEXT_MAX.modalText));
+  }
+  return teamsDialog(`${l.title} · ${clip(sanitizeText(form.title), 40)}`, body, actions, opts.problem);
 }

@@ -20,6 +20,7 @@ import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { mentionsRecipient, parseTeamsThreadReply } from './teams-thread-notes.js';
 import { keepThreadNote } from '../../app/thread-notes.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
+import { suggestInDialog } from './teams-suggest.js';
 import { renderTeamsMessage } from './render-teams-message.js';
 import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { cardActivity } from './teams-gateway.js';
@@ -256,14 +257,15 @@ export class TeamsBot extends TeamsActivityHandler {
       const { action, value } = parsed;
       const text = value.fields[DIALOG_FIELD[action]] ?? '';
       const drafting = isDraftForm(action);
+      if (action === 'case.draft' && value.suggest) return await suggestInDialog(interactions, value, text, actor);
       const problem = drafting ? await interactions.draftProblem(value.ref.caseId, text, action === 'case.redirect') : interactions.noteProblem(text);
       if (problem) {
         // Show the dialog again, with what was typed and the problem under it.
         const reopened = await interactions.openForm(action, value.ref, actor);
-        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem });
+        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem, assisted: value.assisted });
         return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
       }
-      const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId };
+      const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId, assisted: value.assisted };
       const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect') : await interactions.sendBack(form, text, actor);
       if (result.ok) return CLOSE_DIALOG;
       const what = drafting ? 'Your draft was not saved' : 'The draft was not sent back';

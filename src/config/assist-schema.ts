@@ -1,0 +1,54 @@
+import * as z from 'zod';
+import { durationField } from './duration.js';
+
+/** The model providers AI assist can talk to. */
+export const ASSIST_PROVIDERS = ['openai-compatible', 'azure', 'anthropic'] as const;
+export type AssistProvider = (typeof ASSIST_PROVIDERS)[number];
+
+/**
+ * AI assist (`assist:` in earshot.yaml): suggested drafts from a language model. Absent, it
+ * is off and nothing is sent anywhere. The key is never in this file: `keyEnv` names the
+ * environment variable that holds it.
+ */
+export const AssistSchema = z.strictObject({
+  provider: z.enum(ASSIST_PROVIDERS),
+  /** The model id (OpenAI-compatible, Anthropic) or the deployment name (Azure OpenAI). */
+  model: z.string().min(1).max(200),
+  /**
+   * The API's base URL: required for an OpenAI-compatible server (`…/v1`, e.g. Ollama's
+   * `http://127.0.0.1:11434/v1`); for Azure instead of `resource`
+   * (`https://<resource>.openai.azure.com/openai`); optional for Anthropic.
+   */
+  baseURL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Azure OpenAI: the resource name (`<resource>.openai.azure.com`). */
+  resource: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { error: 'an Azure resource name: lower-case letters, digits and "-"' }).optional(),
+  /** Azure OpenAI: the data-plane API version sent as `api-version`. */
+  apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { error: 'a version like 2024-10-21' }).default('2024-10-21'),
+  /** The environment variable holding the API key (a local server may need none). */
+  keyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/, { error: 'an environment variable name like ASSIST_API_KEY' }).default('ASSIST_API_KEY'),
+  /** Tokens (prompt and answer) AI assist may spend per day (UTC); past it, drafts come from templates. */
+  dailyTokens: z.number().int().positive().default(200_000),
+  /** How long one suggestion may take before the template is used instead. */
+  timeout: durationField(500, 'like 8s; at least 500ms').default(8_000),
+  /** Most tokens one answer may have. */
+  maxOutputTokens: z.number().int().min(50).max(4000).default(400),
+  /** How the brand writes, in a sentence or two (the model is told to write this way). */
+  voice: z.string().min(1).max(1000).default('Friendly, brief and helpful; plain words; no jargon; never defensive.'),
+  /** Markdown files the team keeps as a knowledge base, e.g. ./kb/*.md (relative to the folder Earshot is started in; `*` and `?` in the file name only). */
+  knowledge: z.array(z.string().min(1)).default([]),
+  /** How many past approved replies, knowledge-base passages and templates ground a suggestion. */
+  grounding: z.strictObject({
+    pastReplies: z.number().int().min(0).max(10).default(3),
+    knowledge: z.number().int().min(0).max(10).default(2),
+    templates: z.number().int().min(0).max(10).default(2),
+  }).default({ pastReplies: 3, knowledge: 2, templates: 2 }),
+}).superRefine((a, ctx) => {
+  if (a.provider === 'openai-compatible' && !a.baseURL) {
+    ctx.addIssue({ code: 'custom', path: ['baseURL'], message: 'an OpenAI-compatible server needs its baseURL (for Ollama: http://127.0.0.1:11434/v1)' });
+  }
+  if (a.provider === 'azure' && !a.baseURL && !a.resource) {
+    ctx.addIssue({ code: 'custom', path: ['resource'], message: 'Azure OpenAI needs the resource name (resource) or the baseURL' });
+  }
+});
+
+export type AssistConfig = z.output<typeof AssistSchema>;

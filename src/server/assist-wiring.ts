@@ -1,0 +1,52 @@
+import type { CaseService } from '../app/case-service.js';
+import type { DraftAssistant } from '../app/draft-assistant.js';
+import type { LanguageModel } from '../app/language-model.js';
+import { aiSdkModel } from '../assist/ai-sdk-model.js';
+import { AssistIndex } from '../assist/assist-index.js';
+import { loadKnowledgeBase } from '../assist/knowledge-base.js';
+import { ModelDraftAssistant } from '../assist/model-draft-assistant.js';
+import { justSent, PastReplies } from '../assist/past-replies.js';
+import { TokenBudget } from '../assist/token-budget.js';
+import type { Env } from '../config/env.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import { linkHosts } from '../text-links/link-hosts.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export interface AssistWiringDeps {
+  config: Config;
+  env: Env;
+  store: Store;
+  cases: CaseService;
+  clock: Clock;
+  log: Logger;
+  /** Where `assist.knowledge` patterns are read from (the working directory by default). */
+  baseDir?: string | undefined;
+  /** A model to use instead of the configured provider (benchmarks). */
+  model?: LanguageModel | undefined;
+}
+
+/**
+ * AI assist, when `assist:` is configured: the model adapter with the key from the
+ * environment, the retrieval index (the knowledge base, the past replies in the store, and
+ * every reply sent from now on) and the daily budget. Unconfigured, nothing is built and
+ * nothing is ever sent to a model.
+ */
+export async function wireAssist(deps: AssistWiringDeps): Promise<DraftAssistant | undefined> {
+  const { config, env, store, cases, clock, log } = deps;
+  const assist = config.assist;
+  if (!assist) return undefined;
+  const key = assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
+  if (!key && assist.provider !== 'openai-compatible') log.warn({ keyEnv: assist.keyEnv }, `AI assist: ${assist.keyEnv} is not set, so ${assist.provider} will refuse every request; suggestions fall back to templates`);
+  const model = deps.model ?? aiSdkModel(assist, key);
+  const index = new AssistIndex();
+  index.addKnowledge(loadKnowledgeBase(assist.knowledge, deps.baseDir ?? process.cwd()));
+  const past = new PastReplies(store, config, index);
+  const loaded = await past.load();
+  cases.onChange(async (prev, next) => {
+    if (justSent(prev, next)) await past.remember(next);
+  });
+  log.info({ model: model.name, pastReplies: loaded }, 'AI assist is on');
+  return new ModelDraftAssistant({ config, assist, model, index, budget: new TokenBudget(store, assist.dailyTokens), store, clock, log, linkHosts });
+}
