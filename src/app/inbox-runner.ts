@@ -34,12 +34,15 @@ export function createInboxRunner(deps: InboxRunnerDeps): InboxRunner {
     if (stopped) return Promise.resolve();
     if (processing) { again = true; return processing; }
     processing = (async () => {
+      let more = false;
       do {
         again = false;
         await deps.catchUp?.().catch((e: unknown) => log.warn({ err: e }, 'could not read new staff labels'));
         const r = await deps.screen();
-        if (r.cases || r.dropped) log.info(r, 'mentions screened');
-      } while (again);
+        if (r.cases || r.dropped || r.failed) log.info(r, 'mentions screened');
+        // A run stops at its limit: a burst larger than that is screened to the end now, not a tick later.
+        more = r.more === true;
+      } while (again || more);
     })().finally(() => { processing = undefined; });
     return processing;
   };

@@ -15,7 +15,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { CaseService } from './case-service.js';
 import { enqueueDelivery } from './delivery-kinds.js';
 import { foldFollowUp } from './follow-up.js';
-import { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING } from './inbox-keys.js';
+import { CURSOR, DROPPED, INBOX, INBOX_FAILURES, INBOX_MAX_FAILURES, MENTION_CASE, PARKED, PENDING } from './inbox-keys.js';
 import type { StormService } from './storms.js';
 import { completeFold, foldNearDuplicate, indexNewCase, SIMILAR_OF, SPLIT_OUT } from './near-duplicates.js';
 
@@ -55,7 +55,13 @@ export interface PipelineDeps {
 }
 
 /** `duplicates`: posts that belonged to a case already (processed before, or a follow-up); `folded`: near-identical posts folded into an open case. */
-export interface ProcessReport { cases: number; dropped: number; duplicates: number; folded: number }
+export interface ProcessReport {
+  cases: number; dropped: number; duplicates: number; folded: number;
+  /** Mentions whose screening or case threw this run: left in the inbox for the next run (set aside after a few). */
+  failed: number;
+  /** The run stopped at its limit with more waiting: the runner goes on. */
+  more?: boolean | undefined;
+}
 
 /**
  * Screens, routes and opens a case for every mention waiting in the inbox. Each step
@@ -65,7 +71,7 @@ export interface ProcessReport { cases: number; dropped: number; duplicates: num
  */
 export async function processInbox(deps: PipelineDeps, limit = 500): Promise<ProcessReport> {
   const { store, clock, log } = deps;
-  const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0 };
+  const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0, failed: 0 };
   // Private messages join their cases first; those that open a case of their own are put in
   // the mention inbox, and join the case it opens after this run (the pass at the end).
   await attachPrivateMessages(deps);
@@ -81,7 +87,15 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
     // Hidden characters inside a number go before anything reads the post, so screening sees
     // the number a renderer would show (and masks it), not two harmless halves.
     const mention = { ...parsed.data, text: revealNumbers(parsed.data.text) };
-    const outcome = await openCase(deps, mention, clock.now().toISOString());
+    let outcome: Awaited<ReturnType<typeof openCase>>;
+    try {
+      outcome = await openCase(deps, mention, clock.now().toISOString());
+    } catch (e) {
+      // One post that cannot be opened must not hold back the posts behind it.
+      report.failed += 1;
+      await setAsideIfStuck(deps, key, e);
+      continue;
+    }
     if (outcome === 'dropped') report.dropped += 1;
     else if (outcome === 'created') report.cases += 1;
     else if (outcome === 'folded') report.folded += 1;
@@ -90,7 +104,24 @@ export async function processInbox(deps: PipelineDeps, limit = 500): Promise<Pro
     await store.delete(INBOX(key));
   }
   if (pending.length > 0) await attachPrivateMessages(deps);
+  if (pending.length === limit && report.failed < pending.length) report.more = true;
   return report;
+}
+
+/**
+ * A mention whose screening or case failed stays in the inbox for the next run; after
+ * INBOX_MAX_FAILURES runs it is set aside (kept in the store under PARKED, logged as an
+ * error with the cause) so it cannot block the inbox for good.
+ */
+async function setAsideIfStuck(deps: PipelineDeps, key: string, e: unknown): Promise<void> {
+  const failures = await deps.store.incr(INBOX_FAILURES(key));
+  if (failures < INBOX_MAX_FAILURES) {
+    deps.log.warn({ key, err: e, failures }, 'could not open a case for a mention; it stays in the inbox for the next run');
+    return;
+  }
+  deps.log.error({ key, err: e, failures }, `could not open a case for a mention in ${failures} runs; it is set aside (${PARKED}) so the rest of the inbox goes on`);
+  await deps.store.zAdd(PARKED, key, deps.clock.now().getTime());
+  await deps.store.zRemove(PENDING, key);
 }
 
 async function openCase(deps: PipelineDeps, mention: Mention, now: string): Promise<'created' | 'existing' | 'dropped' | 'folded'> {

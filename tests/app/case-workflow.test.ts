@@ -326,7 +326,7 @@ describe('retention and erasure', () => {
     expect(await r.cases.repo.authorIdOfHandle('x', 'traveller')).toBeUndefined();
     expect(await caseOf(r, other)).toBeDefined();
     expect(await links.personOf({ network: 'x', handle: 'traveller' })).toBeUndefined();
-    expect(await processInbox(r.pipeline)).toEqual({ cases: 0, dropped: 0, duplicates: 0, folded: 0 });
+    expect(await processInbox(r.pipeline)).toEqual({ cases: 0, dropped: 0, duplicates: 0, folded: 0, failed: 0 });
     await expect(eraseAuthor({ store: r.store, repo: r.cases.repo, outbox: r.outbox, log: silentLogger() }, 'traveller')).rejects.toThrow(/network/);
     await r.store.close();
   });

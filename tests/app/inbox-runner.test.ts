@@ -3,7 +3,7 @@ import { createInboxRunner } from '../../src/app/inbox-runner.js';
 import type { ProcessReport } from '../../src/app/pipeline.js';
 import { silentLogger } from '../../src/util/logger.js';
 
-const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0 };
+const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0, failed: 0 };
 
 /** A screen that waits until released, counting runs and how many overlap. */
 function gatedScreen() {
@@ -72,12 +72,12 @@ describe('the inbox runner', () => {
   it('logs what a run screened, only when it opened or dropped something', async () => {
     const log = silentLogger();
     const info = vi.spyOn(log, 'info');
-    const results: ProcessReport[] = [report, { cases: 2, dropped: 1, duplicates: 0, folded: 0 }];
+    const results: ProcessReport[] = [report, { cases: 2, dropped: 1, duplicates: 0, folded: 0, failed: 0 }];
     const runner = createInboxRunner({ log, screen: async () => results.shift()! });
     await runner.run();
     expect(info).not.toHaveBeenCalled();
     await runner.run();
-    expect(info).toHaveBeenCalledWith({ cases: 2, dropped: 1, duplicates: 0, folded: 0 }, 'mentions screened');
+    expect(info).toHaveBeenCalledWith({ cases: 2, dropped: 1, duplicates: 0, folded: 0, failed: 0 }, 'mentions screened');
   });
 
   it('passes a failed run to its caller and runs again when asked', async () => {
