@@ -29,6 +29,8 @@ sources:
 groups:
   - { id: care, slack: { channel: ${CARE} } }
 routing: { fallback: care }
+# Every post of a burst must make its own card here; near-identical ones would fold.
+duplicates: { enabled: false }
 storm: { enabled: false }
 `);
 

@@ -32,6 +32,8 @@ sources:
 groups:
   - { id: care, slack: { channel: ${CARE} } }
 routing: { fallback: care }
+# Every post of a burst must make its own card here; near-identical ones would fold.
+duplicates: { enabled: false }
 storm: { enabled: false }
 `;
 const FAST = { 'slack.post': { minTimeMs: 5 }, 'slack.update': { minTimeMs: 5 }, 'slack.read': { minTimeMs: 5 } };
