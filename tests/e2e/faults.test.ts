@@ -33,6 +33,8 @@ routing:
     - { name: bags, when: { keywords: [bag] }, then: { route: bags } }
     - { name: pay, when: { keywords: [refund] }, then: { route: pay } }
 policy: { approvers: ['slack:${LEAD.id}'] }
+# 45 posts on three texts: each must make its own case here, so near-identical ones do not fold.
+duplicates: { enabled: false }
 `;
 
 describe('fault injection: 10% of Slack and X calls answer 429, 5xx or hang', () => {

@@ -32,6 +32,8 @@ sources: [{ name: x-mentions, network: x, queries: ['@acme'] }]
 groups: [{ id: care, name: Care, slack: { channel: ${CARE} } }]
 routing: { fallback: care }
 storm: { enabled: false }
+# 20 posts alike ("my booking N is wrong"): each must make its own card, so they do not fold.
+duplicates: { enabled: false }
 limits: { slack: { postsPerSecond: ${PACE}, updatesPerMinute: ${50 * PACE} } }
 `;
 
