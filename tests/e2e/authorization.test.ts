@@ -46,6 +46,8 @@ groups:
   - { id: care, slack: { channel: C0CARE0001 } }
   - { id: baggage, slack: { channel: C0BAGS0001 } }
 routing: { fallback: care }
+# Posts alike by design, one case each: near-identical ones must not fold here.
+duplicates: { enabled: false }
 policy:
   approvers: [slack:${PEOPLE.approver.slack.id}, teams:${PEOPLE.approver.teams.id}]
   agents: [slack:${PEOPLE.agent.slack.id}, slack:${OMAR.id}, teams:${PEOPLE.agent.teams.id}]

@@ -38,6 +38,8 @@ brand: { name: Acme, handles: { x: [acme] } }
 sources: [{ name: x-mentions, network: x, queries: ['@acme'] }]
 groups: [{ id: care, slack: { channel: ${CARE} } }]
 routing: { fallback: care }
+# Posts alike by design, one case each: near-identical ones must not fold here.
+duplicates: { enabled: false }
 `),
       env: parseEnv({ SLACK_BOT_TOKEN: 'xoxb-answers', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, STORE_URL: `sqlite://${join(tempDir('answers'), 'a.sqlite')}`, PORT: '0', HOST: '127.0.0.1' }),
       log: createLogger('warn', sink),
