@@ -2,8 +2,8 @@ import type { ActionRef, CaseActionId } from '../domain/actions.js';
 import type { Actor } from '../domain/actor.js';
 import type { Case, DraftAssist } from '../domain/case.js';
 import { editRatio } from '../cases/edit-ratio.js';
-import type { DraftAssistant, Suggestion } from './draft-assistant.js';
-import { replyLimit, replyLimitHint, type ReplyLimit } from '../domain/reply-limits.js';
+import type { DraftAssistant } from './draft-assistant.js';
+import { replyLimit, replyLimitHint } from '../domain/reply-limits.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { isHandoffTemplate, privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
 import { type CaseCommand } from '../cases/workflow.js';
@@ -22,12 +22,6 @@ import {
   choiceCommand, choiceOffer, choiceStandIn, otherGroupsOf, type CaseChoice, type ChoiceAction, type ChoiceAnswer, type ChoiceResult,
 } from './case-choices.js';
 
-/** Actions that need a form (a Slack modal, a Teams dialog) before they can be applied. */
-export type FormAction = Extract<CaseActionId, 'case.draft' | 'case.reject' | 'case.redirect'>;
-export const isFormAction = (id: CaseActionId): id is FormAction => id === 'case.draft' || id === 'case.reject' || id === 'case.redirect';
-/** A draft form: the public reply (`case.draft`) or a private message (`case.redirect`, Move to DM and private replies). */
-export const isDraftForm = (id: FormAction): boolean => id === 'case.draft' || id === 'case.redirect';
-
 /** The actions one click applies, and the command each one is. */
 const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
   'case.claim': () => ({ type: 'claim' }),
@@ -40,46 +34,15 @@ const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
   'case.wake': () => ({ type: 'wake' }),
 };
 
-/** What a draft or reject form shows and remembers; every surface renders it its own way. */
-export interface CaseForm {
-  action: FormAction;
-  caseId: string;
-  /** The version the form was opened on: submitting after a change is refused as stale. */
-  version: number;
-  title: string;
-  /** `@handle` of the mention's author. */
-  author: string;
-  /** The mention as shown on the card, through the masking gate. */
-  mentionText: Masked;
-  /** The text field's starting value: the current draft, or the best template filled in. */
-  initial: string;
-  /** The draft being sent back (reject forms). */
-  draft?: string;
-  /** The template the initial text came from, remembered so the card can name it. */
-  templateId?: string;
-  /** Templates that fit the case, best first (the draft form offers them). */
-  templates?: Array<{ id: string; name: string }>;
-  /** The network's own reply limit, where Earshot replies there (the chat field's own limit is higher). */
-  replyLimit?: ReplyLimit;
-  /** What the reply may be, in words: the network's limit and how it counts. */
-  limitHint: string;
-  /** A private message (Move to DM): how it will reach the author, in words ("Private: DM to @x" or "Public invitation to DM"). */
-  privateRoute?: string;
-  /** Whether AI assist is configured: the draft form offers "Suggest", or says that AI assist is off. */
-  assistOn?: boolean;
-}
-
-/** What the draft forms say where they would offer a suggestion, while AI assist is not configured. */
-export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an assist: section in earshot.yaml; until then nothing is sent to any AI model.';
-
-export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
+// The forms live in case-forms.ts; their names stay importable from here.
+export { ASSIST_OFF, isDraftForm, isFormAction, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
+import { ASSIST_OFF, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
 export {
   isChoiceAction, optionOptional, type CaseChoice, type ChoiceAction, type ChoiceAnswer, type ChoiceResult,
 } from './case-choices.js';
 
-export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
 
 export interface CaseInteractionsDeps {
   cases: CaseService;

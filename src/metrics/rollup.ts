@@ -5,26 +5,13 @@ import type { Priority, Sentiment } from '../domain/screening.js';
 import { businessDeadline, type BusinessHours } from '../domain/business-deadline.js';
 import { dayKey, epochMs, localHour } from '../domain/days.js';
 import { hashtags } from './hashtags.js';
-import { bucketOf } from './histogram.js';
+import { Increments, type Increment } from './increments.js';
 import {
-  ALL, F, G, HISTOGRAM_SCALES, OPEN_GAUGE_HASH, agentKey, dayHash, keyPart, tagRankSet, tagsHash,
-  type AgentCounter, type HistogramName, type Scope,
+  ALL, F, G, OPEN_GAUGE_HASH, agentKey, keyPart, tagRankSet, tagsHash, type AgentCounter, type Scope,
 } from './rollup-keys.js';
 
-/**
- * One counter change: apply a transition's changes together with `store.hIncrMany`. When
- * `rank` is set, also record the counter's new value in that scored set (`zAdd(rank,
- * field, -value)`), so the largest counters can be read first; `applyIncrements` in
- * metrics-store does both.
- */
-export interface Increment {
-  hash: string;
-  field: string;
-  by: number;
-  rank?: string | undefined;
-}
+export type { Increment } from './increments.js';
 
-/** The first-response target. The deadline function, when given, wins. */
 export interface SlaOptions {
   /**
    * The first-response deadline of a case (ISO instant), e.g. from the SLA module's
@@ -59,31 +46,6 @@ export function firstResponseDeadline(c: Case, sla: SlaOptions | undefined): str
   if (minutes === undefined) return undefined;
   if (sla.businessHours) return businessDeadline(c.createdAt, minutes, sla.businessHours);
   return new Date(epochMs(c.createdAt) + minutes * 60_000).toISOString();
-}
-
-/** Collects increments, merging repeats of the same counter. */
-class Increments {
-  private readonly map = new Map<string, Increment>();
-  add(hash: string, field: string, by = 1, rank?: string): void {
-    if (by === 0) return;
-    const k = `${hash}\u0000${field}`;
-    const cur = this.map.get(k);
-    if (cur) cur.by += by;
-    else this.map.set(k, rank ? { hash, field, by, rank } : { hash, field, by });
-  }
-  /** The same field in the day hash of every scope. */
-  each(day: string, scopes: readonly Scope[], field: string, by = 1): void {
-    for (const s of scopes) this.add(dayHash(day, s), field, by);
-  }
-  histogram(day: string, scopes: readonly Scope[], name: HistogramName, seconds: number): void {
-    const s = Math.max(0, seconds);
-    this.each(day, scopes, F.histCount(name));
-    this.each(day, scopes, F.histSum(name), Math.round(s));
-    this.each(day, scopes, F.histBucket(name, bucketOf(s, HISTOGRAM_SCALES[name])));
-  }
-  list(): Increment[] {
-    return [...this.map.values()].filter((i) => i.by !== 0);
-  }
 }
 
 const isPerson = (a: Actor | undefined): a is Actor => !!a && a.platform !== 'system';

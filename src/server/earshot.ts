@@ -6,14 +6,10 @@ import { CaseInteractions } from '../app/case-interactions.js';
 import type { CaseService } from '../app/case-service.js';
 import type { CommandRouter } from '../app/commands.js';
 import { registerDeliveries } from '../app/deliveries.js';
-import { registerBudgetCommand } from '../app/budget-command.js';
-import { AlertService } from '../app/alerts.js';
-import { registerNotifyCommand } from '../app/notify-command.js';
 import { StormService } from '../app/storms.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
 import { trackSplits } from '../app/near-duplicates.js';
-import { HomeViews, PersonalQueues } from '../app/personal-queue.js';
 import { caseCard } from '../app/case-card.js';
 import { runDigest } from '../app/digest.js';
 import { Learner } from '../app/learning.js';
@@ -31,13 +27,14 @@ import type { Logger } from '../util/logger.js';
 import { openCoreServices, type CoreServices } from './core-services.js';
 import { createHttpApp, listen } from './http-app.js';
 import { createJobMessageHandler } from './job-message-handler.js';
-import { mountOpsRoutes, replyWindows, stormPacing } from './operations.js';
+import { mountOpsRoutes, stormPacing } from './operations.js';
 import { createScheduler } from './scheduler.js';
 import { createSlackApp } from './slack-app.js';
 import { wireSlack } from './slack-wiring.js';
 import type { SourceHealth } from './source-health.js';
 import { startStreams, type StreamWiring, type StreamWiringDeps } from './streams.js';
 import { createTicks } from './ticks.js';
+import { wirePeople } from './people-wiring.js';
 import { runPrivateListen } from '../jobs/run-private-listen.js';
 import type { WorkflowWiring } from './workflow-wiring.js';
 
@@ -115,15 +112,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
-  // Personal alerts (DMs): planned with every case change, delivered through the outbox.
-  const alerts = new AlertService({ config, cases, outbox, store, gateways, clock, log, limits, directory: () => cases.directory });
-  alerts.register();
-  registerNotifyCommand(commands, { alerts, config });
-  registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
-  // The personal queue: Slack's App Home, refreshed through the outbox when a case in it changes.
-  const home = new HomeViews({ queues: new PersonalQueues({ cases, config, store, commands, cardOf: caseCard({ config, sources, cases, names }) }), store, outbox, gateways, clock });
-  home.registerDelivery();
-  cases.onChange((prev, next) => home.onCaseChange(prev, next));
+  const { home } = wirePeople(core);
   if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, nameCache: store, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;
@@ -139,16 +128,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   await slack?.start();
   outbox.start(opts.outboxIntervalMs ?? 250);
   const listenPrivate = privateListening(core, inbox.run);
-  const ticks = createTicks([
-    { everyMs: config.privateChannel.pollEvery, run: listenPrivate, failure: 'private-message listening failed' },
-    // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
-    { everyMs: 5000, run: inbox.run, failure: 'inbox processing failed' },
-    // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
-    { everyMs: 5000, run: () => cases.resumeFollowUps(), failure: 'resuming cut-off case changes failed' },
-    // Lets a group that went quiet leave storm mode even when no mention arrives.
-    { everyMs: Math.max(250, Math.min(5000, config.storm.window / 12)), run: () => storms.tick(), failure: 'storm check failed' },
-  ], log);
-  ticks.start();
+  const ticks = startTicks(core, storms, inbox, listenPrivate);
   await inbox.run();
 
   const streams = startStreams({ config, store, instanceId, log, sources, runInbox: inbox.run, board, ...opts.stream, streams: opts.streams ?? createStreams(config, env, { cache: store }) });
@@ -179,6 +159,22 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
       await store.close();
     },
   };
+}
+
+/** The timers of a running server (a bree job covers what runs once per tick across instances). */
+function startTicks(core: CoreServices, storms: StormService, inbox: InboxRunner, listenPrivate: () => Promise<void>): ReturnType<typeof createTicks> {
+  const { config, cases, log } = core;
+  const ticks = createTicks([
+    { everyMs: config.privateChannel.pollEvery, run: listenPrivate, failure: 'private-message listening failed' },
+    // The inbox is also swept on a timer: after a restart, and in case a job's message was lost.
+    { everyMs: 5000, run: inbox.run, failure: 'inbox processing failed' },
+    // Changes that a crash cut off before their follow-ups were queued (a reply never sent).
+    { everyMs: 5000, run: () => cases.resumeFollowUps(), failure: 'resuming cut-off case changes failed' },
+    // Lets a group that went quiet leave storm mode even when no mention arrives.
+    { everyMs: Math.max(250, Math.min(5000, config.storm.window / 12)), run: () => storms.tick(), failure: 'storm check failed' },
+  ], log);
+  ticks.start();
+  return ticks;
 }
 
 /** The leased jobs' scheduler: their messages run the inbox, the workflow's due work and the digest. */

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isCaseActionId, type ActionRef, type CaseActionId } from '../../domain/actions.js';
 import type { Actor } from '../../domain/actor.js';
 import { isStormActionId, type StormActionId } from '../../domain/storm.js';
+import { isChoiceAction, isFormAction, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
 
 /** A case action as a Teams card sent it: which action, on which case and version, plus any form fields. */
 export interface TeamsAction {
@@ -120,4 +121,17 @@ export function parseTeamsStormAction(value: unknown): TeamsStormParseResult {
   if (!data || !id) return { ok: false, problem: 'That button carries no valid storm reference.' };
   if (!isStormActionId(id)) return { ok: false, problem: `Unknown action "${id.slice(0, 40)}".` };
   return { ok: true, value: { actionId: id, stormId: data.stormId, version: data.version, templateId: data.template || undefined } };
+}
+
+/** Which dialog a Teams dialog request (task/fetch or task/submit) is for: a form or a choice, parsed. */
+export function dialogAction(data: unknown):
+  | { ok: true; kind: 'form'; action: FormAction; value: TeamsAction }
+  | { ok: true; kind: 'choice'; action: ChoiceAction; value: TeamsAction }
+  | { ok: false; problem: string } {
+  const parsed = parseTeamsAction(data);
+  if (!parsed.ok) return parsed;
+  const id = parsed.value.actionId;
+  if (isFormAction(id)) return { ok: true, kind: 'form', action: id, value: parsed.value };
+  if (isChoiceAction(id)) return { ok: true, kind: 'choice', action: id, value: parsed.value };
+  return { ok: false, problem: `"${id}" has no dialog.` };
 }

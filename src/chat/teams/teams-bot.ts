@@ -13,7 +13,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
-import { isAlertClick, isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
+import { dialogAction, isAlertClick, isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
 import { rememberPersonalChat, type PersonalReferences } from './personal-references.js';
 import { ADAPTIVE_CARD_TYPE, renderAdaptiveCard } from './render-adaptive-card.js';
 import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
@@ -230,7 +230,7 @@ export class TeamsBot extends TeamsActivityHandler {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so no form was opened.');
       if (isTeamsStormAction(request.data)) return await this.storm.dialog(request.data);
-      const parsed = this.dialogAction(request);
+      const parsed = dialogAction(request.data);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') {
         const choice = await this.deps.interactions.openChoice(parsed.action, parsed.value.ref, actor);
@@ -251,7 +251,7 @@ export class TeamsBot extends TeamsActivityHandler {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return dialogMessage('Teams did not say who you are, so nothing was saved.');
       if (isTeamsStormAction(request.data)) return await this.storm.dialogSubmitted(request.data, actor);
-      const parsed = this.dialogAction(request);
+      const parsed = dialogAction(request.data);
       if (!parsed.ok) return dialogMessage(parsed.problem);
       if (parsed.kind === 'choice') return await this.choiceSubmitted(parsed.action, parsed.value, actor);
       const { action, value } = parsed;
@@ -287,17 +287,5 @@ export class TeamsBot extends TeamsActivityHandler {
       if (reopened.ok) return renderTeamsChoice(reopened.choice, { answer, problem: result.refusal.message });
     }
     return dialogMessage(`Nothing was changed: ${result.refusal.message}`);
-  }
-
-  private dialogAction(request: TaskModuleRequest):
-    | { ok: true; kind: 'form'; action: FormAction; value: TeamsAction }
-    | { ok: true; kind: 'choice'; action: ChoiceAction; value: TeamsAction }
-    | { ok: false; problem: string } {
-    const parsed = parseTeamsAction(request.data);
-    if (!parsed.ok) return parsed;
-    const id = parsed.value.actionId;
-    if (isFormAction(id)) return { ok: true, kind: 'form', action: id, value: parsed.value };
-    if (isChoiceAction(id)) return { ok: true, kind: 'choice', action: id, value: parsed.value };
-    return { ok: false, problem: `"${id}" has no dialog.` };
   }
 }
