@@ -3,19 +3,20 @@ import type { Card } from '../cards/card.js';
 import { cardFor, type CardForDeps } from '../cards/card-for.js';
 import type { CaseService } from './case-service.js';
 import type { PeopleNames } from './people-directory.js';
+import type { Clock } from '../util/clock.js';
 import { actorOfRef } from '../routing/assign-agent.js';
 
 /** A case's card as it is now; what a chat surface is handed when it answers a click with the card. */
 export type CardOfCase = (c: Case) => Promise<Card>;
 
 /**
- * The card for a case now: the SLA clocks at the service's clock and the author's earlier
+ * The card for a case now: the SLA clocks at the server's clock and the author's earlier
  * cases. The outbox renders every view with it, and the server hands the same function to
  * the surfaces that answer a click with the card (Teams), so the two never disagree and
  * the adapters need neither the configuration nor the sources.
  */
-export function caseCard(deps: CardForDeps & { cases: CaseService; names?: Pick<PeopleNames, 'nameOf'> | undefined }): CardOfCase {
-  return async (c) => cardFor(c, deps, { now: deps.cases.now(), earlierCases: await deps.cases.repo.earlierCases(c), names: await leadNames(c, deps.names) });
+export function caseCard(deps: CardForDeps & { cases: CaseService; clock: Clock; names?: Pick<PeopleNames, 'nameOf'> | undefined }): CardOfCase {
+  return async (c) => cardFor(c, deps, { now: deps.clock.now(), earlierCases: await deps.cases.repo.earlierCases(c), names: await leadNames(c, deps.names) });
 }
 
 /** The display names of an escalation's leads (a name lookup that fails leaves the id). */

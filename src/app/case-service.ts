@@ -143,11 +143,6 @@ export class CaseService {
     return this.deps.directory;
   }
 
-  /** The service's clock (cards show SLA time left as of now). */
-  now(): Date {
-    return this.deps.clock.now();
-  }
-
   get repo(): CaseRepository {
     return this.deps.repo;
   }

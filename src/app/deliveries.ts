@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { RemoteRefusedError } from '../domain/remote-errors.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
@@ -23,6 +24,8 @@ export interface DeliveryDeps {
   gateways: ReadonlyMap<CardView['platform'], ChatGateway>;
   sources: ReadonlyMap<string, MentionSource>;
   log: Logger;
+  /** Cards show SLA time left as of now. */
+  clock: Clock;
   /** Log replies instead of posting them. */
   dryRun: boolean;
   /** Rate limits every API call goes through (see delivery-resources.ts); none in unit tests. */

@@ -101,12 +101,12 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const assist = await wireAssist({ config, env, store, cases, clock, log, baseDir: opts.assistBaseDir, model: opts.assistModel });
   const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff, assist });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
-  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names }), storms, clock, log, names, interactions });
+  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names, clock }), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
 
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: env.DRY_RUN, limits, names });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, clock, dryRun: env.DRY_RUN, limits, names });
   storms.registerDeliveries();
   // In-process, not durable: the storm card's count of replies posted is a progress
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are

@@ -17,7 +17,7 @@ export function wirePeople(core: CoreServices): { home: HomeViews } {
   alerts.register();
   registerNotifyCommand(commands, { alerts, config });
   registerBudgetCommand(commands, { store, config, replyWindows: () => replyWindows(config, limits) });
-  const home = new HomeViews({ queues: new PersonalQueues({ cases, config, store, commands, cardOf: caseCard({ config, sources, cases, names }) }), store, outbox, gateways, clock });
+  const home = new HomeViews({ queues: new PersonalQueues({ cases, config, store, commands, cardOf: caseCard({ config, sources, cases, names, clock }) }), store, outbox, gateways, clock });
   home.registerDelivery();
   cases.onChange((prev, next) => home.onCaseChange(prev, next));
   return { home };

@@ -72,7 +72,7 @@ function slack() {
 function instance(store: Store, instanceId: string, gateway: ChatGateway) {
   const outbox = new Outbox({ store, clock: systemClock, log, instanceId });
   const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock: systemClock, log, sources: new Map() });
-  registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', gateway]]), sources: new Map(), log, dryRun: false });
+  registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', gateway]]), sources: new Map(), log, clock: systemClock, dryRun: false });
   return { outbox, cases, pipeline: { store, config, clock: systemClock, log, outbox, cases } };
 }
 

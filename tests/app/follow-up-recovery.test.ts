@@ -73,7 +73,7 @@ async function rig() {
   const slack = chat();
   const sources = new Map([['x', x.source]]);
   const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources });
-  registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', slack.gateway]]), sources, log, dryRun: false });
+  registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', slack.gateway]]), sources, log, clock, dryRun: false });
   return { store, clock, outbox, cases, x, slack };
 }
 type Rig = Awaited<ReturnType<typeof rig>>;

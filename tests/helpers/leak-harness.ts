@@ -273,7 +273,7 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
   const outbox = new Outbox({ store, clock, log, instanceId: 'leaks' });
   const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources });
   const storms = new StormService({ store, config, clock, log, outbox, cases, gateways, sources, capacityPerMinute: () => 60, updateSpacingMs: () => 1200 });
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, dryRun: false });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, clock, dryRun: false });
   storms.registerDeliveries();
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
   trackMetrics(cases, store, config);
