@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     else { await burst(bareSend, b, round); await burst(earshotSend, e, round); }
   }
   // The claims were applied after the acks (the card refreshes wait on the slow Slack).
-  const countClaimed = async () => (await Promise.all(buttons.map((b) => app.cases.repo.get(String(b.value.split('@')[0]))))).filter((c) => c?.owner).length;
+  const countClaimed = async () => (await Promise.all(buttons.map((b) => app.cases.get(String(b.value.split('@')[0]))))).filter((c) => c?.owner).length;
   const until = Date.now() + 30_000;
   let claimed = await countClaimed();
   while (claimed < total && Date.now() < until) { await new Promise((r) => setTimeout(r, 250)); claimed = await countClaimed(); }

@@ -81,7 +81,7 @@ limits: { slack: { postsPerSecond: ${SPEED}, updatesPerMinute: ${50 * SPEED} } }
   const dmOf = (u: string) => slack.channel(`D${u.slice(1)}`).messages();
   const alertTs = (u: string, kind: string, caseId: string) => dmOf(u).find((m) => (m.blocks as Array<{ block_id: string }>)[0]?.block_id === `alert:${kind}:${caseId}`)?.ts;
   const deadline = Date.now() + 120_000;
-  const all = async () => (await Promise.all((await app.store.setMembers('open:care')).map((id) => app.cases.repo.get(id)))).filter((c) => !!c);
+  const all = async () => (await Promise.all((await app.store.setMembers('open:care')).map((id) => app.cases.get(id)))).filter((c) => !!c);
   let cases = await all();
   while (Date.now() < deadline && (cases.length < CASES || cases.some((c) => c.views.length === 0 || !c.assignment || !alertTs(c.assignment.to.id, 'assignment', c.id)))) {
     await sleep(200);
@@ -110,7 +110,7 @@ limits: { slack: { postsPerSecond: ${SPEED}, updatesPerMinute: ${50 * SPEED} } }
   const done = () => drafted.flatMap((c) => users.filter((u) => u !== c.assignment!.to.id).map((u) => ({ c, ts: alertTs(u, 'approval', c.id) }))).filter((x) => x.ts);
   while (Date.now() < deadline && done().length < wanted) await sleep(200);
   for (const { c, ts } of done()) {
-    const cur = await app.cases.repo.get(c.id);
+    const cur = await app.cases.get(c.id);
     if (cur?.draft) approvalLatency.push(tsMs(ts!) - Date.parse(cur.draft.at));
   }
   const maxDm = Math.max(...users.map((u) => maxPerSecond(dmOf(u))));

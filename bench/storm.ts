@@ -148,7 +148,7 @@ async function run(storeUrl: string, instances: number): Promise<Record<string, 
         const caseId = String(item.payload.caseId);
         ch = caseChannel.get(caseId);
         if (!ch) {
-          const c = await app.cases.repo.get(caseId);
+          const c = await app.cases.get(caseId);
           const v = c?.views[0];
           if (v?.platform === 'slack') { ch = v.channel; caseChannel.set(caseId, ch); }
         }

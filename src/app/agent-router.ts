@@ -99,7 +99,7 @@ export class AgentRouter {
     const bump = (a: Actor | undefined) => { if (a) load.set(`${a.platform}:${a.id}`, (load.get(`${a.platform}:${a.id}`) ?? 0) + 1); };
     for (const g of config.groups) {
       for (const id of await store.setMembers(OPEN_INDEX(g.id))) {
-        const c = await cases.repo.get(id);
+        const c = await cases.get(id);
         if (!c) continue;
         bump(c.owner ?? c.assignment?.to);
       }

@@ -102,7 +102,7 @@ export class AlertService {
 
   /** Brings every DM of one case and kind up to date (or sends a one-off event's). */
   async deliver(p: DeliveredPayload<'alert.direct'>): Promise<void> {
-    const c = await this.deps.cases.repo.get(p.caseId);
+    const c = await this.deps.cases.get(p.caseId);
     if (!c) return;
     if (p.event) {
       await settleAll(p.event.to.map((person) => this.tell(c, p.kind, person, p.event!.note)));

@@ -16,7 +16,7 @@ export type CardOfCase = (c: Case) => Promise<Card>;
  * the adapters need neither the configuration nor the sources.
  */
 export function caseCard(deps: CardForDeps & { cases: CaseService; clock: Clock; names?: Pick<PeopleNames, 'nameOf'> | undefined }): CardOfCase {
-  return async (c) => cardFor(c, deps, { now: deps.clock.now(), earlierCases: await deps.cases.repo.earlierCases(c), names: await leadNames(c, deps.names) });
+  return async (c) => cardFor(c, deps, { now: deps.clock.now(), earlierCases: await deps.cases.earlierCases(c), names: await leadNames(c, deps.names) });
 }
 
 /** The display names of an escalation's leads (a name lookup that fails leaves the id). */

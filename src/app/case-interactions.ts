@@ -94,7 +94,7 @@ export class CaseInteractions {
    */
   async openForm(action: FormAction, ref: ActionRef, actor: Actor): Promise<FormResult> {
     const { cases, config } = this.deps;
-    const c = await cases.repo.get(ref.caseId);
+    const c = await cases.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     const isPrivate = action === 'case.redirect';
     const ranked = isPrivate ? this.privateTemplates(c) : rankTemplates(c, config.templates);
@@ -157,7 +157,7 @@ export class CaseInteractions {
     if (!assist) return { ok: false, refusal: { code: 'invalid_input', rule: 'assist', message: ASSIST_OFF } };
     const opened = await this.openForm('case.draft', ref, actor);
     if (!opened.ok) return opened;
-    const c = await cases.repo.get(ref.caseId);
+    const c = await cases.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     const best = rankTemplates(c, config.templates)[0];
     const network = cases.replyCheck(c);
@@ -170,7 +170,7 @@ export class CaseInteractions {
   /** A template's text filled in for a case (the draft form's template picker). */
   async templateText(caseId: string, templateId: string, actor: Actor): Promise<string | undefined> {
     const { cases, config } = this.deps;
-    const c = await cases.repo.get(caseId);
+    const c = await cases.get(caseId);
     const t = config.templates.find((x) => x.id === templateId);
     return c && t ? this.filled(t.text, c, actor) : undefined;
   }
@@ -192,7 +192,7 @@ export class CaseInteractions {
    */
   async openChoice(action: ChoiceAction, ref: ActionRef, actor: Actor): Promise<ChoiceResult> {
     const { cases, config, clock } = this.deps;
-    const c = await cases.repo.get(ref.caseId);
+    const c = await cases.get(ref.caseId);
     if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
     const now = clock.now();
     if (action === 'case.route' && otherGroupsOf(c, config).length === 0) return { ok: false, refusal: { code: 'invalid_input', rule: 'groups', message: 'There is no other group to move the case to.' } };
@@ -234,7 +234,7 @@ export class CaseInteractions {
    * answers are untrusted), or every lead of the group when none was.
    */
   private async escalationLeads(caseId: string, picked: string[]): Promise<{ refs: string[] } | { missing: string }> {
-    const c = await this.deps.cases.repo.get(caseId);
+    const c = await this.deps.cases.get(caseId);
     const all = c ? (await this.deps.leads?.(c.group) ?? []).map((a) => `${a.platform}:${a.id}`) : [];
     const stranger = picked.find((ref) => !all.includes(ref));
     if (stranger) return { missing: `${stranger} is not one of the group's leads; pick one from the list.` };
@@ -259,7 +259,7 @@ export class CaseInteractions {
     if (!trimmed) return isPrivate ? 'Write the message first.' : 'Write a reply first.';
     const banned = checkReplyText(config.policy, trimmed, cases.linkHosts);
     if (banned) return banned.message;
-    const c = await cases.repo.get(caseId);
+    const c = await cases.get(caseId);
     if (!c) return undefined;
     if (!isPrivate) return cases.replyCheck(c)?.(trimmed);
     const probe = await cases.probe(caseId, { type: 'draft', text: trimmed, channel: 'private' }, SYSTEM);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { actorLabel, type Actor } from '../domain/actor.js';
-import type { Case } from '../domain/case.js';
+import { sameView, type Case, type CardView } from '../domain/case.js';
 import type { LinkHosts, Membership, Refusal } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
@@ -143,8 +143,52 @@ export class CaseService {
     return this.deps.directory;
   }
 
-  get repo(): CaseRepository {
-    return this.deps.repo;
+  /** A case as stored, or undefined. */
+  get(id: string): Promise<Case | undefined> {
+    return this.deps.repo.get(id);
+  }
+
+  /** The author's earlier cases, newest first (the card lists them). */
+  earlierCases(c: Case): ReturnType<CaseRepository['earlierCases']> {
+    return this.deps.repo.earlierCases(c);
+  }
+
+  /** The case a chat card (a view) belongs to. */
+  caseForCard(view: CardView): Promise<string | undefined> {
+    return this.deps.repo.caseForCard(view);
+  }
+
+  /** The author's case in a conversation, for a follow-up post. */
+  caseForFollowUp(network: string, authorId: string, conversationId: string | undefined, inReplyToId: string | undefined): Promise<string | undefined> {
+    return this.deps.repo.caseForFollowUp(network, authorId, conversationId, inReplyToId);
+  }
+
+  /** Every case of an author on a network. */
+  caseIdsOfAuthor(network: string, authorId: string): Promise<string[]> {
+    return this.deps.repo.caseIdsOfAuthor(network, authorId);
+  }
+
+  /** Stores a new case, once (set-if-absent): false when it existed already. */
+  create(c: Case): Promise<boolean> {
+    return this.deps.repo.create(c);
+  }
+
+  /** Records where a card of the case is shown (once per view). */
+  attachView(caseId: string, view: CardView): Promise<Case | undefined> {
+    return this.deps.repo.modify(caseId, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
+  }
+
+  /** Forgets a card of the case that was retired or removed. */
+  async detachView(caseId: string, view: CardView): Promise<void> {
+    await this.deps.repo.modify(caseId, (cur) => (cur.views.some((v) => sameView(v, view)) ? { ...cur, views: cur.views.filter((v) => !sameView(v, view)) } : undefined));
+  }
+
+  /**
+   * Changes what the case keeps about posts folded into it (near-duplicates), outside the
+   * workflow: no status, owner or audit changes, so no transition is involved.
+   */
+  foldRecord(caseId: string, fn: (c: Case) => Case | undefined): Promise<Case | undefined> {
+    return this.deps.repo.modify(caseId, fn);
   }
 
   /** The secure hand-off, if configured (see {@link CaseServiceDeps.handoff}). */

@@ -53,7 +53,7 @@ export function caseDeliveries(deps: DeliveryDeps): Pick<DeliveryHandlers, CaseD
     return g;
   };
   const load = async (caseId: string, kind: string): Promise<Case | undefined> => {
-    const c = await cases.repo.get(caseId);
+    const c = await cases.get(caseId);
     if (!c) log.warn({ caseId, kind }, 'delivery for a case that no longer exists; skipped');
     return c;
   };
@@ -74,7 +74,7 @@ export function caseDeliveries(deps: DeliveryDeps): Pick<DeliveryHandlers, CaseD
         return limited(`${platform}.post:${target}`, () => g.postCard(target, card));
       };
       const view = found ?? (await post());
-      const updated = await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? undefined : { ...cur, views: [...cur.views, view] }));
+      const updated = await cases.attachView(c.id, view);
       // The case may have moved while the card was being posted.
       if (updated && updated.version !== c.version) {
         await enqueueDelivery(outbox, 'card.update', { caseId: c.id });
@@ -99,7 +99,7 @@ export function caseDeliveries(deps: DeliveryDeps): Pick<DeliveryHandlers, CaseD
       for (const view of c.views.filter((v) => !stays(v))) {
         await limited(`${view.platform}.update`, () => gateway(view.platform).updateCard(view, moved));
         // The old card is retired: later changes refresh only the cards in the new group's channels.
-        await cases.repo.modify(c.id, (cur) => (cur.views.some((v) => sameView(v, view)) ? { ...cur, views: cur.views.filter((v) => !sameView(v, view)) } : undefined));
+        await cases.detachView(c.id, view);
       }
       for (const ch of channels) {
         await enqueueDelivery(outbox, 'card.post', { caseId: c.id, platform: ch.platform, target: ch.target });

@@ -33,15 +33,15 @@ export async function foldFollowUp(deps: FollowUpDeps, mention: Mention, mapped:
   const key = mentionKey(mention);
   let caseId = mapped;
   if (!caseId) {
-    const found = await cases.repo.caseForFollowUp(mention.network, mention.author.id, mention.conversationId, mention.inReplyToId);
+    const found = await cases.caseForFollowUp(mention.network, mention.author.id, mention.conversationId, mention.inReplyToId);
     if (!found) return false;
-    const existing = await cases.repo.get(found);
+    const existing = await cases.get(found);
     // The post that opened the case is not a follow-up of itself.
     if (!existing || existing.mention.id === mention.id) return false;
     caseId = (await store.insertIfAbsent(MENTION_CASE(key), found)) ? found : await store.get<string>(MENTION_CASE(key));
     if (!caseId) return false;
   }
-  const c = await cases.repo.get(caseId);
+  const c = await cases.get(caseId);
   if (!c || c.mention.id === mention.id) return false;
   const result = await cases.apply(caseId, { type: 'follow_up', post: { id: mention.id, text: mention.text, at: mention.createdAt || now, url: mention.url } }, SYSTEM);
   if (result.ok) {

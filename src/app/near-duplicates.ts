@@ -62,7 +62,7 @@ export async function foldNearDuplicate(deps: NearDuplicateDeps, mention: Mentio
   const ranked = rankSimilarCases(fp, authorOf(mention), found, { threshold: settings.threshold, sameAuthorOnly: settings.sameAuthorOnly, windowMs: settings.window }, at);
   let target: Case | undefined;
   for (const id of ranked.slice(0, CASES_TRIED)) {
-    const c = await cases.repo.get(id);
+    const c = await cases.get(id);
     if (c && isOpen(c.status) && c.group === group) { target = c; break; }
   }
   if (!target) return false;
@@ -83,7 +83,7 @@ export async function completeFold(
   const { store, config, cases, outbox } = deps;
   const key = mentionKey(mention);
   const settings = config.duplicates;
-  const folded = await cases.repo.modify(caseId, (c) => foldSimilar(c, key, mention, now, settings.samples));
+  const folded = await cases.foldRecord(caseId, (c) => foldSimilar(c, key, mention, now, settings.samples));
   if (!folded) return;
   await applyIncrementsOnce(store, `fold-${key}`, 'fold', foldedUpdates(folded, now, { timezone: config.metrics.timezone }));
   await enqueueDelivery(outbox, 'card.update', { caseId });

@@ -167,12 +167,12 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
     audit: [],
     duplicates: 0,
   };
-  const created = await cases.repo.create(c);
+  const created = await cases.create(c);
   await indexNewCase(deps, c, now);
   // Enqueued even when the case already existed: a crash may have come between the
   // two. Coalescing plus the delivery's own check keep it to one card per channel.
   // In a storm most cases join the storm card instead (decided once per case).
-  const placement = deps.storms ? await deps.storms.place(created ? c : (await cases.repo.get(caseId)) ?? c, channels) : { kind: 'card' as const };
+  const placement = deps.storms ? await deps.storms.place(created ? c : (await cases.get(caseId)) ?? c, channels) : { kind: 'card' as const };
   for (const ch of placement.kind === 'card' ? channels : []) {
     await enqueueDelivery(outbox, 'card.post', { caseId, platform: ch.platform, target: ch.target });
   }
@@ -182,7 +182,7 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   }
   // A crash may have come between creating the case and its durable work (its rollup):
   // done again, once per case whatever the number of tries.
-  const stored = await cases.repo.get(caseId);
+  const stored = await cases.get(caseId);
   if (stored) await cases.repeatCreateWork(stored);
   return 'existing';
 }

@@ -41,9 +41,9 @@ export async function recordPrivatePoll(store: Store, source: { name: string; ne
 
 /** The author's case a private message joins: their most recent open (or waiting-in-private) case on that network. */
 async function caseOfAuthor(cases: CaseService, network: string, authorId: string): Promise<Case | undefined> {
-  const ids = await cases.repo.caseIdsOfAuthor(network, authorId);
+  const ids = await cases.caseIdsOfAuthor(network, authorId);
   for (const id of [...ids].reverse()) {
-    const c = await cases.repo.get(id);
+    const c = await cases.get(id);
     if (c && (isOpen(c.status) || c.status === 'redirected')) return c;
   }
   return undefined;
@@ -75,7 +75,7 @@ export async function attachPrivateMessages(deps: { store: Store; cases: CaseSer
     if (!w) { await store.zRemove(PRIVATE_PENDING, key); continue; }
     const own = await store.get<string>(MENTION_CASE(mentionKey({ network: w.network, id: dmId(w.message) })));
     if (own === DROPPED) { log.info({ key }, 'a private message was screened out (noise); not attached'); await done(); continue; }
-    const c = own ? await cases.repo.get(own) : await caseOfAuthor(cases, w.network, w.message.from.id);
+    const c = own ? await cases.get(own) : await caseOfAuthor(cases, w.network, w.message.from.id);
     if (!c) {
       if (own) continue; // Its case is being created.
       const mention = mentionOf(w);

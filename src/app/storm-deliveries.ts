@@ -27,7 +27,7 @@ export type StormWork = DeliveredPayload<'storm.work'>;
  * its change listener, never by calling in).
  */
 export interface StormMemberCases {
-  readonly repo: { get(id: string): Promise<Case | undefined> };
+  get(id: string): Promise<Case | undefined>;
   apply(caseId: string, cmd: CaseCommand, actor: Actor): Promise<ApplyResult>;
 }
 
@@ -108,7 +108,7 @@ async function work(deps: StormDeliveriesDeps, p: StormWork): Promise<void> {
   const t = deps.template(storm);
   const r = storm.reply;
   for (const { caseId } of batch) {
-    const c = await cases.repo.get(caseId);
+    const c = await cases.get(caseId);
     if (!c) continue;
     if (p.mode === 'close') {
       if (c.status === 'new') await cases.apply(c.id, { type: 'close', note: 'closed with its storm' }, p.by ?? SYSTEM);

@@ -9,7 +9,7 @@ import type { StormRepository } from './storm-repository.js';
  */
 export async function stormFigures(repo: StormRepository, cases: StormMemberCases, stormId: string): Promise<StormFigures> {
   const [count, { stats, top, last }] = await Promise.all([repo.count(stormId), repo.figures(stormId)]);
-  const members = (await Promise.all(top.map((id) => cases.repo.get(id)))).filter((c): c is Case => !!c);
+  const members = (await Promise.all(top.map((id) => cases.get(id)))).filter((c): c is Case => !!c);
   const authors = new Map<string, StormFigures['topAuthors'][number]>();
   for (const c of members) {
     const a = c.mention.author;

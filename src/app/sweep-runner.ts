@@ -35,7 +35,7 @@ export async function openCasesOf(deps: Pick<SweepDeps, 'store' | 'cases' | 'con
   const out: Case[] = [];
   for (const g of deps.config.groups) {
     for (const id of await deps.store.setMembers(OPEN_INDEX(g.id))) {
-      const c = await deps.cases.repo.get(id);
+      const c = await deps.cases.get(id);
       if (c) out.push(c);
     }
   }

@@ -29,12 +29,12 @@ export interface KeepNoteOptions {
  * messages that are not case cards are not ours to keep (undefined). A redelivered
  * event finds its note already there and changes nothing.
  */
-export async function keepThreadNote(cases: Pick<CaseService, 'repo' | 'apply'>, reply: ThreadReply, opts: KeepNoteOptions = {}): Promise<ApplyResult | undefined> {
+export async function keepThreadNote(cases: Pick<CaseService, 'caseForCard' | 'apply'>, reply: ThreadReply, opts: KeepNoteOptions = {}): Promise<ApplyResult | undefined> {
   const step = opts.stepMs ?? 250;
-  let caseId = await cases.repo.caseForCard(reply.card);
+  let caseId = await cases.caseForCard(reply.card);
   for (let waited = 0; !caseId && waited < (opts.waitForCardMs ?? 0); waited += step) {
     await new Promise((r) => setTimeout(r, step));
-    caseId = await cases.repo.caseForCard(reply.card);
+    caseId = await cases.caseForCard(reply.card);
   }
   if (!caseId) return undefined;
   return cases.apply(caseId, { type: 'note', note: { id: reply.id, at: reply.at, by: reply.by, text: reply.text } }, reply.by);

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { AgentRouter } from '../app/agent-router.js';
+import { CaseRepository } from '../app/case-repository.js';
 import type { CaseService } from '../app/case-service.js';
 import type { CommandRouter } from '../app/commands.js';
 import { allOf, ConfigHoursAvailability, platformGroupsNamed } from '../app/people-directory.js';
@@ -53,6 +54,8 @@ export interface WorkflowWiring {
  */
 export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
   const { config, store, cases, outbox, clock, log, commands } = deps;
+  // Retention and erasure read and purge the stored cases themselves (no workflow transition).
+  const repo = new CaseRepository(store);
   const router = new AgentRouter({ cases, config, store, clock, log, availability: new ConfigHoursAvailability(config) });
   const running = new Map<LeasedJob, Promise<boolean>>();
 
@@ -70,7 +73,7 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
 
   const jobs: Record<LeasedJob, { intervalMs: number; run: () => Promise<unknown> }> = {
     'sla-sweep': { intervalMs: config.jobs.sweepInterval, run: () => runSweep({ cases, config, store, clock, log, outbox, router }) },
-    retention: { intervalMs: config.jobs.retentionInterval, run: () => purgeExpired({ store, repo: cases.repo, config, clock, log, outbox }) },
+    retention: { intervalMs: config.jobs.retentionInterval, run: () => purgeExpired({ store, repo, config, clock, log, outbox }) },
     'metrics-seal': { intervalMs: config.jobs.metricsSealInterval, run: () => sealMetrics({ store, config, clock, log }) },
   };
 
@@ -118,7 +121,8 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
 }
 
 /** The erase-author chat command: everything about one author, on request. */
-function registerEraseAuthor({ store, cases, outbox, log, commands }: WorkflowWiringDeps): void {
+function registerEraseAuthor({ store, outbox, log, commands }: WorkflowWiringDeps): void {
+  const repo = new CaseRepository(store);
   commands.register({
     name: 'erase-author',
     usage: 'erase-author <network>:<handle or id>',
@@ -129,7 +133,7 @@ function registerEraseAuthor({ store, cases, outbox, log, commands }: WorkflowWi
       const ref = args[0];
       if (!ref) return { lines: ['Say whom to erase: erase-author x:handle (or x:<user id>).'] };
       try {
-        const r = await eraseAuthor({ store, repo: cases.repo, outbox, log }, ref);
+        const r = await eraseAuthor({ store, repo, outbox, log }, ref);
         return { lines: [r.cases + r.waiting === 0 ? `Nothing found for ${ref}.` : `Erased ${ref}: ${r.cases} case(s) and ${r.waiting} waiting post(s). Their cards are being replaced by a removal notice.`] };
       } catch (e) {
         return { lines: [(e as Error).message] };

@@ -137,7 +137,7 @@ describe('one card per case and channel across instances', () => {
     await a.outbox.drain();
     const caseId = (await store.get<string>(MENTION_CASE('x:2001')))!;
     expect(fake.posts).toHaveLength(1);
-    expect((await a.cases.repo.get(caseId))!.views).toHaveLength(1);
+    expect((await a.cases.get(caseId))!.views).toHaveLength(1);
     expect(await a.outbox.depth()).toBe(0);
   });
 });

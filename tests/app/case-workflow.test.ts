@@ -71,7 +71,7 @@ async function hear(r: Rig, ...ms: Mention[]): Promise<void> {
 
 async function caseOf(r: Rig, m: Mention) {
   const id = await r.store.get<string>(MENTION_CASE(`x:${m.id}`));
-  return id ? r.cases.repo.get(id) : undefined;
+  return id ? r.cases.get(id) : undefined;
 }
 
 describe('follow-ups: the author wrote again', () => {
@@ -98,14 +98,14 @@ describe('follow-ups: the author wrote again', () => {
     // Hearing the same post again changes nothing.
     await r.store.delete(MENTION_CASE(`x:${again.id}`));
     await hear(r, again);
-    expect((await r.cases.repo.get(c.id))!.followUps).toHaveLength(1);
+    expect((await r.cases.get(c.id))!.followUps).toHaveLength(1);
   });
 
   it('folds an answer to our reply, and lists the author\'s earlier cases', async () => {
     const first = mention({ id: 'a1', handle: 'traveller' }, '@acme refund?', '2026-01-05T09:00:00.000Z');
     await hear(r, first);
     const c = (await caseOf(r, first))!;
-    await r.cases.repo.modify(c.id, (cur) => ({ ...cur, status: 'sent', reply: { id: '9001', url: 'https://x.com/i/web/status/9001', at: '2026-01-05T09:30:00.000Z', text: 'DM us' } }));
+    await new CaseRepository(r.store).modify(c.id, (cur) => ({ ...cur, status: 'sent', reply: { id: '9001', url: 'https://x.com/i/web/status/9001', at: '2026-01-05T09:30:00.000Z', text: 'DM us' } }));
     const answer = mention({ id: 'a1', handle: 'traveller' }, '@acme done', '2026-01-05T11:00:00.000Z', { conversationId: 'elsewhere', inReplyToId: '9001' });
     await hear(r, answer);
     expect((await caseOf(r, answer))!.id).toBe(c.id);
@@ -120,16 +120,16 @@ describe('follow-ups: the author wrote again', () => {
     await hear(r, fresh);
     const second = (await caseOf(r, fresh))!;
     expect(second.id).not.toBe(c.id);
-    expect(await r.cases.repo.earlierCases(second)).toEqual([{ id: c.id, status: 'new', createdAt: c.createdAt }]);
+    expect(await new CaseRepository(r.store).earlierCases(second)).toEqual([{ id: c.id, status: 'new', createdAt: c.createdAt }]);
     // The first case's card, drawn again, does not list the newer case as an earlier one.
-    expect(await r.cases.repo.earlierCases(c)).toEqual([]);
+    expect(await new CaseRepository(r.store).earlierCases(c)).toEqual([]);
 
     // A third case lists both, newest first.
     const third = mention({ id: 'a1', handle: 'traveller' }, '@acme and now this', '2026-01-07T09:00:00.000Z');
     await hear(r, third);
     const last = (await caseOf(r, third))!;
-    expect((await r.cases.repo.earlierCases(last)).map((e) => e.id)).toEqual([second.id, c.id]);
-    expect((await r.cases.repo.earlierCases(second)).map((e) => e.id)).toEqual([c.id]);
+    expect((await new CaseRepository(r.store).earlierCases(last)).map((e) => e.id)).toEqual([second.id, c.id]);
+    expect((await new CaseRepository(r.store).earlierCases(second)).map((e) => e.id)).toEqual([c.id]);
   });
 });
 
@@ -139,12 +139,12 @@ describe('internal notes from the card thread', () => {
     const m = mention({ id: 'a1', handle: 'traveller' }, '@acme hello', '2026-01-05T09:00:00.000Z');
     await hear(r, m);
     const c = (await caseOf(r, m))!;
-    await r.cases.repo.modify(c.id, (cur) => ({ ...cur, views: [{ platform: 'slack', channel: 'C0CARE0001', ts: '1700000000.000100' }] }));
+    await new CaseRepository(r.store).modify(c.id, (cur) => ({ ...cur, views: [{ platform: 'slack', channel: 'C0CARE0001', ts: '1700000000.000100' }] }));
     const before = (await queued(r.store, 'thread.note')).length;
     const card = { platform: 'slack' as const, channel: 'C0CARE0001', ts: '1700000000.000100' };
     const kept = await keepThreadNote(r.cases, { card, id: 'slack:C0CARE0001:1700000001.000200', text: 'Called them, it is in Denver', by: alice, at: '2026-01-05T09:05:00.000Z' });
     expect(kept?.ok).toBe(true);
-    const after = (await r.cases.repo.get(c.id))!;
+    const after = (await r.cases.get(c.id))!;
     expect(after.notes).toEqual([{ id: 'slack:C0CARE0001:1700000001.000200', at: '2026-01-05T09:05:00.000Z', by: alice, text: 'Called them, it is in Denver' }]);
     expect(after.version).toBe(c.version);
     expect((await queued(r.store, 'thread.note')).length).toBe(before);
@@ -175,7 +175,7 @@ describe('the SLA sweep job, in process with a fake clock', () => {
     expect(c.assignment).toMatchObject({ to: { id: 'UALICE' }, mode: 'assign' });
     expect((await r.cases.apply(c.id, { type: 'claim' }, bob)).ok).toBe(false);
 
-    const tick = async (iso: string) => { r.clock.set(new Date(iso)); expect(await wiring.runJob('sla-sweep')).toBe(true); return (await r.cases.repo.get(c.id))!; };
+    const tick = async (iso: string) => { r.clock.set(new Date(iso)); expect(await wiring.runJob('sla-sweep')).toBe(true); return (await r.cases.get(c.id))!; };
     const release = async () => { await r.store.releaseLease('job:sla-sweep', 'one'); };
 
     c = await tick('2026-01-09T16:39:00.000Z');
@@ -263,12 +263,12 @@ describe('the SLA sweep job, in process with a fake clock', () => {
     expect((await r.cases.apply(cb.id, { type: 'snooze', until: '2026-01-05T09:20:00.000Z' }, lea)).ok).toBe(true);
     r.clock.set(new Date('2026-01-05T09:29:00.000Z'));
     await wiring.runJob('sla-sweep');
-    expect((await r.cases.repo.get(ca.id))!.owner?.id).toBe('ULEAD');
-    expect((await r.cases.repo.get(cb.id))!.status).toBe('new');
+    expect((await r.cases.get(ca.id))!.owner?.id).toBe('ULEAD');
+    expect((await r.cases.get(cb.id))!.status).toBe('new');
     await r.store.releaseLease('job:sla-sweep', 'one');
     r.clock.set(new Date('2026-01-05T09:30:00.000Z'));
     await wiring.runJob('sla-sweep');
-    const lapsed = (await r.cases.repo.get(ca.id))!;
+    const lapsed = (await r.cases.get(ca.id))!;
     expect(lapsed.owner).toBeUndefined();
     expect(lapsed.audit.at(-1)).toMatchObject({ action: 'expire_claim', actor: SYSTEM });
     await wiring.stop();
@@ -296,15 +296,15 @@ describe('retention and erasure', () => {
     const open = mention({ id: 'a2', handle: 'open' }, '@acme open', '2026-01-05T09:00:00.000Z');
     await hear(r, old, open);
     const c = (await caseOf(r, old))!;
-    await r.cases.repo.modify(c.id, (cur) => ({ ...cur, views: [{ platform: 'slack', channel: 'C0CARE0001', ts: '1.1' }] }));
+    await new CaseRepository(r.store).modify(c.id, (cur) => ({ ...cur, views: [{ platform: 'slack', channel: 'C0CARE0001', ts: '1.1' }] }));
     expect((await r.cases.apply(c.id, { type: 'close' }, alice)).ok).toBe(true);
     r.clock.set(new Date('2026-02-03T09:00:00.000Z'));
-    expect(await purgeExpired({ store: r.store, repo: r.cases.repo, config: r.config, clock: r.clock, log: silentLogger(), outbox: r.outbox })).toEqual({ purged: 0, kept: 0 });
+    expect(await purgeExpired({ store: r.store, repo: new CaseRepository(r.store), config: r.config, clock: r.clock, log: silentLogger(), outbox: r.outbox })).toEqual({ purged: 0, kept: 0 });
     r.clock.set(new Date('2026-02-05T09:00:01.000Z'));
-    expect(await purgeExpired({ store: r.store, repo: r.cases.repo, config: r.config, clock: r.clock, log: silentLogger(), outbox: r.outbox })).toEqual({ purged: 1, kept: 1 });
-    expect(await r.cases.repo.get(c.id)).toBeUndefined();
-    expect(await r.cases.repo.caseIdsOfAuthor('x', 'a1')).toEqual([]);
-    expect(await r.cases.repo.caseForCard({ platform: 'slack', channel: 'C0CARE0001', ts: '1.1' })).toBeUndefined();
+    expect(await purgeExpired({ store: r.store, repo: new CaseRepository(r.store), config: r.config, clock: r.clock, log: silentLogger(), outbox: r.outbox })).toEqual({ purged: 1, kept: 1 });
+    expect(await r.cases.get(c.id)).toBeUndefined();
+    expect(await new CaseRepository(r.store).caseIdsOfAuthor('x', 'a1')).toEqual([]);
+    expect(await new CaseRepository(r.store).caseForCard({ platform: 'slack', channel: 'C0CARE0001', ts: '1.1' })).toBeUndefined();
     expect((await queued(r.store, REDACT_CARD)).map((i) => i.payload.caseId)).toEqual([c.id]);
     expect(await recordPoll(r.store, 'x', { mentions: [old], cursor: undefined, requests: 1 })).toBe(0);
     await r.store.close();
@@ -320,14 +320,14 @@ describe('retention and erasure', () => {
     await recordPoll(r.store, 'x', { mentions: [waiting], cursor: undefined, requests: 1 });
     const links = new AuthorLinks(r.store);
     await links.link({ network: 'x', handle: 'traveller' }, { network: 'bluesky', handle: 'traveller.bsky.social' }, lea, new Date('2026-01-05T09:00:00Z'));
-    const result = await eraseAuthor({ store: r.store, repo: r.cases.repo, outbox: r.outbox, log: silentLogger() }, 'x:@traveller');
+    const result = await eraseAuthor({ store: r.store, repo: new CaseRepository(r.store), outbox: r.outbox, log: silentLogger() }, 'x:@traveller');
     expect(result).toEqual({ network: 'x', authorId: 'a1', cases: 2, waiting: 1 });
-    expect(await r.cases.repo.caseIdsOfAuthor('x', 'a1')).toEqual([]);
-    expect(await r.cases.repo.authorIdOfHandle('x', 'traveller')).toBeUndefined();
+    expect(await new CaseRepository(r.store).caseIdsOfAuthor('x', 'a1')).toEqual([]);
+    expect(await new CaseRepository(r.store).authorIdOfHandle('x', 'traveller')).toBeUndefined();
     expect(await caseOf(r, other)).toBeDefined();
     expect(await links.personOf({ network: 'x', handle: 'traveller' })).toBeUndefined();
     expect(await processInbox(r.pipeline)).toEqual({ cases: 0, dropped: 0, duplicates: 0, folded: 0, failed: 0 });
-    await expect(eraseAuthor({ store: r.store, repo: r.cases.repo, outbox: r.outbox, log: silentLogger() }, 'traveller')).rejects.toThrow(/network/);
+    await expect(eraseAuthor({ store: r.store, repo: new CaseRepository(r.store), outbox: r.outbox, log: silentLogger() }, 'traveller')).rejects.toThrow(/network/);
     await r.store.close();
   });
 });

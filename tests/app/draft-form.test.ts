@@ -49,7 +49,7 @@ async function formFor(network: Network, source: string) {
     screening: { group: 'care', tags: [], priority: 'normal', drop: false, pii: [], rulesFired: [], secondApprover: false },
     approvals: [], createdAt: NOW, updatedAt: NOW, views: [], audit: [], duplicates: 0,
   };
-  await cases.repo.create(c);
+  await new CaseRepository(store).create(c);
   const opened = await new CaseInteractions({ cases, config, clock, outbox }).openForm('case.draft', { caseId: '7', version: 0 }, alice);
   if (!opened.ok) throw new Error(opened.refusal.message);
   return opened.form;

@@ -57,13 +57,14 @@ async function life(store?: Store, opts: { maxAttempts?: number; at?: number } =
   const clock = new ManualClock(opts.at ?? Date.parse(`${DAY}T09:00:00.000Z`));
   const outbox = new Outbox({ store: s, clock, log, instanceId: `i${Math.random()}`, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) });
   const sources = new Map();
-  const cases = new CaseService({ repo: new CaseRepository(s), outbox, config, clock, log, sources });
+  const repo = new CaseRepository(s);
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources });
   registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', slack]]), sources, log, clock, dryRun: false });
   trackMetrics(cases, s, config);
   const learner = new Learner({ store: s, log });
   learner.attach(cases);
   const restart = () => life(s, { at: clock.now().getTime() });
-  return { store: s, clock, outbox, cases, learner, restart };
+  return { store: s, clock, outbox, cases, repo, learner, restart };
 }
 type Life = Awaited<ReturnType<typeof life>>;
 
@@ -83,7 +84,7 @@ async function openCase(r: Life, m = mention()): Promise<Case> {
   await processInbox({ store: r.store, config, clock: r.clock, log, outbox: r.outbox, cases: r.cases });
   await r.outbox.drain();
   const id = (await r.store.get<string>(MENTION_CASE(`x:${m.id}`)))!;
-  return (await r.cases.repo.get(id))!;
+  return (await r.cases.get(id))!;
 }
 
 /** The process dies as the change's first follow-up is queued: the change is saved, nothing after it ran. */
@@ -97,7 +98,7 @@ function dieAfterSave(r: Life): void {
 
 /** The process dies after everything ran, before the change was marked done. */
 function dieBeforeDone(r: Life): void {
-  r.cases.repo.endChange = async () => { throw new Error('killed'); };
+  r.repo.endChange = async () => { throw new Error('killed'); };
 }
 
 const today = (r: Life) => r.store.hGetAll(dayHash(DAY, ALL));
@@ -126,7 +127,7 @@ describe('rollups of case changes', () => {
     expect(await today(first)).toMatchObject({ [F.cases]: 1 });
     dieAfterSave(first);
     expect((await first.cases.apply(c.id, { type: 'claim' }, alice)).ok).toBe(true);
-    expect((await first.cases.repo.get(c.id))!.status).toBe('claimed');
+    expect((await first.cases.get(c.id))!.status).toBe('claimed');
     // Killed before the rollup: not counted yet.
     expect((await today(first))[claimed]).toBeUndefined();
 

@@ -72,9 +72,10 @@ async function rig() {
   const x = network();
   const slack = chat();
   const sources = new Map([['x', x.source]]);
-  const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources });
+  const repo = new CaseRepository(store);
+  const cases = new CaseService({ repo, outbox, config, clock, log, sources });
   registerDeliveries({ config, cases, outbox, gateways: new Map([['slack', slack.gateway]]), sources, log, clock, dryRun: false });
-  return { store, clock, outbox, cases, x, slack };
+  return { store, clock, outbox, cases, repo, x, slack };
 }
 type Rig = Awaited<ReturnType<typeof rig>>;
 
@@ -90,7 +91,7 @@ async function openCase(r: Rig): Promise<Case> {
   await processInbox({ store: r.store, config, clock: r.clock, log, outbox: r.outbox, cases: r.cases });
   await r.outbox.drain();
   const id = (await r.store.get<string>(MENTION_CASE(`x:${m.id}`)))!;
-  return (await r.cases.repo.get(id))!;
+  return (await r.cases.get(id))!;
 }
 
 /** The process dies as it queues the first item of `kind`: what came before it is queued, the rest is not. */
@@ -125,7 +126,7 @@ describe('changes a crash cut off before their follow-ups', () => {
     // The change is saved, so the clicker is told it was done, not that it failed.
     expect((await r.cases.apply(c.id, { type: 'send' }, alice)).ok).toBe(true);
     revive();
-    expect((await r.cases.repo.get(c.id))!.status).toBe('sending');
+    expect((await r.cases.get(c.id))!.status).toBe('sending');
     expect(await queued(r.store, DELIVERY.sendReply)).toHaveLength(0);
 
     // Within the grace the change may still be under way on another instance: left alone.
@@ -139,7 +140,7 @@ describe('changes a crash cut off before their follow-ups', () => {
 
     await r.outbox.drain();
     expect(r.x.posted).toEqual([{ to: c.mention.id, text: 'Sorry about your bag, we are on it.' }]);
-    expect((await r.cases.repo.get(c.id))!.status).toBe('sent');
+    expect((await r.cases.get(c.id))!.status).toBe('sent');
     expect(r.slack.updates.at(-1)).toBe(`${c.id}:C0CARE0001:sent`);
   });
 
@@ -147,17 +148,17 @@ describe('changes a crash cut off before their follow-ups', () => {
     const r = await rig();
     const c = await drafted(r);
     // Killed after everything was queued, before the change was marked done.
-    const endChange = r.cases.repo.endChange.bind(r.cases.repo);
-    r.cases.repo.endChange = async () => { throw new Error('killed'); };
+    const endChange = r.repo.endChange.bind(r.repo);
+    r.repo.endChange = async () => { throw new Error('killed'); };
     // The change is saved, so the clicker is told it was done, not that it failed.
     expect((await r.cases.apply(c.id, { type: 'send' }, alice)).ok).toBe(true);
-    r.cases.repo.endChange = endChange;
+    r.repo.endChange = endChange;
     r.clock.advance(FOLLOW_UP_GRACE_MS + 1);
     expect(await r.cases.resumeFollowUps()).toBe(1);
     expect(await queued(r.store, DELIVERY.sendReply)).toHaveLength(2);
     await r.outbox.drain();
     expect(r.x.posted).toHaveLength(1);
-    expect((await r.cases.repo.get(c.id))!.status).toBe('sent');
+    expect((await r.cases.get(c.id))!.status).toBe('sent');
 
     // A reply an earlier life posted before dying (the case still says "sending"): found, not repeated.
     const d = await drafted(r);
@@ -170,7 +171,7 @@ describe('changes a crash cut off before their follow-ups', () => {
     expect(await r.cases.resumeFollowUps()).toBe(1);
     await r.outbox.drain();
     expect(r.x.posted.filter((p) => p.to === d.mention.id)).toHaveLength(1);
-    expect((await r.cases.repo.get(d.id))!).toMatchObject({ status: 'sent', reply: { id: `r${d.mention.id}` } });
+    expect((await r.cases.get(d.id))!).toMatchObject({ status: 'sent', reply: { id: `r${d.mention.id}` } });
   });
 
   it('moves the card of a case moved just before the crash', async () => {
@@ -193,12 +194,12 @@ describe('changes a crash cut off before their follow-ups', () => {
     const c = await drafted(r);
     expect((await r.cases.apply(c.id, { type: 'claim' }, alice)).ok).toBe(false);
     // Another instance changes the case between this one's read and its write.
-    const replace = r.cases.repo.replace.bind(r.cases.repo);
+    const replace = r.repo.replace.bind(r.repo);
     let raced = false;
-    r.cases.repo.replace = async (token, prev, next) => {
+    r.repo.replace = async (token, prev, next) => {
       if (!raced) {
         raced = true;
-        await r.cases.repo.modify(c.id, (cur) => ({ ...cur, version: cur.version + 1, updatedAt: cur.updatedAt }));
+        await r.repo.modify(c.id, (cur) => ({ ...cur, version: cur.version + 1, updatedAt: cur.updatedAt }));
       }
       return replace(token, prev, next);
     };

@@ -98,7 +98,7 @@ async function open(r: Rig, text: string): Promise<Case> {
   await recordPoll(r.store, 'x', { mentions: [m], cursor: undefined, requests: 1 });
   await processInbox(r.pipeline);
   const id = await r.store.get<string>(MENTION_CASE(`x:${m.id}`));
-  return (await r.cases.repo.get(id!))!;
+  return (await r.cases.get(id!))!;
 }
 
 const screen = (r: Rig, text: string) => screenMention(mention(text), { config, now: '2026-01-05T09:00:00.000Z', model: r.learner.current(), corrections: r.learner.corrections() });
@@ -215,7 +215,7 @@ describe('learning from staff decisions', () => {
     r.clock.advance(31 * 86_400_000);
     await r.cases.apply(c.id, { type: 'close' }, alice);
     r.clock.advance(31 * 86_400_000);
-    expect((await purgeExpired({ store: r.store, repo: r.cases.repo, outbox: new Outbox({ store: r.store, clock: r.clock, log: silentLogger(), instanceId: 't' }), config, clock: r.clock, log: silentLogger() })).purged).toBe(1);
+    expect((await purgeExpired({ store: r.store, repo: new CaseRepository(r.store), outbox: new Outbox({ store: r.store, clock: r.clock, log: silentLogger(), instanceId: 't' }), config, clock: r.clock, log: silentLogger() })).purged).toBe(1);
     expect(await r.store.zCard(LABELS)).toBe(0);
     expect(await forgetCaseLabels(r.store, c.id)).toBe(0);
     expect(await new Learner({ store: r.store, log: silentLogger(), base: baseModel() }).catchUp()).toBe(0);
@@ -240,7 +240,7 @@ describe('learning from staff decisions', () => {
     expect(!nowhere.ok && nowhere.refusal.message).toMatch(/^There is no group "nowhere"/);
     const long = await interactions.applyChoice(choice('case.route'), { option: c.group === 'delays' ? 'care' : 'delays', text: 'x'.repeat(2001) }, alice);
     expect(!long.ok && long.refusal.message).toBe('The note is 2001 characters; the limit is 2000.');
-    expect(await r.cases.repo.get(c.id)).toEqual(c);
+    expect(await r.cases.get(c.id)).toEqual(c);
     expect(await r.store.zCard(LABELS)).toBe(0);
   });
 

@@ -58,7 +58,7 @@ async function rig(config: Config) {
     await processInbox(deps);
     return { mention, caseId: await store.get<string>(MENTION_CASE(`x:${id}`)) };
   };
-  const caseOf = async (id: string): Promise<Case> => (await cases.repo.get(id))!;
+  const caseOf = async (id: string): Promise<Case> => (await cases.get(id))!;
   return { store, clock, outbox, cases, deps, hear, caseOf, interactions, wakes: () => wakes };
 }
 

@@ -134,7 +134,7 @@ describe('storm mode in the running bot', () => {
     expect(x.posted.every((t) => /^Hi Traveller \d+, sorry about your bag/.test(t.text))).toBe(true);
     // Each member went through the workflow: drafted by alice, approved by lea, sent by alice.
     const member = (await app.storms.members(id, 0, 1000, 1))[0]!;
-    const c = (await app.cases.repo.get(member.caseId))!;
+    const c = (await app.cases.get(member.caseId))!;
     expect(c.status).toBe('sent');
     expect(c.audit.map((a) => `${a.action}:${a.actor.id}`)).toEqual(['draft:U0AGENT001', 'approve:U0LEAD0001', 'send:U0AGENT001', 'sent:earshot']);
     await waitFor('the storm card counting the replies', () => JSON.stringify(stormCards()[0]!.blocks).includes(`${members} posted of ${members} queued`), 20_000);

@@ -86,7 +86,7 @@ storm: { enabled: false }
     expect(shown).toContain(`Note by alice on moving the case from care: ${NOTE}`);
     expect(count(shown, NOTE)).toBe(1);
     // Later refreshes of the new card keep it once.
-    const c = (await app.cases.repo.get(String((moved.metadata!.event_payload as { case_id: string }).case_id)))!;
+    const c = (await app.cases.get(String((moved.metadata!.event_payload as { case_id: string }).case_id)))!;
     expect(c.notes?.filter((n) => n.text === NOTE)).toHaveLength(1);
     const updates = slack.callsTo('chat.update').length;
     await app.outbox.enqueue('card.update', `case:${c.id}`, { caseId: c.id });
@@ -148,7 +148,7 @@ storm: { enabled: false }
     const first = await waitFor('the card in care', () => connector.calls.find((c) => c.op === 'createConversation'));
     const thread = first.conversationId!;
     const caseId = (await app.store.setMembers('open:care'))[0]!;
-    const current = async (): Promise<Case> => (await app.cases.repo.get(caseId))!;
+    const current = async (): Promise<Case> => (await app.cases.get(caseId))!;
     await waitFor('the view recorded', async () => (await current()).views.length > 0);
 
     const inbound = (patch: Activity): Activity => {

@@ -72,7 +72,7 @@ describe('Teams inbound, in process (TEAMS_LOCAL_DEV)', () => {
     return { ...a, serviceUrl: connector.url, conversation: { ...a.conversation, id: thread ?? a.conversation.id }, replyToId: root ?? a.replyToId, ...patch };
   };
   const as = (aad: string, name: string) => ({ from: { id: `29:${name.replace(/\s/g, '')}`, name, aadObjectId: aad } });
-  const current = async (): Promise<Case> => (await app.cases.repo.get(caseId))!;
+  const current = async (): Promise<Case> => (await app.cases.get(caseId))!;
   const cardData = async () => ({ caseId, version: (await current()).version });
   const execute = async (verb: string, who = as(ALICE, 'Alice Agent'), data?: unknown) =>
     post(url, inbound('invoke.adaptiveCard-action', { ...who, value: { action: { type: 'Action.Execute', title: verb, verb, data: data ?? (await cardData()) }, trigger: 'manual' } }));
@@ -305,7 +305,7 @@ describe('Teams with app credentials: Bot Framework authentication', () => {
   });
 
   it('answers 401 to requests without a valid Bot Framework token and changes nothing', async () => {
-    const before = await app.cases.repo.get(caseId);
+    const before = await app.cases.get(caseId);
     const activity = claim(before!.version);
     const bad: Array<Record<string, string>> = [
       {},
@@ -320,17 +320,17 @@ describe('Teams with app credentials: Bot Framework authentication', () => {
     for (const headers of bad) expect((await post(url, activity, headers)).status).toBe(401);
     const install = { ...fixture('conversationUpdate.installed'), serviceUrl: connector.url };
     expect((await post(url, install)).status).toBe(401);
-    expect(await app.cases.repo.get(caseId)).toEqual(before);
+    expect(await app.cases.get(caseId)).toEqual(before);
     expect(await app.store.setMembers('teams:channels')).toEqual([]);
     expect(connector.calls).toEqual([]);
   });
 
   it('accepts a request signed by Bot Framework for this app', async () => {
-    const version = (await app.cases.repo.get(caseId))!.version;
+    const version = (await app.cases.get(caseId))!.version;
     const r = await post(url, claim(version), { authorization: `Bearer ${connector.signInbound({ appId: APP_ID })}` });
     expect(r.status).toBe(200);
     expect(r.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect((await app.cases.repo.get(caseId))!.owner).toEqual({ platform: 'teams', id: ALICE, name: 'Alice Agent' });
+    expect((await app.cases.get(caseId))!.owner).toEqual({ platform: 'teams', id: ALICE, name: 'Alice Agent' });
   });
 });
 

@@ -59,7 +59,7 @@ limits: { slack: { postsPerSecond: ${SPEED}, updatesPerMinute: ${50 * SPEED} } }
     const ids = await waitFor('every case carded', async () => {
       const open = await app.store.setMembers('open:care');
       if (open.length < CASES) return undefined;
-      const cases = await Promise.all(open.map((id) => app.cases.repo.get(id)));
+      const cases = await Promise.all(open.map((id) => app.cases.get(id)));
       return cases.every((c) => c && c.views.length > 0) ? open : undefined;
     }, 30_000);
     for (const id of ids) {

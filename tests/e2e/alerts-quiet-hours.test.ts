@@ -67,12 +67,12 @@ limits: { slack: { postsPerSecond: 100, updatesPerMinute: 6000 } }
     await app.processInbox();
     const id = await waitFor('the case carded', async () => {
       for (const cid of await app.store.setMembers('open:care')) {
-        const c = await app.cases.repo.get(cid);
+        const c = await app.cases.get(cid);
         if (c?.mention.text === text && c.views.length > 0) return cid;
       }
       return undefined;
     });
-    return (await app.cases.repo.get(id))!;
+    return (await app.cases.get(id))!;
   };
   const drafted = async (text: string): Promise<Case> => {
     const c = await openCase(text);

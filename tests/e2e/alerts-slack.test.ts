@@ -81,13 +81,13 @@ describe('personal alerts in Slack', () => {
     const card = await waitFor('the card', () => slack.channel(CARE).messages().find((m) => cardText(m).includes(text)));
     const id = await waitFor('the case', async () => {
       for (const cid of await app.store.setMembers('open:care')) {
-        const c = await app.cases.repo.get(cid);
+        const c = await app.cases.get(cid);
         if (c?.mention.text === text && c.views.length > 0) return cid;
       }
       return undefined;
     });
     expect(card).toBeDefined();
-    return (await app.cases.repo.get(id))!;
+    return (await app.cases.get(id))!;
   };
   const alertsIn = (user: string, caseId: string) => slack.channel(dm(user)).messages().filter((m) => m.metadata?.event_type === 'earshot_alert' || (m.blocks as Json[] | undefined)?.[0]?.block_id?.endsWith(`:${caseId}`));
   const alertOf = (user: string, caseId: string, kind: string) => slack.channel(dm(user)).messages().find((m) => (m.blocks as Json[])[0]?.block_id === `alert:${kind}:${caseId}`);
@@ -101,7 +101,7 @@ describe('personal alerts in Slack', () => {
   it('offers an assignment in the agent\'s DM; Accept there claims the case and the card follows', async () => {
     const c = await openCase('@acme my bag never arrived');
     // Routing offers a new case to an agent as soon as it is opened.
-    const offered = await waitFor('the offer', async () => ((await app.cases.repo.get(c.id))?.assignment ? app.cases.repo.get(c.id) : undefined));
+    const offered = await waitFor('the offer', async () => ((await app.cases.get(c.id))?.assignment ? app.cases.get(c.id) : undefined));
     const alert = await waitFor('the assignment DM', () => {
       const m = alertOf(ALICE.id, c.id, 'assignment');
       return buttons(m)[0]?.value === `${c.id}@${offered!.version}` ? m : undefined;
@@ -112,7 +112,7 @@ describe('personal alerts in Slack', () => {
     expect(buttons(alert).map((b) => b.action_id)).toEqual(['case.claim']);
     await click(ALICE.id, alert, 'case.claim');
     await waitFor('the card no longer offers Claim', () => buttons(cardOf(c)).length > 0 && !buttons(cardOf(c)).some((b) => b.action_id === 'case.claim'));
-    expect((await app.cases.repo.get(c.id))!.owner?.id).toBe(ALICE.id);
+    expect((await app.cases.get(c.id))!.owner?.id).toBe(ALICE.id);
     // The offer is taken: the DM says so, in place, without buttons.
     await waitFor('the DM closed', () => buttons(alertOf(ALICE.id, c.id, 'assignment')).length === 0);
     expect(cardText(alertOf(ALICE.id, c.id, 'assignment'))).toContain('No longer waiting for you');
@@ -136,12 +136,12 @@ describe('personal alerts in Slack', () => {
     await waitFor('both DMs closed', () => buttons(alertOf(LEA, c.id, 'approval')).length === 0 && buttons(alertOf(BOB, c.id, 'approval')).length === 0);
 
     // Bob's button as it was before Lea approved: refused as on the card, nothing changes.
-    const before = (await app.cases.repo.get(c.id))!.version;
+    const before = (await app.cases.get(c.id))!.version;
     const closed = alertOf(BOB, c.id, 'approval')!;
     expect((await send.interactive(blockActionsPayload({ user: BOB, channel: dm(BOB), messageTs: closed.ts, actionId: 'case.approve', value: staleValue }))).status).toBe(200);
     const told = await waitFor('the refusal', () => slack.channel(dm(BOB)).ephemerals().find((e) => e.user === BOB));
     expect(told.text).toMatch(/out of date/);
-    expect((await app.cases.repo.get(c.id))!.version).toBe(before);
+    expect((await app.cases.get(c.id))!.version).toBe(before);
   });
 
   it('tells the group\'s leads about an escalation', async () => {

@@ -96,12 +96,12 @@ describe('personal alerts in Teams', () => {
     await app.processInbox();
     const id = await waitFor('the case with its card', async () => {
       for (const cid of await app.store.setMembers('open:care')) {
-        const c = await app.cases.repo.get(cid);
+        const c = await app.cases.get(cid);
         if (c?.mention.text === text && c.views.length > 0) return cid;
       }
       return undefined;
     });
-    return (await app.cases.repo.get(id))!;
+    return (await app.cases.get(id))!;
   };
   const channelCard = (c: Case): Json => {
     const v = c.views[0]!;
@@ -122,7 +122,7 @@ describe('personal alerts in Teams', () => {
 
   it('an assignment reaches the agent\'s chat; Accept there claims the case and the channel card follows', async () => {
     const c = await openCase('@acme my refund is late');
-    const offered = await waitFor('the offer', async () => ((await app.cases.repo.get(c.id))?.assignment ? app.cases.repo.get(c.id) : undefined));
+    const offered = await waitFor('the offer', async () => ((await app.cases.get(c.id))?.assignment ? app.cases.get(c.id) : undefined));
     const card = await waitFor('the alert in Alice\'s chat', () => {
       const a = alertCard(ALICE, c.id, /assigned to you/);
       return a?.actions?.[0]?.data.version === offered!.version ? a : undefined;
@@ -131,8 +131,8 @@ describe('personal alerts in Teams', () => {
     expect(JSON.stringify(card.body)).toContain('@acme my refund is late');
     const r = await execute(ALICE, card.actions[0]);
     expect(r.body.value).toMatch(/^Done: Alice Agent claimed the case/);
-    expect((await app.cases.repo.get(c.id))!.owner?.id).toBe(ALICE.aad);
-    await waitFor('the channel card shows the owner', async () => JSON.stringify(channelCard((await app.cases.repo.get(c.id))!)).includes('Alice Agent'));
+    expect((await app.cases.get(c.id))!.owner?.id).toBe(ALICE.aad);
+    await waitFor('the channel card shows the owner', async () => JSON.stringify(channelCard((await app.cases.get(c.id))!)).includes('Alice Agent'));
     await waitFor('the alert closed in place', () => alertCard(ALICE, c.id, /assigned to you/)?.actions === undefined);
   });
 
@@ -146,7 +146,7 @@ describe('personal alerts in Teams', () => {
     const approve = card.actions[0];
     const r = await execute(BOB, approve);
     expect(r.body.value).toMatch(/^Done: Bob Lead approved the draft/);
-    await waitFor('the channel card agrees', async () => JSON.stringify(channelCard((await app.cases.repo.get(c.id))!)).includes('Approved, ready to send'));
+    await waitFor('the channel card agrees', async () => JSON.stringify(channelCard((await app.cases.get(c.id))!)).includes('Approved, ready to send'));
     const stale = await execute(BOB, approve);
     expect(stale.body.value).toMatch(/out of date/);
   });

@@ -179,7 +179,7 @@ describe('who sees what, on Slack and Teams (the authorization table, end to end
         expect(r.ok, `${cmd.type} by ${by.id}`).toBe(true);
       }
     }
-    await waitFor('the dry-run sends', async () => (await Promise.all(ids.map((id) => app.cases.repo.get(id)))).every((c) => c?.status === 'sent'));
+    await waitFor('the dry-run sends', async () => (await Promise.all(ids.map((id) => app.cases.get(id)))).every((c) => c?.status === 'sent'));
     // Teams has no name lookup: the bot learns each person's name when they write to it.
     for (const role of Object.keys(PEOPLE) as Role[]) await teams(role, 'teams-1:1', 'help');
   }, 60_000);

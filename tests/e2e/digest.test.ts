@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CaseRepository } from '../../src/app/case-repository.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestPeriod, runDigest } from '../../src/app/digest.js';
 import { recordPoll } from '../../src/app/pipeline.js';
@@ -52,7 +53,7 @@ describe('managers digest', () => {
   });
 
   it('posts the summary and the charts to the managers channel, once per period', async () => {
-    const deps = { store: app.store, repo: app.cases.repo, config, outbox: app.outbox, charts: (s: Parameters<typeof renderMetricsCharts>[0]) => renderMetricsCharts(s) };
+    const deps = { store: app.store, repo: new CaseRepository(app.store), config, outbox: app.outbox, charts: (s: Parameters<typeof renderMetricsCharts>[0]) => renderMetricsCharts(s) };
     expect(await runDigest(deps, new Date())).toBe('sent');
     expect(await runDigest(deps, new Date())).toBe('already-sent');
     const notice = await waitFor('the digest text', () => slack.channel('C0MGRS0001').messages().find((m) => m.text.includes('daily digest')));

@@ -95,7 +95,7 @@ describe('fault injection: 10% of Slack and X calls answer 429, 5xx or hang', ()
         expect(r.ok, `${cmd.type} on ${id}`).toBe(true);
       }
     }
-    await waitFor('every reply posted and the outbox empty', async () => (await app.outbox.depth()) === 0 && (await Promise.all(ids.map((id) => app.cases.repo.get(id)))).every((c) => c?.status === 'sent'), 120_000);
+    await waitFor('every reply posted and the outbox empty', async () => (await app.outbox.depth()) === 0 && (await Promise.all(ids.map((id) => app.cases.get(id)))).every((c) => c?.status === 'sent'), 120_000);
 
     // Faults were really there, of every kind.
     const injected = [...slack.faults.injected, ...x.faults.injected].map((f) => f.fault.kind);
@@ -108,7 +108,7 @@ describe('fault injection: 10% of Slack and X calls answer 429, 5xx or hang', ()
     expect(caseIds).toHaveLength(45);
 
     for (const id of ids) {
-      const c = (await app.cases.repo.get(id))!;
+      const c = (await app.cases.get(id))!;
       const view = c.views[0]!;
       if (view.platform !== 'slack') throw new Error('slack view expected');
       // Notes: one per change, in the order of the audit trail, none twice.

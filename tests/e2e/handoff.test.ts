@@ -42,7 +42,7 @@ describe('the secure hand-off, end to end', () => {
     });
     await app.processInbox();
     const id = (await app.store.get<string>('mention-case:x:5'))!;
-    const c = (await app.cases.repo.get(id))!;
+    const c = (await app.cases.get(id))!;
     const opened = await ui.openForm('case.redirect', { caseId: id, version: c.version }, AGENT);
     if (!opened.ok) throw new Error(opened.refusal.message);
     expect(opened.form.templates).toEqual([{ id: 'secure', name: 'Secure contact' }]);

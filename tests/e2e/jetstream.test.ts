@@ -100,7 +100,7 @@ describe('a Bluesky source in stream mode (Jetstream)', () => {
     expect(cardFor('about seats')).toHaveLength(1);
     expect(cardFor('waiting for my refund')).toHaveLength(1);
     expect(cards()).toHaveLength(3);
-    const c = (await app.cases.repo.get(String((cardFor('waiting for my refund')[0]!.metadata!.event_payload as { case_id: string }).case_id)))!;
+    const c = (await app.cases.get(String((cardFor('waiting for my refund')[0]!.metadata!.event_payload as { case_id: string }).case_id)))!;
     expect(c.mention.id).toMatch(/^at:\/\/did:plc:third\/app\.bsky\.feed\.post\//);
   });
 

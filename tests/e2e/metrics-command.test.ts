@@ -55,7 +55,7 @@ metrics: { campaigns: [summersale] }
       const r = await app.cases.apply(id, cmd, who);
       expect(r.ok).toBe(true);
     }
-    await waitFor('the dry-run send', async () => (await app.cases.repo.get(id))?.status === 'sent');
+    await waitFor('the dry-run send', async () => (await app.cases.get(id))?.status === 'sent');
   });
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CaseRepository } from '../../src/app/case-repository.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseInteractions } from '../../src/app/case-interactions.js';
 import { recordPoll } from '../../src/app/pipeline.js';
@@ -54,7 +55,7 @@ describe('a private conversation, end to end, with the private-messages double',
     });
     await app.processInbox();
     const caseId = await app.store.get<string>(`mention-case:x:${id}`);
-    return (await app.cases.repo.get(caseId!))!;
+    return (await app.cases.get(caseId!))!;
   };
   const approveAndSend = async (c: Case) => {
     const approved = await app.cases.apply(c.id, { type: 'approve' }, LEAD);
@@ -89,7 +90,7 @@ describe('a private conversation, end to end, with the private-messages double',
     expect(form.initial).toBe('Hi Jo, please send us a DM so we can look at your card privately.');
     expect(drafted.draft?.channel).toBe('private');
     await approveAndSend(drafted);
-    const moved = await until('the DM to be recorded', async () => { const x = await app.cases.repo.get(c.id); return x?.status === 'redirected' && x; });
+    const moved = await until('the DM to be recorded', async () => { const x = await app.cases.get(c.id); return x?.status === 'redirected' && x; });
     expect(pm.sentTo('u42').map((m) => m.text)).toEqual([form.initial]);
     expect(moved.private).toMatchObject({ via: 'dm', to: { id: 'u42', handle: 'jo' } });
     expect(moved.reply).toBeUndefined();
@@ -98,7 +99,7 @@ describe('a private conversation, end to end, with the private-messages double',
     // The customer answers privately, with the card number: it joins the case, masked on the card.
     pm.customerWrites(author, `It is ${CARD}, please block it`);
     await app.listenPrivate();
-    const answered = await until('the answer to join the case', async () => { const x = await app.cases.repo.get(c.id); return x?.private?.messages.some((m) => m.direction === 'in') && x; });
+    const answered = await until('the answer to join the case', async () => { const x = await app.cases.get(c.id); return x?.private?.messages.some((m) => m.direction === 'in') && x; });
     expect(answered.status).toBe('claimed');
     const shown = cardFor(answered, { config, sources: app.sources });
     const privateLines = shown.notes.filter((n) => n.startsWith('Private · @jo'));
@@ -110,14 +111,14 @@ describe('a private conversation, end to end, with the private-messages double',
 
     // Reading again does not add it twice.
     await app.listenPrivate();
-    expect((await app.cases.repo.get(c.id))!.private!.messages.filter((m) => m.direction === 'in')).toHaveLength(1);
+    expect((await app.cases.get(c.id))!.private!.messages.filter((m) => m.direction === 'in')).toHaveLength(1);
 
     // A private reply: drafted, approved, sent once although the first send is cut off after delivery.
     const reply = 'Thanks Jo, the card is blocked and a new one is on its way.';
     const { case: second } = await draftPrivately(answered, reply);
     pm.failNextSendAfterDelivery = true;
     await approveAndSend(second);
-    const done = await until('the private reply to be recorded', async () => { const x = await app.cases.repo.get(c.id); return x?.status === 'redirected' && x.private!.messages.filter((m) => m.direction === 'out').length === 2 && x; });
+    const done = await until('the private reply to be recorded', async () => { const x = await app.cases.get(c.id); return x?.status === 'redirected' && x.private!.messages.filter((m) => m.direction === 'out').length === 2 && x; });
     expect(pm.sendCalls.filter((s) => s.text === reply)).toHaveLength(1);
     expect(pm.sentTo('u42').filter((m) => m.text === reply)).toHaveLength(1);
     expect(done.private!.messages.map((m) => m.direction)).toEqual(['out', 'in', 'out']);
@@ -128,7 +129,7 @@ describe('a private conversation, end to end, with the private-messages double',
     const { form, case: drafted } = await draftPrivately(c);
     expect(form.privateRoute).toBe('Public invitation to DM (the X access tier has no direct messages)');
     await approveAndSend(drafted);
-    const moved = await until('the invitation to be recorded', async () => { const x = await app.cases.repo.get(c.id); return x?.status === 'redirected' && x; });
+    const moved = await until('the invitation to be recorded', async () => { const x = await app.cases.get(c.id); return x?.status === 'redirected' && x; });
     expect(basic.sendCalls).toHaveLength(0);
     expect(noDm.replies.map((r) => r.text)).toEqual([form.initial]);
     expect(moved.private?.via).toBe('invitation');
@@ -141,7 +142,7 @@ describe('a private conversation, end to end, with the private-messages double',
     pm.customerWrites(stranger, 'Hello, my booking is wrong');
     await app.listenPrivate();
     const caseId = await until('the private case', () => app.store.get<string>('mention-case:x:dm:' + pm.messages.at(-1)!.id));
-    const c = await until('its message to join it', async () => { const x = await app.cases.repo.get(caseId); return x?.private && x; });
+    const c = await until('its message to join it', async () => { const x = await app.cases.get(caseId); return x?.private && x; });
     expect(c.group).toBe('care');
     expect(c.mention.author.handle).toBe('sam');
     expect(c.private!.messages).toHaveLength(1);
@@ -149,7 +150,7 @@ describe('a private conversation, end to end, with the private-messages double',
 
   it('exports the private conversation masked, and erase-author takes it and the messages still waiting', async () => {
     const caseId = (await app.store.get<string>('mention-case:x:100'))!;
-    const row = caseRow((await app.cases.repo.get(caseId))!);
+    const row = caseRow((await app.cases.get(caseId))!);
     const cell = (name: string) => row[EXPORT_COLUMNS.indexOf(name as (typeof EXPORT_COLUMNS)[number])];
     expect(cell('private_via')).toBe('dm');
     expect(cell('private_messages')).toBe(3);
@@ -159,10 +160,10 @@ describe('a private conversation, end to end, with the private-messages double',
     // Sam writes again; the message waits in the private inbox when the erasure comes.
     const waiting = pm.customerWrites({ id: 'u77', handle: 'sam', name: 'Sam' }, 'one more thing');
     await recordPrivatePoll(app.store, main, { messages: [waiting], cursor: waiting.id, requests: 1 });
-    const erased = await eraseAuthor({ store: app.store, repo: app.cases.repo, outbox: app.outbox, log: silentLogger() }, 'x:u77');
+    const erased = await eraseAuthor({ store: app.store, repo: new CaseRepository(app.store), outbox: app.outbox, log: silentLogger() }, 'x:u77');
     expect(erased).toMatchObject({ cases: 1, waiting: 1 });
     expect(await app.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toEqual([]);
     await app.processInbox();
-    expect(await app.cases.repo.caseIdsOfAuthor('x', 'u77')).toEqual([]);
+    expect(await new CaseRepository(app.store).caseIdsOfAuthor('x', 'u77')).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     });
     await app.processInbox();
     const caseId = await app.store.get<string>(`mention-case:x:${id}`);
-    return (await app.cases.repo.get(caseId!))!;
+    return (await app.cases.get(caseId!))!;
   };
   const draftPrivately = async (c: Case, text?: string) => {
     const opened = await ui.openForm('case.redirect', { caseId: c.id, version: c.version }, AGENT);
@@ -99,7 +99,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     expect(form.privateRoute).toMatch(/^Public invitation to DM/);
     const dmsBefore = x.sentDms.length;
     await approveAndSend(drafted);
-    const moved = await until('the invitation to be recorded', async () => { const k = await app.cases.repo.get(c.id); return k?.status === 'redirected' && k; });
+    const moved = await until('the invitation to be recorded', async () => { const k = await app.cases.get(c.id); return k?.status === 'redirected' && k; });
     expect(moved.private?.via).toBe('invitation');
     expect(x.sentDms).toHaveLength(dmsBefore);
     expect(x.posted.map((t) => t.text)).toEqual([expect.stringContaining('please send us a DM')]);
@@ -112,7 +112,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     const { form, case: drafted } = await draftPrivately(c);
     expect(form.privateRoute).toBe('Private: DM to @jo');
     await approveAndSend(drafted);
-    await until('the DM to be recorded', async () => { const k = await app.cases.repo.get(c.id); return k?.status === 'redirected' && k; });
+    await until('the DM to be recorded', async () => { const k = await app.cases.get(c.id); return k?.status === 'redirected' && k; });
     expect(x.sentDms).toHaveLength(1);
     expect(x.sentDms[0]!.dm_conversation_id).toContain(jo.id);
     expect(x.sentDms[0]!.text).toBe('Hi Jo, please send us a DM so we can look at this privately.');
@@ -121,7 +121,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     // Jo answers by DM with the card number: read from X, joined to the case, masked on the card.
     x.addDm({ from: 'jo', text: `It is ${CARD}, please block it` });
     await app.listenPrivate();
-    const answered = await until('the answer to join the case', async () => { const k = await app.cases.repo.get(c.id); return k?.private?.messages.some((m) => m.direction === 'in') && k; });
+    const answered = await until('the answer to join the case', async () => { const k = await app.cases.get(c.id); return k?.private?.messages.some((m) => m.direction === 'in') && k; });
     const lines = cardFor(answered, { config, sources: app.sources }).notes.filter((n) => n.startsWith('Private · @jo'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain(CARD);
@@ -129,7 +129,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     const reply = 'Thanks Jo, the card is blocked and a new one is on its way.';
     const { case: second } = await draftPrivately(answered, reply);
     await approveAndSend(second);
-    await until('the private reply to be recorded', async () => { const k = await app.cases.repo.get(c.id); return (k?.private?.messages.filter((m) => m.direction === 'out').length ?? 0) === 2 && k; });
+    await until('the private reply to be recorded', async () => { const k = await app.cases.get(c.id); return (k?.private?.messages.filter((m) => m.direction === 'out').length ?? 0) === 2 && k; });
     expect(x.sentDms.filter((d) => d.text === reply)).toHaveLength(1);
   });
 });

@@ -68,7 +68,7 @@ describe('a trained screening model in the running bot (SCREENING_MODEL)', () =>
         cursor: id, requests: 1,
       });
       await app.processInbox();
-      return (await app.cases.repo.get((await app.store.get<string>(`mention-case:x:${id}`))!))!;
+      return (await app.cases.get((await app.store.get<string>(`mention-case:x:${id}`))!))!;
     };
     const app = await startEarshot({ config, env, log: silentLogger(), schedule: false, sources: new Map([['x-mentions', idle]]) });
     try {

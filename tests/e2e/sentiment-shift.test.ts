@@ -42,7 +42,7 @@ policy: { approvers: [slack:U0LEAD0001] }
     for (const [cmd, who] of [[{ type: 'claim' }, AGENT], [{ type: 'draft', text: 'So sorry, fixing it now' }, AGENT], [{ type: 'approve' }, LEAD], [{ type: 'send' }, AGENT]] as const) {
       expect((await app.cases.apply(id, cmd, who)).ok).toBe(true);
     }
-    await waitFor('sent', async () => (await app.cases.repo.get(id))?.status === 'sent');
+    await waitFor('sent', async () => (await app.cases.get(id))?.status === 'sent');
     await recordPoll(app.store, 'x-mentions', { mentions: [post('501', '@acme thank you so much, wonderful help, love it!')], cursor: '501', requests: 1 });
     await app.processInbox();
     const now = new Date().toISOString();

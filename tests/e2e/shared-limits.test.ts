@@ -101,7 +101,7 @@ describe('two instances on one PostgreSQL share Slack\'s limits', () => {
       let n = 0;
       for (const card of cards()) {
         const id = String((card.metadata!.event_payload as { case_id: string }).case_id);
-        if ((await bots[0]!.cases.repo.get(id))?.status === 'claimed') n += 1;
+        if ((await bots[0]!.cases.get(id))?.status === 'claimed') n += 1;
       }
       return n;
     };

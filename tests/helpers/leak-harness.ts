@@ -280,7 +280,7 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
   const learner = new Learner({ store, log, pii: config });
   learner.attach(cases);
   const commands = new CommandRouter(config);
-  registerMetricsCommands(commands, { store, repo: cases.repo, config, log });
+  registerMetricsCommands(commands, { store, repo: new CaseRepository(store), config, log });
   const interactions = new CaseInteractions({ cases, config, clock, outbox });
   const pipeline: PipelineDeps = { store, config, clock, log, outbox, cases, storms, model: () => learner.current() };
 
@@ -299,7 +299,7 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
       const caseId = await store.get<string>(MENTION_CASE(`x:${p.mention.id}`));
       if (!caseId || caseId === 'dropped') continue;
       caseIds.add(caseId);
-      const c = (await cases.repo.get(caseId))!;
+      const c = (await cases.get(caseId))!;
       if (i % 4 === 0) {
         const follow: Mention = { ...p.mention, id: `${p.mention.id}9`, text: p.followUp, inReplyToId: p.mention.id, url: `${p.mention.url}9` };
         await recordPoll(store, 'x', { mentions: [follow], cursor: undefined, requests: 1 });
@@ -308,9 +308,9 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
       const view = c.views[0];
       if (view && i % 4 === 1) await keepThreadNote(cases, { card: view, id: `note:${p.mention.id}`, text: p.note, by: agent, at: clock.now().toISOString() });
       if (i % 8 === 2) {
-        const current = (await cases.repo.get(caseId))!;
+        const current = (await cases.get(caseId))!;
         await interactions.click('case.claim', { caseId, version: current.version }, agent);
-        const claimed = (await cases.repo.get(caseId))!;
+        const claimed = (await cases.get(caseId))!;
         const form = await interactions.openForm('case.draft', { caseId, version: claimed.version }, agent);
         if (form.ok) {
           const f = form.form;
@@ -325,7 +325,7 @@ export async function runThroughSurfaces(posts: readonly PersonalPost[], config:
       }
       if (i % 8 === 3) {
         // A staff correction: the label keeps the post's text (what `earshot labels` exports).
-        const current = (await cases.repo.get(caseId))!;
+        const current = (await cases.get(caseId))!;
         await interactions.applyChoice({ action: 'case.retag', caseId, version: current.version }, { option: current.screening.sentiment === 'negative' ? 'sentiment:neutral' : 'sentiment:negative' }, lead);
       }
     }
