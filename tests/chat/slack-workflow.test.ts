@@ -156,7 +156,7 @@ describe('a reply that arrives before its card is recorded', () => {
     const recordedAt = Date.now() + 300;
     const applied: string[] = [];
     const cases = {
-      repo: { caseForCard: async () => (Date.now() >= recordedAt ? '12' : undefined) },
+      caseForCard: async () => (Date.now() >= recordedAt ? '12' : undefined),
       apply: async (id: string) => { applied.push(id); return { ok: true } as never; },
     };
     return { cases: cases as never, applied };

@@ -97,7 +97,9 @@ describe('Slack App Home, end to end', () => {
     const ids = (slack.home(AGENT)!.blocks as any[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.action_id));
     expect(ids).toEqual(expect.arrayContaining(['case.draft', 'case.release']));
 
-    // Alice drafts: the draft is waiting for Lea, in her home.
+    // Alice drafts: the draft is waiting for Lea, in her home. The channel card's buttons carry
+    // the case's version, so wait for the card to show the claim before clicking on it.
+    await waitFor('the claimed card', () => buttons(card()!).some((e) => e.action_id === 'case.release'));
     const trigger = await clickCard(AGENT, 'case.draft');
     const view = await waitFor('the draft form', () => slack.callsTo('views.open').find((c) => c.args.trigger_id === trigger)?.args.view as Record<string, any> | undefined);
     const input = view.blocks.find((b: any) => b.type === 'input').element;
