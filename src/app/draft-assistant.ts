@@ -40,3 +40,14 @@ export interface DraftAssistant {
   /** The last suggestion the model wrote for a case, if it is still remembered (to record it on the draft). */
   recall(caseId: string): Promise<Suggestion | undefined>;
 }
+
+/** What the draft form (Slack's modal, Teams' dialog) says under the reply once a suggestion is in. */
+export function suggestionNote(s: Suggestion): string {
+  if (!s.fromModel) return s.note ?? 'AI assist could not suggest a reply; this is the template.';
+  const from = [
+    s.sources.templates.length ? `templates ${s.sources.templates.join(', ')}` : '',
+    s.sources.cases.length ? `past cases ${s.sources.cases.join(', ')}` : '',
+    s.sources.knowledge.length ? `knowledge ${s.sources.knowledge.join(', ')}` : '',
+  ].filter(Boolean).join('; ');
+  return `Suggested by AI assist${from ? ` from ${from}` : ''}. Read it before you submit: the approver sees that it was suggested and how much you changed.`;
+}

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { View, WebClient } from '@slack/web-api';
 import * as z from 'zod';
 import type { CaseInteractions } from '../../app/case-interactions.js';
-import type { Suggestion } from '../../app/draft-assistant.js';
+import { suggestionNote } from '../../app/draft-assistant.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
 import { ASSIST_SUGGEST, draftModal, mayReplaceReply, ModalMetaSchema, typedReply, type ModalMeta } from './modals.js';
@@ -20,16 +20,6 @@ const SuggestClickSchema = z.object({
   actions: z.array(z.object({ action_id: z.literal(ASSIST_SUGGEST) })).min(1),
 });
 
-/** What the modal says under the Suggest button once the answer is in. */
-export function suggestionNote(s: Suggestion): string {
-  if (!s.fromModel) return s.note ?? 'AI assist could not suggest a reply; this is the template.';
-  const from = [
-    s.sources.templates.length ? `templates ${s.sources.templates.join(', ')}` : '',
-    s.sources.cases.length ? `past cases ${s.sources.cases.join(', ')}` : '',
-    s.sources.knowledge.length ? `knowledge ${s.sources.knowledge.join(', ')}` : '',
-  ].filter(Boolean).join('; ');
-  return `Suggested by AI assist${from ? ` from ${from}` : ''}. Read it before you submit: the approver sees that it was suggested and how much you changed.`;
-}
 
 /**
  * The draft modal's "Suggest a reply": ack at once (Slack allows 3 s), show that a

@@ -1,21 +1,11 @@
 import type { TaskModuleResponse } from 'botbuilder';
 import type { CaseInteractions } from '../../app/case-interactions.js';
-import type { Suggestion } from '../../app/draft-assistant.js';
+import { suggestionNote } from '../../app/draft-assistant.js';
 import type { Actor } from '../../domain/actor.js';
 import type { TeamsAction } from './parse-teams-action.js';
 import { renderTeamsDialog } from './render-teams-dialog.js';
 import { dialogMessage } from './teams-answers.js';
 
-/** What the dialog says under the reply once a suggestion is in. */
-export function teamsSuggestionNote(s: Suggestion): string {
-  if (!s.fromModel) return s.note ?? 'AI assist could not suggest a reply; this is the template.';
-  const from = [
-    s.sources.templates.length ? `templates ${s.sources.templates.join(', ')}` : '',
-    s.sources.cases.length ? `past cases ${s.sources.cases.join(', ')}` : '',
-    s.sources.knowledge.length ? `knowledge ${s.sources.knowledge.join(', ')}` : '',
-  ].filter(Boolean).join('; ');
-  return `Suggested by AI assist${from ? ` from ${from}` : ''}. Read it before you submit: the approver sees that it was suggested and how much you changed.`;
-}
 
 /**
  * The draft dialog's "Suggest a reply" (a task/submit): the dialog comes back with the
@@ -32,7 +22,7 @@ export async function suggestInDialog(interactions: CaseInteractions, value: Tea
   const { form, suggestion } = result;
   const untouched = [form.initial, ''].map((t) => t.trim());
   const replace = suggestion.text.trim() !== '' && untouched.includes(typed.trim());
-  const note = teamsSuggestionNote(suggestion);
+  const note = suggestionNote(suggestion);
   const assisted = suggestion.fromModel;
   return (replace
     ? renderTeamsDialog(form, { text: suggestion.text, assistNote: note, assisted })
