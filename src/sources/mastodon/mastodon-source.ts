@@ -11,7 +11,7 @@ import { readCursor, WindowStateSchema } from '../source-cursor.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableError } from '../source-errors.js';
 import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
 import { MastodonPrivate } from './mastodon-private.js';
-import { addressTo, checkMastodonReply, htmlToText } from './mastodon-text.js';
+import { addressTo, checkMastodonReply, fullAcct, htmlToText } from './mastodon-text.js';
 
 /** The query that means "mentions of the brand account" (its notifications of type mention). */
 export const MASTODON_MENTIONS_QUERY = '@me';
@@ -155,12 +155,8 @@ export class MastodonSource implements MentionSource {
     return own.has(acct) || own.has(this.fullAcct(s.account)) || (local && own.has(`${acct}@${this.host}`)) ? undefined : s;
   }
 
-  /** `user@domain` for every account: local accounts get the domain of their profile URL (the instance's public name). */
   private fullAcct(a: Status['account']): string {
-    if (a.acct.includes('@')) return a.acct.toLowerCase();
-    let domain = this.host;
-    try { domain = new URL(a.url ?? '').host || domain; } catch { /* keep the instance host */ }
-    return `${a.acct}@${domain}`.toLowerCase();
+    return fullAcct(a, this.host);
   }
 
   private toMention(s: Status): Mention {

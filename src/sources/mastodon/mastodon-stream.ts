@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import * as z from 'zod';
 import type { Mention } from '../../domain/mention.js';
 import type { MentionStream, StreamEnd, StreamHandlers } from '../mention-stream.js';
-import { htmlToText } from './mastodon-text.js';
+import { fullAcct, htmlToText } from './mastodon-text.js';
 
 /** A status as the streaming API sends it (the REST entity, snake_case), as far as Earshot reads it. */
 const AccountSchema = z.object({
@@ -120,10 +120,7 @@ export class MastodonStream implements MentionStream {
   }
 
   private fullAcct(a: Status['account']): string {
-    if (a.acct.includes('@')) return a.acct.toLowerCase();
-    let domain = this.opts.host;
-    try { domain = new URL(a.url ?? '').host || domain; } catch { /* keep the instance host */ }
-    return `${a.acct}@${domain}`.toLowerCase();
+    return fullAcct(a, this.opts.host);
   }
 
   private isOwn(s: Status): boolean {

@@ -71,3 +71,14 @@ export function checkMastodonPrivate(text: string, maxCharacters: number, acct?:
   if (n <= maxCharacters) return undefined;
   return `The message is ${n} characters as Mastodon counts them (every link counts ${MASTODON_URL_LENGTH}); a direct message is a status, and this instance allows ${maxCharacters}. Shorten it by ${n - maxCharacters}.`;
 }
+
+/**
+ * `user@domain` for every account: a local account (no `@` in its acct) gets the domain of
+ * its profile URL (the instance's public name), else the instance host.
+ */
+export function fullAcct(a: { acct: string; url?: string | null | undefined }, host: string): string {
+  if (a.acct.includes('@')) return a.acct.toLowerCase();
+  let domain = host;
+  try { domain = new URL(a.url ?? '').host || domain; } catch { /* keep the instance host */ }
+  return `${a.acct}@${domain}`.toLowerCase();
+}
