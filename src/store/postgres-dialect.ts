@@ -1,7 +1,7 @@
 import KeyvPostgres, { type KeyvPostgresOptions } from '@keyv/postgres';
 import pg from 'pg';
 import { redactUrl } from './redact-url.js';
-import type { SqlColumn, SqlDialect, SqlPart, SqlRow } from './sql-dialect.js';
+import type { SqlColumn, SqlDialect, SqlPart, SqlRow, SqlSyntax } from './sql-dialect.js';
 
 /** Keyv's default schema and table, so a plain `new KeyvPostgres({ uri })` sees the same rows. */
 const KEYV_SCHEMA = 'public';
@@ -68,6 +68,55 @@ async function createTablesOnce(pool: pg.Pool, statements: readonly string[]): P
   }
 }
 
+const param = (n: number): string => `$${n}`;
+
+/** What PostgreSQL's SQL spells its own way (SQLite's is `sqliteSyntax`, in sqlite-dialect.ts). */
+const postgresSyntax: SqlSyntax = {
+  kind: 'postgres',
+  keyvTable: `${KEYV_SCHEMA}.${KEYV_TABLE}`,
+  types: { integer: 'BIGINT', float: 'DOUBLE PRECISION' },
+  // Not written to the WAL, and emptied after a crash (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-UNLOGGED).
+  volatileTable: 'UNLOGGED TABLE',
+  // LIMIT NULL means no limit (https://www.postgresql.org/docs/current/queries-limit.html).
+  noLimit: null,
+  // Milliseconds since the epoch on the database server: instances on hosts whose
+  // clocks drift apart still agree on who holds a lease. clock_timestamp() is the time
+  // it is read (now() is when the transaction started).
+  serverNowMs: '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
+  // now() is when the statement's own transaction started: one value wherever the
+  // statement uses it (https://www.postgresql.org/docs/current/functions-datetime.html).
+  statementNowMs: '(extract(epoch FROM now()) * 1000)::bigint',
+  param,
+  // Explicit types rather than ones PostgreSQL infers from a parameter's use: a sum of
+  // two values (the lease's expiry) gives it nothing to infer from
+  // (https://www.postgresql.org/docs/current/typeconv-oper.html).
+  float: (n) => `${param(n)}::double precision`,
+  integer: (n) => `${param(n)}::bigint`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  // The database's collation may order text by language rules; "C" compares the bytes
+  // (https://www.postgresql.org/docs/current/collation.html).
+  byteOrder: (column) => `${column} COLLATE "C"`,
+  // The value column is TEXT (as Keyv defines it): parsed as json to read one field.
+  jsonExpires: (column) => `(${column}::json ->> 'expires')::double precision`,
+  // A list travels as one array parameter: no limit on bound variables.
+  inList: (column, values, first) => ({ sql: `${column} = ANY(${param(first)}::text[])`, params: [values] }),
+  selectRows,
+};
+
+/**
+ * The rows travel as one array parameter per column, unnested side by side; WITH
+ * ORDINALITY and ORDER BY keep the callers' order, so concurrent batches lock their rows
+ * in the same order (https://www.postgresql.org/docs/current/functions-array.html).
+ */
+function selectRows(columns: readonly SqlColumn[], rows: ReadonlyArray<readonly unknown[]>, first: number): SqlPart {
+  const names = columns.map((c) => c.name).join(', ');
+  const arrays = columns.map((c, i) => `${param(first + i)}::${ARRAY_TYPES[c.type]}`).join(', ');
+  return {
+    sql: `SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS u(${names}, i) ORDER BY i`,
+    params: columns.map((_, i) => rows.map((r) => r[i])),
+  };
+}
+
 /**
  * PostgreSQL for the SQL store, for several instances sharing one database: a pool the
  * store owns, shared with Keyv's adapter (table `public.keyv`). Leases are judged by the
@@ -79,40 +128,11 @@ export function postgresDialect(url: string): SqlDialect {
   // replaced on the next query; queries in flight still reject. Without a listener
   // Node would treat the event as an uncaught exception and exit.
   pool.on('error', () => undefined);
-  const param = (n: number): string => `$${n}`;
 
   return {
-    kind: 'postgres',
-    keyvTable: `${KEYV_SCHEMA}.${KEYV_TABLE}`,
-    types: { integer: 'BIGINT', float: 'DOUBLE PRECISION' },
-    // Not written to the WAL, and emptied after a crash (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-UNLOGGED).
-    volatileTable: 'UNLOGGED TABLE',
-    // LIMIT NULL means no limit (https://www.postgresql.org/docs/current/queries-limit.html).
-    noLimit: null,
-    // Milliseconds since the epoch on the database server: instances on hosts whose
-    // clocks drift apart still agree on who holds a lease. clock_timestamp() is the time
-    // it is read (now() is when the transaction started).
-    serverNowMs: '(extract(epoch FROM clock_timestamp()) * 1000)::bigint',
-    // now() is when the statement's own transaction started: one value wherever the
-    // statement uses it (https://www.postgresql.org/docs/current/functions-datetime.html).
-    statementNowMs: '(extract(epoch FROM now()) * 1000)::bigint',
+    ...postgresSyntax,
     // A server that stops answering must not hold up a readiness probe.
     pingTimeoutMs: PING_TIMEOUT_MS,
-    param,
-    // Explicit types rather than ones PostgreSQL infers from a parameter's use: a sum of
-    // two values (the lease's expiry) gives it nothing to infer from
-    // (https://www.postgresql.org/docs/current/typeconv-oper.html).
-    float: (n) => `${param(n)}::double precision`,
-    integer: (n) => `${param(n)}::bigint`,
-    greatest: (a, b) => `GREATEST(${a}, ${b})`,
-    // The database's collation may order text by language rules; "C" compares the bytes
-    // (https://www.postgresql.org/docs/current/collation.html).
-    byteOrder: (column) => `${column} COLLATE "C"`,
-    // The value column is TEXT (as Keyv defines it): parsed as json to read one field.
-    jsonExpires: (column) => `(${column}::json ->> 'expires')::double precision`,
-    // A list travels as one array parameter: no limit on bound variables.
-    inList: (column, values, first) => ({ sql: `${column} = ANY(${param(first)}::text[])`, params: [values] }),
-    selectRows,
     query: async (sql, params = []) => (await pool.query(sql, [...params])).rows as SqlRow[],
     createTables: (statements) => createTables(pool, statements),
     // Built after the tables exist: the adapter issues its own CREATE TABLE when constructed.
@@ -122,18 +142,4 @@ export function postgresDialect(url: string): SqlDialect {
       `and that the user, password and database in STORE_URL are right (${(err as Error).message})`,
     close: () => pool.end(),
   };
-
-  /**
-   * The rows travel as one array parameter per column, unnested side by side; WITH
-   * ORDINALITY and ORDER BY keep the callers' order, so concurrent batches lock their rows
-   * in the same order (https://www.postgresql.org/docs/current/functions-array.html).
-   */
-  function selectRows(columns: readonly SqlColumn[], rows: ReadonlyArray<readonly unknown[]>, first: number): SqlPart {
-    const names = columns.map((c) => c.name).join(', ');
-    const arrays = columns.map((c, i) => `${param(first + i)}::${ARRAY_TYPES[c.type]}`).join(', ');
-    return {
-      sql: `SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS u(${names}, i) ORDER BY i`,
-      params: columns.map((_, i) => rows.map((r) => r[i])),
-    };
-  }
 }

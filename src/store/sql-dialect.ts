@@ -9,21 +9,18 @@ export interface SqlPart {
   params: unknown[];
 }
 
-/** A column of rows sent in one parameter set (see {@link SqlDialect.selectRows}). */
+/** A column of rows sent in one parameter set (see {@link SqlSyntax.selectRows}). */
 export interface SqlColumn {
   name: string;
   type: 'text' | 'integer';
 }
 
 /**
- * What the SQL store needs from one database: how to run a statement and the few pieces
- * of SQL whose syntax differs. Everything the databases share — tables, upserts
- * (`INSERT … ON CONFLICT … DO UPDATE … RETURNING`, which both SQLite ≥ 3.35 and
- * PostgreSQL ≥ 9.5 accept with a table alias: https://www.sqlite.org/lang_upsert.html,
- * https://www.postgresql.org/docs/current/sql-insert.html), conditional updates — is
- * written once in the store (src/store/sql-store.ts); a dialect holds only what differs.
+ * The few pieces of SQL whose syntax differs between the databases: constants and pure
+ * functions, one object per database (`sqliteSyntax`, `postgresSyntax`), the same for
+ * every connection.
  */
-export interface SqlDialect {
+export interface SqlSyntax {
   readonly kind: 'sqlite' | 'postgres';
   /** Keyv's table, as Keyv's own adapter for this database names it. */
   readonly keyvTable: string;
@@ -49,8 +46,6 @@ export interface SqlDialect {
    * host's `Date.now()` instead.
    */
   readonly statementNowMs: string | undefined;
-  /** How long `ping` waits for an answer; undefined: as long as it takes. */
-  readonly pingTimeoutMs: number | undefined;
 
   /**
    * The placeholder of the `n`-th parameter (from 1); a number may be used several
@@ -75,6 +70,20 @@ export interface SqlDialect {
    * precede `ON CONFLICT`.
    */
   selectRows(columns: readonly SqlColumn[], rows: ReadonlyArray<readonly unknown[]>, first: number): SqlPart;
+}
+
+/**
+ * What the SQL store needs from one database: how to run a statement and the few pieces
+ * of SQL whose syntax differs. Everything the databases share — tables, upserts
+ * (`INSERT … ON CONFLICT … DO UPDATE … RETURNING`, which both SQLite ≥ 3.35 and
+ * PostgreSQL ≥ 9.5 accept with a table alias: https://www.sqlite.org/lang_upsert.html,
+ * https://www.postgresql.org/docs/current/sql-insert.html), conditional updates — is
+ * written once in the store (src/store/sql-store.ts and its parts); a dialect holds only
+ * what differs: its {@link SqlSyntax} and its connection(s).
+ */
+export interface SqlDialect extends SqlSyntax {
+  /** How long `ping` waits for an answer; undefined: as long as it takes. */
+  readonly pingTimeoutMs: number | undefined;
 
   /** Runs one statement (its own transaction) and gives back its rows. */
   query(sql: string, params?: readonly unknown[]): Promise<SqlRow[]>;
