@@ -1,23 +1,13 @@
 import Keyv from 'keyv';
 import { checkStoreInput } from './check-store-input.js';
-import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
-import type { SqlColumn, SqlDialect } from './sql-dialect.js';
+import { SqlCounters } from './sql-counters.js';
+import type { SqlDialect } from './sql-dialect.js';
+import { SqlLeases } from './sql-leases.js';
 import { SqlLimits } from './sql-limits.js';
-import { sqlTableDefinitions, sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
+import { SqlSets } from './sql-sets.js';
+import { sqlTableDefinitions, sqlTables, type SqlTables } from './sql-tables.js';
+import { SqlValues } from './sql-values.js';
 import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
-
-/** Rows of a set, and of the counters table, as sent in one parameter set. */
-const SET_ROW: readonly SqlColumn[] = [{ name: 'k', type: 'text' }, { name: 'm', type: 'text' }];
-const COUNTER_ROW: readonly SqlColumn[] = [
-  { name: 'k', type: 'text' },
-  { name: 'f', type: 'text' },
-  { name: 'n', type: 'integer' },
-];
-
-interface LiveRecord {
-  raw: string;
-  data: KeyvRecordData;
-}
 
 /**
  * The Store on a SQL database (SQLite or PostgreSQL, through a {@link SqlDialect}).
@@ -27,19 +17,31 @@ interface LiveRecord {
  * so they are atomic across connections, processes and instances: SQLite serialises
  * writers (a busy timeout makes the others wait), PostgreSQL locks the rows. The
  * indexes, counters and leases live in tables named after the namespace.
+ *
+ * This class opens and closes the connection; each data type's statements are in a
+ * part of their own: values (sql-values.ts), sets and scored sets (sql-sets.ts),
+ * counters (sql-counters.ts), leases (sql-leases.ts) and shared API limits (sql-limits.ts).
  */
 export class SqlStore implements Store {
   readonly kind: SqlDialect['kind'];
   private closed = false;
+  private readonly values: SqlValues;
+  private readonly sets: SqlSets;
+  private readonly counters: SqlCounters;
+  private readonly leases: SqlLeases;
   private readonly limits: SqlLimits;
 
   private constructor(
     private readonly d: SqlDialect,
     private readonly kv: Keyv,
-    private readonly namespace: string,
-    private readonly t: SqlTables,
+    namespace: string,
+    t: SqlTables,
   ) {
     this.kind = d.kind;
+    this.values = new SqlValues(d, kv, namespace, t.keyv);
+    this.sets = new SqlSets(d, t);
+    this.counters = new SqlCounters(d, t);
+    this.leases = new SqlLeases(d, t.leases);
     this.limits = new SqlLimits(d, t.limits);
   }
 
@@ -61,211 +63,84 @@ export class SqlStore implements Store {
     return new SqlStore(d, kv, namespace, t);
   }
 
-  /** The row key Keyv uses for `key` in this namespace. */
-  private rowKey(key: string): string {
-    return `${this.namespace}:${checkStoreInput.key(this.namespace, key)}`;
+  get<T>(key: string): Promise<T | undefined> {
+    return this.values.get<T>(key);
   }
 
-  /**
-   * Reads a key's stored text. An expired row is purged — only if it still holds the
-   * text that was read, so a value written meanwhile by insertIfAbsent survives
-   * (Keyv's own get deletes unconditionally, which is why reads do not go through it).
-   */
-  private async readLive(key: string): Promise<LiveRecord | undefined> {
-    const $ = this.d.param;
-    const rowKey = this.rowKey(key);
-    const rows = await this.d.query(`SELECT value FROM ${this.t.keyv} WHERE key = ${$(1)}`, [rowKey]);
-    const raw = rows[0]?.value;
-    if (typeof raw !== 'string') return undefined;
-    const data = keyvRecord.decode(raw);
-    if (keyvRecord.isExpired(data, Date.now())) {
-      await this.d.query(`DELETE FROM ${this.t.keyv} WHERE key = ${$(1)} AND value = ${$(2)}`, [rowKey, raw]);
-      return undefined;
-    }
-    return { raw, data };
+  set(key: string, value: unknown, ttlMs?: number): Promise<void> {
+    return this.values.set(key, value, ttlMs);
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    return (await this.readLive(key))?.data.value as T | undefined;
+  delete(key: string): Promise<void> {
+    return this.values.delete(key);
   }
 
-  async set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    checkStoreInput.key(this.namespace, key);
-    await this.kv.set(key, checkStoreInput.value(value), checkStoreInput.ttl(ttlMs));
+  insertIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
+    return this.values.insertIfAbsent(key, value, ttlMs);
   }
 
-  async delete(key: string): Promise<void> {
-    checkStoreInput.key(this.namespace, key);
-    await this.kv.delete(key);
+  getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
+    return this.values.getVersioned<T>(key);
   }
 
-  async insertIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
-    const $ = this.d.param;
-    const ttl = checkStoreInput.ttl(ttlMs);
-    // Value expiry uses this host's clock on every database, as Keyv does when it reads the row back.
-    const now = Date.now();
-    const raw = keyvRecord.encode(checkStoreInput.value(value), ttl === undefined ? undefined : now + ttl);
-    // An expired row still sits in the table (neither database has a TTL); it counts as absent.
-    const rows = await this.d.query(
-      `INSERT INTO ${this.t.keyv} AS t (key, value) VALUES (${$(1)}, ${$(2)})
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value
-       WHERE ${this.d.jsonExpires('t.value')} < ${$(3)}
-       RETURNING key`,
-      [this.rowKey(key), raw, now],
-    );
-    return rows.length === 1;
+  compareAndSet(key: string, token: string, value: unknown): Promise<boolean> {
+    return this.values.compareAndSet(key, token, value);
   }
 
-  async getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
-    const live = await this.readLive(key);
-    return live && { value: live.data.value as T, token: keyvRecord.token(live.raw) };
+  setAdd(set: string, ...members: string[]): Promise<void> {
+    return this.sets.setAdd(set, ...members);
   }
 
-  async compareAndSet(key: string, token: string, value: unknown): Promise<boolean> {
-    const $ = this.d.param;
-    checkStoreInput.value(value);
-    const live = await this.readLive(key);
-    if (!live || keyvRecord.token(live.raw) !== token) return false;
-    // The UPDATE matches the exact text read, so a write that slipped in between wins
-    // and this one reports false. The key keeps its expiry.
-    const rows = await this.d.query(
-      `UPDATE ${this.t.keyv} SET value = ${$(1)} WHERE key = ${$(2)} AND value = ${$(3)} RETURNING key`,
-      [keyvRecord.encode(value, live.data.expires), this.rowKey(key), live.raw],
-    );
-    return rows.length === 1;
+  setRemove(set: string, ...members: string[]): Promise<void> {
+    return this.sets.setRemove(set, ...members);
   }
 
-  async setAdd(set: string, ...members: string[]): Promise<void> {
-    const k = checkStoreInput.name('Set name', set);
-    // Sorted so concurrent multi-member inserts take row locks in one order (no deadlock
-    // on PostgreSQL; SQLite locks the whole database, so the order does not matter there).
-    const ms = checkStoreInput.members(members).sort();
-    if (ms.length === 0) return;
-    const rows = this.d.selectRows(SET_ROW, ms.map((m) => [k, m]), 1);
-    await this.d.query(`INSERT INTO ${this.t.sets} (k, m) ${rows.sql} ON CONFLICT (k, m) DO NOTHING`, rows.params);
+  setMembers(set: string): Promise<string[]> {
+    return this.sets.setMembers(set);
   }
 
-  async setRemove(set: string, ...members: string[]): Promise<void> {
-    await this.removeMembers(this.t.sets, checkStoreInput.name('Set name', set), members);
+  setSize(set: string): Promise<number> {
+    return this.sets.setSize(set);
   }
 
-  async setMembers(set: string): Promise<string[]> {
-    const rows = await this.d.query(`SELECT m FROM ${this.t.sets} WHERE k = ${this.d.param(1)}`, [
-      checkStoreInput.name('Set name', set),
-    ]);
-    return rows.map((r) => String(r.m));
+  zAdd(set: string, member: string, score: number): Promise<void> {
+    return this.sets.zAdd(set, member, score);
   }
 
-  async setSize(set: string): Promise<number> {
-    return this.count(this.t.sets, checkStoreInput.name('Set name', set));
+  zRemove(set: string, ...members: string[]): Promise<void> {
+    return this.sets.zRemove(set, ...members);
   }
 
-  async zAdd(set: string, member: string, score: number): Promise<void> {
-    const $ = this.d.param;
-    const m = checkStoreInput.member(member);
-    await this.d.query(
-      `INSERT INTO ${this.t.zsets} (k, m, score) VALUES (${$(1)}, ${$(2)}, ${$(3)})
-       ON CONFLICT (k, m) DO UPDATE SET score = excluded.score`,
-      [checkStoreInput.name('Scored set name', set), m, checkStoreInput.score(score)],
-    );
+  zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
+    return this.sets.zRangeByScore(set, min, max, limit);
   }
 
-  async zRemove(set: string, ...members: string[]): Promise<void> {
-    await this.removeMembers(this.t.zsets, checkStoreInput.name('Scored set name', set), members);
+  zCard(set: string): Promise<number> {
+    return this.sets.zCard(set);
   }
 
-  async zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
-    const d = this.d;
-    const rows = await this.d.query(
-      // Members with equal scores come in byte order of the member, as in Redis.
-      `SELECT m, score FROM ${this.t.zsets}
-       WHERE k = ${d.param(1)} AND score >= ${d.float(2)} AND score <= ${d.float(3)}
-       ORDER BY score, ${d.byteOrder('m')} LIMIT ${d.param(4)}`,
-      [
-        checkStoreInput.name('Scored set name', set),
-        checkStoreInput.bound(min),
-        checkStoreInput.bound(max),
-        checkStoreInput.limit(limit) ?? d.noLimit,
-      ],
-    );
-    return rows.map((r) => ({ member: String(r.m), score: Number(r.score) }));
+  hIncr(hash: string, field: string, by?: number): Promise<number> {
+    return this.counters.hIncr(hash, field, by);
   }
 
-  async zCard(set: string): Promise<number> {
-    return this.count(this.t.zsets, checkStoreInput.name('Scored set name', set));
+  hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
+    return this.counters.hIncrMany(ops);
   }
 
-  async hIncr(hash: string, field: string, by = 1): Promise<number> {
-    const $ = this.d.param;
-    const rows = await this.d.query(
-      `INSERT INTO ${this.t.counters} AS c (k, f, n) VALUES (${$(1)}, ${$(2)}, ${$(3)})
-       ON CONFLICT (k, f) DO UPDATE SET n = c.n + excluded.n
-       RETURNING n`,
-      [checkStoreInput.name('Hash name', hash), checkStoreInput.name('Hash field', field), checkStoreInput.step(by)],
-    );
-    // Number(): a BIGINT comes back from pg as a string.
-    return Number(rows[0]?.n);
+  hGetAll(hash: string): Promise<Record<string, number>> {
+    return this.counters.hGetAll(hash);
   }
 
-  async hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
-    const { merged, at } = checkStoreInput.incrOps(ops);
-    if (merged.length === 0) return [];
-    // One statement, so one transaction and one commit however many counters. Each
-    // counter appears once (PostgreSQL refuses to update a row twice in one statement),
-    // in the merged order, so concurrent batches lock their rows in the same order.
-    const batch = this.d.selectRows(COUNTER_ROW, merged.map((o) => [o.hash, o.field, o.by]), 1);
-    const rows = await this.d.query(
-      `INSERT INTO ${this.t.counters} AS c (k, f, n) ${batch.sql}
-       ON CONFLICT (k, f) DO UPDATE SET n = c.n + excluded.n
-       RETURNING k, f, n`,
-      batch.params,
-    );
-    return valuesInOrder(merged, at, rows);
+  incr(key: string): Promise<number> {
+    return this.counters.incr(key);
   }
 
-  async hGetAll(hash: string): Promise<Record<string, number>> {
-    const rows = await this.d.query(`SELECT f, n FROM ${this.t.counters} WHERE k = ${this.d.param(1)}`, [
-      checkStoreInput.name('Hash name', hash),
-    ]);
-    return Object.fromEntries(rows.map((r) => [String(r.f), Number(r.n)]));
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.leases.acquireLease(name, holder, ttlMs);
   }
 
-  async incr(key: string): Promise<number> {
-    const rows = await this.d.query(
-      `INSERT INTO ${this.t.seqs} AS s (k, n) VALUES (${this.d.param(1)}, 1)
-       ON CONFLICT (k) DO UPDATE SET n = s.n + 1 RETURNING n`,
-      [checkStoreInput.name('Counter name', key)],
-    );
-    return Number(rows[0]?.n);
-  }
-
-  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const d = this.d;
-    const params: unknown[] = [
-      checkStoreInput.name('Lease name', name),
-      checkStoreInput.name('Lease holder', holder),
-      checkStoreInput.leaseTtl(ttlMs),
-    ];
-    // The server's clock where instances share one (PostgreSQL), so hosts whose clocks
-    // drift apart still agree on who holds a lease; else this host's (SQLite: one host).
-    const now = d.serverNowMs ?? d.param(params.push(Date.now()));
-    const rows = await this.d.query(
-      `INSERT INTO ${this.t.leases} AS l (name, holder, expires_at)
-       VALUES (${d.param(1)}, ${d.param(2)}, ${now} + ${d.integer(3)})
-       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-       WHERE l.expires_at <= ${now} OR l.holder = excluded.holder
-       RETURNING name`,
-      params,
-    );
-    return rows.length === 1;
-  }
-
-  async releaseLease(name: string, holder: string): Promise<void> {
-    const $ = this.d.param;
-    await this.d.query(`DELETE FROM ${this.t.leases} WHERE name = ${$(1)} AND holder = ${$(2)}`, [
-      checkStoreInput.name('Lease name', name),
-      checkStoreInput.name('Lease holder', holder),
-    ]);
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.leases.releaseLease(name, holder);
   }
 
   reservePace(name: string, intervalMs: number): Promise<number> {
@@ -302,17 +177,5 @@ export class SqlStore implements Store {
     this.closed = true;
     // Keyv's adapter owns the connection(s): its disconnect closes them.
     await this.kv.disconnect();
-  }
-
-  private async removeMembers(table: string, k: string, members: string[]): Promise<void> {
-    const ms = checkStoreInput.members(members);
-    if (ms.length === 0) return;
-    const among = this.d.inList('m', ms, 2);
-    await this.d.query(`DELETE FROM ${table} WHERE k = ${this.d.param(1)} AND ${among.sql}`, [k, ...among.params]);
-  }
-
-  private async count(table: string, k: string): Promise<number> {
-    const rows = await this.d.query(`SELECT count(*) AS n FROM ${table} WHERE k = ${this.d.param(1)}`, [k]);
-    return Number(rows[0]?.n ?? 0);
   }
 }

@@ -1,6 +1,5 @@
 import { checkStoreInput } from './check-store-input.js';
 import type { SqlDialect } from './sql-dialect.js';
-import type { HIncrOp } from './store.js';
 
 /** Quoted SQL identifiers of the tables one namespace uses next to Keyv's own table. */
 export interface SqlTables {
@@ -60,21 +59,3 @@ export function sqlTableDefinitions(t: SqlTables, d: SqlDialect): string[] {
   ];
 }
 
-/**
- * The new values an `INSERT … RETURNING k, f, n` of merged counter increments gave back
- * (in no guaranteed order), in the order of the caller's ops: `at[i]` is the merged
- * increment of op i (see `checkStoreInput.incrOps`).
- */
-export function valuesInOrder(merged: readonly HIncrOp[], at: readonly number[], rows: ReadonlyArray<Record<string, unknown>>): number[] {
-  const byCounter = new Map<string, Map<string, number>>();
-  for (const r of rows) {
-    const k = String(r.k);
-    let fields = byCounter.get(k);
-    if (!fields) byCounter.set(k, (fields = new Map()));
-    // BIGINT comes back from pg as a string.
-    fields.set(String(r.f), Number(r.n));
-  }
-  const values = merged.map((o) => byCounter.get(o.hash)?.get(o.field));
-  if (values.some((v) => v === undefined)) throw new Error(`a batch of ${merged.length} counter increments returned ${rows.length} rows`);
-  return at.map((i) => values[i]!);
-}
