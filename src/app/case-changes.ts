@@ -5,12 +5,15 @@ import type { Outbox } from '../outbox/outbox.js';
 import type { ChangeWork } from './case-repository.js';
 import { enqueueDelivery } from './delivery-kinds.js';
 
-/** The bookkeeping of a case change: what `CaseService.apply` answers, and what a change leaves to do. */
+// The bookkeeping of a case change, for the case service (case-service.ts): what a change
+// answers, how it is named, and what it leaves for the outbox to do.
+
+/** What `CaseService.apply` and `probe` answer: the changed case and a summary of the change, or the refusal. */
 export type ApplyResult =
   | { ok: true; case: Case; summary: string }
   | { ok: false; refusal: Refusal; case?: Case | undefined };
 
-/** Outbox kinds a case change causes (see delivery-kinds.ts); handlers are in deliveries.ts. */
+/** Outbox kinds a case change causes (see delivery-kinds.ts); handlers are in card-deliveries.ts, note-deliveries.ts and reply-delivery.ts. */
 export const DELIVERY = {
   postCard: 'card.post',
   updateCard: 'card.update',
