@@ -1,61 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import { actorLabel, type Actor } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 import { sameView, type Case, type CardView } from '../domain/case.js';
-import type { LinkHosts, Membership, Refusal } from '../cases/policy.js';
+import type { LinkHosts, Membership } from '../cases/policy.js';
 import { describePii, findPii } from '../screening/find-pii.js';
 import { transition, type CaseCommand, type TransitionContext } from '../cases/workflow.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { MentionSource } from '../sources/mention-source.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CaseConflictError, type CaseRepository, type ChangeWork, type PendingChange } from './case-repository.js';
+import { CaseConflictError, type CaseRepository, type PendingChange } from './case-repository.js';
 import { privateCheck, type Handoff } from './private-channel.js';
 import { membershipOf, type PeopleDirectory } from './people-directory.js';
-import { deliveryKinds, enqueueDelivery, isDurableKind, type DurableKind } from './delivery-kinds.js';
+import { FOLLOW_UP_GRACE_MS, moveOf, queueFollowUps, type ApplyResult } from './case-changes.js';
+import { CaseListeners, type CaseListener, type DurableListener, type PlannedWork } from './case-listeners.js';
 
-export type ApplyResult =
-  | { ok: true; case: Case; summary: string }
-  | { ok: false; refusal: Refusal; case?: Case | undefined };
-
-/**
- * Called after every change of a case, in this process only: a listener that fails, or a
- * crash before it runs, loses what it would have done. For work that may be lost or is
- * repaired elsewhere (storm counts, offers to agents that the sweep repeats); work that
- * must not be lost is a {@link DurableListener}.
- */
-export type CaseListener = (prev: Case | undefined, next: Case) => void | Promise<void>;
-
-/** One change's share of a durable listener's work, as its `run` receives it. */
-export interface DurableWork {
-  caseId: string;
-  /**
-   * Names the change within its case (`<version>:<audit length>`; an annotation keeps the
-   * version but adds an audit entry): the key that makes `run` exactly-once.
-   */
-  change: string;
-  payload: Record<string, unknown>;
-}
-
-/**
- * Work a case change must cause exactly once, even across a crash or a failure (metrics
- * rollups, learning from staff decisions). `plan` works out what the change asks for from
- * the case before and after it, when the change is made; `run` carries it out at once, and
- * if that fails the outbox retries it as an item of `kind` (with backoff; a permanent
- * failure lands in the dead letters). A crash between the change and `run` is resumed
- * from the work stored with the change's pending entry. So `run` may see one change more
- * than once, and must do its work once per {@link DurableWork.change}.
- */
-export interface DurableListener {
-  /** Its kind in the table of outbox kinds (delivery-kinds.ts), which checks the work read back. */
-  kind: DurableKind;
-  /** Pure and quick; undefined when the change asks nothing of this listener. */
-  plan(prev: Case | undefined, next: Case): Record<string, unknown> | undefined;
-  run(work: DurableWork): Promise<void>;
-}
-
-/** Each durable listener's share of a change, as stored with it (`ChangeWork.items`). */
-type PlannedWork = Array<{ kind: DurableKind; payload: Record<string, unknown> }>;
+// The change bookkeeping and the listeners live beside the service; callers keep importing them from here.
+export { DELIVERY, FOLLOW_UP_GRACE_MS, type ApplyResult } from './case-changes.js';
+export type { CaseListener, DurableListener, DurableWork } from './case-listeners.js';
 
 export interface CaseServiceDeps {
   repo: CaseRepository;
@@ -72,42 +34,6 @@ export interface CaseServiceDeps {
   linkHosts?: LinkHosts | undefined;
 }
 
-/** Outbox kinds a case change causes (see delivery-kinds.ts); handlers are in deliveries.ts. */
-export const DELIVERY = {
-  postCard: 'card.post',
-  updateCard: 'card.update',
-  note: 'thread.note',
-  sendReply: 'reply.send',
-  /** The case moved to another group: retire its cards in the old group's channels, post it in the new one's. */
-  moveCard: 'card.move',
-} as const;
-
-/** The group a change moved the case out of, and who moved it (undefined: no move). */
-function moveOf(prev: Case | undefined, next: Case): { group: string; by: string } | undefined {
-  if (!prev || prev.group === next.group) return undefined;
-  const last = next.audit[next.audit.length - 1];
-  return { group: prev.group, by: last ? actorLabel(last.actor) : '' };
-}
-
-/** Names a change within its case: see {@link DurableWork.change}. */
-const changeKey = (c: Case): string => `${c.version}:${c.audit.length}`;
-
-/**
- * Is the change that stored `w` in case `c`? Its audit entry is where it would be: the
- * audit only grows, and an attempt that lost its compare-and-set left a different entry
- * there (or none). Two racers writing entries equal to the millisecond cannot be told
- * apart; then one of them counts, once.
- */
-function made(c: Case, w: ChangeWork): boolean {
-  const e = c.audit[w.auditLength - 1];
-  const l = w.last;
-  return c.version >= w.version && !!e && e.at === l.at && e.action === l.action && e.from === l.from && e.to === l.to &&
-    e.actor.platform === l.actor.platform && e.actor.id === l.actor.id && (e.note ?? null) === (l.note ?? null);
-}
-
-/** How long a change may take before its unfinished follow-ups are taken for a crash's. */
-export const FOLLOW_UP_GRACE_MS = 10_000;
-
 /**
  * Applies commands to cases: the one place where the pure workflow meets the store.
  * Each change is atomic (compare-and-set), and is followed by durable deliveries:
@@ -115,22 +41,20 @@ export const FOLLOW_UP_GRACE_MS = 10_000;
  * when a case starts sending.
  */
 export class CaseService {
-  private readonly listeners: CaseListener[] = [];
-  private readonly durable = new Map<DurableKind, DurableListener>();
+  private readonly listeners: CaseListeners;
 
-  constructor(private readonly deps: CaseServiceDeps) {}
+  constructor(private readonly deps: CaseServiceDeps) {
+    this.listeners = new CaseListeners(deps.outbox, deps.log);
+  }
 
   /** In-process, may be lost: see {@link CaseListener}. */
   onChange(listener: CaseListener): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   /** Exactly once per change, across crashes and failures: see {@link DurableListener}. */
   onChangeDurably(listener: DurableListener): void {
-    if (this.durable.has(listener.kind)) throw new Error(`a durable case listener of kind ${listener.kind} is registered already`);
-    this.durable.set(listener.kind, listener);
-    // The table reads the work back; a malformed item is never retried (dead letters).
-    deliveryKinds.on(this.deps.outbox, listener.kind, (w) => listener.run(w));
+    this.listeners.addDurable(listener);
   }
 
   /** Sets where Slack user groups are resolved (the Slack adapter is created after the service). */
@@ -262,7 +186,7 @@ export class CaseService {
       // this entry, and `resumeFollowUps` queues what the change still needs.
       const prev = current.value;
       const move = moveOf(prev, result.case);
-      const work = this.plan(prev, result.case);
+      const work = this.listeners.plan(prev, result.case);
       const pending: PendingChange = { id: caseId, version: result.case.version, from: move?.group, by: move?.by };
       const last = result.case.audit[result.case.audit.length - 1];
       if (work.length > 0 && last) {
@@ -294,8 +218,8 @@ export class CaseService {
 
   /** Tells listeners about a case that was just opened. */
   async afterCreate(c: Case): Promise<void> {
-    await this.runDurably(c, this.plan(undefined, c));
-    await this.notify(undefined, c);
+    await this.listeners.runDurably(c, this.listeners.plan(undefined, c));
+    await this.listeners.notify(undefined, c);
   }
 
   /**
@@ -305,83 +229,19 @@ export class CaseService {
    */
   async repeatCreateWork(c: Case): Promise<void> {
     if (c.version !== 0 || c.audit.length > 0) return;
-    await this.runDurably(c, this.plan(undefined, c));
-  }
-
-  /**
-   * What the durable listeners need to do for this change. A change that adds no audit
-   * entry (a note from the card's thread) is not counted nor learned from, and could not
-   * be told apart from the change before it.
-   */
-  private plan(prev: Case | undefined, next: Case): PlannedWork {
-    if (prev && next.audit.length === prev.audit.length) return [];
-    const out: PlannedWork = [];
-    for (const l of this.durable.values()) {
-      const payload = l.plan(prev, next);
-      if (payload) out.push({ kind: l.kind, payload });
-    }
-    return out;
-  }
-
-  /**
-   * Runs a change's durable work now; what fails is queued for the outbox to retry. Only
-   * a failure to queue it is thrown (the change's pending entry then stays, and
-   * `resumeFollowUps` queues it).
-   */
-  private async runDurably(next: Case, work: PlannedWork): Promise<void> {
-    for (const { kind, payload } of work) {
-      const listener = this.durable.get(kind);
-      const w: DurableWork = { caseId: next.id, change: changeKey(next), payload };
-      try {
-        if (!listener) throw new Error(`no durable case listener of kind ${kind}`);
-        await listener.run(w);
-      } catch (e) {
-        this.deps.log.warn({ err: e, caseId: next.id, kind, change: w.change }, 'durable case work failed; queued for retry');
-        await this.queueDurably(kind, w);
-      }
-    }
-  }
-
-  private async queueDurably(kind: DurableKind, w: DurableWork): Promise<void> {
-    // A lane per listener and case (the table's): a rollup that keeps failing holds back
-    // neither the case's cards nor other cases' rollups.
-    await enqueueDelivery(this.deps.outbox, kind, { caseId: w.caseId, change: w.change, payload: w.payload });
-  }
-
-  private async notify(prev: Case | undefined, next: Case): Promise<void> {
-    for (const l of this.listeners) {
-      try { await l(prev, next); } catch (e) { this.deps.log.error({ err: e, caseId: next.id }, 'case listener failed'); }
-    }
+    await this.listeners.runDurably(c, this.listeners.plan(undefined, c));
   }
 
   /** Durable follow-ups of a change (deliveries, then durable listeners' work), then in-process listeners. */
   private async afterChange(prev: Case | undefined, next: Case, summary: string, opts: { threadNote?: boolean; work: PlannedWork }): Promise<void> {
     const last = next.audit[next.audit.length - 1];
-    await this.queueFollowUps(next, {
+    await queueFollowUps(this.deps.outbox, next, {
       note: opts.threadNote !== false ? { text: summary, at: last?.at ?? next.updatedAt, note: last?.note ?? null } : undefined,
       movedFrom: moveOf(prev, next),
       reply: next.status === 'sending' && prev?.status !== 'sending' ? 'new' : undefined,
     });
-    await this.runDurably(next, opts.work);
-    await this.notify(prev, next);
-  }
-
-  /** The outbox items that carry a change out: card refresh, thread note, card move, reply. */
-  private async queueFollowUps(next: Case, f: {
-    note?: { text: string; at: string; note: string | null } | undefined;
-    movedFrom?: { group: string; by: string } | undefined;
-    /** `resumed`: an earlier life may have posted it, so the delivery looks for it first. */
-    reply?: 'new' | 'resumed' | undefined;
-  }): Promise<void> {
-    const { outbox } = this.deps;
-    // On the case's lane, in this order; the reply on its own (see delivery-kinds.ts).
-    await enqueueDelivery(outbox, DELIVERY.updateCard, { caseId: next.id });
-    if (f.note) await enqueueDelivery(outbox, DELIVERY.note, { caseId: next.id, ...f.note });
-    // After the note, so the old card's thread says where the case went.
-    if (f.movedFrom) await enqueueDelivery(outbox, DELIVERY.moveCard, { caseId: next.id, group: next.group, from: f.movedFrom.group, by: f.movedFrom.by });
-    if (f.reply) {
-      await enqueueDelivery(outbox, DELIVERY.sendReply, { caseId: next.id, version: next.version, ...(f.reply === 'resumed' ? { resumed: true } : {}) });
-    }
+    await this.listeners.runDurably(next, opts.work);
+    await this.listeners.notify(prev, next);
   }
 
   /**
@@ -402,20 +262,14 @@ export class CaseService {
       const c = await repo.get(p.id);
       // An older version: the change lost its compare-and-set and was never made.
       if (c && c.version >= p.version) {
-        await this.queueFollowUps(c, {
+        await queueFollowUps(this.deps.outbox, c, {
           movedFrom: p.from !== undefined && p.from !== c.group ? { group: p.from, by: p.by ?? '' } : undefined,
           reply: c.status === 'sending' ? 'resumed' : undefined,
         });
         // Queued, not run here: the listeners' work may already be done (the crash came
         // after it), and their `run` does it once per change.
         const work = p.work ? await repo.changeWork(p.work) : undefined;
-        if (work && made(c, work)) {
-          for (const { kind, payload } of work.items) {
-            // Stored by an earlier life, which may have had listeners this one lacks.
-            if (!isDurableKind(kind)) { log.error({ caseId: c.id, kind }, 'stored durable work of an unknown kind; dropped'); continue; }
-            await this.queueDurably(kind, { caseId: c.id, change: `${work.version}:${work.auditLength}`, payload });
-          }
-        }
+        if (work) await this.listeners.requeue(c, work);
         resumed++;
         log.warn({ caseId: c.id, version: p.version, status: c.status }, 'resumed the follow-ups of a change cut off by a crash');
       }

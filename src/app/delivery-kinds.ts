@@ -13,7 +13,7 @@ const platform = z.enum(['slack', 'teams']);
 const caseLane = (p: { caseId: string }): string => `case:${p.caseId}`;
 const postInto = (p: { platform: string; target: string }): string => `${p.platform}.post:${p.target}`;
 
-/** A case change's durable work, retried by the outbox (see DurableListener in case-service.ts). */
+/** A case change's durable work, retried by the outbox (see DurableListener in case-listeners.ts). */
 const DurableWorkSchema = z.object({
   caseId: z.string(),
   /** `<version>:<audit length>`: the change the work belongs to. */

@@ -1,7 +1,8 @@
 import { takeCoalescingSlot } from './coalescing-slot.js';
 import { buryItem, deadLetterCount } from './dead-letters.js';
 import { DeliveryPermanentError, DeliveryRateLimitedError, withDeliveryTimeout } from './delivery-errors.js';
-import { COALESCE, ITEM, PARKED, PENDING, WINDOW, type DeliveryHandler, type OutboxItem, type OutboxOptions } from './outbox-item.js';
+import { LaneScanner, type ScanTarget } from './lane-scanner.js';
+import { COALESCE, ITEM, PENDING, type DeliveryHandler, type OutboxItem, type OutboxOptions } from './outbox-item.js';
 import { PendingItems } from './pending-items.js';
 
 export type { DeliveryGate, DeliveryHandler, OutboxItem, OutboxOptions } from './outbox-item.js';
@@ -21,7 +22,6 @@ type Outcome = 'delivered' | 'wait';
  */
 export class Outbox {
   private readonly handlers = new Map<string, DeliveryHandler>();
-  private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly leaseMs: number;
   private readonly handlerTimeoutMs: number;
@@ -34,16 +34,21 @@ export class Outbox {
   private delivered = 0;
   /** Lanes (keys) being delivered by this instance, with their promise. */
   private readonly running = new Map<string, Promise<void>>();
-  private readonly perResource = new Map<string, number>();
-  private readonly gateClosedUntil = new Map<string, number>();
   private readonly pending: PendingItems;
+  private readonly scanner: LaneScanner;
+  /** What the scanner sees of this outbox (see lane-scanner.ts). */
+  private readonly target: ScanTarget = {
+    running: this.running,
+    isStopped: () => this.stopped,
+    startLane: (key, lane, resource) => this.startLane(key, lane, resource),
+  };
 
   constructor(private readonly opts: OutboxOptions) {
     this.pending = new PendingItems(opts.store, opts.log, opts.resourceOf);
-    this.concurrency = opts.concurrency ?? 64;
     this.maxAttempts = opts.maxAttempts ?? 12;
     this.leaseMs = opts.leaseMs ?? 120_000;
     this.handlerTimeoutMs = opts.handlerTimeoutMs ?? 60_000;
+    this.scanner = new LaneScanner(opts, this.pending, opts.concurrency ?? 64);
   }
 
   on(kind: string, handler: DeliveryHandler): this {
@@ -152,63 +157,15 @@ export class Outbox {
     this.scanning = (async () => {
       do {
         this.again = false;
-        const next = await this.scanOnce();
+        const next = await this.scanner.pass(this.target);
         if (Number.isFinite(next)) this.wake(next - Date.now());
       } while (this.again && !this.stopped);
     })().finally(() => { this.scanning = undefined; });
     return this.scanning;
   }
 
-  /** One pass: starts every lane whose head is due and whose resource has room. Returns the next wake-up time. */
-  private async scanOnce(): Promise<number> {
-    const { store, clock } = this.opts;
-    const now = clock.now().getTime();
-    const realNow = Date.now();
-    const view = this.pending;
-    if (realNow >= view.nextParkCheck) await view.unpark(now, realNow);
-    const pending = await store.zRangeByScore(PENDING, 0, PARKED - 1, WINDOW);
-    const ids = new Set(pending.map((p) => Number(p.member)));
-    for (const id of view.cache.keys()) if (!ids.has(id) && !this.isRunningId(id) && !view.parkedLanes.has(view.cache.get(id)!.key)) view.forget(id);
-    await view.load([...ids]);
-
-    // Lanes in enqueue order; only the head of each lane may go.
-    const lanes = new Map<string, OutboxItem[]>();
-    for (const id of ids) {
-      const item = view.cache.get(id);
-      if (!item) continue;
-      const lane = lanes.get(item.key);
-      if (lane) lane.push(item); else lanes.set(item.key, [item]);
-    }
-    let nextWake = view.nextParkCheck;
-    for (const [key, lane] of lanes) {
-      if (this.stopped || this.running.size >= this.concurrency) break;
-      if (this.running.has(key) || view.parkedLanes.has(key)) continue;
-      const head = lane[0]!;
-      if (head.notBefore > now) { nextWake = Math.min(nextWake, realNow + (head.notBefore - now)); continue; }
-      const resource = await view.resourceFor(head);
-      if (resource) {
-        if ((this.perResource.get(resource) ?? 0) >= (this.opts.gate?.capacity(resource) ?? 4)) continue;
-        const closed = this.gateClosedUntil.get(resource) ?? 0;
-        if (closed > realNow) { await view.park(head, closed, now, realNow); continue; }
-        if (this.opts.gate && !(await this.opts.gate.admit(resource))) {
-          const until = realNow + (this.opts.gateRetryMs ?? 1000);
-          this.gateClosedUntil.set(resource, until);
-          await view.park(head, until, now, realNow);
-          continue;
-        }
-      }
-      this.startLane(key, lane, resource);
-    }
-    return Math.min(nextWake, view.nextParkCheck);
-  }
-
-  private isRunningId(id: number): boolean {
-    const item = this.pending.cache.get(id);
-    return !!item && this.running.has(item.key);
-  }
-
+  /** Delivers a lane the scanner started, head first, while its items are due and spend the same resource. */
   private startLane(key: string, lane: OutboxItem[], resource: string | undefined): void {
-    if (resource) this.perResource.set(resource, (this.perResource.get(resource) ?? 0) + 1);
     const run = (async () => {
       for (const item of lane) {
         if (this.stopped) break;
@@ -224,10 +181,7 @@ export class Outbox {
       .catch((e: unknown) => this.opts.log.error({ err: e, key }, 'outbox lane failed'))
       .finally(() => {
         this.running.delete(key);
-        if (resource) {
-          const n = (this.perResource.get(resource) ?? 1) - 1;
-          if (n <= 0) this.perResource.delete(resource); else this.perResource.set(resource, n);
-        }
+        this.scanner.release(resource);
         this.kick();
       });
     this.running.set(key, run);
