@@ -1,9 +1,9 @@
-import WebSocket from 'ws';
 import * as z from 'zod';
 import { matchQuery } from '../../domain/parse-query.js';
 import type { Mention } from '../../domain/mention.js';
 import type { MentionStream, StreamEnd, StreamHandlers } from '../mention-stream.js';
 import type { LocalQuery } from '../source-options.js';
+import { runWebSocket } from '../websocket-stream.js';
 import { blueskyPostUrl } from './bluesky-text.js';
 
 /** Bluesky's public Jetstream (no credentials); any Jetstream host can be configured instead. */
@@ -76,39 +76,23 @@ export class JetstreamStream implements MentionStream {
   }
 
   connect(handlers: StreamHandlers, position: string | undefined, signal: AbortSignal): Promise<StreamEnd> {
-    return new Promise<StreamEnd>((resolve) => {
-      if (signal.aborted) { resolve({ kind: 'closed' }); return; }
-      const stallMs = this.opts.stallMs ?? 30_000;
+    return runWebSocket({
+      url: this.urlFor(position),
       // permessage-deflate off: Jetstream refuses it together with its own compression, and it is not needed.
-      const ws = new WebSocket(this.urlFor(position), { perMessageDeflate: false, handshakeTimeout: 10_000 });
-      let chain = Promise.resolve();
-      let ended: StreamEnd | undefined;
-      let lastHeard = Date.now();
-      const finish = (end: StreamEnd) => { ended ??= end; ws.terminate(); };
-      const onAbort = () => finish({ kind: 'closed' });
-      signal.addEventListener('abort', onAbort, { once: true });
-      const watchdog = setInterval(() => {
-        if (Date.now() - lastHeard >= stallMs) finish({ kind: 'stalled', message: `nothing from Jetstream for ${stallMs / 1000} s` });
-        else if (ws.readyState === WebSocket.OPEN) ws.ping();
-      }, Math.max(50, Math.floor(stallMs / 3)));
-      ws.on('open', () => { lastHeard = Date.now(); handlers.connected(); });
-      ws.on('pong', () => { lastHeard = Date.now(); });
-      ws.on('message', (data: WebSocket.RawData) => {
-        lastHeard = Date.now();
-        const m = this.read(data.toString(), handlers);
-        if (m) chain = chain.then(() => handlers.mentions(m.mention ? [m.mention] : [], m.position)).catch(() => undefined);
-      });
-      ws.on('unexpected-response', (_req, res) => {
-        const status = res.statusCode ?? 0;
-        finish(status === 429 ? { kind: 'rate-limited', message: 'Jetstream answered 429' } : { kind: 'http', status, message: `Jetstream answered ${status} to the connection` });
-      });
-      ws.on('error', (e) => { ended ??= { kind: 'network', message: `Jetstream could not be reached: ${e.message}` }; });
-      ws.on('close', () => {
-        clearInterval(watchdog);
-        signal.removeEventListener('abort', onAbort);
-        void chain.then(() => resolve(signal.aborted ? { kind: 'closed' } : ended ?? { kind: 'network', message: 'Jetstream closed the connection' }));
-      });
-    });
+      options: { perMessageDeflate: false, handshakeTimeout: 10_000 },
+      stallMs: this.opts.stallMs ?? 30_000,
+      ends: {
+        stalled: (ms) => `nothing from Jetstream for ${ms / 1000} s`,
+        unreachable: (message) => `Jetstream could not be reached: ${message}`,
+        closed: 'Jetstream closed the connection',
+        response: (status) => (status === 429 ? { kind: 'rate-limited', message: 'Jetstream answered 429' } : { kind: 'http', status, message: `Jetstream answered ${status} to the connection` }),
+      },
+      opened: () => handlers.connected(),
+      frame: (text) => {
+        const m = this.read(text, handlers);
+        return m && (() => handlers.mentions(m.mention ? [m.mention] : [], m.position));
+      },
+    }, signal);
   }
 
   /** One frame: a mention of ours with its position, a position alone (someone else's post), or nothing (malformed). */
