@@ -12,6 +12,7 @@ import { DeliveryPermanentError, DeliveryRateLimitedError, SourceUnavailableErro
 import { isNetworkFailure, retryAfterMs } from '../timed-fetch.js';
 import { MastodonPrivate } from './mastodon-private.js';
 import { addressTo, checkMastodonReply, fullAcct, htmlToText } from './mastodon-text.js';
+import { isOwnAccount, statusToMention } from './mastodon-status.js';
 
 /** The query that means "mentions of the brand account" (its notifications of type mention). */
 export const MASTODON_MENTIONS_QUERY = '@me';
@@ -108,7 +109,7 @@ export class MastodonSource implements MentionSource {
       for (const s of r.values) found.set(s.id, s);
     }
     const statuses = [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { mentions: statuses.map((s) => this.toMention(s)), cursor: JSON.stringify(next), requests, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
+    return { mentions: statuses.map((s) => statusToMention(s, this.name, this.host)), cursor: JSON.stringify(next), requests, ...(unreadable ? { cursorUnreadable: unreadable } : {}), ...(more ? { more } : {}) };
   }
 
   private isSearch(q: string): boolean {
@@ -149,38 +150,11 @@ export class MastodonSource implements MentionSource {
   private keep(s: Status): Status | undefined {
     if (s.reblog) return undefined;
     if (this.me && s.account.id === this.me.id) return undefined;
-    const acct = s.account.acct.toLowerCase();
-    const own = this.opts.ownAccounts;
-    const local = !acct.includes('@');
-    return own.has(acct) || own.has(this.fullAcct(s.account)) || (local && own.has(`${acct}@${this.host}`)) ? undefined : s;
+    return isOwnAccount(s.account, this.opts.ownAccounts, this.host) ? undefined : s;
   }
 
   private fullAcct(a: Status['account']): string {
     return fullAcct(a, this.host);
-  }
-
-  private toMention(s: Status): Mention {
-    const text = htmlToText(s.content);
-    return {
-      network: 'mastodon',
-      source: this.name,
-      id: s.id,
-      text: s.spoilerText ? `${s.spoilerText}\n\n${text}` : text,
-      ...(s.language ? { lang: s.language } : {}),
-      createdAt: new Date(Date.parse(s.createdAt)).toISOString(),
-      url: s.url ?? s.uri,
-      author: {
-        id: s.account.id,
-        handle: this.fullAcct(s.account),
-        name: s.account.displayName?.trim() || s.account.username,
-        followers: Math.max(0, s.account.followersCount ?? 0),
-        // Mastodon has no verified badge; a rel=me-verified profile link is the closest thing.
-        verified: s.account.fields?.some((f) => !!f.verifiedAt) ?? false,
-      },
-      ...(s.inReplyToId ? { inReplyToId: s.inReplyToId } : {}),
-      isRepost: false,
-      isQuote: false,
-    };
   }
 
   async reply(mention: Mention, text: string): Promise<Reply> {
