@@ -48,7 +48,7 @@ describe('a Bluesky source in stream mode (Jetstream)', () => {
     jet = await startFakeJetstream();
     const dir = mkdtempSync(join(tmpdir(), 'earshot-jet-'));
     const cfg = config(jet.url);
-    const built = createJetstreamStream(cfg.sources[0]!, cfg) as JetstreamStream;
+    const built = createJetstreamStream(cfg.sources[0]!, cfg, parseEnv({})) as JetstreamStream;
     // The configured stream, with a short stall limit for the test.
     const stream = new JetstreamStream({ ...built.opts, stallMs: 600 });
     app = await startEarshot({

@@ -3,7 +3,8 @@
  * `service` at {@link FakeBluesky.url}). Answers follow the published lexicons, which the SDK
  * validates on every response: `com.atproto.server.createSession` / `refreshSession`,
  * `app.bsky.feed.searchPosts`, `app.bsky.actor.getProfiles`, `app.bsky.feed.getPosts`,
- * `app.bsky.feed.getAuthorFeed` and `com.atproto.repo.createRecord`. CIDs, DIDs and record
+ * `app.bsky.feed.getAuthorFeed`, `com.atproto.repo.createRecord` and (no session needed)
+ * `com.atproto.identity.resolveHandle`. CIDs, DIDs and record
  * keys (TIDs) are in their real formats.
  *
  * - Errors are XRPC error bodies `{ error, message }`; every routed answer carries the
@@ -234,6 +235,13 @@ export async function startFakeBluesky(opts: FakeBlueskyOptions = {}): Promise<F
       refresh.delete(token);
       const s = session(did);
       return { accessJwt: s.accessJwt, refreshJwt: s.refreshJwt, handle: s.handle, did: s.did, active: true };
+    },
+    // Public, no session: any handle the fake knows resolves to its DID.
+    'com.atproto.identity.resolveHandle': (_req, q) => {
+      const handle = (q.get('handle') ?? '').toLowerCase();
+      const u = handle.startsWith('did:') ? undefined : findUser(handle);
+      if (!u) throw new XrpcProblem(400, 'InvalidRequest', 'Unable to resolve handle');
+      return { did: u.did };
     },
     'app.bsky.feed.searchPosts': (req, q) => {
       requireAuth(req);

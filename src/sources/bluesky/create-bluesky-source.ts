@@ -7,8 +7,9 @@ import { LazySource } from '../lazy-source.js';
 import { SourceConfigError } from '../source-errors.js';
 import { PrivateAccessMemory } from '../private-access.js';
 import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
-import type { MentionStream } from '../mention-stream.js';
-import { DEFAULT_JETSTREAM_URL, JetstreamStream } from './jetstream-stream.js';
+import type { MentionStream, StreamEnd, StreamHandlers } from '../mention-stream.js';
+import { BrandDids } from './brand-dids.js';
+import { DEFAULT_JETSTREAM_URL, JetstreamStream, type JetstreamOptions } from './jetstream-stream.js';
 import { checkBlueskyPrivate, checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
@@ -74,21 +75,37 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
 /**
  * Builds the Jetstream stream of a Bluesky source in stream mode: mentions of the brand
  * (by DID in the mention facets, or `@handle` in the text) and the source's queries, matched
- * here in Earshot's own query syntax (Jetstream does no search). Needs no credentials.
+ * here in Earshot's own query syntax (Jetstream does no search). Needs no credentials; the
+ * brand's handles are resolved to DIDs on `BLUESKY_SERVICE_URL` before connecting, so its
+ * own posts are known by their author DID.
  */
-export function createJetstreamStream(source: SourceConfig, config: Config): MentionStream {
+export function createJetstreamStream(source: SourceConfig, config: Config, env: Env): MentionStream {
   const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
   const handles = ownHandles(config, 'bluesky');
   const queries = parseLocalQueries(source, config);
   if (queries.some((q) => q.node === 'all')) {
     throw new SourceConfigError([{ path: `${sourcePath(source, config)}.queries`, message: 'a * query would hear every post on Bluesky in stream mode', hint: 'name keywords, or leave mentions of the brand to the brand handles and options.dids' }]);
   }
-  return new JetstreamStream({
+  const brandDids = new Set([...options.dids, ...[...handles].filter((h) => h.startsWith('did:'))]);
+  const opts: JetstreamOptions = {
     name: source.name,
     url: options.jetstream ?? DEFAULT_JETSTREAM_URL,
     queries,
-    brandDids: new Set([...options.dids, ...[...handles].filter((h) => h.startsWith('did:'))]),
+    brandDids,
     brandHandles: new Set([...handles].filter((h) => !h.startsWith('did:'))),
     lookbackMs: options.lookback,
-  });
+  };
+  return new BrandJetstream(opts, new BrandDids(opts.brandHandles, env.BLUESKY_SERVICE_URL, brandDids));
+}
+
+/** Jetstream that first resolves the brand's handles still unresolved to DIDs (brand-dids.ts). */
+export class BrandJetstream extends JetstreamStream {
+  constructor(opts: JetstreamOptions, readonly brandDids: BrandDids) {
+    super(opts);
+  }
+
+  override async connect(handlers: StreamHandlers, position: string | undefined, signal: AbortSignal): Promise<StreamEnd> {
+    await this.brandDids.resolve(signal);
+    return super.connect(handlers, position, signal);
+  }
 }
