@@ -219,3 +219,76 @@ describe('reaching people in Teams: welcome, Decline, my queue and approvals', (
     await waitFor('the pointer to the personal chat', () => connector.conversationIds().some((id) => JSON.stringify(connector.conversation(id).activities()).includes('Your queue is yours alone')));
   });
 });
+
+/**
+ * The same paths behind Bot Framework authentication: requests signed as Bot Framework signs
+ * them (a JWT from the fake connector's published key, for this app id) are served; unsigned
+ * ones are refused and change nothing. Only invoke answers are checked: they travel in the
+ * HTTP response, and the bot knows no channel here, so nothing is sent outward.
+ */
+describe('reaching people in Teams, with app credentials (signed requests)', () => {
+  const APP_ID = '00000000-0000-0000-0000-00000000b071';
+  const EVE: Person = { aad: '00000000-0000-0000-0000-0000000000e5', id: '29:eve', name: 'Eve Viewer', chat: 'a:1PersonalChatEve' };
+  let connector: FakeBotConnector;
+  let app: Earshot;
+  let url: string;
+
+  const post = async (activity: Json, signed: boolean): Promise<{ status: number; body: any }> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(signed ? { authorization: `Bearer ${connector.signInbound({ appId: APP_ID })}` } : {}) };
+    const r = await fetch(`${url}/api/messages`, { method: 'POST', headers, body: JSON.stringify(activity) });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const invoke = (p: Person, value: Json, personal: boolean): Json => {
+    const a = fixture('invoke.adaptiveCard-action');
+    return { ...a, serviceUrl: connector.url, from: { id: p.id, name: p.name, aadObjectId: p.aad }, value, ...(personal ? { conversation: { ...a.conversation, id: p.chat, conversationType: 'personal', isGroup: false } } : {}) };
+  };
+
+  beforeAll(async () => {
+    connector = await startFakeBotConnector();
+    app = await startEarshot({
+      config: parseConfig(CONFIG),
+      env: parseEnv({
+        MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'not-a-real-secret', TEAMS_OPENID_METADATA_URL: connector.openIdMetadataUrl,
+        STORE_URL: `sqlite://${join(tempDir('people-teams-auth'), 't.sqlite')}`, PORT: '0', HOST: '127.0.0.1', DRY_RUN: 'true',
+      }),
+      log: silentLogger(), sources: new Map([['x-mentions', idleSource()]]), schedule: false, outboxIntervalMs: 50,
+    });
+    url = `http://127.0.0.1:${app.port}`;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await connector?.close();
+  });
+
+  it('serves a signed Decline and a signed queue refresh; refuses them unsigned', async () => {
+    await recordPoll(app.store, 'x-mentions', { mentions: [mention('@acme signed and sealed')], cursor: 'auth1', requests: 1 });
+    await app.processInbox();
+    const c = await waitFor('the offer', async () => {
+      for (const id of await app.store.setMembers('open:care')) {
+        const x = await app.cases.get(id);
+        if (x?.mention.text === '@acme signed and sealed' && x.assignment) return x;
+      }
+      return undefined;
+    });
+    const offeredTo = c.assignment!.to.id === ALICE.aad ? ALICE : DAVE;
+    const decline = invoke(offeredTo, { action: { type: 'Action.Execute', title: 'Decline', verb: 'case.decline', data: { caseId: c.id, version: c.version } }, trigger: 'manual' }, false);
+
+    expect((await post(decline, false)).status).toBe(401);
+    expect((await app.cases.get(c.id))!.version).toBe(c.version);
+
+    const r = await post(decline, true);
+    expect(r.status).toBe(200);
+    expect(r.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(r.body.value.body.map((b: Json) => b.type)).toContain('FactSet');
+    expect((await app.cases.get(c.id))!.declined?.map((a) => a.id)).toEqual([offeredTo.aad]);
+
+    const refresh = invoke(EVE, { action: { type: 'Action.Execute', title: 'Refresh', verb: 'queue.refresh', data: { queue: 'approvals' } }, trigger: 'automatic' }, true);
+    expect((await post(refresh, false)).status).toBe(401);
+    const q = await post(refresh, true);
+    expect(q.status).toBe(200);
+    expect(q.body.value.body[0].text).toBe('Drafts waiting for my approval');
+    expect(JSON.stringify(q.body.value)).toContain('No draft is waiting for you.');
+    expect(connector.calls).toEqual([]);
+  });
+});
