@@ -27,6 +27,7 @@ import { renderAdaptiveCard, type AdaptiveCard } from '../src/chat/teams/render-
 import { renderTeamsChoice } from '../src/chat/teams/render-teams-choice.js';
 import { renderTeamsDialog } from '../src/chat/teams/render-teams-dialog.js';
 import { renderTeamsMessage } from '../src/chat/teams/render-teams-message.js';
+import { renderTeamsQueue, renderTeamsWelcome } from '../src/chat/teams/render-teams-queue.js';
 import { renderStormAdaptiveCard } from '../src/chat/teams/render-storm-adaptive-card.js';
 import { renderTeamsStormDialog } from '../src/chat/teams/render-teams-storm-dialog.js';
 import type { Storm } from '../src/domain/storm.js';
@@ -174,6 +175,12 @@ export function sampleTeamsCards(): Array<{ name: string; card: AdaptiveCard }> 
     more: 'Add "details" for response-time spread, sentiment, intents, approvals, reach and trends.',
   };
   out.push({ name: 'metrics answer', card: renderTeamsMessage({ lines: [], summary: { layout, footer: ['No data to chart for this period: First-response time.'] } }) });
+  // The personal chat: the queue (every list, a notice, the figures, refreshed for its owner), an empty one, the welcome.
+  const [mine, drafted, open] = (['claimed', 'drafted', 'new'] as const).map((s, i) => buildCard(sampleCase(s, i), { approvalsNeeded: 1, templateName: () => 'DM us' }));
+  const queue = { mine: [mine!], approvals: [drafted!], atRisk: [{ card: open!, due: 'First response due in 12 min' }], counts: { mine: 11, approvals: 1, atRisk: 1 }, figures: { layout, footer: ['Figures for the team.'] } };
+  out.push({ name: 'my queue', card: renderTeamsQueue(queue, 'all', NOW, { notice: { text: 'Done: Bob Lead approved the draft.', refused: false }, userId: '29:bob' }) });
+  out.push({ name: 'approvals, none waiting, after a refusal', card: renderTeamsQueue({ mine: [], approvals: [], atRisk: [], counts: { mine: 0, approvals: 0, atRisk: 0 } }, 'approvals', NOW, { notice: { text: 'That card was out of date.', refused: true } }) });
+  out.push({ name: 'personal chat welcome', card: renderTeamsWelcome() });
   return out;
 }
 

@@ -25,6 +25,7 @@ import {
 /** The actions one click applies, and the command each one is. */
 const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
   'case.claim': () => ({ type: 'claim' }),
+  'case.decline': () => ({ type: 'decline' }),
   'case.release': () => ({ type: 'release' }),
   'case.approve': () => ({ type: 'approve' }),
   'case.send': () => ({ type: 'send' }),

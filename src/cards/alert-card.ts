@@ -50,7 +50,7 @@ const TITLE: Record<AlertKind, (c: Case) => string> = {
 };
 
 const ACTIONS: Record<AlertKind, (c: Case) => AlertCard['actions']> = {
-  assignment: () => [{ id: 'case.claim', label: 'Accept', style: 'primary' }],
+  assignment: () => [{ id: 'case.claim', label: 'Accept', style: 'primary' }, { id: 'case.decline', label: 'Decline', style: 'danger' }],
   approval: () => [{ id: 'case.approve', label: 'Approve', style: 'primary' }, { id: 'case.reject', label: 'Send back', style: 'danger' }],
   sentBack: () => [{ id: 'case.draft', label: 'Redraft', style: 'primary' }],
   sla: () => [],
@@ -62,6 +62,8 @@ function closedLine(c: Case, kind: AlertKind): string {
   const who = c.audit[c.audit.length - 1]?.actor;
   const by = who && who.platform !== 'system' ? ` (last change by ${actorLabel(who)})` : '';
   if (kind === 'assignment' && c.owner) return `No longer waiting for you: ${actorLabel(c.owner)} has the case.`;
+  if (kind === 'assignment' && c.assignment) return `No longer waiting for you: the case is now offered to ${actorLabel(c.assignment.to)}.`;
+  if (kind === 'assignment' && c.declined?.length && c.status === 'new') return `No longer waiting for you: ${actorLabel(c.declined.at(-1)!)} declined it, and it is in the channel for anyone to claim.`;
   return `No longer waiting for you: the case is now ${STATUS_LABEL[c.status].toLowerCase()}${by}.`;
 }
 

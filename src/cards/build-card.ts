@@ -96,6 +96,7 @@ function notesOf(c: Case, opts: CardOptions): string[] {
   const last = c.audit[c.audit.length - 1];
   if (c.status === 'new' && last?.action === 'expire_claim') notes.push(`The claim lapsed at ${cardTime(last.at)} (${last.note ?? 'no activity'}); the case is back in the channel.`);
   if (c.status === 'new' && last?.action === 'assign' && !c.assignment) notes.push('Nobody picked this case up in time; it is back in the channel for anyone to claim.');
+  if (c.status === 'new' && last?.action === 'decline' && !c.assignment) notes.push(`${actorLabel(last.actor)} declined this case at ${cardTime(last.at)}; it is in the channel for anyone to claim.`);
   if (c.escalation) notes.push(escalationLine(c.escalation, opts.names));
   const earlier = opts.earlierCases ?? [];
   if (earlier.length > 0) {

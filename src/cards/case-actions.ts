@@ -26,6 +26,8 @@ export function caseActions(c: Case, opts: CaseActionOptions): Card['actions'] {
   switch (c.status) {
     case 'new':
       push('case.claim', 'Claim', 'primary');
+      // An open offer: the agent it is offered to may turn it down (the workflow refuses anyone else).
+      if (c.assignment && !c.owner) push('case.decline', 'Decline');
       if (canReply) push('case.draft', 'Draft reply');
       push('case.reassign', 'Assign to…');
       push('case.snooze', 'Snooze');

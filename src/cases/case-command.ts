@@ -10,6 +10,8 @@ export type CaseCommand =
   | { type: 'reassign'; to: Actor }
   /** Routing to people (system): offer the case to an agent, or give it back to the channel (no `to`). */
   | { type: 'assign'; to?: Actor | undefined; mode?: 'assign' | 'suggest' | undefined }
+  /** The agent a case is offered to turns it down: routing offers it to the next agent, or it stays in the channel. */
+  | { type: 'decline' }
   /** `channel: 'private'`: a message to the author alone (Move to DM, a private reply). */
   | { type: 'draft'; text: string; templateId?: string | undefined; channel?: 'private' | undefined; assist?: DraftAssist | undefined }
   | { type: 'approve' }

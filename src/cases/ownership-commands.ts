@@ -1,5 +1,6 @@
 /** Who has a case: claiming, releasing, handing over, routing's offers and lapsed claims. */
 import { actorLabel, sameActor } from '../domain/actor.js';
+import type { Case } from '../domain/case.js';
 import { describeState } from './describe-state.js';
 import { checkRole, claimTimeoutMs, roleRule } from './policy.js';
 import { refuse, hhmm, UNOWNED, type Cmd, type Step, type TransitionResult } from './transition-step.js';
@@ -54,6 +55,27 @@ export function assignCommand(s: Step, cmd: Cmd<'assign'>): TransitionResult {
   const offered = [...(c.offered ?? []), cmd.to];
   const verb = mode === 'assign' ? 'assigned' : 'suggested';
   return next('new', { assignment: { to: cmd.to, mode, at: now }, offered }, `The case was ${verb} to ${actorLabel(cmd.to)}`, c.assignment ? `not picked up by ${actorLabel(c.assignment.to)}` : undefined);
+}
+
+/**
+ * The agent a case is offered to turns it down (Decline, on the card or in their DM): the
+ * offer is cleared and they are recorded in `declined`, so routing offers the case to the
+ * next agent (never again to them) or, with nobody left to try, leaves it to the channel.
+ * Only the person offered may decline; anyone may still claim the case afterwards.
+ */
+export function declineCommand(s: Step): TransitionResult {
+  const { c, actor, who, next } = s;
+  const a = c.assignment;
+  if (c.status !== 'new' || c.owner || !a) return refuse('invalid_transition', `There is no offer to decline: ${describeState(c)}.`);
+  if (!sameActor(a.to, actor)) return refuse('not_allowed', `This case is offered to ${actorLabel(a.to)}; only they can decline it.`);
+  const declined = [...(c.declined ?? []).filter((d) => !sameActor(d, actor)), actor];
+  return next('new', { assignment: undefined, declined }, `${who} declined the case; it goes to the next agent or stays in the channel`, `declined by ${who}`);
+}
+
+/** Has the latest offer of a case been declined (and none made since)? */
+export function lastOfferDeclined(c: Pick<Case, 'assignment' | 'offered' | 'declined'>): boolean {
+  const last = c.offered?.at(-1);
+  return !c.assignment && !!last && !!c.declined?.some((d) => sameActor(d, last));
 }
 
 /** The claim lease ran out: the case goes back to the channel. */

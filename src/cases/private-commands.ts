@@ -51,7 +51,7 @@ export function privateInCommand(s: Step, cmd: Cmd<'private_in'>): TransitionRes
   const words = `@${conversation.to.handle} wrote privately: ${message.text}`;
   // Waiting on the author (moved to private, answered): back to whoever owns it.
   if (c.status === 'redirected' || c.status === 'sent') return next(c.owner ? 'claimed' : 'new', { ...patch, approvals: [] }, words);
-  if (c.status === 'closed') return next('new', { ...UNOWNED, ...patch, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [] }, `${words} (the case is reopened)`);
+  if (c.status === 'closed') return next('new', { ...UNOWNED, ...patch, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [], declined: undefined }, `${words} (the case is reopened)`);
   if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { ...patch, snooze: undefined }, `${words} (the case is awake again)`);
   return next(c.status, patch, words);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Case } from '../domain/case.js';
+import { lastOfferDeclined } from './ownership-commands.js';
 import { claimTimeoutMs } from './policy.js';
 import { formatBusinessTime, SLA_CLOCKS, slaStatus, type SlaClockName } from './sla.js';
 
@@ -11,7 +12,7 @@ import { formatBusinessTime, SLA_CLOCKS, slaStatus, type SlaClockName } from './
 export type SweepAction =
   | { kind: 'wake'; caseId: string; version: number }
   | { kind: 'expire_claim'; caseId: string; version: number }
-  /** Offer the case to the first agent (a new case routing has not assigned yet). */
+  /** Offer the case to the first agent (a new case routing has not assigned yet), or the next after a Decline. */
   | { kind: 'assign'; caseId: string; version: number }
   /** The offer was not picked up in time: the next agent, or back to the channel. */
   | { kind: 'offer_next'; caseId: string; version: number; backToChannel: boolean }
@@ -44,7 +45,8 @@ export function planSweep(cases: readonly Case[], config: Pick<Config, 'policy' 
         if (Date.parse(c.assignment.at) + assign.pickupTimeout <= at) {
           out.push({ kind: 'offer_next', ...ref, backToChannel: (c.offered ?? []).length >= assign.maxTries });
         }
-      } else if ((c.offered ?? []).length === 0) {
+      } else if ((c.offered ?? []).length === 0 || (lastOfferDeclined(c) && (c.offered ?? []).length < assign.maxTries)) {
+        // Never offered, or the last agent declined and there are tries left: offer it (again).
         out.push({ kind: 'assign', ...ref });
       }
     }

@@ -86,7 +86,7 @@ export function rerouteCommand(s: Step, cmd: Cmd<'reroute'>): TransitionResult {
   // move itself, it is there exactly once whoever delivers the card, and however often.
   const notes = note ? [...(c.notes ?? []), { id: `move:${c.version + 1}`, at: now, by: actor, text: note, movedFrom: c.group }] : c.notes;
   // The other group starts afresh: nobody there owns it yet, and an escalation was this group's.
-  return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], escalatedFrom: undefined, escalation: undefined, notes }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
+  return next('new', { ...UNOWNED, group: cmd.to, approvals: [], assignment: undefined, offered: [], declined: undefined, escalatedFrom: undefined, escalation: undefined, notes }, `${who} moved the case from ${c.group} to ${cmd.to}`, note || `${c.group} → ${cmd.to}`);
 }
 
 /** Correct screening's sentiment or intent. */
@@ -134,5 +134,5 @@ export function reopenCommand(s: Step, cmd: Cmd<'reopen'>): TransitionResult {
     const denied = role('claim', 'reopen cases');
     if (denied) return { ok: false, refusal: denied };
   }
-  return next('new', { ...UNOWNED, approvals: [], escalatedFrom: undefined, escalation: undefined, assignment: undefined, offered: [] }, `${who} reopened the case`, cmd.note);
+  return next('new', { ...UNOWNED, approvals: [], escalatedFrom: undefined, escalation: undefined, assignment: undefined, offered: [], declined: undefined }, `${who} reopened the case`, cmd.note);
 }

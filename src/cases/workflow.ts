@@ -1,6 +1,6 @@
 import type { Case } from '../domain/case.js';
 import type { CaseCommand } from './case-command.js';
-import { assignCommand, claimCommand, expireClaimCommand, reassignCommand, releaseCommand } from './ownership-commands.js';
+import { assignCommand, claimCommand, declineCommand, expireClaimCommand, reassignCommand, releaseCommand } from './ownership-commands.js';
 import { privateInCommand, privateSentCommand } from './private-commands.js';
 import { followUpCommand, noteCommand, slaMarkCommand, splitCommand } from './record-commands.js';
 import { approveCommand, draftCommand, rejectCommand, sendCommand, sendFailedCommand, sentCommand } from './reply-commands.js';
@@ -41,6 +41,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
     case 'release': return releaseCommand(s);
     case 'reassign': return reassignCommand(s, cmd);
     case 'assign': return assignCommand(s, cmd);
+    case 'decline': return declineCommand(s);
     case 'draft': return draftCommand(s, cmd);
     case 'approve': return approveCommand(s);
     case 'reject': return rejectCommand(s, cmd);

@@ -7,7 +7,7 @@ export const CASE_ACTIONS = [
   'case.claim', 'case.release', 'case.draft', 'case.approve', 'case.reject',
   'case.send', 'case.escalate', 'case.deescalate', 'case.close', 'case.reopen',
   'case.reassign', 'case.snooze', 'case.wake', 'case.ignore', 'case.redirect',
-  'case.route', 'case.retag', 'case.split',
+  'case.route', 'case.retag', 'case.split', 'case.decline',
 ] as const;
 export type CaseActionId = (typeof CASE_ACTIONS)[number];
 

@@ -165,6 +165,8 @@ export const CaseSchema = z.object({
   assignment: AssignmentSchema.optional(),
   /** Every agent the case has been offered to, in order (the current one last); cleared when it is reopened. */
   offered: z.array(ActorSchema).optional(),
+  /** Agents who turned the case down (Decline on an offer), in order; cleared with `offered`. */
+  declined: z.array(ActorSchema).optional(),
   snooze: z.object({ until: z.string(), from: z.enum(CASE_STATUSES), by: ActorSchema }).optional(),
   ignored: z.object({ reason: z.string(), by: ActorSchema, at: z.string() }).optional(),
   /** Moved to a private channel with this (private) template; no public reply is posted. */

@@ -101,7 +101,9 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   const assist = await wireAssist({ config, env, store, cases, clock, log, baseDir: opts.assistBaseDir, model: opts.assistModel });
   const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff, assist });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
-  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names, clock }), storms, clock, log, names, interactions });
+  // Alerts and the personal queue read the gateways when they deliver: Teams' is added below.
+  const { home, queues } = wirePeople(core);
+  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names, clock }), queue: (p, now) => queues.of(p, now), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
@@ -112,7 +114,6 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
-  const { home } = wirePeople(core);
   if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, nameCache: store, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;

@@ -62,10 +62,11 @@ export function wireWorkflow(deps: WorkflowWiringDeps): WorkflowWiring {
   registerRetentionDeliveries(outbox, deps.gateways);
 
   // A new case in a group that routes to people (or one just moved into such a group) is
-  // offered to an agent at once; the sweep repairs anything this misses (a crash between
-  // creating and offering).
+  // offered to an agent at once, and so is a case whose agent just declined it (to the next
+  // one); the sweep repairs anything this misses (a crash between creating and offering).
   cases.onChange(async (prev, next) => {
-    if ((prev && prev.group === next.group) || !config.groups.find((g) => g.id === next.group)?.assign) return;
+    const declined = prev !== undefined && next.audit.length > prev.audit.length && next.audit.at(-1)?.action === 'decline';
+    if ((prev && prev.group === next.group && !declined) || !config.groups.find((g) => g.id === next.group)?.assign) return;
     await router.offer(next);
   });
 

@@ -27,6 +27,8 @@ const MATRIX: Record<CommandType, Row> = {
   release: { cmd: { type: 'release' }, actor: alice, legal: to('new', 'claimed', 'drafted', 'rejected') },
   reassign: { cmd: { type: 'reassign', to: bob }, actor: alice, legal: { new: 'claimed', ...same('claimed', 'drafted', 'rejected', 'approved', 'escalated') } },
   assign: { cmd: { type: 'assign', to: bob, mode: 'assign' }, actor: system, legal: { new: 'new' } },
+  // An open offer to Bob (the prep), declined by Bob: only a new, unowned case has one to decline.
+  decline: { cmd: { type: 'decline' }, actor: bob, legal: { new: 'new' }, prep: (c) => ({ ...c, assignment: { to: bob, mode: 'assign', at: NOW }, offered: [bob] }) },
   draft: { cmd: { type: 'draft', text: 'Hello' }, actor: alice, legal: to('drafted', 'new', 'claimed', 'drafted', 'rejected', 'approved', 'escalated') },
   approve: { cmd: { type: 'approve' }, actor: lead, legal: { drafted: 'approved' } },
   reject: { cmd: { type: 'reject', note: 'Warmer' }, actor: lead, legal: to('rejected', 'drafted', 'approved') },
@@ -71,7 +73,7 @@ const cells = (Object.entries(MATRIX) as Array<[CommandType, Row]>).flatMap(([na
 
 describe('the transition matrix: every command × every status', () => {
   it('has a row for every command (the Record type enforces it) and both legal and illegal cells', () => {
-    expect(Object.keys(MATRIX)).toHaveLength(27);
+    expect(Object.keys(MATRIX)).toHaveLength(28);
     expect(cells.filter(([, , e]) => e !== null).length).toBeGreaterThan(60);
     expect(cells.filter(([, , e]) => e === null).length).toBeGreaterThan(100);
   });

@@ -109,7 +109,7 @@ describe('personal alerts in Slack', () => {
     expect(cardText(alert)).toContain(`Case ${c.id} is assigned to you`);
     expect(cardText(alert)).toContain('@acme my bag never arrived');
     expect(JSON.stringify(alert.blocks)).toContain(`https://slack.com/archives/${CARE}/p`);
-    expect(buttons(alert).map((b) => b.action_id)).toEqual(['case.claim']);
+    expect(buttons(alert).map((b) => b.action_id)).toEqual(['case.claim', 'case.decline']);
     await click(ALICE.id, alert, 'case.claim');
     await waitFor('the card no longer offers Claim', () => buttons(cardOf(c)).length > 0 && !buttons(cardOf(c)).some((b) => b.action_id === 'case.claim'));
     expect((await app.cases.get(c.id))!.owner?.id).toBe(ALICE.id);

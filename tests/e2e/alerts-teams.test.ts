@@ -127,7 +127,7 @@ describe('personal alerts in Teams', () => {
       const a = alertCard(ALICE, c.id, /assigned to you/);
       return a?.actions?.[0]?.data.version === offered!.version ? a : undefined;
     });
-    expect(card.actions.map((a: Json) => a.verb)).toEqual(['case.claim']);
+    expect(card.actions.map((a: Json) => a.verb)).toEqual(['case.claim', 'case.decline']);
     expect(JSON.stringify(card.body)).toContain('@acme my refund is late');
     const r = await execute(ALICE, card.actions[0]);
     expect(r.body.value).toMatch(/^Done: Alice Agent claimed the case/);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
+import { queueViewOf, TEAMS_PERSONAL_COMMANDS } from '../../src/chat/teams/teams-personal-chat.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
 import type { MentionSource } from '../../src/sources/mention-source.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -18,13 +19,22 @@ function slackCommands(): string[] {
   return (earshot!.usage_hint ?? '').split(/\s+\|\s+/).map((alt) => alt.trim().split(/\s+/)[0]!).filter(Boolean);
 }
 
-/** Bot commands in every command list of the Teams manifest. */
-function teamsCommands(): string[] {
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'manifests', 'teams', 'manifest.json'), 'utf8')) as { bots: Array<{ commandLists?: Array<{ scopes: string[]; commands: Array<{ title: string }> }> }> };
+type TeamsList = { scopes: string[]; commands: Array<{ title: string; description: string }> };
+
+/** The Teams manifest's command lists. */
+function teamsLists(): TeamsList[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'manifests', 'teams', 'manifest.json'), 'utf8')) as { bots: Array<{ commandLists?: TeamsList[] }> };
   const lists = manifest.bots.flatMap((b) => b.commandLists ?? []);
   expect(lists.length, 'the Teams manifest declares command lists').toBeGreaterThan(0);
-  return [...new Set(lists.flatMap((l) => l.commands.map((c) => c.title)))];
+  return lists;
 }
+
+/** Bot commands in every command list of the Teams manifest. */
+function teamsCommands(): string[] {
+  return [...new Set(teamsLists().flatMap((l) => l.commands.map((c) => c.title)))];
+}
+
+const personalOnly: string[] = TEAMS_PERSONAL_COMMANDS.map((c) => c.title);
 
 const idle: MentionSource = {
   name: 'x-mentions', network: 'x', canReply: true,
@@ -60,14 +70,30 @@ routing: { fallback: care }
     expect(slackCommands().sort()).toEqual(handled);
   });
 
-  it('Teams: every command in commandLists has a handler, and every handler is listed', () => {
-    expect(teamsCommands().sort()).toEqual(handled);
+  it('Teams: every command in commandLists has a handler (the router\'s, or the personal chat\'s), and every handler is listed', () => {
+    expect(teamsCommands().sort()).toEqual([...handled, ...personalOnly].sort());
+    // The personal chat's own commands are answered by it, and only they are.
+    for (const title of personalOnly) expect(queueViewOf(title), title).toBeDefined();
+    for (const name of handled) expect(queueViewOf(name), name).toBeUndefined();
+  });
+
+  it('Teams: the personal chat\'s commands are in the personal list alone, each as the bot declares it', () => {
+    for (const list of teamsLists()) {
+      const titles = list.commands.map((c) => c.title);
+      if (list.scopes.includes('personal')) expect(titles).toEqual(expect.arrayContaining(personalOnly));
+      else for (const t of personalOnly) expect(titles).not.toContain(t);
+    }
+    const personal = teamsLists().find((l) => l.scopes.includes('personal'))!;
+    for (const c of TEAMS_PERSONAL_COMMANDS) expect(personal.commands).toContainEqual({ title: c.title, description: c.description });
   });
 
   it('Teams: every command list is offered in the scopes the bot is installed in', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'manifests', 'teams', 'manifest.json'), 'utf8')) as { bots: Array<{ scopes: string[]; commandLists: Array<{ scopes: string[]; commands: unknown[] }> }> };
     for (const bot of manifest.bots) {
       expect([...new Set(bot.commandLists.flatMap((l) => l.scopes))].sort()).toEqual([...bot.scopes].sort());
+      // One list per scope (the schema allows a scope in several lists; Teams shows the first).
+      const scopes = bot.commandLists.flatMap((l) => l.scopes);
+      expect(scopes).toHaveLength(new Set(scopes).size);
       for (const list of bot.commandLists) expect(list.commands.length).toBeLessThanOrEqual(10);
     }
   });

@@ -11,6 +11,8 @@ export interface AdaptiveCard {
   body: AdaptiveElement[];
   actions?: AdaptiveElement[];
   fallbackText?: string;
+  /** Universal Actions: the action Teams runs to refresh the card for `userIds` when they look at it. */
+  refresh?: AdaptiveElement;
   /** Teams-only settings; outside the Adaptive Card schema. */
   msteams?: { width: 'Full' };
 }

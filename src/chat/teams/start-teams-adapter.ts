@@ -67,7 +67,7 @@ export function startTeamsAdapter(deps: TeamsDeps, auth: Exclude<TeamsAuth, { mo
     if (ctx.activity.type === 'message') await ctx.sendActivity('Something went wrong; the error is in the bot log.').catch(() => undefined);
   };
   const personal = new PersonalReferences(deps.store, clock);
-  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, personal, commands: deps.commands, cardOf: deps.cardOf, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
+  const bot = new TeamsBot({ cases: deps.cases, interactions: deps.interactions, channels, personal, commands: deps.commands, cardOf: deps.cardOf, queue: deps.queue, storms: deps.storms, names: deps.names, clock, log, tenantId: env.MICROSOFT_APP_TENANT_ID });
   const gateway = new TeamsGateway({ adapter, appId: auth.appId, channels, store: deps.store, personal });
   if (auth.mode === 'local-dev') {
     log.warn({ teams: 'local-dev' }, 'Teams is served WITHOUT authentication (TEAMS_LOCAL_DEV=true): anyone who can reach /api/messages can act as any user. Local development only.');

@@ -25,6 +25,7 @@ import { renderTeamsMessage } from './render-teams-message.js';
 import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { cardActivity } from './teams-gateway.js';
 import { TeamsStormActions } from './teams-storm-actions.js';
+import { queueClickOf, TeamsPersonalChat, type TeamsPersonalChatDeps } from './teams-personal-chat.js';
 
 export interface TeamsBotDeps {
   cases: CaseService;
@@ -32,6 +33,8 @@ export interface TeamsBotDeps {
   channels: ChannelReferences;
   /** People's 1:1 chats with the bot, kept for personal alerts. */
   personal?: PersonalReferences | undefined;
+  /** A person's queue, for `my queue` and `approvals` in the personal chat. */
+  queue?: TeamsPersonalChatDeps['queue'];
   commands: CommandRouter;
   /** The card of a case as the outbox renders it, handed in by the server (the bot needs no config or sources for it). */
   cardOf: CardOfCase;
@@ -62,10 +65,12 @@ interface TeamsChannelData {
  */
 export class TeamsBot extends TeamsActivityHandler {
   private readonly storm: TeamsStormActions;
+  private readonly chat: TeamsPersonalChat;
 
   constructor(private readonly deps: TeamsBotDeps) {
     super();
     this.storm = new TeamsStormActions(deps);
+    this.chat = new TeamsPersonalChat(deps);
     this.onTurn(async (ctx, next) => {
       if (!(await this.admit(ctx))) return;
       await next();
@@ -121,13 +126,14 @@ export class TeamsBot extends TeamsActivityHandler {
     };
   }
 
-  /** Installation in a team, removal, and channel changes keep the channel references current. */
+  /** Installation in a team, removal, and channel changes keep the channel references current; a person adding the bot for themselves is welcomed. */
   private async conversationChanged(ctx: TurnContext): Promise<void> {
     const { channels, log } = this.deps;
     const a = ctx.activity;
     const data = (a.channelData ?? {}) as TeamsChannelData;
     const teamId = data.team?.id;
     const isBot = (m: { id?: string }) => m.id === a.recipient.id;
+    if (a.conversation?.conversationType === 'personal' && a.membersAdded?.some(isBot)) return void (await this.chat.welcome(ctx));
     if (teamId && a.membersAdded?.some(isBot)) {
       const id = data.channel?.id ?? data.settings?.selectedChannel?.id ?? a.conversation.id.split(';')[0]!;
       await channels.save(this.channelFrom(ctx, { id, name: data.channel?.name ?? a.conversation.name }));
@@ -174,6 +180,7 @@ export class TeamsBot extends TeamsActivityHandler {
     if (threadReply && actor) return void (await keepThreadNote(this.deps.cases, { ...threadReply, by: actor }));
     if (a.conversation?.conversationType === 'channel' && !mentionsRecipient(a)) return;
     const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
+    if (await this.chat.command(ctx, text, actor)) return;
     const who: Actor = actor ?? { platform: 'teams', id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}) };
     // A bot's answer in a channel or group chat is seen by everyone there: only a 1:1 chat
     // ("personal") is private. The router and the metrics answer keep personal figures out
@@ -205,6 +212,8 @@ export class TeamsBot extends TeamsActivityHandler {
       const actor = teamsActor(ctx.activity.from);
       if (!actor) return toastOf('Teams did not say who you are, so nothing was changed.');
       if (isTeamsStormAction(value)) return await this.storm.clicked(value, actor);
+      const fromQueue = queueClickOf(value);
+      if (fromQueue) return await this.chat.clicked(ctx, value, fromQueue, actor);
       const parsed = parseTeamsAction(value);
       if (!parsed.ok) return toastOf(parsed.problem);
       if (isFormAction(parsed.value.actionId) || isChoiceAction(parsed.value.actionId)) return toastOf('That action opens a dialog; use its button on the card.');

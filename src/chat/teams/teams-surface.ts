@@ -5,7 +5,9 @@ import type { CaseService } from '../../app/case-service.js';
 import type { CommandRouter } from '../../app/commands.js';
 import type { PeopleNames } from '../../app/people-directory.js';
 import type { StormService } from '../../app/storms.js';
+import type { PersonalQueue } from '../../app/personal-queue-model.js';
 import type { Env } from '../../config/env.js';
+import type { Actor } from '../../domain/actor.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -24,6 +26,8 @@ export interface TeamsDeps {
   cardOf: CardOfCase;
   /** Storm mode, for the storm cards' buttons. */
   storms?: StormService | undefined;
+  /** A person's queue (the same lists as Slack's App Home), for `my queue` and `approvals` in the personal chat. */
+  queue?: ((person: Actor, now: Date) => Promise<PersonalQueue>) | undefined;
   /** Remembers the names people show in Teams, for metrics answers (Teams has no lookup without Graph). */
   names?: PeopleNames | undefined;
   clock: Clock;
