@@ -33,6 +33,8 @@ export interface CommandContext {
   now: Date;
   /** Slack user-group membership of the asker, resolved by the router before the handler runs. */
   memberOf?: Membership | undefined;
+  /** Commands only this surface answers (Teams' personal chat: `my queue`), listed by `help` after the router's. */
+  surfaceCommands?: readonly { title: string; description: string }[] | undefined;
 }
 
 /** One subcommand of `/earshot` (Slack) and of the bot's command list (Teams). */
@@ -71,9 +73,12 @@ export class CommandRouter {
       usage: 'help',
       description: 'What Earshot can do here',
       permission: 'help',
-      run: async () => ({
+      run: async (_args, ctx) => ({
         title: 'Earshot commands',
-        lines: [...this.handlers.values()].map((h) => `${h.usage} — ${h.description}`),
+        lines: [
+          ...[...this.handlers.values()].map((h) => `${h.usage} — ${h.description}`),
+          ...(ctx.surfaceCommands ?? []).map((c) => `${c.title} — ${c.description}`),
+        ],
       }),
     });
   }

@@ -217,6 +217,12 @@ describe('reaching people in Teams: welcome, Decline, my queue and approvals', (
     const inChannel = { ...fixture('message.channel'), serviceUrl: connector.url, from: from(ALICE), text: '<at>Earshot</at> my queue' };
     expect((await post(inChannel)).status).toBe(200);
     await waitFor('the pointer to the personal chat', () => connector.conversationIds().some((id) => JSON.stringify(connector.conversation(id).activities()).includes('Your queue is yours alone')));
+
+    // help in the personal chat lists the chat's own commands after the shared ones.
+    expect((await post(inChat('message.personal', ALICE, { text: 'help' }))).status).toBe(200);
+    const chat = () => JSON.stringify(connector.conversation(ALICE.chat).activities());
+    await waitFor('the help answer', () => chat().includes('Earshot commands'));
+    for (const line of ['notify [on|off', 'my queue — Your cases', 'approvals — Drafts waiting for your approval']) expect(chat()).toContain(line);
   });
 });
 
