@@ -54,13 +54,13 @@ sources:
     options: { private: true }
 
 groups:
-  # Each new airline case is suggested to Alice, who is told in a direct message.
-  - id: air
-    name: Larkspur Air
-    slack: { channel: C0AIRLINE1 }
-    assign: { mode: suggest, members: ['slack:U0AGENT001'], maxOpen: 25 }
+  - { id: air, name: Larkspur Air, slack: { channel: C0AIRLINE1 } }
   - { id: bank, name: Larkspur Bank, slack: { channel: C0BANK0001 } }
-  - { id: mobile, name: Larkspur Mobile, slack: { channel: C0MOBILE01 } }
+  # Each new mobile case is suggested to Alice, who is told in a direct message.
+  - id: mobile
+    name: Larkspur Mobile
+    slack: { channel: C0MOBILE01 }
+    assign: { mode: suggest, members: ['slack:U0AGENT001'], maxOpen: 25 }
 
 lists:
   vip: ['@maya_travels']

@@ -15,7 +15,7 @@ import { waitFor } from '../e2e/support/bot-process.js';
 
 const AGENT = 'U0AGENT001';
 const LEAD = 'U0LEAD0001';
-const AIR = 'C0AIRLINE1';
+const MOBILE = 'C0MOBILE01';
 const BANK = 'C0BANK0001';
 const CARD_NUMBER = '4111 1111 1111 1111';
 
@@ -90,8 +90,8 @@ describe('the sandbox shows the DMs, the Home tab and a DM conversation (real bo
   });
 
   it('puts the assignment alert in the agent\'s DM, and its Accept claims the case and updates the DM in place', async () => {
-    await post('/api/post', { author: 'ines_flies', text: '@larkspurair my flight LK204 was cancelled and nobody at the gate can rebook me' });
-    const { dm, message } = await alertFor(AGENT, 'assignment', 'LK204');
+    await post('/api/post', { author: 'ines_leeds', text: '@larkspurmobile no signal at all in Leeds LS6 since this morning' });
+    const { dm, message } = await alertFor(AGENT, 'assignment', 'Leeds LS6');
     expect(dm).toMatch(/^D/);
     // Lea's snapshot has no DM of Alice's, and she may not click in it.
     expect((await get(LEAD)).dm?.id).not.toBe(dm);
@@ -99,7 +99,7 @@ describe('the sandbox shows the DMs, the Home tab and a DM conversation (real bo
     expect((await post('/api/click', { user: LEAD, channel: dm, ts: message.ts, ...accept })).status).toBe(400);
 
     expect((await post('/api/click', { user: AGENT, channel: dm, ts: message.ts, ...accept })).body).toEqual({ status: 200 });
-    await cardShows(AIR, 'LK204', 'Claimed');
+    await cardShows(MOBILE, 'Leeds LS6', 'Claimed');
     const updated = await waitFor('the alert to lose its Accept button', async () => {
       const m = (await get(AGENT)).dm?.messages.find((x) => x.ts === message.ts);
       return m && !buttonIn(m.blocks, 'case.claim') ? m : undefined;
@@ -109,11 +109,11 @@ describe('the sandbox shows the DMs, the Home tab and a DM conversation (real bo
   });
 
   it('puts the approval alert in the approver\'s DM, and Approve there approves the case', async () => {
-    await draft(AIR, 'LK204', 'case.draft', 'Hi Ines, so sorry: DM us your booking reference and we will rebook you now.');
-    const { dm, message } = await alertFor(LEAD, 'approval', 'LK204');
+    await draft(MOBILE, 'Leeds LS6', 'case.draft', 'Hi Ines, engineers are fixing a mast near LS6 now; service should be back within the hour.');
+    const { dm, message } = await alertFor(LEAD, 'approval', 'Leeds LS6');
     expect(dm).not.toBe((await get(AGENT)).dm?.id);
     expect((await post('/api/click', { user: LEAD, channel: dm, ts: message.ts, ...buttonIn(message.blocks, 'case.approve')! })).body).toEqual({ status: 200 });
-    await cardShows(AIR, 'LK204', 'Approved');
+    await cardShows(MOBILE, 'Leeds LS6', 'Approved');
   });
 
   it('publishes the Home tab when it is opened (a signed app_home_opened), and its buttons work', async () => {
@@ -130,8 +130,8 @@ describe('the sandbox shows the DMs, the Home tab and a DM conversation (real bo
 
     const send = buttonIn(home.view.blocks, 'case.send')!;
     expect((await post('/api/home-action', { user: AGENT, viewId: home.id, ...send })).body).toEqual({ status: 200 });
-    await cardShows(AIR, 'LK204', 'Replied');
-    expect(sandbox.x.posted.map((t) => t.text)).toEqual(['Hi Ines, so sorry: DM us your booking reference and we will rebook you now.']);
+    await cardShows(MOBILE, 'Leeds LS6', 'Replied');
+    expect(sandbox.x.posted.map((t) => t.text)).toEqual(['Hi Ines, engineers are fixing a mast near LS6 now; service should be back within the hour.']);
     expect((await post('/api/home-action', { user: AGENT, viewId: home.id, blockId: 'made-up', actionId: 'case.send' })).status).toBe(400);
   });
 
