@@ -170,7 +170,10 @@ function avatar(name, kind) {
 /** X status links on cards point at the sandbox's own feed (the real x.com is not involved). */
 function linkTarget(url) {
   const m = /^https:\/\/x\.com\/i\/web\/status\/(\d+)$/.exec(url);
-  return m ? { href: `/feed#post-${m[1]}`, internal: true } : undefined;
+  if (m) return { href: `/feed#post-${m[1]}`, internal: true };
+  // Slack permalinks (a DM alert's "Open the card") point at the card in the sandbox's channel.
+  const p = /^https:\/\/(?:[a-z0-9-]+\.)?slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?|$)/.exec(url);
+  return p ? { href: `/channel/${p[1]}#m-${p[2]}-${p[3]}`, internal: true } : undefined;
 }
 
 function flash(id) {
