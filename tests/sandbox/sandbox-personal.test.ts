@@ -155,6 +155,11 @@ describe('the sandbox shows the DMs, the Home tab and a DM conversation (real bo
     const notes = JSON.stringify(answered.blocks!.find((b) => b.block_id === 'notes'));
     expect(notes).toContain('please refund one');
     expect(notes).not.toContain('4111');
+    const thread = await waitFor('Jo\'s DM in the card\'s thread', async () => {
+      const replies = cardIn(await get(AGENT), BANK, 'charged my card')?.replies.map((r) => r.text).join('\n') ?? '';
+      return replies.includes('please refund one') ? replies : undefined;
+    }, 15_000);
+    expect(thread).not.toContain('4111');
 
     await draft(BANK, 'charged my card', 'case.redirect', 'Thanks Jo, one of the two charges is refunded today.');
     await clickCard(LEAD, BANK, 'charged my card', 'case.approve');
