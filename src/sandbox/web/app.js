@@ -26,8 +26,8 @@ const state = {
   offline: false,
   /** A click waiting for the bot's answer: its channel and the ephemerals there before it. */
   awaiting: null,
-  /** Messages in the person's DM with the bot already seen (-1: not yet counted). */
-  seenDm: -1,
+  /** How many messages of each person's DM with the bot they have seen (none until they open it). */
+  seenDm: {},
   /** Who the Home tab was last opened for (app_home_opened is sent each time it is opened). */
   homeOpenedFor: '',
   /** The feed's tab: public posts, or the brand's direct messages. */
@@ -293,8 +293,8 @@ function renderChannelList(snap) {
   $('feed-link').classList.toggle('nav-active', state.route.kind === 'feed');
   const inApp = state.route.kind === 'app';
   const dmCount = snap.dm?.messages.length ?? 0;
-  if ((inApp && state.route.tab === 'messages') || state.seenDm < 0) state.seenDm = dmCount;
-  const unreadDm = dmCount - state.seenDm;
+  if (inApp && state.route.tab === 'messages') state.seenDm[snap.me] = dmCount;
+  const unreadDm = dmCount - (state.seenDm[snap.me] ?? 0);
   $('app-link').classList.toggle('nav-active', inApp);
   $('app-link').classList.toggle('nav-unread', unreadDm > 0);
   $('app-badge').hidden = unreadDm <= 0;
