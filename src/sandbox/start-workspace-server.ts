@@ -1,8 +1,10 @@
 /**
- * The sandbox's local workspace: a small web server that shows the fake Slack's channels and
- * the fake X's posts in a browser, and turns clicks in the page into the signed requests
- * Slack itself would send the bot (block_actions, view_submission, view_closed, slash
- * commands). The page is plain HTML, CSS and JavaScript served from `src/sandbox/web/`.
+ * The sandbox's local workspace: a small web server that shows the fake Slack's channels,
+ * each person's DM with the bot and their App Home, and the fake X's posts and direct
+ * messages in a browser, and turns clicks in the page into the signed requests Slack itself
+ * would send the bot (block_actions, view_submission, view_closed, slash commands,
+ * app_home_opened). The visitor can also post or send a DM as a customer on the fake X.
+ * The page is plain HTML, CSS and JavaScript served from `src/sandbox/web/`.
  *
  * The server holds no copy of the workspace: every answer is read from the fakes as they
  * are now, so what the page shows is exactly what the bot posted.
