@@ -50,11 +50,17 @@ sources:
     interval: 5s
     maxPages: 2
     budget: { perWindow: 450, window: 15m }
+    # Move to DM sends an X direct message, and the customer's DMs join their case.
+    options: { private: true }
 
 groups:
   - { id: air, name: Larkspur Air, slack: { channel: C0AIRLINE1 } }
   - { id: bank, name: Larkspur Bank, slack: { channel: C0BANK0001 } }
-  - { id: mobile, name: Larkspur Mobile, slack: { channel: C0MOBILE01 } }
+  # Each new mobile case is suggested to Alice, who is told in a direct message.
+  - id: mobile
+    name: Larkspur Mobile
+    slack: { channel: C0MOBILE01 }
+    assign: { mode: suggest, members: ['slack:U0AGENT001'], maxOpen: 25 }
 
 lists:
   vip: ['@maya_travels']
@@ -127,6 +133,10 @@ templates:
   - id: general
     name: General
     text: "Hi {{author.name}}, thanks for getting in touch. We're looking into it now."
+
+# Customers' direct messages are read every 5 seconds (the default is a minute).
+privateChannel:
+  pollEvery: 5s
 
 slack:
   mode: http

@@ -180,3 +180,46 @@ export function slashCommandForm(a: SlashCommandInput): Record<string, string> {
     trigger_id: a.triggerId,
   };
 }
+
+/** Arguments for {@link appHomeOpenedEvent}. */
+export interface AppHomeOpenedInput {
+  team: SlackTeam;
+  user: SlackPayloadUser;
+  /** The person's DM channel with the app (Slack names it even when no message was sent yet). */
+  channel: string;
+  /** The app's bot user (the event's `authorizations`). */
+  botUserId: string;
+  /** The tab opened: `home`, or `messages` for the DM with the app. */
+  tab?: 'home' | 'messages';
+  /** The view currently published for the person, which Slack includes once there is one. */
+  view?: Record<string, unknown> | undefined;
+  now?: number;
+}
+
+/**
+ * The Events API envelope of `app_home_opened` (docs.slack.dev/reference/events/app_home_opened),
+ * sent as JSON each time a person opens one of the app's tabs; shaped as Slack sends it and
+ * as the recorded `tests/fixtures/slack/event_callback.app_home_opened.json`.
+ */
+export function appHomeOpenedEvent(a: AppHomeOpenedInput): Record<string, unknown> {
+  const now = a.now ?? Date.now();
+  const ts = (now / 1000).toFixed(6);
+  return {
+    token: VERIFICATION_TOKEN,
+    team_id: a.team.teamId,
+    api_app_id: a.team.appId,
+    event: {
+      type: 'app_home_opened',
+      user: a.user.id,
+      channel: a.channel,
+      tab: a.tab ?? 'home',
+      event_ts: ts,
+      ...(a.view ? { view: a.view } : {}),
+    },
+    type: 'event_callback',
+    event_id: `Ev0${randomBytes(5).toString('hex').toUpperCase()}`,
+    event_time: Math.floor(now / 1000),
+    authorizations: [{ enterprise_id: null, team_id: a.team.teamId, user_id: a.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}

@@ -1,8 +1,10 @@
 /**
- * The sandbox's local workspace: a small web server that shows the fake Slack's channels and
- * the fake X's posts in a browser, and turns clicks in the page into the signed requests
- * Slack itself would send the bot (block_actions, view_submission, view_closed, slash
- * commands). The page is plain HTML, CSS and JavaScript served from `src/sandbox/web/`.
+ * The sandbox's local workspace: a small web server that shows the fake Slack's channels,
+ * each person's DM with the bot and their App Home, and the fake X's posts and direct
+ * messages in a browser, and turns clicks in the page into the signed requests Slack itself
+ * would send the bot (block_actions, view_submission, view_closed, slash commands,
+ * app_home_opened). The visitor can also post or send a DM as a customer on the fake X.
+ * The page is plain HTML, CSS and JavaScript served from `src/sandbox/web/`.
  *
  * The server holds no copy of the workspace: every answer is read from the fakes as they
  * are now, so what the page shows is exactly what the bot posted.
@@ -15,7 +17,7 @@ import type { FakeSlack, SlackMessage } from './fakes/fake-slack.js';
 import type { FakeX, XTweet } from './fakes/fake-x.js';
 import { signSlack } from './sign-slack.js';
 import {
-  blockActionsPayload, newTriggerId, slashCommandForm, viewActionsPayload, viewClosedPayload, viewSubmissionPayload, type SlackTeam,
+  appHomeOpenedEvent, blockActionsPayload, newTriggerId, slashCommandForm, viewActionsPayload, viewClosedPayload, viewSubmissionPayload, type SlackTeam,
 } from './slack-payloads.js';
 
 /** A person in the workspace, as the user switcher shows them. */
@@ -115,6 +117,38 @@ const TYPES: Record<string, string> = {
 const STATUS_LINK = /<https:\/\/x\.com\/i\/web\/status\/(\d+)\|/;
 const PENDING_TRIGGER_MS = 10_000;
 const MAX_BODY = 64 * 1024;
+/** What the customer panel lets a visitor write in one direct message (X allows 10,000). */
+const MAX_DM = 1_000;
+/** The name Slack gives a direct-message channel in interaction payloads. */
+const IM_NAME = 'directmessage';
+/** A person's DM channel with the app, as Slack names it in app_home_opened before any message. */
+const imOf = (user: string) => `D${user.slice(1)}`;
+
+/** One X direct-message conversation between the brand and a customer, as the page shows it. */
+export interface PageDmConversation {
+  customer: { handle: string; name: string };
+  messages: Array<{ id: string; text: string; fromBrand: boolean; createdAt: string }>;
+}
+
+/** The brand's X direct-message conversations, newest first, each oldest message first. */
+export function dmConversations(x: FakeX): PageDmConversation[] {
+  const byCustomer = new Map<string, PageDmConversation & { last: bigint }>();
+  for (const ev of x.dms) {
+    const [a, b] = ev.dm_conversation_id.split('-');
+    if (a !== x.me.id && b !== x.me.id) continue;
+    const other = a === x.me.id ? b! : a!;
+    let conv = byCustomer.get(other);
+    if (!conv) {
+      const u = x.user(other);
+      byCustomer.set(other, (conv = { customer: { handle: u?.username ?? other, name: u?.name ?? '' }, messages: [], last: 0n }));
+    }
+    conv.messages.push({ id: ev.id, text: ev.text, fromBrand: ev.sender_id === x.me.id, createdAt: ev.created_at });
+    if (BigInt(ev.id) > conv.last) conv.last = BigInt(ev.id);
+  }
+  return [...byCustomer.values()]
+    .sort((p, q) => (q.last > p.last ? 1 : q.last < p.last ? -1 : 0))
+    .map(({ customer, messages }) => ({ customer, messages: messages.sort((m, n) => (BigInt(m.id) < BigInt(n.id) ? -1 : 1)) }));
+}
 
 /**
  * What Slack reports in `view.state.values` for one input element, given what was typed or
@@ -223,6 +257,12 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     const c = typeof id === 'string' ? channels.get(id) : undefined;
     if (!c) throw new WorkspaceRequestInvalidError('unknown channel');
     return c;
+  };
+  /** A channel the person may click in: a listed channel, or their own DM with the bot (nobody else's). */
+  const clickableChannel = (id: unknown, me: WorkspacePerson): WorkspaceChannel => {
+    const dm = slack.directChannel(me.id);
+    if (dm !== undefined && id === dm) return { id: dm, name: IM_NAME, group: '' };
+    return channelOf(id);
   };
   const stackOf = (user: string): OpenView[] => {
     let s = stacks.get(user);
@@ -333,7 +373,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
       if (BigInt(t.id) > BigInt(th.last)) th.last = t.id;
     }
     const conversations = [...threads.values()].sort((a, b) => (BigInt(b.last) > BigInt(a.last) ? 1 : -1)).map(({ root, replies }) => ({ ...root, replies }));
-    return { account: { handle: x.me.username, name: x.me.name }, posts: conversations, replies: x.posted.length };
+    return { account: { handle: x.me.username, name: x.me.name }, posts: conversations, replies: x.posted.length, dms: dmConversations(x) };
   };
 
   const snapshot = (userId: string) => {
@@ -358,11 +398,17 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     const stack = stackOf(me.id);
     const top = stack[stack.length - 1];
     const view = top ? viewOf(top) : undefined;
+    // The person's DM with the bot (the personal alerts), once the bot has opened it.
+    const dmId = slack.directChannel(me.id);
+    const dmModel = dmId ? slack.channel(dmId) : undefined;
+    const home = slack.home(me.id);
     return {
       workspace: { name: team.name, app: opts.appName, command: opts.command, about: opts.about ?? {} },
       me: me.id,
       people: opts.people,
       channels: chans,
+      dm: dmModel ? { id: dmModel.id, messages: dmModel.messages().map((m) => messageOut(m, (ts) => dmModel.thread(ts))) } : null,
+      home: home ? { id: home.id, view: home } : null,
       modal: top && view ? { id: top.id, view, errors: top.errors ?? {}, depth: stack.length } : null,
       feed: feed(),
     };
@@ -372,7 +418,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
 
   const click = async (body: Record<string, unknown>) => {
     const me = person(body.user);
-    const ch = channelOf(body.channel);
+    const ch = clickableChannel(body.channel, me);
     const model = slack.channel(ch.id);
     const message = typeof body.ts === 'string' ? model.message(body.ts) : undefined;
     if (!message) throw new WorkspaceRequestInvalidError('that message is gone');
@@ -511,11 +557,49 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     return { id: t.id };
   };
 
+  /** The person opened the app's Home tab: Slack sends `app_home_opened`, signed, as JSON. */
+  const homeOpened = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const event = appHomeOpenedEvent({ team, user: me, channel: slack.directChannel(me.id) ?? imOf(me.id), botUserId: opts.botUserId, view: slack.home(me.id) });
+    const r = await sendToApp(JSON.stringify(event), 'application/json');
+    localChanges += 1;
+    return { status: r.status };
+  };
+
+  /** A button in the person's App Home: block_actions with the home view as its container. */
+  const homeAction = async (body: Record<string, unknown>) => {
+    const me = person(body.user);
+    const view = slack.home(me.id);
+    if (!view || (body.viewId !== undefined && body.viewId !== view.id)) throw new WorkspaceRequestInvalidError('that Home tab is not the one shown any more', 409);
+    const element = findElement(view.blocks, body.blockId, body.actionId);
+    if (!element) throw new WorkspaceRequestInvalidError('that button is no longer in the Home tab');
+    const triggerId = newTriggerId();
+    pendingTriggers.set(triggerId, { user: me.id, at: Date.now() });
+    const payload = viewActionsPayload({
+      team, user: me, view, values: {}, action: actionOf(element, typeof body.value === 'string' ? body.value : null), blockId: String(body.blockId), triggerId,
+    });
+    const r = await sendInteraction(payload);
+    localChanges += 1;
+    return { status: r.status };
+  };
+
+  /** The visitor, as a customer, sends the brand a direct message on X (the customer panel). */
+  const dmAsCustomer = (body: Record<string, unknown>) => {
+    const handle = typeof body.author === 'string' ? body.author.trim().replace(/^@/, '') : '';
+    const text = typeof body.text === 'string' ? body.text.trim() : '';
+    if (!/^[A-Za-z0-9_]{1,15}$/.test(handle)) throw new WorkspaceRequestInvalidError('a handle is 1 to 15 letters, digits or _');
+    if (text === '' || text.length > MAX_DM) throw new WorkspaceRequestInvalidError(`a direct message here is 1 to ${MAX_DM} characters`);
+    if (handle.toLowerCase() === x.me.username.toLowerCase()) throw new WorkspaceRequestInvalidError('write as a customer, not as the brand');
+    const ev = x.addDm({ from: handle, text });
+    localChanges += 1;
+    return { id: ev.id };
+  };
+
   // ---- HTTP ------------------------------------------------------------------------------
 
   /** Cheap to compute and changes whenever anything the page shows may have changed. */
   const fingerprint = (): string =>
-    `${slack.calls.length}:${slack.responses().length}:${x.calls.length}:${x.tweets.length}:${localChanges}`;
+    `${slack.calls.length}:${slack.responses().length}:${x.calls.length}:${x.tweets.length}:${x.dms.length}:${localChanges}`;
   let lastPrint = fingerprint();
   const ticker = setInterval(() => {
     const now = fingerprint();
@@ -562,6 +646,9 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
     'POST /api/close': close,
     'POST /api/command': command,
     'POST /api/post': postAsCustomer,
+    'POST /api/dm': dmAsCustomer,
+    'POST /api/home-opened': homeOpened,
+    'POST /api/home-action': homeAction,
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -573,7 +660,7 @@ export async function startWorkspaceServer(opts: WorkspaceServerOptions): Promis
       if (!isLoopback(host)) return json(res, 403, { error: 'use http://localhost' });
     }
     const key = `${req.method} ${url.pathname}`;
-    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/feed' || url.pathname.startsWith('/channel/'))) {
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/feed' || url.pathname.startsWith('/channel/') || url.pathname === '/app/home' || url.pathname === '/app/messages')) {
       const page = files.get('index.html')!;
       res.writeHead(200, { 'content-type': page.type, 'cache-control': 'no-store', ...SECURITY_HEADERS });
       return void res.end(page.body);

@@ -3,12 +3,13 @@
  * the interaction payloads and their signatures as Bolt verifies them, and the state Slack
  * reports for each kind of modal input.
  */
+import { readFileSync } from 'node:fs';
 import { verifySlackRequest } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_YAML, demoConfig } from '../../src/sandbox/demo-config.js';
 import { sampleMentions } from '../../src/sandbox/sample-mentions.js';
 import { signSlack } from '../../src/sandbox/sign-slack.js';
-import { blockActionsPayload, newTriggerId, slashCommandForm, viewSubmissionPayload } from '../../src/sandbox/slack-payloads.js';
+import { appHomeOpenedEvent, blockActionsPayload, newTriggerId, slashCommandForm, viewSubmissionPayload } from '../../src/sandbox/slack-payloads.js';
 import { inputState } from '../../src/sandbox/start-workspace-server.js';
 import { parseMrkdwn, plainText, type MrkdwnNode } from '../../src/sandbox/web/mrkdwn.js';
 import { escapeMrkdwn, quote } from '../../src/chat/slack/escape-mrkdwn.js';
@@ -94,6 +95,30 @@ describe('interaction payloads, signed as Slack signs them', () => {
     expect(p).toMatchObject({ type: 'view_submission', user: { id: 'U0LEAD0001' }, view: { id: 'V0001', callback_id: 'case.draft.submit', hash: 'h', state: { values: { reply: { text: { value: 'Hi' } } } } } });
   });
 
+  it('shapes app_home_opened as the recorded event, and signs it as JSON', () => {
+    const recorded = JSON.parse(readFileSync(new URL('../fixtures/slack/event_callback.app_home_opened.json', import.meta.url), 'utf8')) as Record<string, any>;
+    const now = 1_767_225_080_016;
+    const event = appHomeOpenedEvent({ team: TEAM, user: { id: 'U0AGENT001', name: 'alice' }, channel: 'D0AGENT001', botUserId: 'U0BOT0001', now });
+    const keys = (o: Record<string, unknown>) => Object.keys(o).sort();
+    expect(keys(event)).toEqual(keys(recorded));
+    const inner = event.event as Record<string, unknown>;
+    expect({ ...inner, event_ts: recorded.event.event_ts }).toEqual(recorded.event);
+    expect(inner.event_ts).toMatch(/^1767225080\.\d{6}$/);
+    expect(event).toMatchObject({ type: 'event_callback', team_id: 'T0FAKE001', api_app_id: 'A0APP0001', event_time: recorded.event_time, authorizations: recorded.authorizations });
+    expect(event.event_id).toMatch(/^Ev0[0-9A-F]{10}$/);
+    const withView = appHomeOpenedEvent({ team: TEAM, user: { id: 'U0AGENT001', name: 'alice' }, channel: 'D0AGENT001', botUserId: 'U0BOT0001', view: { id: 'V1', type: 'home' } });
+    expect((withView.event as Record<string, unknown>).view).toEqual({ id: 'V1', type: 'home' });
+
+    const body = JSON.stringify(event);
+    const headers = signSlack(body, 'secret');
+    const verify = (b: string) => verifySlackRequest({
+      signingSecret: 'secret', body: b,
+      headers: { 'x-slack-signature': headers['x-slack-signature'], 'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']) },
+    });
+    expect(() => verify(body)).not.toThrow();
+    expect(() => verify(body.replace('U0AGENT001', 'U0LEAD0001'))).toThrow();
+  });
+
   it('sends slash commands as string form fields', () => {
     const form = slashCommandForm({ team: TEAM, user: { id: 'U0LEAD0001', name: 'lea' }, channel: { id: 'C0BANK0001', name: 'bank-care' }, command: '/earshot', text: 'metrics today', responseUrl: 'http://r', triggerId: 't' });
     expect(Object.values(form).every((v) => typeof v === 'string')).toBe(true);
@@ -117,6 +142,10 @@ describe('the built-in demo data', () => {
     expect(config.policy.approvers).toEqual(['slack:U0LEAD0001']);
     expect(config.templates.length).toBeGreaterThanOrEqual(5);
     expect(DEMO_CONFIG_YAML).toContain('card-number');
+    // What the personal surfaces need: DMs on X, read often, and suggestions that alert Alice.
+    expect(config.sources[0]!.options).toMatchObject({ private: true });
+    expect(config.privateChannel.pollEvery).toBe(5_000);
+    expect(config.groups.find((g) => g.id === 'mobile')!.assign).toMatchObject({ mode: 'suggest', members: ['slack:U0AGENT001'] });
   });
 
   it('covers complaints, a card number, praise, spam, a repost and a burst on one topic', () => {

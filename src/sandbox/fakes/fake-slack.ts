@@ -191,6 +191,8 @@ export interface FakeSlackState {
   /** Uploaded files, their bytes in base64. */
   files: Array<Omit<FakeSlackFile, 'bytes'> & { bytes?: string }>;
   views: Array<Record<string, unknown>>;
+  /** Each person's App Home view (absent in files saved before homes were kept). */
+  homes?: Array<{ user: string; view: Record<string, unknown> }>;
 }
 
 /** A running fake Slack. */
@@ -212,6 +214,8 @@ export interface FakeSlack {
   view(id: string): Record<string, unknown> | undefined;
   /** The App Home view last published for a person (views.publish). */
   home(user: string): Record<string, unknown> | undefined;
+  /** The id of the bot's direct-message channel with a person, once conversations.open made it. */
+  directChannel(user: string): string | undefined;
   /** Makes a trigger_id answer `expired_trigger_id`, as Slack does after 3 s. */
   expireTrigger(triggerId: string): void;
   /**
@@ -354,6 +358,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     }
     for (const f of opts.state.files) files.set(f.id, { ...clone(f), bytes: f.bytes === undefined ? undefined : Buffer.from(f.bytes, 'base64') });
     for (const v of opts.state.views) views.set(String(v.id), clone(v));
+    for (const h of opts.state.homes ?? []) homes.set(h.user, clone(h.view));
   }
 
   const saveState = (): FakeSlackState => ({
@@ -378,6 +383,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     })),
     files: [...files.values()].map((f) => ({ ...clone({ ...f, bytes: undefined }), ...(f.bytes ? { bytes: f.bytes.toString('base64') } : {}) })),
     views: [...views.values()].map(clone),
+    homes: [...homes].map(([user, view]) => ({ user, view: clone(view) })),
   });
 
   const nextTs = (): string => {
@@ -718,7 +724,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       const users = (str(args.users) ?? '').split(',').filter(Boolean);
       if (users.length !== 1) throw new SlackMethodFailedError(users.length === 0 ? 'users_list_not_supplied' : 'not_enough_users');
       const user = userObject(users[0]!);
-      const id = `D${user.id.slice(1)}`;
+      const id = imId(user.id);
       if (!channels.has(id)) {
         channels.set(id, { id, name: user.name, isPrivate: true, created: Math.floor(now() / 1000), byTs: new Map(), timeline: [], ephemerals: [] });
       }
@@ -1034,6 +1040,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     file: (id) => files.get(id),
     view: (id) => (views.has(id) ? clone(views.get(id)) : undefined),
     home: (user) => (homes.has(user) ? clone(homes.get(user)) : undefined),
+    directChannel: (user) => (channels.has(imId(user)) ? imId(user) : undefined),
     expireTrigger: (id) => void expiredTriggers.add(id),
     responseUrl(message) {
       const id = randomBytes(9).toString('base64url');
@@ -1055,6 +1062,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
   };
 }
+
+/** A person's DM channel with the bot: `D` and the rest of their user id, the same every time. */
+const imId = (user: string): string => `D${user.slice(1)}`;
 
 /** The bytes of the first part of a multipart/form-data body (enough for one-file uploads). */
 function firstMultipartPart(body: Buffer, contentType: string): Buffer {

@@ -155,6 +155,9 @@ export interface FakeXState {
   posted: string[];
   lastId: string;
   userSeq: number;
+  /** Direct messages, both ways, and the ids of those the bot sent (absent in files saved before DMs were kept). */
+  dms?: XDmEvent[];
+  sentDms?: string[];
 }
 
 /** A running fake X API. */
@@ -394,6 +397,14 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
     now,
     renderUsers: (ids, fields) => ids.map((id) => users.get(id)).filter((u): u is XUser => !!u).map((u) => renderUser(u, fields)),
   });
+  if (opts.state?.dms) {
+    const sentIds = new Set(opts.state.sentDms ?? []);
+    for (const saved of opts.state.dms) {
+      const ev = structuredClone(saved);
+      dm.events.push(ev);
+      if (sentIds.has(ev.id)) dm.sent.push(ev);
+    }
+  }
   const dmAnswer = (route: XRoute, param: string, q: URLSearchParams, body: unknown): XDmAnswer => {
     const refused = dmAccessProblem(dmState.access);
     if (refused) return refused;
@@ -677,7 +688,10 @@ export async function startFakeX(opts: FakeXOptions = {}): Promise<FakeX> {
       return { limit: budgets[route].limit, remaining: w.remaining, reset: w.reset };
     },
     resetRateLimits: () => windows.clear(),
-    saveState: () => structuredClone({ users: [...users.values()], tweets: [...tweets.values()], posted: posted.map((t) => t.id), lastId: lastId.toString(), userSeq }),
+    saveState: () => structuredClone({
+      users: [...users.values()], tweets: [...tweets.values()], posted: posted.map((t) => t.id), lastId: lastId.toString(), userSeq,
+      dms: dm.events, sentDms: dm.sent.map((e) => e.id),
+    }),
     get dmAccess() { return dmState.access; },
     set dmAccess(v: XDmAccess) { dmState.access = v; },
     addDm(input) {

@@ -5,6 +5,7 @@
  * signed Slack requests.
  */
 import { el, renderBlocks, renderText } from './blocks.js';
+import { dmItems, renderDmCompose } from './dms.js';
 
 const USER_KEY = 'earshot-sandbox-user';
 const $ = (id) => document.getElementById(id);
@@ -25,12 +26,20 @@ const state = {
   offline: false,
   /** A click waiting for the bot's answer: its channel and the ephemerals there before it. */
   awaiting: null,
+  /** How many messages of each person's DM with the bot they have seen (none until they open it). */
+  seenDm: {},
+  /** Who the Home tab was last opened for (app_home_opened is sent each time it is opened). */
+  homeOpenedFor: '',
+  /** The feed's tab: public posts, or the brand's direct messages. */
+  feedTab: 'posts',
 };
 
 function routeOf(path) {
   const m = /^\/channel\/([A-Z0-9]+)$/.exec(path);
   if (m) return { kind: 'channel', id: m[1] };
   if (path === '/feed') return { kind: 'feed' };
+  const app = /^\/app\/(home|messages)$/.exec(path);
+  if (app) return { kind: 'app', tab: app[1] };
   return { kind: 'home' };
 }
 
@@ -38,6 +47,7 @@ function go(path) {
   const [p, hash] = path.split('#');
   history.pushState(null, '', path);
   state.route = routeOf(p);
+  if (state.route.kind !== 'app' || state.route.tab !== 'home') state.homeOpenedFor = '';
   render();
   if (hash) flash(hash);
 }
@@ -160,7 +170,10 @@ function avatar(name, kind) {
 /** X status links on cards point at the sandbox's own feed (the real x.com is not involved). */
 function linkTarget(url) {
   const m = /^https:\/\/x\.com\/i\/web\/status\/(\d+)$/.exec(url);
-  return m ? { href: `/feed#post-${m[1]}`, internal: true } : undefined;
+  if (m) return { href: `/feed#post-${m[1]}`, internal: true };
+  // Slack permalinks (a DM alert's "Open the card") point at the card in the sandbox's channel.
+  const p = /^https:\/\/(?:[a-z0-9-]+\.)?slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?|$)/.exec(url);
+  return p ? { href: `/channel/${p[1]}#m-${p[2]}-${p[3]}`, internal: true } : undefined;
 }
 
 function flash(id) {
@@ -196,7 +209,9 @@ function reconcile(container, items) {
 }
 
 const person = (id) => state.snap?.people.find((p) => p.id === id);
-const channelById = (id) => state.snap?.channels.find((c) => c.id === id);
+const channelById = (id) => state.snap?.channels.find((c) => c.id === id) ?? (state.snap?.dm?.id === id ? dmChannel(state.snap) : undefined);
+/** The person's DM with the bot, shaped as a channel for the message renderer. */
+const dmChannel = (snap) => (snap.dm ? { id: snap.dm.id, name: snap.workspace.app, group: '', messages: snap.dm.messages, ephemerals: [] } : undefined);
 const channelNames = () => (state.snap?.channels ?? []).map((c) => c.name).join(',');
 
 // ---- rendering ----------------------------------------------------------------------------
@@ -205,15 +220,20 @@ function render() {
   const snap = state.snap;
   if (!snap) return;
   if (state.route.kind === 'home') state.route = { kind: 'channel', id: snap.channels[0]?.id };
-  document.title = `${state.route.kind === 'feed' ? 'Social feed' : `#${channelById(state.route.id)?.name ?? ''}`} · ${snap.workspace.name}`;
+  const where = state.route.kind === 'feed' ? 'Social feed' : state.route.kind === 'app' ? snap.workspace.app : `#${channelById(state.route.id)?.name ?? ''}`;
+  document.title = `${where} · ${snap.workspace.name}`;
   $('ws-name').textContent = snap.workspace.name;
   $('app').classList.toggle('feed-mode', state.route.kind === 'feed');
   renderSwitcher(snap);
   renderChannelList(snap);
   renderAbout(snap);
+  $('composer').hidden = state.route.kind === 'app';
   if (state.route.kind === 'feed') {
     state.seenPosts = snap.feed.posts.length;
     renderFeedPage(snap);
+  } else if (state.route.kind === 'app') {
+    renderApp(snap, state.route.tab);
+    renderFeed($('feed-pane'), snap.feed, { compact: true });
   } else {
     renderChannel(snap, state.route.id);
     renderFeed($('feed-pane'), snap.feed, { compact: true });
@@ -271,6 +291,14 @@ function renderChannelList(snap) {
     list.append(li);
   }
   $('feed-link').classList.toggle('nav-active', state.route.kind === 'feed');
+  const inApp = state.route.kind === 'app';
+  const dmCount = snap.dm?.messages.length ?? 0;
+  if (inApp && state.route.tab === 'messages') state.seenDm[snap.me] = dmCount;
+  const unreadDm = dmCount - (state.seenDm[snap.me] ?? 0);
+  $('app-link').classList.toggle('nav-active', inApp);
+  $('app-link').classList.toggle('nav-unread', unreadDm > 0);
+  $('app-badge').hidden = unreadDm <= 0;
+  $('app-badge').textContent = String(unreadDm);
 }
 
 function renderAbout(snap) {
@@ -323,6 +351,101 @@ function renderChannel(snap, id) {
   state.shownChannel = channel.id;
   if (atBottom || switched) box.scrollTop = box.scrollHeight;
   else box.scrollTop = keep;
+}
+
+// ---- the app's own page: its Home tab and the DM with it ----------------------------------
+
+function renderApp(snap, tab) {
+  const header = $('main-header');
+  header.replaceChildren();
+  const title = el('h1', 'main-title app-title');
+  title.append(avatar(snap.workspace.app, 'bot'), document.createTextNode(snap.workspace.app));
+  const tabs = el('nav', 'app-tabs');
+  tabs.setAttribute('aria-label', `${snap.workspace.app} tabs`);
+  for (const [id, label] of [['home', 'Home'], ['messages', 'Messages']]) {
+    const a = el('a', `app-tab${tab === id ? ' app-tab-active' : ''}`, label);
+    a.href = `/app/${id}`;
+    a.dataset.tab = id;
+    if (tab === id) a.setAttribute('aria-current', 'page');
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      go(`/app/${id}`);
+    });
+    tabs.append(a);
+  }
+  header.append(title, tabs);
+  const box = $('messages');
+  const switched = state.shownChannel !== `app:${tab}`;
+  state.shownChannel = `app:${tab}`;
+  if (tab === 'home') renderHome(snap, box);
+  else renderDm(snap, box);
+  if (switched) box.scrollTop = tab === 'home' ? 0 : box.scrollHeight;
+}
+
+/** Slack sends app_home_opened each time a person opens the Home tab; the bot then publishes it. */
+function openHome(snap) {
+  if (state.homeOpenedFor === snap.me) return;
+  state.homeOpenedFor = snap.me;
+  api('/api/home-opened', {}).catch((e) => toast(e.message, 'error'));
+}
+
+function renderHome(snap, box) {
+  openHome(snap);
+  const home = snap.home;
+  reconcile(box, [{
+    key: `home:${snap.me}`,
+    sig: JSON.stringify(home),
+    build: () => {
+      const page = el('div', 'home-view');
+      if (!home) {
+        page.append(el('div', 'empty-text', 'Opening your Home tab: the bot publishes it when you open it.'));
+        return page;
+      }
+      page.dataset.viewId = home.id;
+      page.append(renderBlocks(home.view.blocks ?? [], {
+        link: linkTarget,
+        people: snap.people,
+        channels: snap.channels,
+        onButton: (blockId, element, button) => homeAction(home, blockId, element, button),
+        onSelect: (blockId, element, value, menu) => homeAction(home, blockId, element, menu, value),
+      }));
+      return page;
+    },
+  }]);
+}
+
+async function homeAction(home, blockId, element, control, value) {
+  control.disabled = true;
+  try {
+    const r = await api('/api/home-action', { viewId: home.id, blockId, actionId: element.action_id, ...(value !== undefined ? { value } : {}) });
+    if (r.status !== 200) toast(`The bot answered HTTP ${r.status} to that click.`, 'error');
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    control.disabled = false;
+    refresh();
+  }
+}
+
+function renderDm(snap, box) {
+  const channel = dmChannel(snap);
+  const items = (channel?.messages ?? []).map((m) => ({
+    key: `m${m.ts}`,
+    sig: `${snap.me}|${channel.id}|${state.expanded.has(m.ts)}|${JSON.stringify(m)}`,
+    build: () => renderMessage(snap, channel, m, false),
+  }));
+  if (items.length === 0) {
+    items.push({
+      key: `dm-empty${snap.me}`,
+      sig: '',
+      build: () => {
+        const empty = el('div', 'empty');
+        empty.append(el('div', 'empty-title', 'No messages yet'), el('div', 'empty-text', `${snap.workspace.app} writes to you here when a case is suggested to you, a draft waits for your approval, or your draft is sent back. Its buttons work here as on the card.`));
+        return empty;
+      },
+    });
+  }
+  reconcile(box, items);
 }
 
 function messageHead(name, kind, ts, extra) {
@@ -675,13 +798,44 @@ function renderCompose(feed) {
   return form;
 }
 
+function feedTabs(feed) {
+  const tabs = el('div', 'feed-tabs');
+  tabs.setAttribute('role', 'tablist');
+  for (const [id, label] of [['posts', 'Posts'], ['dms', `Direct messages${feed.dms.length ? ` (${feed.dms.length})` : ''}`]]) {
+    const b = el('button', `feed-tab${state.feedTab === id ? ' feed-tab-active' : ''}`, label);
+    b.type = 'button';
+    b.dataset.tab = id;
+    b.setAttribute('role', 'tab');
+    b.setAttribute('aria-selected', String(state.feedTab === id));
+    b.addEventListener('click', () => {
+      if (state.feedTab === id) return;
+      state.feedTab = id;
+      render();
+    });
+    tabs.append(b);
+  }
+  return tabs;
+}
+
 function renderFeed(container, feed, { compact: isPane }) {
-  const keep = container.querySelector('.feed-list')?.scrollTop ?? 0;
-  const typing = container.querySelector('.compose');
+  const tab = state.feedTab;
+  const sameTab = container.dataset.tab === tab;
+  container.dataset.tab = tab;
+  const keep = sameTab ? container.querySelector('.feed-list')?.scrollTop ?? 0 : 0;
+  const typing = sameTab ? container.querySelector('.compose') : null;
   const head = el('header', 'feed-head');
   const title = el('h2', 'feed-title', 'Social feed');
-  head.append(title, el('span', 'feed-sub', `X, as seen by @${feed.account.handle} · ${feed.replies} ${feed.replies === 1 ? 'reply' : 'replies'} sent`));
-  const list = container.querySelector('.feed-list') ?? el('div', 'feed-list');
+  head.append(title, el('span', 'feed-sub', `X, as seen by @${feed.account.handle} · ${feed.replies} ${feed.replies === 1 ? 'reply' : 'replies'} sent`), feedTabs(feed));
+  const list = (sameTab && container.querySelector('.feed-list')) || el('div', 'feed-list');
+  if (tab === 'dms') {
+    reconcile(list, dmItems(feed, { avatar, clock, onAnswer: (handle) => container.querySelector('.compose-dm')?.answerAs(handle) }));
+    const compose = typing ?? renderDmCompose(feed, { api, toast, refresh });
+    if (!sameTab || !container.contains(list)) container.replaceChildren(head, compose, list);
+    else container.replaceChild(head, container.querySelector('.feed-head'));
+    list.scrollTop = keep;
+    container.classList.toggle('feed-wide', !isPane);
+    return;
+  }
   // Waiting posts change label once they are old enough: the minute is part of the signature.
   const waitWindow = Math.floor(Date.now() / 20_000);
   const items = feed.posts.map((post) => ({
@@ -698,7 +852,7 @@ function renderFeed(container, feed, { compact: isPane }) {
   reconcile(list, items);
   // Keep the compose box (and what is being typed in it) across refreshes.
   const compose = typing ?? renderCompose(feed);
-  if (container.children[0] === undefined || !container.contains(list)) container.replaceChildren(head, compose, list);
+  if (!sameTab || container.children[0] === undefined || !container.contains(list)) container.replaceChildren(head, compose, list);
   else container.replaceChild(head, container.querySelector('.feed-head'));
   list.scrollTop = keep;
   container.classList.toggle('feed-wide', !isPane);
@@ -730,6 +884,7 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', () => {
   state.route = routeOf(location.pathname);
+  if (state.route.kind !== 'app' || state.route.tab !== 'home') state.homeOpenedFor = '';
   render();
 });
 
