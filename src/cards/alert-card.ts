@@ -42,7 +42,7 @@ export interface AlertCardOptions {
 }
 
 const TITLE: Record<AlertKind, (c: Case) => string> = {
-  assignment: (c) => `Case ${c.id} is assigned to you`,
+  assignment: (c) => (c.assignment?.mode === 'suggest' ? `Case ${c.id} is suggested for you` : `Case ${c.id} is assigned to you`),
   approval: (c) => `A draft reply on case ${c.id} is waiting for your approval`,
   sentBack: (c) => `Your draft on case ${c.id} was sent back`,
   sla: (c) => `Case ${c.id} needs you soon`,

@@ -117,6 +117,10 @@ describe('after a Decline: routing and the alerts', () => {
   it('puts Accept and Decline on the offer alert, and Decline on the card while an offer is open', () => {
     const c = offeredTo(bob);
     expect(buildAlertCard(c, 'assignment', { mask, open: true }).actions.map((a) => [a.id, a.label])).toEqual([['case.claim', 'Accept'], ['case.decline', 'Decline']]);
+    // The heading says what the offer is: an assignment, or only a suggestion.
+    expect(buildAlertCard(c, 'assignment', { mask, open: true }).title).toMatch(/is assigned to you$/);
+    const suggested = { ...c, assignment: { ...c.assignment!, mode: 'suggest' as const } };
+    expect(buildAlertCard(suggested, 'assignment', { mask, open: true }).title).toMatch(/is suggested for you$/);
     const ids = (x: Case) => (caseActions(x, { approvalsNeeded: 1 }) ?? []).map((a) => a.id);
     expect(ids(c)).toContain('case.decline');
     expect(ids(makeCase('new'))).not.toContain('case.decline');
