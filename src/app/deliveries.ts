@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
 import { caseCard } from './case-card.js';
+import type { InsightStore } from './insight-store.js';
 import type { PeopleNames } from './people-directory.js';
 import { deliveryKinds, enqueueDelivery, type DeliveryHandlers } from './delivery-kinds.js';
 import { sendPrivateDraft } from './private-deliveries.js';
@@ -32,6 +33,8 @@ export interface DeliveryDeps {
   limits?: CallLimiter | undefined;
   /** Display names for the people a card names by ref (an escalation's leads). */
   names?: Pick<PeopleNames, 'nameOf'> | undefined;
+  /** AI assist's summaries and translations, shown on the card once written (absent while assist is off). */
+  insights?: Pick<InsightStore, 'forCard'> | undefined;
 }
 
 /** The kinds this room delivers: cards, notes and notices in chat, and the public replies. */
