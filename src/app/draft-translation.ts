@@ -35,7 +35,7 @@ export async function translateDraft(
   const network = cases.replyCheck(c);
   const check = (t: string) => checkReplyText(config.policy, t, cases.linkHosts)?.message ?? network(t);
   const answer = await translator.insights.translateDraft(c, text, offer.to, check);
-  if (!answer.ok) return { ok: false, message: `${answer.note}. Your draft was not saved; submit it again without the translation, or try again.` };
+  if (!answer.ok) return { ok: false, message: `${answer.note}. Submit it again without the translation, or try again.` };
   return { ok: true, text: answer.text, translation: { original: text, from: translator.rules.teamLanguage, to: offer.to } };
 }
 

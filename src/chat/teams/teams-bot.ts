@@ -266,7 +266,7 @@ export class TeamsBot extends TeamsActivityHandler {
         return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
       }
       const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId, assisted: value.assisted };
-      const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect') : await interactions.sendBack(form, text, actor);
+      const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect', value.translate === true) : await interactions.sendBack(form, text, actor);
       if (result.ok) return CLOSE_DIALOG;
       const what = drafting ? 'Your draft was not saved' : 'The draft was not sent back';
       return dialogMessage(`${what}: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
