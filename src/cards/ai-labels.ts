@@ -5,7 +5,7 @@ import type { Card } from './card.js';
 // a person wrote and which a model did.
 
 /** Above the post's translation (the original stays above it). */
-export const aiTranslationLabel = (from: string): string => `AI translation from ${languageName(from)} (the original is above):`;
+export const aiTranslationLabel = (from: string): string => `AI translation from ${languageName(from)}; the original is above:`;
 
 /** Before the one-line summary of a long thread. */
 export const AI_SUMMARY_LABEL = 'AI-written summary:';

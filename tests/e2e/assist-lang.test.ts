@@ -117,7 +117,7 @@ describe('AI assist translations and summaries, Slack, round trip through approv
     expect(c.screening.language).toBe('fr');
     // The card was posted first; the model's writing comes with an update.
     const translation = await waitFor('the translation on the card', () => block(card(), 'ai-translation')?.text.text as string | undefined, 15_000);
-    expect(translation).toBe('AI translation from French · fr (the original is above):\nMy suitcase did not arrive in Lyon and nobody answers, write to me at [e-mail address], I am very disappointed.');
+    expect(translation).toBe('AI translation from French · fr; the original is above:\nMy suitcase did not arrive in Lyon and nobody answers, write to me at [e-mail address], I am very disappointed.');
     expect(cardText(card())).toContain('ma valise n');
     const notes = await waitFor('the summary', () => block(card(), 'ai-notes')?.elements[0].text as string | undefined);
     expect(notes).toBe('AI-written summary: Suitcase missing in Lyon; the author wants an answer.');
