@@ -27,12 +27,13 @@ const SECRET = 'assist-lang-secret';
 const CARE = 'C0CARE0001';
 const AGENT = 'U0AGENT001';
 const LEA = 'U0LEAD0001';
+const LEADS = 'C0LEADS001';
 const dm = (user: string) => `D${user.slice(1)}`;
 
 const config = (origin: string | undefined) => parseConfig(`
 brand: { name: Acme, handles: { x: [acme] } }
 sources: [{ name: x-mentions, network: x, queries: ['@acme'] }]
-groups: [{ id: care, name: Care, slack: { channel: ${CARE} } }]
+groups: [{ id: care, name: Care, slack: { channel: ${CARE} }, leadChannel: ${LEADS}, leads: [slack:${LEA}] }]
 routing: { fallback: care }
 policy:
   approvers: [slack:${LEA}]
@@ -170,6 +171,50 @@ describe('AI assist translations and summaries, Slack, round trip through approv
     expect(notes).toContain('No AI translation: the model\'s answer was not used (it linked to evil.example');
     expect(block(card(), 'ai-translation')).toBeUndefined();
     expect(JSON.stringify(card()!.blocks)).not.toContain('the refund is at');
+  }, 30_000);
+});
+
+describe('AI assist briefs in escalations', () => {
+  let slack: FakeSlack;
+  let model: FakeModel;
+  let app: Earshot;
+  let send: SlackRequester;
+
+  beforeAll(async () => {
+    slack = await startFakeSlack({ users: { [AGENT]: { name: 'alice' }, [LEA]: { name: 'lea' } } });
+    model = await startFakeModel({ script: (call) => JSON.stringify({ text: dataOf(call.user).task === 'brief' ? 'The author was charged twice and wants the money back today.' : 'Charged twice; wants a refund.' }) });
+    app = await startEarshot({
+      config: config(model.origin),
+      env: parseEnv({ SLACK_BOT_TOKEN: 'xoxb-brief', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, STORE_URL: `sqlite://${join(tempDir('assist-brief'), 'b.sqlite')}`, PORT: '0', HOST: '127.0.0.1', DRY_RUN: 'true' }),
+      log: silentLogger(), sources: new Map([['x-mentions', idleSource()]]), schedule: false, outboxIntervalMs: 50,
+    });
+    send = slackRequest(`http://127.0.0.1:${app.port}/slack/events`, SECRET);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await Promise.all([slack?.close(), model?.close()]);
+  });
+
+  it('puts a brief in the escalation notice in the lead channel and in the lead\'s alert, both labelled as AI-written', async () => {
+    const { c, card } = await openCase(app, slack, '@acme you charged my card twice for the same ticket and I want my money back today');
+    const escalate = buttons(card()).find((b) => b.action_id === 'case.escalate')!;
+    await send.interactive(blockActionsPayload({ user: AGENT, channel: CARE, messageTs: card()!.ts, actionId: 'case.escalate', value: escalate.value, triggerId: 't-esc' }));
+    const view = await waitFor('the escalate form', () => slack.callsTo('views.open').find((x) => x.args.trigger_id === 't-esc')?.args.view as Json | undefined);
+    await send.interactive(viewSubmissionPayload({
+      user: AGENT, callbackId: view.callback_id, privateMetadata: view.private_metadata,
+      values: { text: { text: 'Refund over the limit' } },
+    }));
+    const notice = await waitFor('the notice', () => slack.channel(LEADS).messages().find((m) => JSON.stringify(m).includes(`Case ${c.id}`)), 15_000);
+    const said = JSON.stringify(notice);
+    expect(said).toContain('Escalated by alice');
+    expect(said).toContain('AI-written brief: The author was charged twice and wants the money back today.');
+    const alert = await waitFor('the escalation alert with its brief', () => {
+      const m = slack.channel(dm(LEA)).messages().find((x) => (x.blocks as Json[])[0]?.block_id === `alert:escalation:${c.id}`);
+      return m && cardText(m).includes('AI-written brief') ? m : undefined;
+    }, 15_000);
+    expect(cardText(alert)).toContain('AI-written brief: The author was charged twice');
+    // One brief written for both: the notice reused the one kept for the case.
+    expect(model.calls.filter((x) => dataOf(x.user).task === 'brief')).toHaveLength(1);
   }, 30_000);
 });
 
