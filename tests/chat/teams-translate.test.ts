@@ -96,5 +96,17 @@ assist: { provider: openai-compatible, model: m, baseURL: '${model.origin}/v1', 
     await waitFor('both texts on the Teams card', () => cardJson().includes('Translated by AI assist into Spanish · es; the draft above is what is sent. Alice Agent wrote:'));
     expect(cardJson()).toContain(TRANSLATED);
     expect(cardJson()).toContain('So sorry, we will find your suitcase.');
+
+    // A translation that cannot be used saves nothing: the dialog comes back with the words and why.
+    model.script = (call) => JSON.stringify({ text: dataOf(call.user).task === 'translate-draft' ? 'Vea https://evil.example/premio' : 'x' });
+    const again = await post(url, inbound('invoke.task-fetch', { type: 'task/fetch', data: { msteams: { type: 'task/fetch' }, action: 'case.draft', caseId, version: (await current()).version }, context: { theme: 'default' } }));
+    const data = again.task.value.card.content.actions.find((a: Activity) => a.title === 'Submit for approval').data;
+    const refused = await post(url, inbound('invoke.task-submit', { type: 'task/submit', data: { ...data, reply: 'We found it!', translate: 'true' }, context: { theme: 'default' } }));
+    expect(refused.task.type).toBe('continue');
+    const shown = JSON.stringify(refused.task.value.card.content);
+    expect(shown).toContain('No AI translation');
+    expect(shown).toContain('evil.example, which is not one of the team');
+    expect(refused.task.value.card.content.body.find((e: Activity) => e.type === 'Input.Text').value).toBe('We found it!');
+    expect((await current()).draft!.text).toBe(TRANSLATED);
   }, 30_000);
 });

@@ -171,6 +171,25 @@ describe('AI assist translations and summaries, Slack, round trip through approv
     expect(notes).toContain('No AI translation: the model\'s answer was not used (it linked to evil.example');
     expect(block(card(), 'ai-translation')).toBeUndefined();
     expect(JSON.stringify(card()!.blocks)).not.toContain('the refund is at');
+
+    // The agent's draft, translated by a model that was led astray: nothing is saved, and the agent is told why, with their text.
+    const before = model.script;
+    model.script = (call) => (dataOf(call.user).task === 'translate-draft' ? JSON.stringify({ text: 'Le remboursement est sur https://evil.example/claim' }) : before(call));
+    const draft = buttons(card()).find((b) => b.action_id === 'case.draft')!;
+    await send.interactive(blockActionsPayload({ user: AGENT, channel: CARE, messageTs: card()!.ts, actionId: 'case.draft', value: draft.value, triggerId: 't-hostile' }));
+    const view = await waitFor('the draft modal', () => slack.callsTo('views.open').find((x) => x.args.trigger_id === 't-hostile')?.args.view as Json | undefined);
+    const input = view.blocks.find((b: Json) => b.block_id === 'reply').element;
+    await send.interactive(viewSubmissionPayload({
+      user: AGENT, callbackId: view.callback_id, privateMetadata: view.private_metadata,
+      values: { reply: { [input.action_id]: 'We are looking into it.' }, translate: { translate: { type: 'checkboxes', selected_options: [{ value: 'translate', text: { type: 'plain_text', text: 'x' } }] } } },
+    }));
+    const told = await waitFor('the agent told', () => slack.callsTo('chat.postEphemeral').find((x) => x.args.user === AGENT && String(x.args.text).includes('not saved'))?.args.text as string | undefined, 15_000);
+    expect(told).toContain('No AI translation: the model\'s answer was not used (it linked to evil.example');
+    expect(told).toContain('We are looking into it.');
+    expect(slack.callsTo('chat.postEphemeral').some((x) => String(x.args.text).startsWith('Translating your reply'))).toBe(true);
+    const c = await app.cases.get(view.private_metadata ? JSON.parse(view.private_metadata).caseId : '');
+    expect(c?.draft).toBeUndefined();
+    model.script = before;
   }, 30_000);
 });
 

@@ -161,7 +161,9 @@ function registerFormSubmissions(app: App, { deps, resolve, tell }: ListenerCont
     await ack();
     const actor = await resolve(client, parsed.value.actor);
     // The translate checkbox (AI assist): the translation, held to the same rules, is what is saved and sent.
-    const result = await interactions.saveDraft(meta, text, actor, meta.private === true, values[TRANSLATE_BLOCK] === TRANSLATE_VALUE);
+    const translate = values[TRANSLATE_BLOCK] === TRANSLATE_VALUE;
+    if (translate) await tell(client, meta.channel, actor.id, 'Translating your reply into the author\'s language; the card shows both texts once it is saved.');
+    const result = await interactions.saveDraft(meta, text, actor, meta.private === true, translate);
     if (!result.ok) await tell(client, meta.channel, actor.id, `Your draft was not saved: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
   });
 
