@@ -49,8 +49,12 @@ export interface InsightRules {
 /** How many posts a case's thread holds: the post, its follow-ups and the similar posts folded into it. */
 export const postsOf = (c: Case): number => 1 + (c.followUps?.length ?? 0) + (c.duplicates ?? 0);
 
-/** The thread as summarised: changes when a follow-up or a folded post comes. */
-export const threadSig = (c: Case): string => `${c.mention.id}:${(c.followUps ?? []).map((f) => f.id).join(',')}:${c.duplicates ?? 0}`;
+/**
+ * The thread as summarised: changes when the author writes again. Folded similar posts
+ * count towards `minPosts` but do not change it: a burst of them must not mean a model
+ * call each.
+ */
+export const threadSig = (c: Case): string => `${c.mention.id}:${(c.followUps ?? []).map((f) => f.id).join(',')}`;
 
 /** The language a post should be translated from, when it is not the team's (and is known). */
 export function foreignLanguage(c: Case, rules: InsightRules): string | undefined {

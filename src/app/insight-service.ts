@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Case } from '../domain/case.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Logger } from '../util/logger.js';
-import { foreignLanguage, missingParts, threadSig, wantsBrief, type CaseInsight, type CaseInsights, type InsightPart, type InsightRules } from './case-insights.js';
+import { foreignLanguage, missingParts, threadSig, wantsBrief, wantsSummary, type CaseInsight, type CaseInsights, type InsightPart, type InsightRules } from './case-insights.js';
 import type { CaseService } from './case-service.js';
 import { deliveryKinds, enqueueDelivery, type DeliveredPayload } from './delivery-kinds.js';
 import { postToLeads } from './escalations.js';
@@ -43,11 +43,12 @@ export class InsightService {
     deliveryKinds.on(outbox, 'assist.lead-notice', (p) => this.leadNotice(p));
   }
 
-  /** A change that may need new writing: a new case, a new post in its thread, or a draft or escalation that wants a brief. */
+  /** A change that may need new writing: a new case, a new post in its thread or enough folded ones, a draft or escalation that wants a brief. */
   private relevant(prev: Case | undefined, next: Case): boolean {
+    const { rules } = this.deps;
     if (!prev) return true;
-    if (threadSig(prev) !== threadSig(next)) return true;
-    return prev.status !== next.status && wantsBrief(next, this.deps.rules);
+    if (threadSig(prev) !== threadSig(next) || wantsSummary(prev, rules) !== wantsSummary(next, rules)) return true;
+    return prev.status !== next.status && wantsBrief(next, rules);
   }
 
   /** Writes what the case lacks now; refreshes the card (and the brief's alert) when anything new was written. */

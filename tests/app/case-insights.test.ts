@@ -33,6 +33,16 @@ describe('the insight rules', () => {
     expect(wantsSummary(c, { ...RULES, summaries: undefined })).toBe(false);
   });
 
+  it('counts folded similar posts towards minPosts, but a burst of them does not ask for a summary each', () => {
+    const c = makeCase('@acme the app is down');
+    const sig = threadSig(c);
+    c.duplicates = 2;
+    expect(wantsSummary(c, RULES)).toBe(true);
+    expect(threadSig(c)).toBe(sig);
+    c.duplicates = 40;
+    expect(missingParts(c, RULES, { tried: { summary: sig } })).toEqual([]);
+  });
+
   it('wants a brief while a draft waits for approval or the case is escalated, only with briefs on', () => {
     const c = makeCase('@acme my bag is lost');
     expect(missingParts(c, RULES, undefined)).toEqual([]);

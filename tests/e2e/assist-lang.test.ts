@@ -256,13 +256,18 @@ describe('AI assist off: no translation, no summary, no request', () => {
     await Promise.all([slack?.close(), model?.close()]);
   });
 
-  it('shows the French post as it is, without a translate choice, and asks no model', async () => {
+  it('shows the French post as it is, queues no AI work, and asks no model', async () => {
+    const kinds: string[] = [];
+    const real = app.outbox.enqueue.bind(app.outbox);
+    app.outbox.enqueue = async (kind, ...rest) => { kinds.push(kind); return real(kind, ...rest); };
     const { c, card } = await openCase(app, slack, FRENCH);
     expect(c.screening.language).toBe('fr');
     await app.cases.apply(c.id, { type: 'claim' }, { platform: 'slack', id: AGENT, name: 'alice' });
     await waitFor('the card updated after the claim', () => !buttons(card()).some((b) => b.action_id === 'case.claim'));
     expect(block(card(), 'ai-translation')).toBeUndefined();
     expect(block(card(), 'ai-notes')).toBeUndefined();
+    expect(kinds).toContain('card.post');
+    expect(kinds.filter((k) => k.startsWith('assist.'))).toEqual([]);
     expect(model.calls).toHaveLength(0);
   }, 30_000);
 });
