@@ -155,7 +155,7 @@ describe('AI assist translations and summaries, Slack, round trip through approv
       return m && cardText(m).includes('AI-written brief') ? m : undefined;
     }, 15_000);
     expect(cardText(alert)).toContain('AI-written brief: A suitcase is missing in Lyon. The team offers to trace it.');
-    expect(cardText(alert)).toContain(`AI translation into fr; alice wrote: ${ENGLISH}`);
+    expect(cardText(alert)).toContain(`AI translation into French · fr; alice wrote: ${ENGLISH}`);
 
     const now = await app.cases.get(c.id);
     await send.interactive(blockActionsPayload({ user: LEA, channel: CARE, messageTs: card()!.ts, actionId: 'case.approve', value: `${c.id}@${now!.version}` }));
