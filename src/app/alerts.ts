@@ -15,6 +15,7 @@ import type { CaseService, DurableWork } from './case-service.js';
 import type { ChatGateway } from './chat-gateway.js';
 import { deliveryKinds, enqueueDelivery, type DeliveredPayload } from './delivery-kinds.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
+import { InsightStore } from './insight-store.js';
 import { ConfigHoursAvailability, membershipOf, type Availability, type PeopleDirectory } from './people-directory.js';
 
 /** The DM one person got about one case and kind, kept so it is updated in place. */
@@ -67,9 +68,11 @@ function cardLink(c: Case, platform: Actor['platform']): AlertCard['link'] {
  */
 export class AlertService {
   private readonly availability: Availability;
+  private readonly briefs: InsightStore | undefined;
 
   constructor(private readonly deps: AlertDeps) {
     this.availability = deps.availability ?? new ConfigHoursAvailability(deps.config);
+    this.briefs = deps.config.assist?.summaries?.briefs ? new InsightStore(deps.store, deps.config.retention?.days) : undefined;
   }
 
   /** Plans alerts with every case change and registers the delivery of `alert.direct`. */
@@ -131,8 +134,14 @@ export class AlertService {
     return g?.postDirect && g.updateDirect ? g : undefined;
   }
 
-  private card(c: Case, kind: AlertKind, person: Actor, open: boolean, note?: string): AlertCard {
-    return buildAlertCard(c, kind, { mask: personalDataMask(this.deps.config), open, note, link: cardLink(c, person.platform) });
+  private card(c: Case, kind: AlertKind, person: Actor, open: boolean, note?: string, brief?: string): AlertCard {
+    return buildAlertCard(c, kind, { mask: personalDataMask(this.deps.config), open, note, link: cardLink(c, person.platform), brief });
+  }
+
+  /** AI assist's brief of the case, for an approval or escalation alert, once written (summaries with briefs on). */
+  private async brief(c: Case, kind: AlertKind): Promise<string | undefined> {
+    if (!this.briefs || (kind !== 'approval' && kind !== 'escalation')) return undefined;
+    return this.briefs.briefOf(c);
   }
 
   /** Posts or updates one person's DM. A new DM is only posted when the person is not silenced. */
@@ -142,7 +151,7 @@ export class AlertService {
     const person = personOf(ref);
     const g = person ? this.gateway(person) : undefined;
     if (!person || !g) return;
-    const card = this.card(c, kind, person, true, note);
+    const card = this.card(c, kind, person, true, note, await this.brief(c, kind));
     const view = await store.get<CardView>(DM(c.id, kind, ref));
     if (view) {
       await limited(`${person.platform}.update`, () => g.updateDirect!(view, card));

@@ -2,6 +2,7 @@ import type { Case } from '../domain/case.js';
 import type { Card } from '../cards/card.js';
 import { cardFor, type CardForDeps } from '../cards/card-for.js';
 import type { CaseService } from './case-service.js';
+import type { InsightStore } from './insight-store.js';
 import type { PeopleNames } from './people-directory.js';
 import type { Clock } from '../util/clock.js';
 import { actorOfRef } from '../routing/assign-agent.js';
@@ -15,8 +16,12 @@ export type CardOfCase = (c: Case) => Promise<Card>;
  * the surfaces that answer a click with the card (Teams), so the two never disagree and
  * the adapters need neither the configuration nor the sources.
  */
-export function caseCard(deps: CardForDeps & { cases: CaseService; clock: Clock; names?: Pick<PeopleNames, 'nameOf'> | undefined }): CardOfCase {
-  return async (c) => cardFor(c, deps, { now: deps.clock.now(), earlierCases: await deps.cases.earlierCases(c), names: await leadNames(c, deps.names) });
+export function caseCard(deps: CardForDeps & { cases: CaseService; clock: Clock; names?: Pick<PeopleNames, 'nameOf'> | undefined; insights?: Pick<InsightStore, 'forCard'> | undefined }): CardOfCase {
+  return async (c) => cardFor(c, deps, {
+    now: deps.clock.now(), earlierCases: await deps.cases.earlierCases(c), names: await leadNames(c, deps.names),
+    // AI assist's summary and translation, once written (off the card's path: the card never waits for them).
+    ai: await deps.insights?.forCard(c),
+  });
 }
 
 /** The display names of an escalation's leads (a name lookup that fails leaves the id). */

@@ -1,4 +1,5 @@
 import type { CaseActionId } from '../domain/actions.js';
+import type { Config } from '../config/schema.js';
 import type { ReplyLimit } from '../domain/reply-limits.js';
 import type { Refusal } from '../cases/policy.js';
 import type { Masked } from '../screening/mask-personal-data.js';
@@ -42,7 +43,12 @@ export interface CaseForm {
   privateRoute?: string;
   /** Whether AI assist is configured: the draft form offers "Suggest", or says that AI assist is off. */
   assistOn?: boolean;
+  /** AI assist can translate the draft into the author's language (another than the team's): the form offers it. */
+  translateTo?: TranslateOffer | undefined;
 }
+
+/** The draft form's "translate to the author's language" choice: the author's language (ISO 639-1) and its name ("French · fr"). */
+export interface TranslateOffer { to: string; name: string }
 
 /** What the draft forms say where they would offer a suggestion, while AI assist is not configured. */
 export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an assist: section in earshot.yaml; until then nothing is sent to any AI model.';
@@ -50,3 +56,9 @@ export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an 
 export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
 
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
+
+/** A Mastodon source's configured instance limit (`options.maxCharacters`), if any. */
+export function mastodonMax(config: Config, sourceName: string): number | undefined {
+  const max = config.sources.find((x) => x.name === sourceName)?.options?.maxCharacters;
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : undefined;
+}

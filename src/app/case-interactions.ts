@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import type { Case, DraftAssist } from '../domain/case.js';
 import { editRatio } from '../cases/edit-ratio.js';
 import type { DraftAssistant } from './draft-assistant.js';
+import { saveTranslatedDraft, translateOffer, type DraftTranslator } from './draft-translation.js';
 import { replyLimit, replyLimitHint } from '../domain/reply-limits.js';
 import { checkReplyText, type Refusal } from '../cases/policy.js';
 import { isHandoffTemplate, privateTemplates, rankTemplates, renderTemplate } from '../cases/templates.js';
@@ -37,7 +38,7 @@ const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
 
 // The forms live in case-forms.ts; their names stay importable from here.
 export { ASSIST_OFF, isDraftForm, isFormAction, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
-import { ASSIST_OFF, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
+import { ASSIST_OFF, mastodonMax, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
 export {
@@ -62,6 +63,9 @@ export interface CaseInteractionsDeps {
   handoff?: Handoff | undefined;
   /** AI assist's suggested drafts; absent while `assist:` is not configured. */
   assist?: DraftAssistant | undefined;
+  /** AI assist's translation of drafts into the author's language, and the escalation notice with its brief (else straight to the leads). */
+  translator?: DraftTranslator | undefined;
+  escalationNotice?: ((c: Case, lines: string[]) => Promise<void>) | undefined;
 }
 
 /**
@@ -138,6 +142,7 @@ export class CaseInteractions {
       form.initial = initial;
       if (template && !own) form.templateId = template.id;
       if (ranked.length > 0) form.templates = ranked.slice(0, 20).map((t) => ({ id: t.id, name: t.name }));
+      if (!isPrivate) form.translateTo = translateOffer(c, this.deps.translator);
     }
     return { ok: true, form };
   }
@@ -246,7 +251,8 @@ export class CaseInteractions {
   private async announceEscalation(c: Case): Promise<void> {
     const names: Record<string, string> = {};
     for (const a of await this.namedLeads(c.group)) if (a.name) names[`${a.platform}:${a.id}`] = a.name;
-    await postToLeads(this.deps, c, escalationNotice(this.deps.config, c, names));
+    const lines = escalationNotice(this.deps.config, c, names);
+    await (this.deps.escalationNotice ? this.deps.escalationNotice(c, lines) : postToLeads(this.deps, c, lines));
   }
 
   /**
@@ -271,9 +277,11 @@ export class CaseInteractions {
    * Saves a draft written in a form opened at `form.version` (`isPrivate`: a private
    * message, from Move to DM). A form that showed an AI assist suggestion (`assisted`)
    * records it on the draft: the suggestion, its sources and how much the agent changed it,
-   * for the approver.
+   * for the approver. `translate`: AI assist translates it into the author's language, and
+   * the translation is the draft (see draft-translation.ts).
    */
-  async saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'> & { assisted?: boolean | undefined }, text: string, actor: Actor, isPrivate = false): Promise<ApplyResult> {
+  async saveDraft(form: Pick<CaseForm, 'caseId' | 'version' | 'templateId'> & { assisted?: boolean | undefined }, text: string, actor: Actor, isPrivate = false, translate = false): Promise<ApplyResult> {
+    if (translate && !isPrivate) return saveTranslatedDraft(this.deps, form, text, actor);
     let assist: DraftAssist | undefined;
     const suggestion = form.assisted ? await this.deps.assist?.recall(form.caseId) : undefined;
     if (suggestion?.fromModel) assist = { suggestion: suggestion.text, sources: suggestion.sources, changed: editRatio(suggestion.text, text) };
@@ -289,10 +297,4 @@ export class CaseInteractions {
   sendBack(form: Pick<CaseForm, 'caseId' | 'version'>, note: string, actor: Actor): Promise<ApplyResult> {
     return this.deps.cases.apply(form.caseId, { type: 'reject', note: note.trim() }, actor, form.version);
   }
-}
-
-/** A Mastodon source's configured instance limit (`options.maxCharacters`), if any. */
-function mastodonMax(config: Config, sourceName: string): number | undefined {
-  const max = config.sources.find((x) => x.name === sourceName)?.options?.maxCharacters;
-  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : undefined;
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import type { CaseService } from './case-service.js';
 import { caseCard, type CardOfCase } from './case-card.js';
 import type { ChatGateway } from './chat-gateway.js';
+import type { InsightStore } from './insight-store.js';
 import type { PeopleNames } from './people-directory.js';
 import { limitedCall, type CallLimiter } from './delivery-resources.js';
 
@@ -26,6 +27,8 @@ export interface DeliveryDeps {
   limits?: CallLimiter | undefined;
   /** Display names for the people a card names by ref (an escalation's leads). */
   names?: Pick<PeopleNames, 'nameOf'> | undefined;
+  /** AI assist's summaries and translations, shown on the card once written (absent while assist is off). */
+  insights?: Pick<InsightStore, 'forCard'> | undefined;
 }
 
 /** What the handlers of the case deliveries share: the services, and the helpers built on them once. */

@@ -140,6 +140,18 @@ export const deliveryKinds = MessageKinds.of<ResourceContext>()({
     coalesce: (p) => `home:${p.platform}:${p.user}`,
     resource: () => 'slack.home',
   }),
+  // --- AI assist (only while assist: is configured) ---
+  /** AI assist writes what the case lacks (translation, summary, brief), then refreshes its card; off the card's own lane. */
+  'assist.insight': kind({
+    payload: z.object({ caseId: z.string() }),
+    lane: (p) => `assist:${p.caseId}`,
+    coalesce: (p) => `assist:${p.caseId}`,
+  }),
+  /** An escalation's lead-channel notice, posted once AI assist's brief is written (or could not be). */
+  'assist.lead-notice': kind({
+    payload: z.object({ caseId: z.string(), lines: z.array(z.string().max(4000)).max(20) }),
+    lane: (p) => `assist:${p.caseId}`,
+  }),
   /** A case change's metrics rollup that failed at once and is retried. */
   'metrics.rollup': durable('metrics.rollup'),
   /** A staff decision's label that failed at once and is retried. */

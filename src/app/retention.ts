@@ -1,4 +1,5 @@
 import type { Card } from '../cards/card.js';
+import { insightKey } from './insight-store.js';
 import { parseAuthorRef } from '../domain/author-ref.js';
 import { noticeCard } from '../cards/notice-card.js';
 import type { ChatGateway } from './chat-gateway.js';
@@ -45,6 +46,8 @@ export async function purgeCase(deps: Pick<RetentionDeps, 'store' | 'repo' | 'ou
     await deps.store.set(MENTION_CASE(key), DROPPED);
   }
   await forgetCaseLabels(deps.store, c.id);
+  // What AI assist wrote about it (a translation and summaries of the author's posts).
+  await deps.store.delete(insightKey(c.id));
   await deps.repo.purge(c);
 }
 

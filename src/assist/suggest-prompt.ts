@@ -79,7 +79,7 @@ export function suggestData(g: SuggestGrounding): string {
 }
 
 /** The data markers cannot appear inside the data (nor near-copies with different case). */
-function neutralise(s: string): string {
+export function neutralise(s: string): string {
   return s.replace(/<<<|>>>/g, '').replace(/EARSHOT_DATA/gi, 'EARSHOT DATA');
 }
 

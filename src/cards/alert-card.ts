@@ -3,6 +3,7 @@ import { actorLabel } from '../domain/actor.js';
 import type { Case } from '../domain/case.js';
 import type { AlertKind } from '../cases/alerts.js';
 import type { Mask, Masked } from '../screening/mask-personal-data.js';
+import { languageName } from './build-card.js';
 import { NETWORK_LABEL, STATUS_LABEL } from './card-labels.js';
 
 /**
@@ -39,6 +40,8 @@ export interface AlertCardOptions {
   /** The one-off event's own words (an SLA reminder, a lapsed claim). */
   note?: string | undefined;
   link?: { label: string; url: string } | undefined;
+  /** AI assist's brief of the case (approval and escalation alerts), shown labelled as AI-written. */
+  brief?: string | undefined;
 }
 
 const TITLE: Record<AlertKind, (c: Case) => string> = {
@@ -72,7 +75,9 @@ export function buildAlertCard(c: Case, kind: AlertKind, opts: AlertCardOptions)
   const m = opts.mask;
   const details: string[] = [];
   if (opts.note) details.push(opts.note);
+  if (opts.brief && opts.open) details.push(`AI-written brief: ${opts.brief}`);
   if (kind === 'approval' && c.draft) details.push(`Draft by ${actorLabel(c.draft.by)}: ${c.draft.text}`);
+  if (kind === 'approval' && c.draft?.translation) details.push(`AI translation into ${languageName(c.draft.translation.to)}; ${actorLabel(c.draft.by)} wrote: ${c.draft.translation.original}`);
   if (kind === 'sentBack' && c.rejection) details.push(`${actorLabel(c.rejection.by)} sent it back: ${c.rejection.note}`);
   if (kind === 'escalation' && c.escalation?.reason) details.push(`Reason: ${c.escalation.reason}`);
   if (!opts.open) details.push(closedLine(c, kind));

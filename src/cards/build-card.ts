@@ -173,6 +173,7 @@ export function buildCard(c: Case, opts: CardOptions): Card {
       needed: opts.approvalsNeeded,
       ...(template ? { template: c.draft.channel === 'private' ? `${template} (private message)` : template } : c.draft.channel === 'private' ? { template: 'a private message' } : {}),
       ...(c.draft.assist ? { assist: assistLine(c.draft.assist) } : {}),
+      ...(c.draft.translation ? { translated: { original: mask(c.draft.translation.original), to: languageName(c.draft.translation.to) } } : {}),
     };
   }
   if (c.status === 'rejected' && c.rejection) card.rejection = { by: actorLabel(c.rejection.by), note: c.rejection.note };

@@ -22,16 +22,19 @@ export interface CardContext {
   earlierCases?: CardOptions['earlierCases'];
   /** Display names of the people the case names by ref (an escalation's leads). */
   names?: CardOptions['names'];
+  /** What AI assist wrote about the case (summary, translation), shown labelled as AI-written. */
+  ai?: Card['ai'];
 }
 
 /** The card for a case, as every surface shows it. Pure: `now` is given, never read. */
 export function cardFor(c: Case, deps: CardForDeps, context: CardContext = {}): Card {
-  return buildCard(c, {
+  const card = buildCard(c, {
     ...cardOptions(c, deps),
     ...(context.now ? { sla: slaStatus(c, deps.config.sla, context.now.toISOString()) } : {}),
     ...(context.earlierCases ? { earlierCases: context.earlierCases } : {}),
     ...(context.names ? { names: context.names } : {}),
   });
+  return context.ai ? { ...card, ai: context.ai } : card;
 }
 
 /** The card options that follow from the configuration and the case's network. */

@@ -31,12 +31,21 @@ export interface Card {
   facts: Array<{ label: string; value: string }>;
   /** Explanations (which rules fired and why), follow-ups and notes, through the masking gate. */
   notes: Masked[];
-  /** `assist`: the draft started from an AI assist suggestion: its sources and how much the agent changed it, in words. */
-  draft?: { text: string; by: string; approvals: string[]; needed: number; template?: string; assist?: string };
+  /**
+   * `assist`: the draft started from an AI assist suggestion: its sources and how much the agent changed it, in words.
+   * `translated`: `text` (what is sent) is AI assist's translation into `to` of what the agent wrote (`original`).
+   */
+  draft?: { text: string; by: string; approvals: string[]; needed: number; template?: string; assist?: string; translated?: { original: string; to: string } };
   rejection?: { by: string; note: string };
   reply?: { url: string };
   links: Array<{ label: string; url: string }>;
   actions: Array<{ id: CaseActionId; label: string; style?: 'primary' | 'danger' }>;
+  /**
+   * Written by AI assist, and labelled so on every surface: a one-line summary of a long
+   * thread, the post translated into the team's language (`from`: the post's language;
+   * the original stays above it), and notes saying why one is missing. Masked, vetted text.
+   */
+  ai?: { summary?: string; translation?: { text: string; from: string }; notes?: string[] } | undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/actor.js';
-import type { CaseNote, DraftAssist, FollowUp, PrivateEntry, Reply } from '../domain/case.js';
+import type { CaseNote, DraftAssist, DraftTranslation, FollowUp, PrivateEntry, Reply } from '../domain/case.js';
 import type { Intent, Sentiment } from '../domain/screening.js';
 
 /** Everything a person (or the system) can ask of a case. */
@@ -13,7 +13,7 @@ export type CaseCommand =
   /** The agent a case is offered to turns it down: routing offers it to the next agent, or it stays in the channel. */
   | { type: 'decline' }
   /** `channel: 'private'`: a message to the author alone (Move to DM, a private reply). */
-  | { type: 'draft'; text: string; templateId?: string | undefined; channel?: 'private' | undefined; assist?: DraftAssist | undefined }
+  | { type: 'draft'; text: string; templateId?: string | undefined; channel?: 'private' | undefined; assist?: DraftAssist | undefined; translation?: DraftTranslation | undefined }
   | { type: 'approve' }
   | { type: 'reject'; note: string }
   | { type: 'send' }

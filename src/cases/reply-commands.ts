@@ -27,7 +27,7 @@ export function draftCommand(s: Step, cmd: Cmd<'draft'>): TransitionResult {
     const elsewhere = assignedElsewhere();
     if (elsewhere) return elsewhere;
   }
-  const draft = { text, by: actor, at: now, ...(cmd.templateId ? { templateId: cmd.templateId } : {}), ...(cmd.channel === 'private' ? { channel: 'private' as const } : {}), ...(cmd.assist ? { assist: cmd.assist } : {}) };
+  const draft = { text, by: actor, at: now, ...(cmd.templateId ? { templateId: cmd.templateId } : {}), ...(cmd.channel === 'private' ? { channel: 'private' as const } : {}), ...(cmd.assist ? { assist: cmd.assist } : {}), ...(cmd.translation ? { translation: cmd.translation } : {}) };
   const claim = c.owner ? {} : { owner: actor, claimedAt: now, assignment: undefined };
   // A new draft needs fresh approval, even if an earlier one was approved.
   return next('drafted', { ...claim, draft, approvals: [], rejection: undefined }, `${who} drafted ${cmd.channel === 'private' ? 'a private message' : 'a reply'}`);

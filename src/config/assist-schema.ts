@@ -42,6 +42,22 @@ export const AssistSchema = z.strictObject({
     knowledge: z.number().int().min(0).max(10).default(2),
     templates: z.number().int().min(0).max(10).default(2),
   }).default({ pastReplies: 3, knowledge: 2, templates: 2 }),
+  /** The language the team reads and writes (ISO 639-1): posts in another are shown with a translation, and drafts can be sent translated. */
+  teamLanguage: z.string().regex(/^[a-z]{2,3}$/, { error: 'a language code like en' }).default('en'),
+  /** Translations of posts in another language than the team's, and of drafts into the author's (on while assist is on). */
+  translate: z.boolean().default(true),
+  /**
+   * One-line summaries of long posts and follow-up chains on the card, and a short brief in
+   * escalation notices and approval alerts. Off unless set.
+   */
+  summaries: z.strictObject({
+    /** A case whose thread (the post, its follow-ups and folded posts) has at least this many posts gets a summary. */
+    minPosts: z.number().int().min(2).max(100).default(3),
+    /** A post at least this long gets a summary. */
+    minChars: z.number().int().min(100).max(100_000).default(400),
+    /** Briefs in escalation notices and approval alerts. */
+    briefs: z.boolean().default(true),
+  }).optional(),
 }).superRefine((a, ctx) => {
   if (a.provider === 'openai-compatible' && !a.baseURL) {
     ctx.addIssue({ code: 'custom', path: ['baseURL'], message: 'an OpenAI-compatible server needs its baseURL (for Ollama: http://127.0.0.1:11434/v1)' });

@@ -20,6 +20,13 @@ export const DraftAssistSchema = z.object({
 });
 export type DraftAssist = z.infer<typeof DraftAssistSchema>;
 
+/**
+ * A draft translated by AI assist into the author's language: `text` (what is sent) is the
+ * translation; the agent wrote `original`, in `from`. The approver sees both.
+ */
+export const DraftTranslationSchema = z.object({ original: z.string(), from: z.string().optional(), to: z.string() });
+export type DraftTranslation = z.infer<typeof DraftTranslationSchema>;
+
 export const DraftSchema = z.object({
   text: z.string(),
   by: ActorSchema,
@@ -28,6 +35,7 @@ export const DraftSchema = z.object({
   /** `private`: a message to the author alone (Move to DM, a private reply); absent: the public reply. */
   channel: z.enum(['public', 'private']).optional(),
   assist: DraftAssistSchema.optional(),
+  translation: DraftTranslationSchema.optional(),
 });
 export type Draft = z.infer<typeof DraftSchema>;
 

@@ -1,5 +1,6 @@
 import type { LanguageModel } from '../app/language-model.js';
 import { wireAssist } from './assist-wiring.js';
+import { wireInsights } from './insight-wiring.js';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { CaseInteractions } from '../app/case-interactions.js';
@@ -99,16 +100,21 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // One set of decisions about clicks and forms, whichever surface they come from.
   // AI assist, only when configured: otherwise nothing is ever sent to a model.
   const assist = await wireAssist({ config, env, store, cases, clock, log, baseDir: opts.assistBaseDir, model: opts.assistModel });
-  const interactions = new CaseInteractions({ cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff, assist });
+  // Its summaries, briefs and translations, written off the card's path (their own outbox lanes).
+  const insight = wireInsights({ config, env, store, cases, outbox, clock, log, model: opts.assistModel });
+  const interactions = new CaseInteractions({
+    cases, config, clock, outbox, people: (g) => workflow.router.people(g), leads: (g) => workflow.router.leads(g), names, sources, handoff: cases.handoff, assist,
+    translator: insight?.translator, escalationNotice: insight ? (c, lines) => insight.service.announceEscalation(c, lines) : undefined,
+  });
   const bindings = config.groups.flatMap((g) => (g.teams ? [{ group: g.id, channel: g.teams.channel }] : []));
   // Alerts and the personal queue read the gateways when they deliver: Teams' is added below.
   const { home, queues } = wirePeople(core);
-  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names, clock }), queue: (p, now) => queues.of(p, now), storms, clock, log, names, interactions });
+  const teams = await startTeams({ env, bindings, store, cases, commands, cardOf: caseCard({ config, sources, cases, names, clock, insights: insight?.store }), queue: (p, now) => queues.of(p, now), storms, clock, log, names, interactions });
   if (teams.gateway) gateways.set('teams', teams.gateway);
   // JSON parsing on this route only: Slack's route needs the raw body to check signatures.
   http.post('/api/messages', express.json({ limit: '1mb' }), (req, res) => teams.handle(req, res));
 
-  registerDeliveries({ config, cases, outbox, gateways, sources, log, clock, dryRun: env.DRY_RUN, limits, names });
+  registerDeliveries({ config, cases, outbox, gateways, sources, log, clock, dryRun: env.DRY_RUN, limits, names, insights: insight?.store });
   storms.registerDeliveries();
   // In-process, not durable: the storm card's count of replies posted is a progress
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are

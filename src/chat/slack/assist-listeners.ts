@@ -49,7 +49,7 @@ export function registerAssistListeners(app: App, deps: AssistListenerDeps): voi
       return;
     }
     const { form } = opened;
-    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates };
+    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, translate: form.translateTo };
     let hash = r.data.view.hash;
     try {
       const waiting = await client.views.update({

@@ -14,6 +14,10 @@ export const TEMPLATE_BLOCK = 'template';
 /** The draft modal's "Suggest a reply" button (AI assist); the answer comes by views.update. */
 export const ASSIST_SUGGEST = 'assist.suggest';
 export const ASSIST_BLOCK = 'assist';
+/** The draft modal's "translate to the author's language" checkbox (AI assist). */
+export const TRANSLATE_BLOCK = 'translate';
+export const TRANSLATE_INPUT = 'translate';
+export const TRANSLATE_VALUE = 'translate';
 /** What the draft forms say in place of the Suggest button while AI assist is not configured. */
 export const ASSIST_OFF_NOTE = 'AI assist is off: no suggestions, and nothing is sent to any AI model. An operator can turn it on.';
 
@@ -59,6 +63,8 @@ export function draftModal(opts: {
    * off, the modal says so where the button would be.
    */
   assist?: { on: boolean; note?: string | undefined } | undefined;
+  /** AI assist can translate the reply into the author's language (`name`, like "French · fr"): a checkbox offers it. */
+  translate?: { name: string } | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
   const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
@@ -103,7 +109,27 @@ export function draftModal(opts: {
         element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: replyField(opts.initial) },
       },
       ...kept,
+      ...(opts.translate ? [translateBlock(opts.translate.name)] : []),
     ],
+  };
+}
+
+/** The checkbox that sends the reply translated: the approver sees both texts; the translation is what is sent. */
+function translateBlock(language: string) {
+  return {
+    type: 'input',
+    block_id: TRANSLATE_BLOCK,
+    optional: true,
+    label: plain('Language', 2000),
+    element: {
+      type: 'checkboxes',
+      action_id: TRANSLATE_INPUT,
+      options: [{
+        text: plain(`Translate to the author's language (${language})`, 150),
+        value: TRANSLATE_VALUE,
+        description: plain('AI assist translates your reply when you submit; the approver sees your words and the translation, and the translation is what is sent.', 150),
+      }],
+    },
   };
 }
 

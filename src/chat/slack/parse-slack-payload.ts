@@ -79,7 +79,9 @@ export function parseModalSubmission(body: unknown): ParseResult<ModalSubmission
   const values: Record<string, string> = {};
   for (const [block, inputs] of Object.entries(r.data.view.state.values)) {
     const first = Object.values(inputs)[0];
-    values[block] = first?.value ?? '';
+    // A checkbox group comes back as its selected options' values.
+    const picked = (first as { selected_options?: unknown } | undefined)?.selected_options;
+    values[block] = first?.value ?? (Array.isArray(picked) ? picked.map((o) => String((o as { value?: unknown }).value ?? '')).join(',') : '');
   }
   return { ok: true, value: { callbackId: r.data.view.callback_id, meta, actor: slackActor(r.data.user), values } };
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/web-api';
 import { encodeActionValue } from '../../domain/actions.js';
 import type { Card } from '../../cards/card.js';
 import { clip, clipEscaped, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
+import { aiLines, aiTranslationLabel, draftTranslatedLabel } from '../../cards/ai-labels.js';
 import { escapeInline, escapeMrkdwn, quote } from './escape-mrkdwn.js';
 
 // Block Kit limits (docs.slack.dev/reference/block-kit): text objects ≤ 3000 chars,
@@ -53,6 +54,15 @@ function link(url: string, label: string): string {
   return safe ? `<${escapeMrkdwn(safe)}|${escapeInline(label)}>` : escapeInline(label);
 }
 
+/** What AI assist wrote about the case, as plain text (never parsed), each part labelled as AI-written. */
+function aiBlocks(ai: Card['ai']): Block[] {
+  const out: Block[] = [];
+  if (ai?.translation) out.push({ type: 'section', block_id: 'ai-translation', text: plain(`${aiTranslationLabel(ai.translation.from)}\n${clip(ai.translation.text, TEXT_MAX.cardText)}`) });
+  const lines = aiLines(ai);
+  if (lines.length > 0) out.push({ type: 'context', block_id: 'ai-notes', elements: [plain(lines.map((l) => clip(l, TEXT_MAX.note)).join('\n'))] });
+  return out;
+}
+
 /** Renders a card as Block Kit blocks plus the plain fallback text. Pure. */
 export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[] } {
   const blocks: Block[] = [];
@@ -66,6 +76,7 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     blocks.push({ type: 'section', block_id: 'notice', text: mrkdwn(free(card.text, TEXT_MAX.cardText)) });
   }
 
+  blocks.push(...aiBlocks(card.ai));
   if (card.badges.length > 0) {
     blocks.push({ type: 'context', block_id: 'badges', elements: [mrkdwn(card.badges.map((b) => `\`${name(b)}\``).join('  '))] });
   }
@@ -81,6 +92,7 @@ export function renderBlockKit(card: Card): { text: string; blocks: KnownBlock[]
     const template = d.template ? ` · from template _${name(d.template)}_` : '';
     blocks.push({ type: 'section', block_id: 'draft', text: mrkdwn(`*Draft reply* by ${name(d.by)}${template}${approvals}\n${quote(free(d.text, TEXT_MAX.draftText))}`) });
     if (d.assist) blocks.push({ type: 'context', block_id: 'draft-assist', elements: [plain(clip(d.assist, TEXT_MAX.note))] });
+    if (d.translated) blocks.push({ type: 'section', block_id: 'draft-original', text: plain(`${draftTranslatedLabel(d)}\n${clip(d.translated.original, TEXT_MAX.draftText)}`) });
   }
   if (card.rejection) {
     blocks.push({ type: 'section', block_id: 'rejection', text: mrkdwn(`*Sent back* by ${name(card.rejection.by)}:\n${quote(free(card.rejection.note, TEXT_MAX.rejectionNote))}`) });

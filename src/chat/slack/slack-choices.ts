@@ -169,7 +169,7 @@ export function registerChoiceListeners(app: App, deps: ChoiceListenerDeps): voi
     const previous = meta.templateId ? await deps.interactions.templateText(meta.caseId, meta.templateId, actor) : undefined;
     const replace = mayReplaceReply(typed?.text, [previous, form.initial]);
     const name = form.templates?.find((t) => t.id === templateId)?.name ?? templateId;
-    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn } };
+    const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn }, translate: form.translateTo };
     try {
       await client.views.update({
         view_id: r.data.view.id,

@@ -9,7 +9,7 @@ import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { registerAssistListeners } from './assist-listeners.js';
 import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
-  DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
+  DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, TRANSLATE_BLOCK, TRANSLATE_VALUE, draftModal, rejectModal, type ModalMeta,
 } from './modals.js';
 import { parseCaseClick, parseModalSubmission, slackActor, type CaseClick } from './parse-slack-payload.js';
 import { slackNameResolver, type SlackNameResolver } from './slack-name-resolver.js';
@@ -105,7 +105,7 @@ function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext)
         if (form.action !== 'case.reject') {
           await client.views.open({
             trigger_id: click.triggerId ?? '',
-            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn } }),
+            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn }, translate: form.translateTo }),
           });
         } else {
           await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });
@@ -160,7 +160,10 @@ function registerFormSubmissions(app: App, { deps, resolve, tell }: ListenerCont
     }
     await ack();
     const actor = await resolve(client, parsed.value.actor);
-    const result = await interactions.saveDraft(meta, text, actor, meta.private === true);
+    // The translate checkbox (AI assist): the translation, held to the same rules, is what is saved and sent.
+    const translate = values[TRANSLATE_BLOCK] === TRANSLATE_VALUE;
+    if (translate) await tell(client, meta.channel, actor.id, 'Translating your reply into the author\'s language; the card shows both texts once it is saved.');
+    const result = await interactions.saveDraft(meta, text, actor, meta.private === true, translate);
     if (!result.ok) await tell(client, meta.channel, actor.id, `Your draft was not saved: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
   });
 

@@ -16,6 +16,8 @@ export interface TeamsAction {
   suggest?: boolean | undefined;
   /** The draft dialog shows an AI assist suggestion: the saved draft records it. */
   assisted?: boolean | undefined;
+  /** The draft dialog's "translate to the author's language" toggle (AI assist) was on. */
+  translate?: boolean | undefined;
 }
 
 export type TeamsParseResult = { ok: true; value: TeamsAction } | { ok: false; problem: string };
@@ -34,6 +36,7 @@ const Data = z.looseObject({
   text: z.string().max(20_000).optional(),
   assist: z.literal('suggest').optional(),
   assisted: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  translate: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
 });
 const Execute = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64), data: Data }) });
 
@@ -59,6 +62,7 @@ export function parseTeamsAction(value: unknown): TeamsParseResult {
     value: {
       actionId: id, ref: { caseId: data.caseId, version: data.version }, templateId: data.templateId, fields,
       ...(data.assist === 'suggest' ? { suggest: true } : {}), ...(data.assisted ? { assisted: true } : {}),
+      ...(data.translate ? { translate: true } : {}),
     },
   };
 }

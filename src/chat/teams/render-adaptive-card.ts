@@ -2,6 +2,7 @@ import type { CaseActionId } from '../../domain/actions.js';
 import type { Card } from '../../cards/card.js';
 import { clip, compactNumber, safeUrl, sanitizeText, TEXT_MAX } from '../safe-text.js';
 import { escapeTeamsInline, escapeTeamsMarkdown } from './escape-teams-markdown.js';
+import { aiLines, aiTranslationLabel, draftTranslatedLabel } from '../../cards/ai-labels.js';
 
 /** An Adaptive Card as JSON. Elements are plain objects, checked against the 1.5 schema in the tests. */
 export interface AdaptiveCard {
@@ -110,6 +111,10 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
     ...(a ? [textBlock(`**${inline(a.name || a.handle)}** ${inline(`@${a.handle}`)} · ${compactNumber(a.followers)} followers${a.verified ? ' · verified' : ''}`, { spacing: 'Small' })] : []),
     card.text.trim() ? plainText(card.text, {}, TEXT_MAX.cardText) : textBlock('_(no text)_', { isSubtle: true }),
   ];
+  if (card.ai?.translation) {
+    body.push(textBlock(inline(aiTranslationLabel(card.ai.translation.from)), { isSubtle: true, size: 'Small', spacing: 'Small' }), plainText(card.ai.translation.text, {}, TEXT_MAX.cardText));
+  }
+  for (const line of aiLines(card.ai)) body.push(textBlock(escapeTeamsMarkdown(clip(line, TEXT_MAX.note)), { isSubtle: true, size: 'Small', spacing: 'Small' }));
   if (card.badges.length > 0) {
     body.push(textBlock(card.badges.slice(0, 12).map(inline).join(' · '), { isSubtle: true, size: 'Small', spacing: 'Small' }));
   }
@@ -126,6 +131,7 @@ export function renderAdaptiveCard(card: Card): AdaptiveCard {
         textBlock(`**Draft reply** by ${inline(d.by)}${template}${approvals}`),
         plainText(d.text, {}, TEXT_MAX.draftText),
         ...(d.assist ? [textBlock(inline(d.assist), { isSubtle: true, size: 'Small', spacing: 'Small' })] : []),
+        ...(d.translated ? [textBlock(inline(draftTranslatedLabel(d)), { isSubtle: true, size: 'Small', spacing: 'Small' }), plainText(d.translated.original, {}, TEXT_MAX.draftText)] : []),
       ],
     });
   }

@@ -32,6 +32,17 @@ const LABELS: Record<FormAction, { title: string; field: string; submit: string;
   'case.reject': { title: 'Send draft back', field: 'What should change?', submit: 'Send back', intro: 'the draft:', max: TEXT_MAX.noteField, missing: 'Say what should change: the note is required.' },
 };
 
+/** The draft dialog's "translate to the author's language" toggle (AI assist): the approver sees both texts; the translation is sent. */
+export const TRANSLATE_FIELD = 'translate';
+const translateToggle = (language: string): AdaptiveElement => ({
+  type: 'Input.Toggle',
+  id: TRANSLATE_FIELD,
+  title: clip(sanitizeText(`Translate to the author's language (${language}): AI assist translates your reply when you submit; the approver sees both, and the translation is what is sent`), 300),
+  value: 'false',
+  valueOn: 'true',
+  valueOff: 'false',
+});
+
 /**
  * The Teams dialog (task module) for a draft or reject form: the mention or the draft
  * quoted as plain text, one text field, and a submit button whose data remembers the
@@ -59,6 +70,7 @@ export function renderTeamsDialog(form: CaseForm, opts: { text?: string; problem
     },
   ];
   if (drafting) body.push(textBlock(escapeTeamsMarkdown(form.limitHint), { isSubtle: true, size: 'Small', spacing: 'Small' }));
+  if (form.action === 'case.draft' && form.translateTo) body.push(translateToggle(form.translateTo.name));
   const data = { action: form.action, caseId: form.caseId, version: form.version, ...(form.templateId ? { templateId: form.templateId } : {}), ...(opts.assisted ? { assisted: true } : {}) };
   const submit = { type: 'Action.Submit', title: l.submit, data, style: drafting ? 'positive' : 'destructive' };
   const actions: AdaptiveElement[] = [submit];

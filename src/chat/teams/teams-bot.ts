@@ -268,21 +268,26 @@ export class TeamsBot extends TeamsActivityHandler {
       const drafting = isDraftForm(action);
       if (action === 'case.draft' && value.suggest) return await suggestInDialog(interactions, value, text, actor);
       const problem = drafting ? await interactions.draftProblem(value.ref.caseId, text, action === 'case.redirect') : interactions.noteProblem(text);
-      if (problem) {
-        // Show the dialog again, with what was typed and the problem under it.
-        const reopened = await interactions.openForm(action, value.ref, actor);
-        if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem, assisted: value.assisted });
-        return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
-      }
+      // Show the dialog again, with what was typed and the problem under it.
+      if (problem) return await this.reopenDialog(action, value, actor, text, problem);
       const form = { caseId: value.ref.caseId, version: value.ref.version, templateId: value.templateId, assisted: value.assisted };
-      const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect') : await interactions.sendBack(form, text, actor);
+      const result = drafting ? await interactions.saveDraft(form, text, actor, action === 'case.redirect', value.translate === true) : await interactions.sendBack(form, text, actor);
       if (result.ok) return CLOSE_DIALOG;
+      // A translation that could not be made (AI assist): the dialog again, with the words and why.
+      if (result.refusal.rule === 'assist' && drafting) return await this.reopenDialog(action, value, actor, text, result.refusal.message);
       const what = drafting ? 'Your draft was not saved' : 'The draft was not sent back';
       return dialogMessage(`${what}: ${result.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
     } catch (e) {
       this.deps.log.error({ err: e }, 'Teams dialog submission failed');
       return dialogMessage(SOMETHING_WENT_WRONG);
     }
+  }
+
+  /** The draft or reject dialog again, with what was typed and the problem under it (or the problem and the text, if it may not open). */
+  private async reopenDialog(action: FormAction, value: TeamsAction, actor: Actor, text: string, problem: string): Promise<TaskModuleResponse> {
+    const reopened = await this.deps.interactions.openForm(action, value.ref, actor);
+    if (reopened.ok) return renderTeamsDialog({ ...reopened.form, ...(value.templateId ? { templateId: value.templateId } : {}) }, { text, problem, assisted: value.assisted });
+    return dialogMessage(`${reopened.refusal.message}\n\nYour text, so nothing is lost:\n${text}`);
   }
 
   /** A choice was made: apply it, or show the dialog again when the answer is incomplete. */
