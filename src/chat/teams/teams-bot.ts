@@ -5,13 +5,13 @@ import {
 import { isChoiceAction, isDraftForm, isFormAction, type CaseInteractions, type ChoiceAction, type FormAction } from '../../app/case-interactions.js';
 import type { CaseService } from '../../app/case-service.js';
 import type { PeopleNames } from '../../app/people-directory.js';
-import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
+import type { CommandRouter } from '../../app/commands.js';
 import type { CardOfCase } from '../../app/case-card.js';
 import type { StormService } from '../../app/storms.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { clip, sanitizeText, TEXT_MAX } from '../safe-text.js';
+import { sanitizeText, TEXT_MAX } from '../safe-text.js';
 import type { ChannelReferences, TeamsChannel } from './channel-references.js';
 import { dialogAction, isAlertClick, isTeamsStormAction, parseTeamsAction, teamsActor, type TeamsAction } from './parse-teams-action.js';
 import { rememberPersonalChat, type PersonalReferences } from './personal-references.js';
@@ -21,9 +21,8 @@ import { mentionsRecipient, parseTeamsThreadReply } from './teams-thread-notes.j
 import { keepThreadNote } from '../../app/thread-notes.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
 import { suggestInDialog } from './teams-suggest.js';
-import { renderTeamsMessage } from './render-teams-message.js';
-import { CLOSE_DIALOG, dialogMessage, MAX_INLINE_IMAGE, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
-import { cardActivity } from './teams-gateway.js';
+import { answerTeamsCommand } from './teams-command-answer.js';
+import { CLOSE_DIALOG, dialogMessage, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { TeamsStormActions } from './teams-storm-actions.js';
 import { queueClickOf, TeamsPersonalChat, type TeamsPersonalChatDeps } from './teams-personal-chat.js';
 
@@ -182,28 +181,7 @@ export class TeamsBot extends TeamsActivityHandler {
     const text = (TurnContext.removeRecipientMention(a) ?? a.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').replace(/&nbsp;|\u00a0/g, ' ').trim();
     if (await this.chat.command(ctx, text, actor)) return;
     const who: Actor = actor ?? { platform: 'teams', id: a.from.id, ...(a.from.name ? { name: a.from.name } : {}) };
-    // A bot's answer in a channel or group chat is seen by everyone there: only a 1:1 chat
-    // ("personal") is private. The router and the metrics answer keep personal figures out
-    // of shared conversations (see PERMISSIONS).
-    const audience = a.conversation?.conversationType === 'personal' ? 'private' : 'shared';
-    let reply: CommandReply;
-    try {
-      reply = await this.deps.commands.run(text, { actor: who, channel: a.conversation.id, audience, now: this.deps.clock.now() });
-    } catch (e) {
-      if (!(e instanceof CommandUnknownError)) this.deps.log.error({ err: e, command: clip(text, 200) }, 'Teams command failed');
-      return void (await say(ctx, e instanceof CommandUnknownError ? e.message : SOMETHING_WENT_WRONG));
-    }
-    await ctx.sendActivity(cardActivity(renderTeamsMessage(reply), reply.title ?? reply.lines[0] ?? 'Earshot'));
-    // Charts go one per message after the answer: a chart Teams refuses must not take the answer with it.
-    for (const image of reply.images ?? []) {
-      try {
-        if (image.png.length > MAX_INLINE_IMAGE) throw new Error(`${image.png.length} bytes is over the 1 MB Teams accepts inline`);
-        await ctx.sendActivity({ type: 'message', attachments: [{ contentType: 'image/png', contentUrl: `data:image/png;base64,${image.png.toString('base64')}`, name: image.filename }] });
-      } catch (e) {
-        this.deps.log.warn({ err: e, chart: image.filename }, 'Teams did not take a chart');
-        await say(ctx, `The chart "${image.title}" could not be shown in Teams.`);
-      }
-    }
+    await answerTeamsCommand(ctx, text, who, { commands: this.deps.commands, now: this.deps.clock.now(), log: this.deps.log });
   }
 
   /** A card button (Action.Execute): apply it and answer with the card as it is now. */
