@@ -50,12 +50,13 @@ describe.each(allBackends())('rate limits shared on $name', (backend: StoreBacke
       a.schedule('slack.post:C2', async () => { other.push(Date.now() - t0); }),
     ]);
     starts.sort((x, y) => x - y);
-    const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
     // Each start was reserved an interval after the one before it, by whichever instance
     // (unshared, the two would start together). A call starts when its reservation's answer
-    // arrives plus the wait, so the time a round trip to the store takes blurs each gap a
-    // little (tens of ms on a busy machine); the whole run cannot be shorter than the pace.
-    expect(Math.min(...gaps), `starts ${starts.join(', ')}`).toBeGreaterThanOrEqual(PACE_MS - 80);
+    // arrives plus the wait, so a busy machine can start one late (and the gap after it looks
+    // short), never early: the k-th start is at least k paces after the first, less the
+    // blur of a round trip to the store.
+    const early = starts.filter((s, k) => s - starts[0]! < k * PACE_MS - 80);
+    expect(early, `starts ${starts.join(', ')}`).toEqual([]);
     expect(starts[starts.length - 1]! - starts[0]!, `starts ${starts.join(', ')}`).toBeGreaterThanOrEqual(7 * PACE_MS - 80);
     // Another channel did not wait behind C1.
     expect(other[0]!).toBeLessThan(starts[starts.length - 1]!);
