@@ -50,7 +50,8 @@ export function privateInCommand(s: Step, cmd: Cmd<'private_in'>): TransitionRes
   const patch = { private: { ...conversation, messages: [...conversation.messages, message] } };
   const words = `@${conversation.to.handle} wrote privately: ${message.text}`;
   // Waiting on the author (moved to private, answered): back to whoever owns it.
-  if (c.status === 'redirected' || c.status === 'sent') return next(c.owner ? 'claimed' : 'new', { ...patch, approvals: [] }, words);
+  // The draft that went out is in the conversation now: the card must not show it as one waiting for approval.
+  if (c.status === 'redirected' || c.status === 'sent') return next(c.owner ? 'claimed' : 'new', { ...patch, draft: undefined, approvals: [] }, words);
   if (c.status === 'closed') return next('new', { ...UNOWNED, ...patch, approvals: [], escalatedFrom: undefined, assignment: undefined, offered: [], declined: undefined }, `${words} (the case is reopened)`);
   if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { ...patch, snooze: undefined }, `${words} (the case is awake again)`);
   return next(c.status, patch, words);

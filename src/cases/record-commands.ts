@@ -10,7 +10,9 @@ export function followUpCommand(s: Step, cmd: Cmd<'follow_up'>): TransitionResul
   // The audit names the post, not its words: the text is on the case (and purged with it).
   const words = `The author wrote again (post ${cmd.post.id})`;
   if (c.status === 'closed' || c.status === 'sent') {
-    return next('new', { ...UNOWNED, followUps, approvals: [], escalatedFrom: undefined, escalation: undefined, assignment: undefined, offered: [], declined: undefined }, `${words}; the case is reopened`);
+    // A reply that went out is history (on the network, linked from the card), not a draft waiting for approval.
+    const sentDraft = c.status === 'sent' ? { draft: undefined } : {};
+    return next('new', { ...UNOWNED, ...sentDraft, followUps, approvals: [], escalatedFrom: undefined, escalation: undefined, assignment: undefined, offered: [], declined: undefined }, `${words}; the case is reopened`);
   }
   if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { followUps, snooze: undefined }, `${words}; the case is awake again`);
   return next(c.status, { followUps }, words);

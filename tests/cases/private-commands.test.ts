@@ -55,6 +55,14 @@ describe('private messages in the workflow', () => {
     expect(c.status).toBe('claimed');
     expect(c.owner).toEqual(alice);
     expect(c.private?.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+    // The message that went out is in the conversation; no draft waits for approval.
+    expect(moved().draft).toBeDefined();
+    expect(c.draft).toBeUndefined();
+    // Likewise a public reply that went out, once the author writes again.
+    const answered = walk(makeCase('claimed'), [[1, { type: 'draft', text: 'Hello' }, alice], [2, { type: 'approve' }, lead], [3, { type: 'send' }, alice], [4, { type: 'sent', reply: { id: 'r1', url: 'https://x.com/acme/status/r1', at: at(4), text: 'Hello' } }, system]]);
+    expect(answered.draft?.text).toBe('Hello');
+    const reopened = walk(answered, [[5, { type: 'follow_up', post: { id: 'f1', text: 'still broken', at: at(5), url: 'u' } }, system]]);
+    expect([reopened.status, reopened.draft]).toEqual(['new', undefined]);
     const again = transition(c, { type: 'private_in', message: dm('m2', 'x', 11, 'in') }, ctx(system, at(11)));
     expect(again.ok).toBe(false);
     const byPerson = transition(c, { type: 'private_in', message: dm('m3', 'x', 11, 'in') }, ctx(alice, at(11)));
