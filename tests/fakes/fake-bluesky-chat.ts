@@ -1,6 +1,6 @@
 /**
  * The chat part of the fake Bluesky (platform notes 2 §4): `chat.bsky.convo.getLog`,
- * `listConvos`, `getConvoForMembers`, `getMessages` and `sendMessage`, in the lexicons'
+ * `listConvos`, `getConvo`, `getConvoForMembers`, `getMessages` and `sendMessage`, in the lexicons'
  * shapes (which @atproto/api validates).
  *
  * - Chat is a separate service reached through the PDS: a call without the header
@@ -106,6 +106,10 @@ export function fakeBlueskyChat(deps: ChatDeps) {
         if (state.refusing.has(o)) throw deps.problem(400, 'MessagesDisabled', 'recipient has disabled incoming messages');
       }
       return { convo: convoView(convoFor([did, ...others])) };
+    },
+    'chat.bsky.convo.getConvo': (req, q) => {
+      const did = gate(req);
+      return { convo: convoView(mine(did, q.get('convoId') ?? '')) };
     },
     'chat.bsky.convo.getMessages': (req, q) => {
       const did = gate(req);

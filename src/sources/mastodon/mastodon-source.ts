@@ -155,7 +155,7 @@ export class MastodonSource implements MentionSource {
     return own.has(acct) || own.has(this.fullAcct(s.account)) || (local && own.has(`${acct}@${this.host}`)) ? undefined : s;
   }
 
-  private fullAcct(a: Status['account']): string {
+  private fullAcct(a: { acct: string; url?: string | null | undefined }): string {
     return fullAcct(a, this.host);
   }
 
