@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardFor } from '../../src/cards/card-for.js';
+import { firstResponseAt } from '../../src/domain/case.js';
 import { startFakeBluesky, type FakeBluesky } from '../fakes/fake-bluesky.js';
 import { CHAT_PROXY } from '../fakes/fake-bluesky-chat.js';
 import { CARD_NUMBER, privateConfig, startPrivateFlow, until, type PrivateFlow } from './support/private-flow.js';
@@ -17,6 +18,7 @@ const SOURCES = `
 describe('Move to DM and a private reply over Bluesky chat (fake Bluesky)', () => {
   let bsky: FakeBluesky;
   let flow: PrivateFlow;
+  let joDid = '';
   const mentionOf = (source: string, uri: string, did: string, handle: string, name: string, text: string) =>
     flow.post(source, { network: 'bluesky', id: uri, text, url: `https://bsky.app/profile/${did}/post/${uri.split('/').pop()}`, author: { id: did, handle, name, followers: 3, verified: false } });
 
@@ -53,6 +55,7 @@ describe('Move to DM and a private reply over Bluesky chat (fake Bluesky)', () =
 
   it('sends the first DM through the chat service, hears the answer, shows it masked in the card\'s thread, and answers privately once across a 5xx', async () => {
     const jo = bsky.addUser('jo.bsky.social', { displayName: 'Jo' });
+    joDid = jo.did;
     const p = bsky.addPost({ author: 'jo.bsky.social', text: `@acme.bsky.social my card ${CARD_NUMBER} was charged twice` });
     const c = await mentionOf('bsky-dm', p.uri, jo.did, jo.handle, 'Jo', p.record.text);
     const ts = await flow.cardTs(c.id);
@@ -96,5 +99,36 @@ describe('Move to DM and a private reply over Bluesky chat (fake Bluesky)', () =
     expect(new Set(bsky.sentChat.map((m) => m.convoId)).size).toBe(1);
     const sentNotes = await until('both sends noted in the thread', () => { const n = flow.threadPosts(ts).filter((k) => String(k.args.text).includes('A direct message reached @jo.bsky.social')); return n.length === 2 && n; });
     expect(String(sentNotes[1]!.args.text)).toContain(reply);
+  });
+
+  it('a chat message the brand sent from the Bluesky app (sender did = the brand) joins the case as ours, outside Earshot, not as the customer\'s', async () => {
+    // Jo's case from the test above has had its first response (Earshot's DM): this one does not change it.
+    const ids = await flow.app.cases.caseIdsOfAuthor('bluesky', joDid);
+    const before = await flow.get(ids.at(-1)!);
+    const first = firstResponseAt(before);
+    expect(first).toBeDefined();
+    const ts = await flow.cardTs(before.id);
+    const m = bsky.addChatMessage('acme.bsky.social', 'Also: your new card ships today.', { to: 'jo.bsky.social' });
+    await flow.app.listenPrivate();
+    const heard = await until('the message to join the case', async () => { const k = await flow.get(before.id); return k.private!.messages.some((x) => x.id === m.id) && k; });
+    expect(heard.private!.messages.at(-1)).toMatchObject({ id: m.id, direction: 'out', outside: true, text: 'Also: your new card ships today.' });
+    expect(heard.status).toBe(before.status);
+    expect(heard.private!.messages.filter((x) => x.direction === 'in')).toHaveLength(1);
+    expect(firstResponseAt(heard)).toBe(first);
+    const note = await until('the thread note on Slack', () => flow.threadPosts(ts).find((k) => String(k.args.text).includes('sent outside Earshot')));
+    expect(String(note.args.text)).toMatch(/^A direct message to @jo\.bsky\.social was sent outside Earshot: Also: your new card ships today\./);
+
+    // Someone new: the brand's message from the app is their case's first response, and opens no case of its own.
+    const kim = bsky.addUser('kim.bsky.social', { displayName: 'Kim' });
+    const p = bsky.addPost({ author: 'kim.bsky.social', text: '@acme.bsky.social where is my refund?' });
+    const c = await flow.post('bsky-dm', { network: 'bluesky', id: p.uri, text: p.record.text, url: 'https://bsky.app/', author: { id: kim.did, handle: kim.handle, name: 'Kim', followers: 3, verified: false } });
+    const out = bsky.addChatMessage('acme.bsky.social', 'Hi Kim, checking your refund.', { to: 'kim.bsky.social' });
+    await flow.app.listenPrivate();
+    const kimCase = await until('Kim\'s case to hear it', async () => { const k = await flow.get(c.id); return k.private && k; });
+    expect(kimCase.status).toBe('new');
+    expect(kimCase.private!.messages).toEqual([expect.objectContaining({ id: out.id, outside: true })]);
+    expect(firstResponseAt(kimCase)).toBe(kimCase.audit.at(-1)!.at);
+    expect(await flow.app.cases.caseIdsOfAuthor('bluesky', kim.did)).toEqual([c.id]);
+    expect(bsky.callsTo('chat.bsky.convo.getConvo').every((k) => k.headers['atproto-proxy'] === CHAT_PROXY)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardFor } from '../../src/cards/card-for.js';
+import { firstResponseAt } from '../../src/domain/case.js';
 import { runPrivateListen } from '../../src/jobs/run-private-listen.js';
 import { htmlToText } from '../../src/sources/mastodon/mastodon-text.js';
 import { startFakeMastodon, type FakeMastodon, type MastoStatus } from '../fakes/fake-mastodon.js';
@@ -18,6 +19,7 @@ const SOURCES = `
 describe('Move to DM and a private reply over Mastodon direct statuses (fake Mastodon)', () => {
   let masto: FakeMastodon;
   let flow: PrivateFlow;
+  let joCaseId = '';
   const mentionOf = (source: string, s: MastoStatus, name: string) =>
     flow.post(source, { network: 'mastodon', id: s.id, text: htmlToText(s.content), url: s.url, author: { id: s.account.id, handle: `${s.account.username}@mastodon.example`, name, followers: 3, verified: false } });
   const directs = () => masto.posted.filter((s) => s.visibility === 'direct');
@@ -58,6 +60,7 @@ describe('Move to DM and a private reply over Mastodon direct statuses (fake Mas
     masto.addAccount('jo', { display_name: 'Jo' });
     const s = masto.addStatus({ author: 'jo', text: `@acme my card ${CARD_NUMBER} was charged twice` });
     const c = await mentionOf('masto-dm', s, 'Jo');
+    joCaseId = c.id;
     const ts = await flow.cardTs(c.id);
     expect(JSON.stringify(flow.slack.channel('C0CARE0001').message(ts)?.blocks)).not.toContain(CARD_NUMBER);
 
@@ -100,5 +103,31 @@ describe('Move to DM and a private reply over Mastodon direct statuses (fake Mas
     expect(publics()).toHaveLength(publicBefore);
     const sentNotes = await until('both sends noted in the thread', () => { const n = flow.threadPosts(ts).filter((k) => String(k.args.text).includes('A direct message reached @')); return n.length === 2 && n; });
     expect(String(sentNotes[1]!.args.text)).toContain(reply);
+  });
+
+  it('a direct status the brand wrote in the Mastodon app (account = the brand) joins the case as ours, outside Earshot, not as the customer\'s', async () => {
+    const kim = masto.addAccount('kim', { display_name: 'Kim' });
+    const s = masto.addStatus({ author: 'kim', text: '@acme where is my refund?' });
+    const c = await mentionOf('masto-dm', s, 'Kim');
+    const ts = await flow.cardTs(c.id);
+    expect(firstResponseAt(c)).toBeUndefined();
+    const out = masto.addStatus({ author: 'acme', text: '@kim Hi Kim, we are checking your refund.', visibility: 'direct' });
+    await flow.app.listenPrivate();
+    const heard = await until('the message to join the case', async () => { const k = await flow.get(c.id); return k.private && k; });
+    expect(heard.private!.messages).toEqual([expect.objectContaining({ id: out.id, direction: 'out', outside: true, text: '@kim Hi Kim, we are checking your refund.' })]);
+    expect(heard.status).toBe('new');
+    expect(firstResponseAt(heard)).toBe(heard.audit.at(-1)!.at);
+    expect(await flow.app.cases.caseIdsOfAuthor('mastodon', kim.id)).toEqual([c.id]);
+    const note = await until('the thread note on Slack', () => flow.threadPosts(ts).find((k) => String(k.args.text).includes('sent outside Earshot')));
+    expect(String(note.args.text)).toContain('was sent outside Earshot: @kim Hi Kim, we are checking your refund.');
+
+    // Kim answers: that one is the customer's (it joins as theirs and brings the case back), ours stays ours.
+    masto.addStatus({ author: 'kim', text: '@acme thanks!', visibility: 'direct', replyTo: out.id });
+    await flow.app.listenPrivate();
+    const answered = await until('Kim\'s answer', async () => { const k = await flow.get(c.id); return k.private!.messages.length === 2 && k; });
+    expect(answered.private!.messages.map((m) => [m.direction, m.outside ?? false])).toEqual([['out', true], ['in', false]]);
+    // The DMs Earshot sent to Jo in the test above were heard by the same polls: on Jo's case once each, none as outside.
+    const jo = await flow.get(joCaseId);
+    expect(jo.private!.messages.map((m) => [m.direction, m.outside ?? false])).toEqual([['out', false], ['in', false], ['out', false]]);
   });
 });

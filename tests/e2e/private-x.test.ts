@@ -4,7 +4,7 @@ import { CaseInteractions } from '../../src/app/case-interactions.js';
 import { recordPoll } from '../../src/app/pipeline.js';
 import { cardFor } from '../../src/cards/card-for.js';
 import { parseConfig, parseEnv } from '../../src/config/load-config.js';
-import type { Case } from '../../src/domain/case.js';
+import { firstResponseAt, type Case } from '../../src/domain/case.js';
 import { startEarshot, type Earshot } from '../../src/server/earshot.js';
 import { createSource } from '../../src/sources/create-sources.js';
 import type { MentionSource } from '../../src/sources/mention-source.js';
@@ -131,5 +131,29 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     await approveAndSend(second);
     await until('the private reply to be recorded', async () => { const k = await app.cases.get(c.id); return (k?.private?.messages.filter((m) => m.direction === 'out').length ?? 0) === 2 && k; });
     expect(x.sentDms.filter((d) => d.text === reply)).toHaveLength(1);
+  });
+
+  it('a DM the brand sent from X\'s own app (sender_id = the brand) joins the recipient\'s case as ours, sent outside Earshot, and is its first response', async () => {
+    const kim = x.addUser({ username: 'kim', name: 'Kim' });
+    const c = await post('x-dm', '300', { id: kim.id, handle: 'kim', name: 'Kim' }, '@acme my refund never arrived');
+    expect(firstResponseAt(c)).toBeUndefined();
+    const ev = x.addDm({ from: 'acme', to: 'kim', text: 'Hi Kim, we are checking your refund now.' });
+    expect(ev.sender_id).toBe(x.me.id);
+    await app.listenPrivate();
+    const heard = await until('the message to join the case', async () => { const k = await app.cases.get(c.id); return k?.private && k; });
+    expect(heard.private!.messages).toEqual([expect.objectContaining({ id: ev.id, direction: 'out', outside: true, text: 'Hi Kim, we are checking your refund now.' })]);
+    // Not the customer writing: the case stays where it was, and no case is opened for the message.
+    expect(heard.status).toBe('new');
+    expect(await app.store.get(`mention-case:x:dm:${ev.id}`)).toBeUndefined();
+    expect(heard.audit.at(-1)).toMatchObject({ action: 'private_outside', from: 'new', to: 'new' });
+    expect(firstResponseAt(heard)).toBe(heard.audit.at(-1)!.at);
+    expect(cardFor(heard, { config, sources: app.sources }).notes).toContainEqual(expect.stringMatching(/^Private · us \(sent outside Earshot\) · .*: Hi Kim, we are checking your refund now\.$/));
+    // Heard again (the cursor not moved, say): still once.
+    await app.listenPrivate();
+    expect((await app.cases.get(c.id))!.private!.messages).toHaveLength(1);
+    // The DMs Earshot itself sent earlier were heard by the same polls and are not on any case twice, nor marked as outside.
+    const jo = (await app.cases.get((await app.store.get<string>('mention-case:x:100'))!))!;
+    expect(jo.private!.messages.filter((m) => m.outside)).toEqual([]);
+    expect(jo.private!.messages.map((m) => m.direction)).toEqual(['out', 'in', 'out']);
   });
 });
