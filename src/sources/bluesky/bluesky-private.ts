@@ -158,9 +158,11 @@ export class BlueskyPrivate implements PrivateMessages {
     const byConvo = new Map<string, PrivateRecipient>();
     let requests = 0;
     for (const convoId of new Set(convoIds)) {
-      const res = await this.chat('chat convo lookup', (agent) => agent.chat.bsky.convo.getConvo({ convoId }, { headers: HEADERS }));
+      // A convo the brand has left since cannot be read: its messages are kept without a recipient.
+      const res = await this.chat('chat convo lookup', (agent) => agent.chat.bsky.convo.getConvo({ convoId }, { headers: HEADERS })
+        .catch((e: unknown) => { if (e instanceof XRPCError && e.error === 'InvalidConvo') return undefined; throw e; }));
       requests += 1;
-      const others = res.data.convo.members.filter((m) => m.did !== me);
+      const others = res?.data.convo.members.filter((m) => m.did !== me) ?? [];
       if (others.length === 1) byConvo.set(convoId, { id: others[0]!.did, handle: others[0]!.handle });
     }
     return { byConvo, requests };
