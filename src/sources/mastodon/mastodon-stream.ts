@@ -12,7 +12,7 @@ const AccountSchema = z.object({
 const StatusSchema = z.object({
   id: z.string().regex(/^\d+$/), uri: z.string(), url: z.string().nullable().optional(), created_at: z.string(), content: z.string(),
   spoiler_text: z.string().optional(), language: z.string().nullable().optional(), in_reply_to_id: z.string().nullable().optional(),
-  reblog: z.unknown().optional(), account: AccountSchema,
+  reblog: z.unknown().optional(), account: AccountSchema, visibility: z.string().optional(),
 }).passthrough();
 type Status = z.output<typeof StatusSchema>;
 const FrameSchema = z.object({ stream: z.array(z.string()).optional(), event: z.string(), payload: z.string().optional() });
@@ -28,6 +28,8 @@ export interface MastodonStreamOptions {
   ownAccounts: Set<string>;
   /** The instance's host, for local accounts' `user@domain`. */
   host: string;
+  /** The source reads private messages: direct statuses are left to the private poll, not mentions. */
+  privateMessages?: boolean | undefined;
   /** No frame and no answer to our ping for this long counts as a drop (default 30 s). */
   stallMs?: number | undefined;
 }
@@ -116,6 +118,7 @@ export class MastodonStream implements MentionStream {
     }
     const s = StatusSchema.safeParse(status);
     if (!s.success) { handlers.malformed(`a ${frame.event} without a readable status (${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message})`); return undefined; }
+    if (this.opts.privateMessages && s.data.visibility === 'direct') return undefined;
     return s.data.reblog || this.isOwn(s.data) ? undefined : this.toMention(s.data);
   }
 
