@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseRepository } from '../../src/app/case-repository.js';
+import { htmlToText } from '../../src/sources/mastodon/mastodon-text.js';
 import { openStore } from '../../src/store/open-store.js';
-import { startFakeBluesky, type FakeBluesky } from '../fakes/fake-bluesky.js';
+import { startFakeBluesky } from '../fakes/fake-bluesky.js';
+import { startFakeMastodon } from '../fakes/fake-mastodon.js';
 import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake-slack.js';
 import { blockActionsPayload, slackRequest, viewSubmissionPayload, type SlackRequester } from '../helpers/slack-signing.js';
 import { freePort, startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
@@ -10,10 +12,10 @@ import { buttons, cardText } from './support/slack-card.js';
 
 /**
  * kill -9 while a private message is being sent, through the real server (dist/, run as
- * `earshot start`), Slack's real payloads and the real Bluesky adapter against the fake
- * Bluesky. Twice: the first DM (Move to DM) dies before the chat service has it, the private
- * reply dies after the chat service sent it but before its answer came back. After each
- * restart the message is on the network exactly once and on the case once.
+ * `earshot start`), Slack's real payloads and the real adapter against the network's fake,
+ * on Bluesky and on Mastodon. Twice each: the first DM (Move to DM) dies before the network
+ * has it, the private reply dies after the network sent it but before its answer came back.
+ * After each restart the message is on the network exactly once and on the case once.
  */
 const SECRET = 'private-crash-secret';
 const CARE = 'C0CARE0001';
@@ -22,10 +24,96 @@ const CARD = '4111 1111 1111 1111';
 const FIRST = 'Hi Jo, please send us a DM so we can look at this privately.';
 const REPLY = 'Thanks Jo, the card is blocked and a new one is on its way.';
 
-const CONFIG = `
-brand: { name: Acme, handles: { bluesky: [acme.bsky.social] } }
+/** What the test needs of a network's fake. */
+interface Network {
+  name: 'bluesky' | 'mastodon';
+  source: string;
+  env: Record<string, string>;
+  /** Jo and Jo's post; Jo's id on the network. */
+  setUp(): string;
+  /** Jo answers privately. */
+  answer(text: string): void;
+  /** The next private send is never answered, and the network has not acted on it. */
+  hangNextSend(): void;
+  /** The next private send is carried out but never answered. */
+  stallNextSend(): void;
+  /** Requests to send a private message so far. */
+  sendRequests(): number;
+  /** Texts of the private messages the network has from the brand, in order (without the @handle Mastodon needs). */
+  sent(): string[];
+  /** Look-ups of our sent messages (findPrivate) so far. */
+  lookups(): number;
+  internalErrors(): Error[];
+  close(): Promise<void>;
+}
+
+const withoutAddress = (t: string) => t.replace(/^@\S+\s+/, '');
+
+async function bluesky(): Promise<Network> {
+  const f = await startFakeBluesky();
+  return {
+    name: 'bluesky', source: '{ name: bsky, network: bluesky, queries: [charged], interval: 5s, options: { private: true } }',
+    env: { BLUESKY_SERVICE_URL: f.url, BLUESKY_HANDLE: 'acme.bsky.social', BLUESKY_APP_PASSWORD: f.appPassword },
+    setUp() {
+      const jo = f.addUser('jo.bsky.social', { displayName: 'Jo' });
+      f.addPost({ author: 'jo.bsky.social', text: `@acme.bsky.social my card ${CARD} was charged twice` });
+      return jo.did;
+    },
+    answer: (text) => { f.addChatMessage('jo.bsky.social', text); },
+    hangNextSend: () => { f.faults.schedule('chat.bsky.convo.sendMessage', { kind: 'hang' }); },
+    stallNextSend: () => { f.stallAfterSend = 1; },
+    sendRequests: () => f.callsTo('chat.bsky.convo.sendMessage').length,
+    sent: () => f.sentChat.map((m) => m.text),
+    lookups: () => f.callsTo('chat.bsky.convo.getMessages').length,
+    internalErrors: () => f.internalErrors,
+    close: () => f.close(),
+  };
+}
+
+async function mastodon(): Promise<Network> {
+  const f = await startFakeMastodon();
+  let lastOurs = '';
+  const directs = () => f.posted.filter((s) => s.visibility === 'direct');
+  return {
+    name: 'mastodon', source: "{ name: masto, network: mastodon, queries: ['@me'], interval: 5s, options: { private: true } }",
+    env: { MASTODON_URL: f.url, MASTODON_ACCESS_TOKEN: f.accessToken },
+    setUp() {
+      const jo = f.addAccount('jo', { display_name: 'Jo' });
+      f.addStatus({ author: 'jo', text: `@acme my card ${CARD} was charged twice` });
+      return jo.id;
+    },
+    answer(text) {
+      lastOurs = directs().at(-1)!.id;
+      f.addStatus({ author: 'jo', text: `@acme ${text}`, visibility: 'direct', replyTo: lastOurs });
+    },
+    hangNextSend: () => { f.faults.schedule('POST /api/v1/statuses', { kind: 'hang' }); },
+    stallNextSend: () => { f.stallAfterDirect = 1; },
+    sendRequests: () => f.callsTo('POST /api/v1/statuses').filter((c) => c.body?.visibility === 'direct').length,
+    sent: () => directs().map((s) => withoutAddress(htmlToText(s.content))),
+    lookups: () => f.callsTo('GET /api/v1/accounts/:id/statuses').length,
+    internalErrors: () => f.internalErrors,
+    close: () => f.close(),
+  };
+}
+
+describe.each([['Bluesky', bluesky], ['Mastodon', mastodon]] as const)('kill -9 during a private send on %s (real server, fake Slack and network)', (_label, startNetwork) => {
+  let slack: FakeSlack;
+  let net: Network;
+  let dir: string;
+  let env: Record<string, string>;
+  let port: number;
+  let bot: BotProcess | undefined;
+  let send: SlackRequester;
+
+  beforeAll(async () => {
+    slack = await startFakeSlack({ users: { [AGENT]: { name: 'alice' } } });
+    net = await startNetwork();
+    dir = tempDir(`private-crash-${net.name}`);
+    port = await freePort();
+    const config = `
+brand: { name: Acme, handles: { bluesky: [acme.bsky.social], mastodon: [acme] } }
 sources:
-  - { name: bsky, network: bluesky, queries: [charged], interval: 5s, options: { private: true } }
+  - ${net.source}
 groups: [{ id: care, slack: { channel: ${CARE} } }]
 routing: { fallback: care }
 policy: { requireApproval: false }
@@ -36,25 +124,10 @@ limits: { slack: { postsPerSecond: 100, updatesPerMinute: 6000 } }
 templates:
   - { id: dm, name: Move to DM, private: true, text: '${FIRST}' }
 `;
-
-describe('kill -9 during a private send (real server, fake Slack and Bluesky)', () => {
-  let slack: FakeSlack;
-  let bsky: FakeBluesky;
-  let dir: string;
-  let env: Record<string, string>;
-  let port: number;
-  let bot: BotProcess | undefined;
-  let send: SlackRequester;
-
-  beforeAll(async () => {
-    slack = await startFakeSlack({ users: { [AGENT]: { name: 'alice' } } });
-    bsky = await startFakeBluesky();
-    dir = tempDir('private-crash');
-    port = await freePort();
     env = {
-      EARSHOT_CONFIG: writeConfig(dir, CONFIG),
+      EARSHOT_CONFIG: writeConfig(dir, config),
       SLACK_BOT_TOKEN: 'xoxb-private-crash', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      BLUESKY_SERVICE_URL: bsky.url, BLUESKY_HANDLE: 'acme.bsky.social', BLUESKY_APP_PASSWORD: bsky.appPassword,
+      ...net.env,
       STORE_URL: `sqlite://${join(dir, 'earshot.sqlite')}`,
       LOG_LEVEL: 'warn',
       // One name for every life, so a restarted bot takes over its own leases at once.
@@ -65,8 +138,8 @@ describe('kill -9 during a private send (real server, fake Slack and Bluesky)', 
   afterAll(async () => {
     await bot?.stop('SIGKILL');
     await slack?.close();
-    expect(bsky?.internalErrors ?? []).toEqual([]);
-    await bsky?.close();
+    expect(net?.internalErrors() ?? []).toEqual([]);
+    await net?.close();
   });
 
   const start = async () => {
@@ -98,64 +171,62 @@ describe('kill -9 during a private send (real server, fake Slack and Bluesky)', 
     await click('case.send');
   };
   const thread = () => slack.channel(CARE).thread(card()!.ts).map((n) => n.text ?? '');
+  const reached = () => thread().filter((t) => t.startsWith('A direct message reached @'));
 
   it('sends the first DM and the private reply exactly once across a kill -9 during each send', async () => {
-    const jo = bsky.addUser('jo.bsky.social', { displayName: 'Jo' });
-    bsky.addPost({ author: 'jo.bsky.social', text: `@acme.bsky.social my card ${CARD} was charged twice` });
+    const joId = net.setUp();
     await start();
     await waitFor('the card', card, 60_000);
     expect(JSON.stringify(card()!.blocks)).not.toContain(CARD);
 
-    // 1. Move to DM; the chat service never answers the send (it has not sent it): kill -9 while it is in flight.
-    bsky.faults.schedule('chat.bsky.convo.sendMessage', { kind: 'hang' });
+    // 1. Move to DM; the network never answers the send (and has not sent it): kill -9 while it is in flight.
+    net.hangNextSend();
     await draftAndSend();
-    await waitFor('the DM send in flight', () => bsky.callsTo('chat.bsky.convo.sendMessage').length === 1);
+    await waitFor('the DM send in flight', () => net.sendRequests() === 1);
     await kill9();
-    expect(bsky.sentChat).toHaveLength(0);
+    expect(net.sent()).toEqual([]);
     await start();
-    await waitFor('the first DM noted in the card\'s thread', () => thread().some((t) => t.startsWith('A direct message reached @jo.bsky.social')), 60_000);
-    expect(bsky.sentChat.map((m) => m.text)).toEqual([FIRST]);
+    await waitFor('the first DM noted in the card\'s thread', () => reached().some((t) => t.includes(FIRST)), 60_000);
+    expect(net.sent()).toEqual([FIRST]);
 
-    // 2. Jo answers by chat; the answer shows in the card's thread, masked.
-    bsky.addChatMessage('jo.bsky.social', `It is ${CARD}, please block it`);
+    // 2. Jo answers privately; the answer shows in the card's thread, masked.
+    net.answer(`It is ${CARD}, please block it`);
     const heard = await waitFor('the answer in the thread', () => thread().find((t) => t.includes('wrote privately')), 60_000);
     expect(heard).toContain('please block it');
     expect(heard).not.toContain(CARD);
 
-    // 3. Reply privately; the chat service sends it but its answer never comes back: kill -9 then.
-    bsky.stallAfterSend = 1;
+    // 3. Reply privately; the network sends it but its answer never comes back: kill -9 then.
+    net.stallNextSend();
     await draftAndSend(REPLY);
-    await waitFor('the reply on the network', () => bsky.sentChat.some((m) => m.text === REPLY));
+    await waitFor('the reply on the network', () => net.sent().includes(REPLY));
     await kill9();
-    const lookedBefore = bsky.callsTo('chat.bsky.convo.getMessages').length;
+    const lookedBefore = net.lookups();
     await start();
-    await waitFor('the reply noted in the card\'s thread', () => thread().some((t) => t.startsWith('A direct message reached @jo.bsky.social') && t.includes(REPLY)), 60_000);
+    await waitFor('the reply noted in the card\'s thread', () => reached().some((t) => t.includes(REPLY)), 60_000);
     // A private poll or two more, which hear our own messages back.
     await new Promise((r) => setTimeout(r, 6000));
     expect(await bot!.stop('SIGTERM')).toBe(0);
     bot = undefined;
 
-    expect(bsky.sentChat.map((m) => m.text)).toEqual([FIRST, REPLY]);
-    expect(bsky.callsTo('chat.bsky.convo.sendMessage').filter((c) => (c.body as { message?: { text?: string } } | undefined)?.message?.text === REPLY)).toHaveLength(1);
+    expect(net.sent()).toEqual([FIRST, REPLY]);
     // The restarted bot looked for its message before sending again, found it, and did not send it twice.
-    expect(bsky.callsTo('chat.bsky.convo.getMessages').length).toBeGreaterThan(lookedBefore);
+    expect(net.lookups()).toBeGreaterThan(lookedBefore);
     const store = await openStore(env.STORE_URL!, { namespace: 'earshot' });
     try {
       const repo = new CaseRepository(store);
-      const ids = await repo.caseIdsOfAuthor('bluesky', jo.did);
+      const ids = await repo.caseIdsOfAuthor(net.name, joId);
       expect(ids).toHaveLength(1);
       const c = (await repo.get(ids[0]!))!;
       expect(c.status).toBe('redirected');
       // On the case once each, as Earshot's (never as sent outside Earshot, though the polls heard them too).
-      expect(c.private!.messages.map((m) => [m.direction, m.text.includes('block it') ? 'answer' : m.text, m.outside ?? false])).toEqual([
+      expect(c.private!.messages.map((m) => [m.direction, m.text.includes('block it') ? 'answer' : withoutAddress(m.text), m.outside ?? false])).toEqual([
         ['out', FIRST, false], ['in', 'answer', false], ['out', REPLY, false],
       ]);
     } finally {
       await store.close();
     }
     // The thread says each once: the two messages that reached Jo, and Jo's answer.
-    const reached = thread().filter((t) => t.startsWith('A direct message reached @jo.bsky.social'));
-    expect(reached.map((t) => (t.includes(REPLY) ? 'reply' : t.includes(FIRST) ? 'first' : t))).toEqual(['first', 'reply']);
+    expect(reached().map((t) => (t.includes(REPLY) ? 'reply' : t.includes(FIRST) ? 'first' : t))).toEqual(['first', 'reply']);
     expect(thread().filter((t) => t.includes('wrote privately'))).toHaveLength(1);
     expect(thread().filter((t) => t.includes('outside Earshot'))).toEqual([]);
   }, 300_000);
