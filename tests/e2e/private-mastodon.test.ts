@@ -82,11 +82,11 @@ describe('Move to DM and a private reply over Mastodon direct statuses (fake Mas
     await flow.app.listenPrivate();
     const answered = await until('the answer to join the case', async () => { const k = await flow.get(c.id); return k.private?.messages.some((m) => m.direction === 'in') && k; });
     const note = await until('the thread note on Slack', () => flow.threadPosts(ts).find((k) => String(k.args.text).includes('wrote privately')));
-    // (The author's user@domain handle is itself masked as an e-mail address by the gate.)
-    expect(String(note.args.text)).toContain(' wrote privately: @acme It is');
+    // The author's user@domain handle is a public handle, not an e-mail address: the gate leaves it.
+    expect(String(note.args.text)).toContain('@jo@mastodon.example wrote privately: @acme It is');
     expect(String(note.args.text)).toContain('please block it');
     expect(String(note.args.text)).not.toContain(CARD_NUMBER);
-    const lines = cardFor(answered, { config: flow.config, sources: flow.app.sources }).notes.filter((n) => n.startsWith('Private · @') && n.includes('please block it'));
+    const lines = cardFor(answered, { config: flow.config, sources: flow.app.sources }).notes.filter((n) => n.startsWith('Private · @jo@mastodon.example'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain(CARD_NUMBER);
 
@@ -101,7 +101,7 @@ describe('Move to DM and a private reply over Mastodon direct statuses (fake Mas
     expect(replies).toHaveLength(1);
     expect(replies[0]!.in_reply_to_id).not.toBeNull();
     expect(publics()).toHaveLength(publicBefore);
-    const sentNotes = await until('both sends noted in the thread', () => { const n = flow.threadPosts(ts).filter((k) => String(k.args.text).includes('A direct message reached @')); return n.length === 2 && n; });
+    const sentNotes = await until('both sends noted in the thread', () => { const n = flow.threadPosts(ts).filter((k) => String(k.args.text).includes('A direct message reached @jo@mastodon.example')); return n.length === 2 && n; });
     expect(String(sentNotes[1]!.args.text)).toContain(reply);
   });
 
@@ -119,7 +119,7 @@ describe('Move to DM and a private reply over Mastodon direct statuses (fake Mas
     expect(firstResponseAt(heard)).toBe(heard.audit.at(-1)!.at);
     expect(await flow.app.cases.caseIdsOfAuthor('mastodon', kim.id)).toEqual([c.id]);
     const note = await until('the thread note on Slack', () => flow.threadPosts(ts).find((k) => String(k.args.text).includes('sent outside Earshot')));
-    expect(String(note.args.text)).toContain('was sent outside Earshot: @kim Hi Kim, we are checking your refund.');
+    expect(String(note.args.text)).toContain('A direct message to @kim@mastodon.example was sent outside Earshot: @kim Hi Kim, we are checking your refund.');
 
     // Kim answers: that one is the customer's (it joins as theirs and brings the case back), ours stays ours.
     masto.addStatus({ author: 'kim', text: '@acme thanks!', visibility: 'direct', replyTo: out.id });
