@@ -5,6 +5,8 @@ import { htmlToText } from '../../src/sources/mastodon/mastodon-text.js';
 import { openStore } from '../../src/store/open-store.js';
 import { startFakeBluesky } from '../fakes/fake-bluesky.js';
 import { startFakeMastodon } from '../fakes/fake-mastodon.js';
+import { startStallProxy } from '../fakes/stall-proxy.js';
+import { startFakeX } from '../fakes/fake-x.js';
 import { startFakeSlack, type FakeSlack, type SlackMessage } from '../fakes/fake-slack.js';
 import { blockActionsPayload, slackRequest, viewSubmissionPayload, type SlackRequester } from '../helpers/slack-signing.js';
 import { freePort, startBot, tempDir, waitFor, writeConfig, type BotProcess } from './support/bot-process.js';
@@ -13,7 +15,7 @@ import { buttons, cardText } from './support/slack-card.js';
 /**
  * kill -9 while a private message is being sent, through the real server (dist/, run as
  * `earshot start`), Slack's real payloads and the real adapter against the network's fake,
- * on Bluesky and on Mastodon. Twice each: the first DM (Move to DM) dies before the network
+ * on X, Bluesky and Mastodon. Twice each: the first DM (Move to DM) dies before the network
  * has it, the private reply dies after the network sent it but before its answer came back.
  * After each restart the message is on the network exactly once and on the case once.
  */
@@ -26,7 +28,7 @@ const REPLY = 'Thanks Jo, the card is blocked and a new one is on its way.';
 
 /** What the test needs of a network's fake. */
 interface Network {
-  name: 'bluesky' | 'mastodon';
+  name: 'x' | 'bluesky' | 'mastodon';
   source: string;
   env: Record<string, string>;
   /** Jo and Jo's post; Jo's id on the network. */
@@ -37,6 +39,8 @@ interface Network {
   hangNextSend(): void;
   /** The next private send is carried out but never answered. */
   stallNextSend(): void;
+  /** Stalls asked for that have not happened yet. */
+  stallsLeft(): number;
   /** Requests to send a private message so far. */
   sendRequests(): number;
   /** Texts of the private messages the network has from the brand, in order (without the @handle Mastodon needs). */
@@ -48,6 +52,31 @@ interface Network {
 }
 
 const withoutAddress = (t: string) => t.replace(/^@\S+\s+/, '');
+
+/** X: its fake's own faults hang a request before it is carried out; a proxy in front drops the answer of one that was. */
+async function x(): Promise<Network> {
+  const f = await startFakeX({ me: { username: 'acme' } });
+  const proxy = await startStallProxy(f.url);
+  const SEND = 'POST /2/dm_conversations/with/:participant_id/messages';
+  return {
+    name: 'x', source: "{ name: x-dm, network: x, queries: ['@acme'], interval: 5s, options: { private: true } }",
+    env: { X_BEARER_TOKEN: 'bearer', X_API_KEY: 'k', X_API_SECRET: 's', X_ACCESS_TOKEN: 't', X_ACCESS_SECRET: 'as', X_API_URL: proxy.url },
+    setUp() {
+      const jo = f.addUser({ username: 'jo', name: 'Jo' });
+      f.addTweet({ author: 'jo', text: `@acme my card ${CARD} was charged twice` });
+      return jo.id;
+    },
+    answer: (text) => { f.addDm({ from: 'jo', text }); },
+    hangNextSend: () => { f.faults.schedule(SEND, { kind: 'hang' }); },
+    stallNextSend: () => { proxy.stallNext((method, path) => method === 'POST' && /^\/2\/dm_conversations\/with\/\d+\/messages$/.test(path)); },
+    stallsLeft: () => proxy.waiting,
+    sendRequests: () => f.callsTo(SEND).length,
+    sent: () => f.sentDms.map((d) => d.text),
+    lookups: () => f.callsTo('GET /2/dm_conversations/with/:participant_id/dm_events').length,
+    internalErrors: () => f.internalErrors,
+    close: async () => { await proxy.close(); await f.close(); },
+  };
+}
 
 async function bluesky(): Promise<Network> {
   const f = await startFakeBluesky();
@@ -62,6 +91,7 @@ async function bluesky(): Promise<Network> {
     answer: (text) => { f.addChatMessage('jo.bsky.social', text); },
     hangNextSend: () => { f.faults.schedule('chat.bsky.convo.sendMessage', { kind: 'hang' }); },
     stallNextSend: () => { f.stallAfterSend = 1; },
+    stallsLeft: () => f.stallAfterSend,
     sendRequests: () => f.callsTo('chat.bsky.convo.sendMessage').length,
     sent: () => f.sentChat.map((m) => m.text),
     lookups: () => f.callsTo('chat.bsky.convo.getMessages').length,
@@ -88,6 +118,7 @@ async function mastodon(): Promise<Network> {
     },
     hangNextSend: () => { f.faults.schedule('POST /api/v1/statuses', { kind: 'hang' }); },
     stallNextSend: () => { f.stallAfterDirect = 1; },
+    stallsLeft: () => f.stallAfterDirect,
     sendRequests: () => f.callsTo('POST /api/v1/statuses').filter((c) => c.body?.visibility === 'direct').length,
     sent: () => directs().map((s) => withoutAddress(htmlToText(s.content))),
     lookups: () => f.callsTo('GET /api/v1/accounts/:id/statuses').length,
@@ -96,7 +127,7 @@ async function mastodon(): Promise<Network> {
   };
 }
 
-describe.each([['Bluesky', bluesky], ['Mastodon', mastodon]] as const)('kill -9 during a private send on %s (real server, fake Slack and network)', (_label, startNetwork) => {
+describe.each([['X', x], ['Bluesky', bluesky], ['Mastodon', mastodon]] as const)('kill -9 during a private send on %s (real server, fake Slack and network)', (_label, startNetwork) => {
   let slack: FakeSlack;
   let net: Network;
   let dir: string;
@@ -111,7 +142,7 @@ describe.each([['Bluesky', bluesky], ['Mastodon', mastodon]] as const)('kill -9 
     dir = tempDir(`private-crash-${net.name}`);
     port = await freePort();
     const config = `
-brand: { name: Acme, handles: { bluesky: [acme.bsky.social], mastodon: [acme] } }
+brand: { name: Acme, handles: { x: [acme], bluesky: [acme.bsky.social], mastodon: [acme] } }
 sources:
   - ${net.source}
 groups: [{ id: care, slack: { channel: ${CARE} } }]
@@ -200,6 +231,7 @@ templates:
     await draftAndSend(REPLY);
     await waitFor('the reply on the network', () => net.sent().includes(REPLY));
     await kill9();
+    expect(net.stallsLeft()).toBe(0);
     const lookedBefore = net.lookups();
     await start();
     await waitFor('the reply noted in the card\'s thread', () => reached().some((t) => t.includes(REPLY)), 60_000);
