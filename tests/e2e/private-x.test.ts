@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardFor } from '../../src/cards/card-for.js';
+import { caseRow, EXPORT_COLUMNS } from '../../src/cli/commands/export.js';
 import { firstResponseAt, type Case } from '../../src/domain/case.js';
 import { startFakeX, type FakeX } from '../fakes/fake-x.js';
 import { privateConfig, startPrivateFlow, until, type PrivateFlow } from './support/private-flow.js';
@@ -107,6 +108,8 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     expect(cardFor(heard, { config, sources: app.sources }).notes).toContainEqual(expect.stringMatching(/^Private · us \(sent outside Earshot\) · .*: Hi Kim, we are checking your refund now\.$/));
     const note = await until('the thread note on Slack', async () => flow.threadPosts(await flow.cardTs(c.id)).find((k) => String(k.args.text).includes('outside Earshot')));
     expect(String(note.args.text)).toMatch(/^A direct message to @kim was sent outside Earshot: Hi Kim, we are checking your refund now\./);
+    // The export says whose it was.
+    expect(caseRow(heard)[EXPORT_COLUMNS.indexOf('private_text')]).toBe('us (outside Earshot): Hi Kim, we are checking your refund now.');
     // Heard again (the cursor not moved, say): still once.
     await app.listenPrivate();
     expect((await app.cases.get(c.id))!.private!.messages).toHaveLength(1);
