@@ -65,6 +65,7 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
     const c = await post('x-dm', '100', { id: jo.id, handle: 'jo', name: 'Jo' }, `@acme my card ${CARD} was charged twice`);
     const { form, case: drafted } = await draftPrivately(c);
     expect(form.privateRoute).toBe('Private: DM to @jo');
+    x.faults.schedule('POST /2/dm_conversations/with/:participant_id/messages', { kind: '429', retryAfter: 1 });
     await approveAndSend(drafted);
     await until('the DM to be recorded', async () => { const k = await app.cases.get(c.id); return k?.status === 'redirected' && k; });
     expect(x.sentDms).toHaveLength(1);
@@ -86,9 +87,11 @@ describe('Move to DM and a private reply over X direct messages (fake X)', () =>
 
     const reply = 'Thanks Jo, the card is blocked and a new one is on its way.';
     const { case: second } = await draftPrivately(answered, reply);
+    x.faults.schedule('POST /2/dm_conversations/with/:participant_id/messages', { kind: '5xx', status: 503 });
     await approveAndSend(second);
     await until('the private reply to be recorded', async () => { const k = await app.cases.get(c.id); return (k?.private?.messages.filter((m) => m.direction === 'out').length ?? 0) === 2 && k; });
     expect(x.sentDms.filter((d) => d.text === reply)).toHaveLength(1);
+    expect(x.callsTo('POST /2/dm_conversations/with/:participant_id/messages').map((k) => k.fault?.kind ?? 'ok')).toEqual(['429', 'ok', '5xx', 'ok']);
   });
 
   it('a DM the brand sent from X\'s own app (sender_id = the brand) joins the recipient\'s case as ours, sent outside Earshot, and is its first response', async () => {
