@@ -19,15 +19,16 @@ interface Waiting { source: string; network: Mention['network']; message: Privat
 const dmId = (m: PrivateMessage) => `dm:${m.id}`;
 
 /**
- * Writes what a private poll heard from customers to the private inbox, and only then
- * moves the cursor: a crash in between polls the same messages again, and the inbox
- * keeps each once. Our own messages (`out`) are on their cases already when Earshot sent
- * them; ones sent from the network's own app are not recorded.
+ * Writes what a private poll heard to the private inbox, and only then moves the cursor: a
+ * crash in between polls the same messages again, and the inbox keeps each once. That is
+ * the customers' messages, and ours whose recipient the network names: the ones Earshot
+ * sent are found on their cases when they are attached, the others were sent from the
+ * network's own app and are recorded as such.
  */
 export async function recordPrivatePoll(store: Store, source: { name: string; network: Mention['network'] }, result: PrivatePollResult): Promise<number> {
   let added = 0;
   for (const message of result.messages) {
-    if (message.direction !== 'in') continue;
+    if (message.direction !== 'in' && !message.to) continue;
     const key = `${source.network}:${dmId(message)}`;
     if (await store.get(PRIVATE_INBOX(key))) continue;
     const waiting: Waiting = { source: source.name, network: source.network, message };
@@ -73,6 +74,13 @@ export async function attachPrivateMessages(deps: { store: Store; cases: CaseSer
     const w = await store.get<Waiting>(PRIVATE_INBOX(key));
     const done = async () => { await store.zRemove(PRIVATE_PENDING, key); await store.delete(PRIVATE_INBOX(key)); };
     if (!w) { await store.zRemove(PRIVATE_PENDING, key); continue; }
+    if (w.message.direction === 'out') {
+      const outcome = await attachOutside(cases, log, w);
+      if (outcome === 'wait') continue;
+      if (outcome === 'attached') attached += 1;
+      await done();
+      continue;
+    }
     const own = await store.get<string>(MENTION_CASE(mentionKey({ network: w.network, id: dmId(w.message) })));
     if (own === DROPPED) { log.info({ key }, 'a private message was screened out (noise); not attached'); await done(); continue; }
     const c = own ? await cases.get(own) : await caseOfAuthor(cases, w.network, w.message.from.id);
@@ -91,4 +99,33 @@ export async function attachPrivateMessages(deps: { store: Store; cases: CaseSer
     await done();
   }
   return attached;
+}
+
+/**
+ * A message of ours heard by the private poll. Sent by Earshot: it is on its case already
+ * (or about to be, while a private send is under way: it waits). Otherwise it was sent from
+ * the network's own app: it joins the recipient's open case (else their latest case with a
+ * private conversation) as ours, sent outside Earshot; never as the customer's.
+ */
+async function attachOutside(cases: CaseService, log: Logger, w: Waiting): Promise<'attached' | 'done' | 'wait'> {
+  const m = w.message;
+  const to = m.to!;
+  const theirs: Case[] = [];
+  for (const id of await cases.caseIdsOfAuthor(w.network, to.id)) {
+    const c = await cases.get(id);
+    if (c) theirs.push(c);
+  }
+  if (theirs.some((c) => c.private?.messages.some((x) => x.id === m.id))) return 'done';
+  if (theirs.some((c) => c.status === 'sending' && c.draft?.channel === 'private')) return 'wait';
+  const latest = [...theirs].reverse();
+  const c = latest.find((x) => isOpen(x.status) || x.status === 'redirected') ?? latest.find((x) => x.private);
+  if (!c) {
+    log.info({ network: w.network, messageId: m.id }, 'a private message sent outside Earshot is to someone without a case here; not recorded');
+    return 'done';
+  }
+  const r = await cases.apply(c.id, { type: 'private_outside', message: { id: m.id, direction: 'out', text: m.text, at: m.at } }, SYSTEM);
+  if (r.ok) return 'attached';
+  if (r.refusal.code === 'invalid_transition') return 'done';
+  log.warn({ caseId: c.id, refusal: r.refusal }, 'a private message sent outside Earshot could not join its case; it waits');
+  return 'wait';
 }

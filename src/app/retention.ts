@@ -113,8 +113,9 @@ export async function eraseAuthor(deps: Pick<RetentionDeps, 'store' | 'repo' | '
   }
   // Their private messages still waiting to join a case go the same way.
   for (const { member: key } of await deps.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)) {
-    const w = await deps.store.get<{ network?: string; message?: { from?: { id?: string; handle?: string } } }>(PRIVATE_INBOX(key));
-    const from = w?.message?.from;
+    const w = await deps.store.get<{ network?: string; message?: { direction?: string; from?: { id?: string; handle?: string }; to?: { id?: string; handle?: string } } }>(PRIVATE_INBOX(key));
+    // The author's own messages, and ours to them (sent outside Earshot, waiting to join their case).
+    const from = w?.message?.direction === 'out' ? w.message.to : w?.message?.from;
     if (!w || w.network !== network || !from) continue;
     if (from.id !== who && from.id !== authorId && from.handle?.toLowerCase() !== handle) continue;
     authorId ??= from.id;

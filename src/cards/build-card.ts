@@ -131,7 +131,7 @@ function privateNotes(c: Case, opts: CardOptions): string[] {
   const messages = c.private?.messages ?? [];
   if (messages.length > 3) out.push(`${messages.length - 3} earlier private messages are in the thread.`);
   for (const m of messages.slice(-3)) {
-    const who = m.direction === 'in' ? `@${c.mention.author.handle}` : `us${m.by ? ` (${actorLabel(m.by)})` : ''}`;
+    const who = m.direction === 'in' ? `@${c.mention.author.handle}` : m.outside ? 'us (sent outside Earshot)' : `us${m.by ? ` (${actorLabel(m.by)})` : ''}`;
     out.push(`Private · ${who} · ${cardTime(m.at)}: ${m.text}`);
   }
   return out;

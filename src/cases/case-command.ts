@@ -27,6 +27,11 @@ export type CaseCommand =
   /** The author wrote to us privately about this case (system). */
   | { type: 'private_in'; message: PrivateEntry }
   /**
+   * The brand wrote to the author privately from the network's own app, outside Earshot
+   * (system, heard by the private poll): kept on the case as ours; not the customer's.
+   */
+  | { type: 'private_outside'; message: PrivateEntry }
+  /**
    * Raise the case to the group's leads: why (`reason`), and the leads it is for (principal
    * refs, resolved to people by the caller: the one picked, or every lead of the group).
    */

@@ -56,3 +56,19 @@ export function privateInCommand(s: Step, cmd: Cmd<'private_in'>): TransitionRes
   if (c.status === 'snoozed' && c.snooze) return next(c.snooze.from, { ...patch, snooze: undefined }, `${words} (the case is awake again)`);
   return next(c.status, patch, words);
 }
+
+/**
+ * The brand wrote to the author privately from the network's own app: the message joins the
+ * case as ours, marked as sent outside Earshot. Nothing else changes: it is not the
+ * customer writing (no reopening, no follow-up), and the case stays where it is. It did
+ * reach the customer, so if nothing had yet, it is the case's first response.
+ */
+export function privateOutsideCommand(s: Step, cmd: Cmd<'private_outside'>): TransitionResult {
+  const { c, now, isSystem, next } = s;
+  if (!isSystem) return refuse('not_allowed', 'Only the private-message listener records what the brand sent outside Earshot.');
+  const conversation = c.private ?? { via: 'dm' as const, to: { id: c.mention.author.id, handle: c.mention.author.handle }, at: now, messages: [] };
+  if (conversation.messages.some((m) => m.id === cmd.message.id)) return refuse('invalid_transition', 'That private message is already on the case.');
+  const message = { id: cmd.message.id, direction: 'out' as const, text: cmd.message.text.slice(0, MAX_DRAFT), at: cmd.message.at, outside: true };
+  const patch = { private: { ...conversation, messages: [...conversation.messages, message] } };
+  return next(c.status, patch, `A direct message to @${conversation.to.handle} was sent outside Earshot: ${message.text}`);
+}

@@ -1,7 +1,7 @@
 import type { Case } from '../domain/case.js';
 import type { CaseCommand } from './case-command.js';
 import { assignCommand, claimCommand, declineCommand, expireClaimCommand, reassignCommand, releaseCommand } from './ownership-commands.js';
-import { privateInCommand, privateSentCommand } from './private-commands.js';
+import { privateInCommand, privateOutsideCommand, privateSentCommand } from './private-commands.js';
 import { followUpCommand, noteCommand, slaMarkCommand, splitCommand } from './record-commands.js';
 import { approveCommand, draftCommand, rejectCommand, sendCommand, sendFailedCommand, sentCommand } from './reply-commands.js';
 import { refuse, transitionStep, type TransitionResult } from './transition-step.js';
@@ -50,6 +50,7 @@ function decide(c: Case, cmd: CaseCommand, ctx: TransitionContext): TransitionRe
     case 'send_failed': return sendFailedCommand(s, cmd);
     case 'private_sent': return privateSentCommand(s, cmd);
     case 'private_in': return privateInCommand(s, cmd);
+    case 'private_outside': return privateOutsideCommand(s, cmd);
     case 'escalate': return escalateCommand(s, cmd);
     case 'deescalate': return deescalateCommand(s);
     case 'snooze': return snoozeCommand(s, cmd);

@@ -97,6 +97,8 @@ export const PrivateEntrySchema = z.object({
   at: z.string(),
   /** Who sent ours (the person who pressed Send). */
   by: ActorSchema.optional(),
+  /** Ours, but sent from the network's own app, not through Earshot (heard by the private poll). */
+  outside: z.boolean().optional(),
 });
 export type PrivateEntry = z.infer<typeof PrivateEntrySchema>;
 
@@ -192,11 +194,12 @@ export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'claimed', 'drafted'
 export const isOpen = (s: CaseStatus): boolean => OPEN_STATUSES.includes(s);
 
 /**
- * Did this audit entry put a message in front of the customer? A public reply (`sent`), or
- * a private message or public invitation (`private_sent`). Moving a case to private without
+ * Did this audit entry put a message in front of the customer? A public reply (`sent`), a
+ * private message or public invitation (`private_sent`), or a private message the brand
+ * sent from the network's own app (`private_outside`, heard by the private poll). Moving a case to private without
  * sending anything (`redirect`) is not a response.
  */
-export const reachedCustomer = (e: Pick<AuditEntry, 'action'>): boolean => e.action === 'sent' || e.action === 'private_sent';
+export const reachedCustomer = (e: Pick<AuditEntry, 'action'>): boolean => e.action === 'sent' || e.action === 'private_sent' || e.action === 'private_outside';
 
 /** When the first message reached the customer (the first response), if one has. */
 export const firstResponseAt = (c: Pick<Case, 'audit'>): string | undefined => c.audit.find(reachedCustomer)?.at;

@@ -85,8 +85,13 @@ function created(acc: Increments, c: Case, opts: RollupOptions, zone: string): v
   }
 }
 
-/** Who answered: the person who pressed Send (the `sent` entry itself is written by the outbox). */
+/**
+ * Who answered: the person who pressed Send (the `sent` entry itself is written by the
+ * outbox). Nobody for a message the brand sent from the network's own app: Earshot does not
+ * know who wrote it.
+ */
 function sender(c: Case, index: number): Actor | undefined {
+  if (c.audit[index]?.action === 'private_outside') return undefined;
   for (let i = index - 1; i >= 0; i--) {
     const e = c.audit[i]!;
     if (e.action === 'send' && isPerson(e.actor)) return e.actor;
@@ -98,8 +103,8 @@ function sender(c: Case, index: number): Actor | undefined {
 type EntryTest = (e: AuditEntry) => boolean;
 /** What decides the first-response SLA: a message reaching the customer, or closing the case without one. Ignored cases are not held to it. */
 const SLA_DECISION: EntryTest = (e) => reachedCustomer(e) || e.to === 'closed';
-/** The conversation became private: moved there by our message, or opened by the author's. */
-const PRIVATE_START: EntryTest = (e) => e.action === 'private_sent' || e.action === 'private_in';
+/** The conversation became private: moved there by our message (through Earshot or not), or opened by the author's. */
+const PRIVATE_START: EntryTest = (e) => e.action === 'private_sent' || e.action === 'private_in' || e.action === 'private_outside';
 const reachedBefore = (c: Case, index: number, test: EntryTest): boolean => {
   for (let i = 0; i < index; i++) if (test(c.audit[i]!)) return true;
   return false;

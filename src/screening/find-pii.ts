@@ -22,7 +22,8 @@ export { describePii } from './describe-pii.js';
 /** The part of the configuration personal-data detection reads. */
 export type PiiConfig = { brand: Pick<Config['brand'], 'publicNumberPatterns'> };
 
-const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,24}(?![\p{L}\p{N}])/gu;
+// Not after an "@": `@jo@mastodon.social` is a fediverse handle (public), not an address.
+const EMAIL = /(?<![\p{L}\p{N}._%+@-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,24}(?![\p{L}\p{N}])/gu;
 
 const ANY_DIGIT = /\d/;
 

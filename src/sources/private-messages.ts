@@ -20,6 +20,13 @@ export interface PrivateMessage {
   from: Pick<Author, 'id' | 'handle' | 'name'>;
   /** `in` from the customer, `out` from the brand (sent by Earshot or by someone in the network's own app). */
   direction: 'in' | 'out';
+  /**
+   * For a message of ours (`out`): the customer it went to, where the network says (X: the
+   * other participant of the conversation id; Bluesky: the other member of the convo;
+   * Mastodon: the account the direct status mentions). Without it the message cannot be
+   * put on a case.
+   */
+  to?: Pick<Author, 'id' | 'handle'> | undefined;
   text: string;
   /** ISO time the network gives. */
   at: string;

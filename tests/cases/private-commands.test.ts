@@ -50,6 +50,25 @@ describe('private messages in the workflow', () => {
     expect(r.ok).toBe(false);
   });
 
+  it('a message the brand sent outside Earshot is kept as ours, changes nothing else, is the first response if none yet, and only the listener records it', () => {
+    const c = makeCase('claimed');
+    const r = transition(c, { type: 'private_outside', message: dm('o1', 'Hi, we are on it', 5, 'in') }, ctx(system, at(5)));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.case.status).toBe('claimed');
+    expect(r.case.owner).toEqual(c.owner);
+    // Whatever direction the caller said, it is ours.
+    expect(r.case.private).toMatchObject({ via: 'dm', to: { id: 'a1', handle: 'cust' }, messages: [{ id: 'o1', direction: 'out', outside: true, text: 'Hi, we are on it' }] });
+    expect(r.summary).toBe('A direct message to @cust was sent outside Earshot: Hi, we are on it');
+    expect(firstResponseAt(r.case)).toBe(at(5));
+    expect(transition(r.case, { type: 'private_outside', message: dm('o1', 'again', 6) }, ctx(system, at(6))).ok).toBe(false);
+    expect(transition(c, { type: 'private_outside', message: dm('o2', 'x', 6) }, ctx(alice, at(6))).ok).toBe(false);
+    // After Earshot's own DM, the first response stays that one.
+    const later = walk(moved(), [[9, { type: 'private_outside', message: dm('o3', 'PS', 9) }, system]]);
+    expect(later.status).toBe('redirected');
+    expect(firstResponseAt(later)).toBe(at(4));
+  });
+
   it('the author writing privately brings the case back to its owner, once per message', () => {
     const c = walk(moved(), [[10, { type: 'private_in', message: dm('m2', 'my card 4111 1111 1111 1111 is blocked', 10, 'in') }, system]]);
     expect(c.status).toBe('claimed');

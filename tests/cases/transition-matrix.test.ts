@@ -63,6 +63,12 @@ const MATRIX: Record<CommandType, Row> = {
     actor: system,
     legal: { ...same(...CASE_STATUSES), redirected: 'claimed', sent: 'claimed', closed: 'new', snoozed: 'new' },
   },
+  // Ours, sent from the network's own app: recorded in every status, which it never changes.
+  private_outside: {
+    cmd: { type: 'private_outside', message: { id: 'dm3', direction: 'out', text: 'We have sent a new card', at: NOW } },
+    actor: system,
+    legal: same(...CASE_STATUSES),
+  },
   expire_claim: { cmd: { type: 'expire_claim' }, actor: system, legal: to('new', 'claimed', 'rejected'), now: later },
   note: { cmd: { type: 'note', note: { id: 'slack:C1:1.2', at: NOW, by: alice, text: 'called them' } }, actor: alice, legal: same(...CASE_STATUSES) },
   sla_mark: { cmd: { type: 'sla_mark', key: 'sla.firstResponse.reminder', note: 'due soon' }, actor: system, legal: same(...CASE_STATUSES) },

@@ -159,9 +159,12 @@ describe('a private conversation, end to end, with the private-messages double',
 
     // Sam writes again; the message waits in the private inbox when the erasure comes.
     const waiting = pm.customerWrites({ id: 'u77', handle: 'sam', name: 'Sam' }, 'one more thing');
-    await recordPrivatePoll(app.store, main, { messages: [waiting], cursor: waiting.id, requests: 1 });
+    // And one of ours to Sam, sent from X's own app, waiting too: it is about Sam, so it goes with them.
+    const ours = { id: 'dm-out-77', conversationId: 'c-77', from: { id: 'brand', handle: 'acme', name: 'Acme' }, to: { id: 'u77', handle: 'sam' }, direction: 'out' as const, text: 'Hi Sam, your booking is fixed', at: new Date().toISOString() };
+    await recordPrivatePoll(app.store, main, { messages: [waiting, ours], cursor: waiting.id, requests: 1 });
+    expect(await app.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toHaveLength(2);
     const erased = await eraseAuthor({ store: app.store, repo: new CaseRepository(app.store), outbox: app.outbox, log: silentLogger() }, 'x:u77');
-    expect(erased).toMatchObject({ cases: 1, waiting: 1 });
+    expect(erased).toMatchObject({ cases: 1, waiting: 2 });
     expect(await app.store.zRangeByScore(PRIVATE_PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)).toEqual([]);
     await app.processInbox();
     expect(await new CaseRepository(app.store).caseIdsOfAuthor('x', 'u77')).toEqual([]);

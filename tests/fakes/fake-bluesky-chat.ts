@@ -1,6 +1,6 @@
 /**
  * The chat part of the fake Bluesky (platform notes 2 §4): `chat.bsky.convo.getLog`,
- * `listConvos`, `getConvoForMembers`, `getMessages` and `sendMessage`, in the lexicons'
+ * `listConvos`, `getConvo`, `getConvoForMembers`, `getMessages` and `sendMessage`, in the lexicons'
  * shapes (which @atproto/api validates).
  *
  * - Chat is a separate service reached through the PDS: a call without the header
@@ -12,6 +12,9 @@
  * - A user with `allowIncoming: 'none'` refuses new chats (`MessagesDisabled`).
  * - getLog pages oldest first (`chatLogPageSize` entries), its cursor is the last rev;
  *   without a cursor it starts at the beginning of the log.
+ * - `stallAfterSend = n`: the next n sendMessage calls are carried out (the message is in the
+ *   conversation and in `sent`) but never answered, as when the connection dies after the
+ *   service acted: the client cannot know whether it was sent.
  */
 import type { IncomingMessage } from 'node:http';
 import type { BskyUser } from './fake-bluesky.js';
@@ -34,11 +37,14 @@ export interface ChatDeps {
 
 type Handler = (req: IncomingMessage, q: URLSearchParams, body: Record<string, unknown>) => unknown;
 
+/** Thrown by a handler that did its work and must leave the request unanswered (the server keeps it hanging). */
+export class NoAnswer extends Error {}
+
 export function fakeBlueskyChat(deps: ChatDeps) {
   const convos = new Map<string, Convo>();
   const messages: BskyChatMessage[] = [];
   const logs: Array<{ rev: string; convoId: string; messageId: string }> = [];
-  const state = { chatAllowed: true, refusing: new Set<string>() };
+  const state = { chatAllowed: true, refusing: new Set<string>(), stallAfterSend: 0 };
   const sent: BskyChatMessage[] = [];
 
   const convoFor = (dids: string[]): Convo => {
@@ -107,6 +113,10 @@ export function fakeBlueskyChat(deps: ChatDeps) {
       }
       return { convo: convoView(convoFor([did, ...others])) };
     },
+    'chat.bsky.convo.getConvo': (req, q) => {
+      const did = gate(req);
+      return { convo: convoView(mine(did, q.get('convoId') ?? '')) };
+    },
     'chat.bsky.convo.getMessages': (req, q) => {
       const did = gate(req);
       const c = mine(did, q.get('convoId') ?? '');
@@ -124,6 +134,10 @@ export function fakeBlueskyChat(deps: ChatDeps) {
       if (graphemes > 1000) throw deps.problem(400, 'InvalidRequest', 'Input/message/text must not be longer than 1000 graphemes');
       const m = add(did, c, text);
       sent.push(m);
+      if (state.stallAfterSend > 0) {
+        state.stallAfterSend -= 1;
+        throw new NoAnswer('sent, never answered');
+      }
       return view(m);
     },
   };

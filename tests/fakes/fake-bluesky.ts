@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flatHeaders, listenFake, readBody, sendJson } from './fake-http.js';
 import { type Fault, type FaultWriters, Misbehaviour, type RandomFaults } from './misbehave.js';
-import { type BskyChatMessage, fakeBlueskyChat } from './fake-bluesky-chat.js';
+import { type BskyChatMessage, fakeBlueskyChat, NoAnswer } from './fake-bluesky-chat.js';
 
 export type { BskyChatMessage };
 
@@ -85,6 +85,8 @@ export interface FakeBluesky {
   chatAllowed: boolean;
   /** This user (handle) does not accept chats from the brand (`MessagesDisabled`). */
   refuseChat(handle: string): void;
+  /** The next n sendMessage calls send the message but never answer (see fake-bluesky-chat.ts). */
+  stallAfterSend: number;
   internalErrors: Error[];
   close(): Promise<void>;
 }
@@ -335,6 +337,7 @@ export async function startFakeBluesky(opts: FakeBlueskyOptions = {}): Promise<F
       return sendJson(res, 200, fn(req, url.searchParams, body), headers);
     } catch (e) {
       if (e instanceof XrpcProblem) return sendJson(res, e.status, { error: e.error, message: e.message });
+      if (e instanceof NoAnswer) return void (await faults.apply({ kind: 'hang' }, req, res, writers));
       throw e;
     }
   };
@@ -359,6 +362,8 @@ export async function startFakeBluesky(opts: FakeBlueskyOptions = {}): Promise<F
     sentChat: chat.sent,
     get chatAllowed() { return chat.state.chatAllowed; },
     set chatAllowed(v: boolean) { chat.state.chatAllowed = v; },
+    get stallAfterSend() { return chat.state.stallAfterSend; },
+    set stallAfterSend(n: number) { chat.state.stallAfterSend = n; },
     refuseChat(handle) {
       const u = findUser(handle);
       if (!u) throw new Error(`no user ${handle}`);

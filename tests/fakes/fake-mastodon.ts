@@ -83,6 +83,11 @@ export interface FakeMastodon {
   posted: MastoStatus[];
   /** Answer the conversations API with 403, as for a token without `read:statuses`. */
   refuseConversations: boolean;
+  /**
+   * The next n direct statuses posted are created (in `posted`, in the conversation) but
+   * never answered, as when the connection dies after the instance acted.
+   */
+  stallAfterDirect: number;
   /** The streaming API at `/api/v1/streaming` (fake-mastodon-streaming.ts). */
   streaming: FakeMastodonStreaming;
   internalErrors: Error[];
@@ -107,7 +112,7 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
   const idempotency = new Map<string, MastoStatus>();
   let accountSeq = 100;
   let notificationSeq = 1000;
-  const state = { token: opts.brand?.accessToken ?? 'masto-token', refuseConversations: false };
+  const state = { token: opts.brand?.accessToken ?? 'masto-token', refuseConversations: false, stallAfterDirect: 0 };
   const conversationIds = new Map<string, string>();
   const rl = { limit: 300, remaining: 300, reset: 0 };
 
@@ -358,6 +363,10 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
           const s = addStatus({ text, ...(replyTo ? { replyTo } : {}), visibility, ...(typeof b.language === 'string' ? { lang: b.language } : {}) }, brand);
           posted.push(s);
           if (typeof key === 'string') idempotency.set(key, s);
+          if (visibility === 'direct' && state.stallAfterDirect > 0) {
+            state.stallAfterDirect -= 1;
+            return void (await faults.apply({ kind: 'hang' }, req, res, writers));
+          }
           return sendJson(res, 200, s, rate());
         }
       }
@@ -384,6 +393,8 @@ export async function startFakeMastodon(opts: FakeMastodonOptions = {}): Promise
     posted,
     get refuseConversations() { return state.refuseConversations; },
     set refuseConversations(v: boolean) { state.refuseConversations = v; },
+    get stallAfterDirect() { return state.stallAfterDirect; },
+    set stallAfterDirect(n: number) { state.stallAfterDirect = n; },
     streaming: streaming.api,
     internalErrors: http.internalErrors,
     close: async () => { streaming?.close(); await http.close(); },

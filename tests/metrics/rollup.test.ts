@@ -176,6 +176,30 @@ describe('rollupUpdates', () => {
     expect(i.get('metrics:open')).toEqual({ all: -1, 'group:care': -1 });
   });
 
+  it('a message the brand sent outside Earshot is a first response when it is the first to reach the customer, credited to nobody, and only then', () => {
+    const c = newCase({ id: 'c2', at: '2024-05-06T09:00:00Z' });
+    const step = (prev: typeof c, at: string, action: string, to: typeof c.status, actor = alice) => ({
+      ...prev, status: to, version: prev.version + 1, updatedAt: at,
+      audit: [...prev.audit, { at, actor, action, from: prev.status, to }],
+    });
+    const claimed = step(c, '2024-05-06T09:05:00Z', 'claim', 'claimed');
+    // Heard at 09:45 with the case still claimed by alice: 45 minutes, SLA met; nobody (not alice) is credited.
+    const outside = step(claimed, '2024-05-06T09:45:00Z', 'private_outside', 'claimed', outbox);
+    const o = applyAll(rollupUpdates(claimed, outside, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06'))!;
+    expect(o).toMatchObject({ private: 1, 'frt:n': 1, 'frt:sum': 2700, 'sla:met:normal': 1 });
+    expect(Object.keys(o).filter((k) => k.startsWith('ag:'))).toEqual([]);
+    expect(o['reach:answered']).toBeUndefined();
+    expect(o.redirected).toBeUndefined();
+    expect(o.replies).toBeUndefined();
+
+    // After a first response, another one from outside counts nothing.
+    const drafted = step(claimed, '2024-05-06T09:10:00Z', 'draft', 'drafted');
+    const sending = step(drafted, '2024-05-06T09:20:00Z', 'send', 'sending');
+    const dm = step(sending, '2024-05-06T09:21:00Z', 'private_sent', 'redirected', outbox);
+    const later = step(dm, '2024-05-06T10:00:00Z', 'private_outside', 'redirected', outbox);
+    expect(applyAll(rollupUpdates(dm, later, { sla: { targetMinutes: 60 } })).get(ALL_DAY('2024-05-06')) ?? {}).toEqual({});
+  });
+
   it('counts nothing for notes and SLA marks, which change no status', () => {
     const c = newCase({ id: 'c1', at: '2024-05-06T09:00:00Z' });
     const marked = { ...c, audit: [{ at: '2024-05-06T10:00:00Z', actor: outbox, action: 'firstResponse.breach', from: c.status, to: c.status }] };

@@ -97,6 +97,7 @@ describe('what is not personal data', () => {
     'customer service number is 1 800 is useless', // "customer" alone does not name an account
     'my booking Friday was moved', // a word after "booking" is not a reference
     '@AcmeAir @JetBlue hello', // handles are not e-mail addresses
+    '@jo@mastodon.example wrote privately', // nor are fediverse handles (@user@domain)
     'the A320NE was new', // aircraft types
     'promo code SAVE20 did not work',
   ])('%s', (text) => {

@@ -43,6 +43,10 @@ describe('Bluesky chat', () => {
       ['out', 'acme.bsky.social', 'Acme Support', 'we are on it'],
     ]);
     expect(r.messages[0]!.conversationId).toBe(r.messages[1]!.conversationId);
+    // Ours names the customer it went to (the other member, from getConvo through the chat proxy); theirs names nobody.
+    expect(r.messages[1]!.to).toEqual({ id: r.messages[0]!.from.id, handle: 'jane.bsky.social' });
+    expect(r.messages[0]!.to).toBeUndefined();
+    expect(bsky.callsTo('chat.bsky.convo.getConvo')).toHaveLength(1);
     expect(r.messages.at(-1)!.text).toBe('bob 24');
     const logCalls = bsky.callsTo('chat.bsky.convo.getLog');
     expect(logCalls.every((c) => c.headers['atproto-proxy'] === CHAT_PROXY)).toBe(true);

@@ -42,6 +42,9 @@ describe('Mastodon direct messages', () => {
       ['in', 'carl@other.example', '@acme hello from elsewhere'],
     ]);
     expect(new Set(r.messages.slice(0, 3).map((x) => x.conversationId)).size).toBe(1);
+    // Ours names the customer it went to (the account the direct status mentions).
+    expect(r.messages[1]!.to).toEqual({ id: q.account.id, handle: 'jane@mastodon.example' });
+    expect(r.messages[0]!.to).toBeUndefined();
     expect(r.messages[3]!.conversationId).not.toBe(r.messages[0]!.conversationId);
     expect(m.callsTo('GET /api/v1/conversations')[1]!.query.get('limit')).toBe('40');
     m.addStatus({ text: '@acme one more', author: 'jane', visibility: 'direct', replyTo: ours.id });

@@ -55,6 +55,9 @@ describe('X direct messages: polling', () => {
     const jane = x.user('jane')!;
     expect(r.messages[0]).toMatchObject({ conversationId: [x.me.id, jane.id].sort((a, c) => (BigInt(a) < BigInt(c) ? -1 : 1)).join('-'), from: { id: jane.id, name: 'jane' } });
     expect(r.messages[0]!.url).toBe(`https://x.com/messages/${r.messages[0]!.conversationId}`);
+    // Ours names the customer it went to (the other participant of the conversation id, named when X sent their user along); theirs names nobody.
+    expect(r.messages[1]!.to).toEqual({ id: jane.id, handle: 'jane' });
+    expect(r.messages[0]!.to).toBeUndefined();
     const sent = x.callsTo('GET /2/dm_events')[1]!;
     expect(sent.query).toMatchObject({ event_types: 'MessageCreate', expansions: 'sender_id', max_results: '100' });
     expect(sent.query['dm_event.fields']).toContain('dm_conversation_id');

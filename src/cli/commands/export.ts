@@ -63,7 +63,7 @@ export function caseRow(c: Case, groupNames: ReadonlyMap<string, string> = new M
     count('reopen'), count('escalate'), c.duplicates, text,
     // The private conversation, through the same gate: who wrote, then what (masked).
     c.private?.via ?? '', c.private?.messages.length ?? 0,
-    (c.private?.messages ?? []).map((p) => `${p.direction === 'in' ? `@${m.author.handle}` : 'us'}: ${maskPersonalData(p.text, pii)}`).join(' | '),
+    (c.private?.messages ?? []).map((p) => `${p.direction === 'in' ? `@${m.author.handle}` : p.outside ? 'us (outside Earshot)' : 'us'}: ${maskPersonalData(p.text, pii)}`).join(' | '),
   ];
   return cells.map((v) => (typeof v === 'string' ? csvSafe(v) : v));
 }

@@ -101,7 +101,9 @@ export class BlueskyPrivate implements PrivateMessages {
     const fresh = created.filter(({ m }) => floorAt === undefined || Date.parse(m.sentAt) >= floorAt);
     const names = await this.profiles(fresh.map(({ m }) => m.sender.did));
     requests += names.requests;
-    const messages = fresh.map(({ convoId, m }) => this.toMessage(convoId, m, me, names.byDid));
+    const others = await this.counterparts(fresh.filter(({ m }) => m.sender.did === me).map(({ convoId }) => convoId), me);
+    requests += others.requests;
+    const messages = fresh.map(({ convoId, m }) => ({ ...this.toMessage(convoId, m, me, names.byDid), ...(m.sender.did === me && others.byConvo.has(convoId) ? { to: others.byConvo.get(convoId)! } : {}) }));
     const next = { ...(log ? { log } : {}), ...(floorAt !== undefined ? { floorAt } : {}) };
     return { messages, cursor: JSON.stringify(next), requests };
   }
@@ -112,7 +114,7 @@ export class BlueskyPrivate implements PrivateMessages {
     return this.chat('chat message', async (agent) => {
       const convo = await this.convoWith(agent, to);
       const res = await agent.chat.bsky.convo.sendMessage({ convoId: convo, message: { text } }, { headers: HEADERS, encoding: 'application/json' });
-      return this.toMessage(convo, res.data, agent.assertDid, new Map([[agent.assertDid, { handle: agent.session?.handle ?? agent.assertDid, name: agent.session?.handle ?? '' }]]));
+      return { to: { id: to.id, handle: to.handle }, ...this.toMessage(convo, res.data, agent.assertDid, new Map([[agent.assertDid, { handle: agent.session?.handle ?? agent.assertDid, name: agent.session?.handle ?? '' }]])) };
     });
   }
 
@@ -146,6 +148,24 @@ export class BlueskyPrivate implements PrivateMessages {
         throw e;
       }
     });
+  }
+
+  /**
+   * Who our messages went to: the other member of each 1:1 convo (`getConvo`; the log names
+   * only the sender). A group convo, or one that cannot be read, has none.
+   */
+  private async counterparts(convoIds: string[], me: string): Promise<{ byConvo: Map<string, PrivateRecipient>; requests: number }> {
+    const byConvo = new Map<string, PrivateRecipient>();
+    let requests = 0;
+    for (const convoId of new Set(convoIds)) {
+      // A convo the brand has left since cannot be read: its messages are kept without a recipient.
+      const res = await this.chat('chat convo lookup', (agent) => agent.chat.bsky.convo.getConvo({ convoId }, { headers: HEADERS })
+        .catch((e: unknown) => { if (e instanceof XRPCError && e.error === 'InvalidConvo') return undefined; throw e; }));
+      requests += 1;
+      const others = res?.data.convo.members.filter((m) => m.did !== me) ?? [];
+      if (others.length === 1) byConvo.set(convoId, { id: others[0]!.did, handle: others[0]!.handle });
+    }
+    return { byConvo, requests };
   }
 
   /** Handles and names of the senders (the log carries only their DIDs). */

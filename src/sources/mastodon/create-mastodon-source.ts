@@ -89,6 +89,6 @@ export function createMastodonStream(source: SourceConfig, config: Config, env: 
   const url = options.streamingUrl ?? `${instance.protocol === 'http:' ? 'ws:' : 'wss:'}//${instance.host}/api/v1/streaming`;
   return new MastodonStream({
     name: source.name, url, accessToken: env.MASTODON_ACCESS_TOKEN!, queries: source.queries,
-    ownAccounts: ownAccounts(config, env.MASTODON_URL!), host: instance.host.toLowerCase(),
+    ownAccounts: ownAccounts(config, env.MASTODON_URL!), host: instance.host.toLowerCase(), privateMessages: options.private === true,
   });
 }

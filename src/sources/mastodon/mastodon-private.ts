@@ -18,8 +18,8 @@ export interface MastodonPrivateOptions {
   account: () => Promise<mastodon.v1.AccountCredentials>;
   /** Runs a call with the source's error mapping (429, 5xx, refused token). */
   call: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
-  /** `user@domain` of an account, as the source writes authors' handles. */
-  fullAcct: (a: mastodon.v1.Account) => string;
+  /** `user@domain` of an account (or of a status's mention), as the source writes authors' handles. */
+  fullAcct: (a: { acct: string; url?: string | null | undefined }) => string;
   memory: PrivateAccessMemory;
   maxCharacters: number;
   maxPages: number;
@@ -125,11 +125,14 @@ export class MastodonPrivate implements PrivateMessages {
 
   private toMessage(s: Status, conversationId: string, meId: string): PrivateMessage {
     const out = s.account.id === meId;
+    // A direct status is seen by the accounts it mentions: ours went to the one that is not us.
+    const other = out ? s.mentions.find((m) => m.id !== meId) : undefined;
     return {
       id: s.id,
       conversationId,
       from: { id: s.account.id, handle: this.opts.fullAcct(s.account), name: s.account.displayName?.trim() || s.account.username },
       direction: out ? 'out' : 'in',
+      ...(other ? { to: { id: other.id, handle: this.opts.fullAcct(other) } } : {}),
       text: htmlToText(s.content),
       at: new Date(Date.parse(s.createdAt)).toISOString(),
       url: s.url ?? s.uri,

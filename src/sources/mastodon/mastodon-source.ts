@@ -146,14 +146,19 @@ export class MastodonSource implements MentionSource {
     return { id: s.id, key: BigInt(s.id), at: Date.parse(s.createdAt), value: this.keep(s) };
   }
 
-  /** Drops boosts (no words of the booster) and the brand's own statuses. */
+  /**
+   * Drops boosts (no words of the booster) and the brand's own statuses; and, with private
+   * messages on, direct statuses: those are private messages, read by the private poll and
+   * joined to the author's case there, not public mentions of their own.
+   */
   private keep(s: Status): Status | undefined {
     if (s.reblog) return undefined;
+    if (this.private && s.visibility === 'direct') return undefined;
     if (this.me && s.account.id === this.me.id) return undefined;
     return isOwnAccount(s.account, this.opts.ownAccounts, this.host) ? undefined : s;
   }
 
-  private fullAcct(a: Status['account']): string {
+  private fullAcct(a: { acct: string; url?: string | null | undefined }): string {
     return fullAcct(a, this.host);
   }
 

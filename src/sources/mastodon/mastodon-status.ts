@@ -17,6 +17,8 @@ export interface MastodonStatus {
   language?: string | null | undefined;
   inReplyToId?: string | null | undefined;
   reblog?: unknown;
+  /** `public`, `unlisted`, `private` or `direct` (a private message). */
+  visibility?: string | undefined;
   account: MastodonAccount;
 }
 
@@ -40,10 +42,10 @@ const StreamedAccountSchema = z.object({
 export const StreamedStatusSchema = z.object({
   id: z.string().regex(/^\d+$/), uri: z.string(), url: z.string().nullable().optional(), created_at: z.string(), content: z.string(),
   spoiler_text: z.string().optional(), language: z.string().nullable().optional(), in_reply_to_id: z.string().nullable().optional(),
-  reblog: z.unknown().optional(), account: StreamedAccountSchema,
+  reblog: z.unknown().optional(), visibility: z.string().optional(), account: StreamedAccountSchema,
 }).passthrough().transform((s): MastodonStatus => ({
   id: s.id, uri: s.uri, url: s.url, createdAt: s.created_at, content: s.content, spoilerText: s.spoiler_text,
-  language: s.language, inReplyToId: s.in_reply_to_id, reblog: s.reblog,
+  language: s.language, inReplyToId: s.in_reply_to_id, reblog: s.reblog, visibility: s.visibility,
   account: {
     id: s.account.id, acct: s.account.acct, username: s.account.username, url: s.account.url, displayName: s.account.display_name,
     followersCount: s.account.followers_count, fields: s.account.fields?.map((f) => ({ verifiedAt: f.verified_at })),

@@ -17,6 +17,8 @@ export interface MastodonStreamOptions {
   ownAccounts: Set<string>;
   /** The instance's host, for local accounts' `user@domain`. */
   host: string;
+  /** The source reads private messages: direct statuses are left to the private poll, not mentions. */
+  privateMessages?: boolean | undefined;
   /** No frame and no answer to our ping for this long counts as a drop (default 30 s). */
   stallMs?: number | undefined;
 }
@@ -88,6 +90,7 @@ export class MastodonStream implements MentionStream {
     }
     const s = StreamedStatusSchema.safeParse(status);
     if (!s.success) { handlers.malformed(`a ${frame.event} without a readable status (${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message})`); return undefined; }
+    if (this.opts.privateMessages && s.data.visibility === 'direct') return undefined;
     return s.data.reblog || isOwnAccount(s.data.account, this.opts.ownAccounts, this.opts.host) ? undefined : statusToMention(s.data, this.name, this.opts.host);
   }
 }

@@ -149,7 +149,7 @@ export class TwitterPrivate implements PrivateMessages {
       await this.memory.allowed({ canStart: true });
       return {
         id: r.dm_event_id, conversationId: r.dm_conversation_id, from: { id: me.id, handle: me.username, name: me.name },
-        direction: 'out', text, at: new Date(this.opts.now()).toISOString(), url: `https://x.com/messages/${r.dm_conversation_id}`,
+        direction: 'out', to: { id: to.id, handle: to.handle }, text, at: new Date(this.opts.now()).toISOString(), url: `https://x.com/messages/${r.dm_conversation_id}`,
       };
     } catch (e) {
       const denial = xDmDenial(e);
@@ -184,11 +184,15 @@ export class TwitterPrivate implements PrivateMessages {
     const out = ev.sender_id === me.id;
     const sender = out ? me : users.get(ev.sender_id ?? '');
     const conversationId = ev.dm_conversation_id ?? '';
+    // A 1:1 conversation's id is `<one user id>-<the other>`: ours went to the other one.
+    const other = out ? conversationId.split('-').find((id) => id !== me.id && /^\d+$/.test(id)) : undefined;
+    const recipient = other ? users.get(other) : undefined;
     return {
       id: ev.id,
       conversationId,
       from: { id: ev.sender_id ?? 'unknown', handle: sender?.username ?? ev.sender_id ?? 'unknown', name: sender?.name ?? sender?.username ?? '' },
       direction: out ? 'out' : 'in',
+      ...(other ? { to: { id: other, handle: recipient?.username ?? other } } : {}),
       text: ev.event_type === 'MessageCreate' ? ev.text : '',
       at: ev.created_at ?? new Date(0).toISOString(),
       ...(conversationId ? { url: `https://x.com/messages/${conversationId}` } : {}),
