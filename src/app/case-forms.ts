@@ -49,4 +49,13 @@ export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an 
 
 export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
 
+/**
+ * A suggestion under way: the draft form, checked, at once; the suggestion (or why there is
+ * none) when the model has answered. `previous` is the text of the template the form had
+ * put in the reply, to tell the person's own words from it.
+ */
+export type StartedSuggest =
+  | { ok: true; form: CaseForm; previous?: string | undefined; outcome: Promise<{ ok: true; suggestion: Suggestion } | { ok: false; refusal: Refusal }> }
+  | { ok: false; refusal: Refusal };
+
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { View, WebClient } from '@slack/web-api';
 import * as z from 'zod';
 import type { CaseInteractions } from '../../app/case-interactions.js';
-import { suggestionNote } from '../../app/draft-assistant.js';
+import { suggestionNote, type Suggestion } from '../../app/draft-assistant.js';
 import type { Actor } from '../../domain/actor.js';
 import type { Logger } from '../../util/logger.js';
 import { ASSIST_SUGGEST, draftModal, mayReplaceReply, ModalMetaSchema, typedReply, type ModalMeta } from './modals.js';
@@ -43,40 +43,54 @@ export function registerAssistListeners(app: App, deps: AssistListenerDeps): voi
     }
     const actor = await deps.resolve(client, { platform: 'slack', id: r.data.user.id });
     const typed = typedReply(r.data.view.state?.values);
-    const opened = await deps.interactions.openForm('case.draft', { caseId: meta.caseId, version: meta.version }, actor);
-    if (!opened.ok) {
-      deps.log.info({ caseId: meta.caseId, refusal: opened.refusal.message }, 'no suggestion: the draft form may not be used now');
+    // The model starts writing now; the modal says so meanwhile (both under way at once).
+    const started = await deps.interactions.startSuggest({ caseId: meta.caseId, version: meta.version }, actor, meta.templateId);
+    if (!started.ok) {
+      deps.log.info({ caseId: meta.caseId, refusal: started.refusal.message }, 'no suggestion: the draft form may not be used now');
       return;
     }
-    const { form } = opened;
+    const { form } = started;
     const base = { caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates };
-    let hash = r.data.view.hash;
-    try {
-      const waiting = await client.views.update({
-        view_id: r.data.view.id, ...(hash ? { hash } : {}),
-        view: draftModal({ ...base, meta, initial: typed?.text ?? form.initial, fill: typed?.fill, assist: { on: true, note: 'Writing a suggestion…' } }) as unknown as View,
-      });
-      hash = waiting.view?.hash ?? undefined;
-    } catch (e) {
+    const waiting = client.views.update({
+      view_id: r.data.view.id, ...(r.data.view.hash ? { hash: r.data.view.hash } : {}),
+      view: draftModal({ ...base, meta, initial: typed?.text ?? form.initial, fill: typed?.fill, assist: { on: true, note: 'Writing a suggestion…' } }) as unknown as View,
+    }).then((w) => ({ hash: w.view?.hash ?? undefined }), (e: unknown) => {
       deps.log.warn({ err: e, caseId: meta.caseId }, 'could not show that a suggestion is coming');
-      return;
-    }
-    const result = await deps.interactions.suggest({ caseId: meta.caseId, version: meta.version }, actor);
-    const note = result.ok ? suggestionNote(result.suggestion) : result.refusal.message;
-    const previous = meta.templateId ? await deps.interactions.templateText(meta.caseId, meta.templateId, actor) : undefined;
-    const replace = result.ok && result.suggestion.text.trim() !== '' && mayReplaceReply(typed?.text, [previous, form.initial]);
-    const view = !result.ok
-      ? draftModal({ ...base, meta, initial: typed?.text ?? form.initial, fill: typed?.fill, assist: { on: true, note } })
-      : replace
-        ? draftModal({ ...base, meta: { ...meta, assisted: result.suggestion.fromModel }, initial: result.suggestion.text, fill: `ai.${Date.now().toString(36)}`, assist: { on: true, note } })
-        : draftModal({
-          ...base, meta: { ...meta, assisted: result.suggestion.fromModel }, initial: typed?.text ?? '', fill: typed?.fill, assist: { on: true, note },
-          kept: { template: result.suggestion.fromModel ? 'AI assist\'s suggestion' : 'The template', text: result.suggestion.text },
-        });
+      return undefined;
+    });
+    const [shown, result] = await Promise.all([waiting, started.outcome]);
+    // The modal changed meanwhile (or is gone): it is not overwritten.
+    if (!shown) return;
+    const view = suggestedModal({ base, meta, typed, initial: form.initial, previous: started.previous }, result);
     try {
-      await client.views.update({ view_id: r.data.view.id, ...(hash ? { hash } : {}), view: view as unknown as View });
+      await client.views.update({ view_id: r.data.view.id, ...(shown.hash ? { hash: shown.hash } : {}), view: view as unknown as View });
     } catch (e) {
       deps.log.warn({ err: e, caseId: meta.caseId }, 'could not put the suggestion in the draft modal');
     }
+  });
+}
+
+type ModalBase = Pick<Parameters<typeof draftModal>[0], 'caseTitle' | 'author' | 'mentionText' | 'limitHint' | 'templates'>;
+
+/**
+ * The draft modal with a suggestion in: in the reply when the reply is empty or still the
+ * text the modal put there (the template, the draft it opened on); otherwise the person's
+ * words are kept and the suggestion is shown under them to copy from.
+ */
+export function suggestedModal(
+  at: { base: ModalBase; meta: ModalMeta; typed: { text: string; fill: string | undefined } | undefined; initial: string; previous?: string | undefined },
+  result: { ok: true; suggestion: Suggestion } | { ok: false; refusal: { message: string } },
+): ReturnType<typeof draftModal> {
+  const { base, meta, typed } = at;
+  if (!result.ok) return draftModal({ ...base, meta, initial: typed?.text ?? at.initial, fill: typed?.fill, assist: { on: true, note: result.refusal.message } });
+  const { suggestion } = result;
+  const note = suggestionNote(suggestion);
+  const assisted = { ...meta, assisted: suggestion.fromModel };
+  if (suggestion.text.trim() !== '' && mayReplaceReply(typed?.text, [at.previous, at.initial])) {
+    return draftModal({ ...base, meta: assisted, initial: suggestion.text, fill: `ai.${Date.now().toString(36)}`, assist: { on: true, note } });
+  }
+  return draftModal({
+    ...base, meta: assisted, initial: typed?.text ?? '', fill: typed?.fill, assist: { on: true, note },
+    kept: { template: suggestion.fromModel ? 'AI assist\'s suggestion' : 'The template', text: suggestion.text },
   });
 }
