@@ -42,6 +42,8 @@ export interface CaseForm {
   privateRoute?: string;
   /** Whether AI assist is configured: the draft form offers "Suggest", or says that AI assist is off. */
   assistOn?: boolean;
+  /** AI assist suggests a reply as the draft form opens (`assist.prefill`). */
+  assistPrefill?: boolean;
 }
 
 /** What the draft forms say where they would offer a suggestion, while AI assist is not configured. */

@@ -121,7 +121,7 @@ export class CaseInteractions {
       mentionText: maskPersonalData(c.private?.messages.filter((m) => m.direction === 'in').at(-1)?.text ?? c.mention.text, config),
       initial: '',
       limitHint: 'Keep it short and friendly.',
-      assistOn: !!this.deps.assist,
+      assistOn: !!this.deps.assist, ...(this.deps.assist && config.assist?.prefill && action === 'case.draft' ? { assistPrefill: true } : {}),
     };
     const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
     if (limit && !isPrivate) {
