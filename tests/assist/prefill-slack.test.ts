@@ -144,9 +144,8 @@ describe('Suggest, without prefill', () => {
     expect(inputOf(sent).dispatch_action).toBeUndefined();
     await new Promise((res) => setTimeout(res, 300));
     expect(r.model.calls).toHaveLength(0);
-    const click = { ...typing(answer, 'text', ''), actions: [{ type: 'button', action_id: 'assist.suggest', block_id: 'assist', value: 'x', action_ts: '1800000004.000000' }] };
     // At the click the field still holds the template: it could be replaced...
-    click.view.state.values.reply.text.value = inputOf(sent).element.initial_value;
+    const click = { ...typing(answer, 'text', inputOf(sent).element.initial_value as string), actions: [{ type: 'button', action_id: 'assist.suggest', block_id: 'assist', value: 'x', action_ts: '1800000004.000000' }] };
     await r.send.interactive(click);
     const waiting = (await waitFor('the modal says a suggestion is coming', () => updatesOf(r, answer.id)[0]))!;
     expect(noteOf(waiting.view)).toBe('Writing a suggestion…');
