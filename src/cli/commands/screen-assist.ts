@@ -3,7 +3,6 @@
  * besides the built-in classifier (falling back to it on a timeout, an error or the run's
  * token budget), and with label columns both are measured against the labels.
  */
-import { aiSdkModel } from '../../assist/ai-sdk-model.js';
 import { ModelScreener, type ScreenFallback } from '../../assist/model-screening.js';
 import type { Config } from '../../config/schema.js';
 import type { Screening } from '../../domain/screening.js';
@@ -18,13 +17,15 @@ export type Outputs = Record<Task, string | null>;
 export type AssistOutputs = Outputs & { fallback?: ScreenFallback };
 
 /** The model screener for `--assist`, from the config's `assist:` section and the key in the environment. */
-export function assistScreener(config: Config | undefined, table: Table, opts: ScreenOptions): ModelScreener {
+export async function assistScreener(config: Config | undefined, table: Table, opts: ScreenOptions): Promise<ModelScreener> {
   const assist = config?.assist;
   if (!config || !assist) throw new TableFileError('--assist', 'AI assist is off: add an assist: section (provider, model, …) to the configuration to screen with a model');
   const key = process.env[assist.keyEnv]?.trim() || undefined;
   // The topics the model may name: the skill groups, and the topics the file's labels use.
   const labelled = opts.topic ? table.rows.map((r) => cell(r, opts.topic!).trim()).filter(Boolean) : [];
   const topics = [...new Set([...config.groups.map((g) => g.id), ...labelled])];
+  // The AI SDK is loaded only for --assist: a plain `earshot screen` starts without it.
+  const { aiSdkModel } = await import('../../assist/ai-sdk-model.js');
   return new ModelScreener(aiSdkModel(assist, key), { config, timeoutMs: assist.timeout, maxTokens: assist.dailyTokens, topics });
 }
 

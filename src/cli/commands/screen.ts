@@ -82,7 +82,7 @@ export async function screenCommand(program: Command, file: string, opts: Screen
   if (opts.followers) requireColumn(file, table, opts.followers, '--followers');
   const followersColumn = opts.followers ?? FOLLOWER_COLUMNS.find((c) => table.columns.includes(c));
   requireLabelColumns(file, table, opts);
-  const screener = opts.assist ? assistScreener(loaded, table, opts) : undefined;
+  const screener = opts.assist ? await assistScreener(loaded, table, opts) : undefined;
   const tally = new ScreenTally();
   const out: string[] = [];
   for (const [i, row] of table.rows.entries()) {
