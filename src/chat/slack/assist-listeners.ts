@@ -33,7 +33,7 @@ const SuggestClickSchema = z.object({
 export function registerAssistListeners(app: App, deps: AssistListenerDeps): void {
   app.action(TYPING_ACTION, async ({ ack, body }) => {
     await ack();
-    deps.typed.record(body);
+    await deps.typed.record(body);
   });
 
   app.action(ASSIST_SUGGEST, async ({ ack, body, client }) => {
@@ -70,7 +70,7 @@ export function registerAssistListeners(app: App, deps: AssistListenerDeps): voi
     const [shown, result] = await Promise.all([waiting, started.outcome]);
     // The modal changed meanwhile (or is gone): it is not overwritten.
     if (!shown) return;
-    const now = deps.typed.since(r.data.view.id, clickedAt) ?? typed;
+    const now = (await deps.typed.since(r.data.view.id, clickedAt)) ?? typed;
     const view = suggestedModal({ base, meta, typed: now, initial: form.initial, previous: started.previous }, result);
     await putSuggestion(client, deps, { viewId: r.data.view.id, hash: shown.hash, caseId: meta.caseId }, view);
   });
@@ -96,7 +96,7 @@ export async function prefillDraftModal(
     return;
   }
   const result = await started.outcome;
-  const typed = deps.typed.since(opened.viewId, opened.openedAt);
+  const typed = await deps.typed.since(opened.viewId, opened.openedAt);
   const view = suggestedModal({ base: baseOf(form), meta, typed, initial: form.initial, previous: started.previous }, result);
   await putSuggestion(client, deps, { viewId: opened.viewId, hash: opened.hash, caseId: meta.caseId }, view);
 }
@@ -107,9 +107,8 @@ async function putSuggestion(client: WebClient, deps: Pick<AssistListenerDeps, '
   } catch (e) {
     // A hash_conflict (the person picked a template or asked again) or a closed modal: nothing to put it in.
     deps.log.info({ err: e, caseId: at.caseId }, 'the suggestion was not put in the draft modal: it changed or closed meanwhile');
-  } finally {
-    deps.typed.forget(at.viewId);
   }
+  await deps.typed.forget(at.viewId).catch((e: unknown) => deps.log.warn({ err: e }, 'could not forget what was typed in a draft modal'));
 }
 
 const baseOf = (form: CaseForm): ModalBase => ({ caseTitle: form.title, author: form.author, mentionText: form.mentionText, limitHint: form.limitHint, templates: form.templates });

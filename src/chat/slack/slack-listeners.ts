@@ -7,7 +7,7 @@ import type { Logger } from '../../util/logger.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
 import { prefillDraftModal, registerAssistListeners, WRITING } from './assist-listeners.js';
-import { TypedReplies } from './typed-replies.js';
+import { TypedReplies, type TypedStore } from './typed-replies.js';
 import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, draftModal, rejectModal, type ModalMeta,
@@ -32,6 +32,8 @@ export interface SlackListenerDeps {
   answers?: WebClient | undefined;
   /** Slack names of the people who click (one per process, shared with the other listeners); a cache of its own when absent. */
   resolve?: SlackNameResolver | undefined;
+  /** Where edits typed while a suggestion is written are kept, shared by the instances (the store); this process's memory when absent. */
+  typedStore?: TypedStore | undefined;
 }
 
 /** Renders a command reply as mrkdwn: every line escaped. */
@@ -61,7 +63,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   const resolve = deps.resolve ?? slackNameResolver(log);
 
   const tell: Tell = (client, channel, user, text) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
-  const typed = new TypedReplies();
+  const typed = new TypedReplies(deps.typedStore);
   const ctx: ListenerContext = { deps, resolve, tell, typed };
 
   registerChoiceListeners(app, { interactions, log, resolve, answers: deps.answers });
