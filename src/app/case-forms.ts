@@ -45,6 +45,8 @@ export interface CaseForm {
   assistOn?: boolean;
   /** AI assist can translate the draft into the author's language (another than the team's): the form offers it. */
   translateTo?: TranslateOffer | undefined;
+  /** AI assist suggests a reply as the draft form opens (`assist.prefill`). */
+  assistPrefill?: boolean;
 }
 
 /** The draft form's "translate to the author's language" choice: the author's language (ISO 639-1) and its name ("French · fr"). */
@@ -54,6 +56,15 @@ export interface TranslateOffer { to: string; name: string }
 export const ASSIST_OFF = 'AI assist is off. An operator can turn it on with an assist: section in earshot.yaml; until then nothing is sent to any AI model.';
 
 export type SuggestResult = { ok: true; form: CaseForm; suggestion: Suggestion } | { ok: false; refusal: Refusal };
+
+/**
+ * A suggestion under way: the draft form, checked, at once; the suggestion (or why there is
+ * none) when the model has answered. `previous` is the text of the template the form had
+ * put in the reply, to tell the person's own words from it.
+ */
+export type StartedSuggest =
+  | { ok: true; form: CaseForm; previous?: string | undefined; outcome: Promise<{ ok: true; suggestion: Suggestion } | { ok: false; refusal: Refusal }> }
+  | { ok: false; refusal: Refusal };
 
 export type FormResult = { ok: true; form: CaseForm } | { ok: false; refusal: Refusal };
 

@@ -37,8 +37,9 @@ const ONE_CLICK: Partial<Record<CaseActionId, () => CaseCommand>> = {
 };
 
 // The forms live in case-forms.ts; their names stay importable from here.
-export { ASSIST_OFF, isDraftForm, isFormAction, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
-import { ASSIST_OFF, mastodonMax, type CaseForm, type FormAction, type FormResult, type SuggestResult } from './case-forms.js';
+export { ASSIST_OFF, isDraftForm, isFormAction, type CaseForm, type FormAction, type FormResult, type StartedSuggest, type SuggestResult } from './case-forms.js';
+import { ASSIST_OFF, mastodonMax, type CaseForm, type FormAction, type FormResult, type StartedSuggest, type SuggestResult } from './case-forms.js';
+import { startSuggest } from './case-suggest.js';
 
 // The choice forms live in case-choices.ts; their names stay importable from here.
 export {
@@ -125,7 +126,7 @@ export class CaseInteractions {
       mentionText: maskPersonalData(c.private?.messages.filter((m) => m.direction === 'in').at(-1)?.text ?? c.mention.text, config),
       initial: '',
       limitHint: 'Keep it short and friendly.',
-      assistOn: !!this.deps.assist,
+      assistOn: !!this.deps.assist, ...(this.deps.assist && config.assist?.prefill && action === 'case.draft' ? { assistPrefill: true } : {}),
     };
     const limit = replyLimit(c.mention.network, mastodonMax(config, c.mention.source));
     if (limit && !isPrivate) {
@@ -154,23 +155,21 @@ export class CaseInteractions {
   }
 
   /**
-   * A suggested reply for the draft form (AI assist), checked like opening the form. The
-   * suggestion passed the policy and the network's length, or is the best template with a
-   * note saying why the model's answer was not used.
+   * Starts a suggested reply for the draft form (AI assist): the form at once, the
+   * suggestion when the model answers (case-suggest.ts). The suggestion passed the policy
+   * and the network's length, or is the best template with a note saying why not.
    */
+  startSuggest(ref: ActionRef, actor: Actor, templateId?: string): Promise<StartedSuggest> {
+    const openDraft = (r: ActionRef, a: Actor) => this.openForm('case.draft', r, a);
+    return startSuggest({ ...this.deps, openDraft, fill: (t, c, a) => this.filled(t, c, a) }, ref, actor, templateId);
+  }
+
+  /** A suggested reply for the draft form, once the model has answered (Teams' dialog waits for it). */
   async suggest(ref: ActionRef, actor: Actor): Promise<SuggestResult> {
-    const { assist, cases, config } = this.deps;
-    if (!assist) return { ok: false, refusal: { code: 'invalid_input', rule: 'assist', message: ASSIST_OFF } };
-    const opened = await this.openForm('case.draft', ref, actor);
-    if (!opened.ok) return opened;
-    const c = await cases.get(ref.caseId);
-    if (!c) return { ok: false, refusal: { code: 'not_found', message: `There is no case ${ref.caseId}.` } };
-    const best = rankTemplates(c, config.templates)[0];
-    const network = cases.replyCheck(c);
-    const check = (text: string) => checkReplyText(config.policy, text, cases.linkHosts)?.message ?? network(text);
-    const fallback = best ? { id: best.id, text: this.filled(best.text, c, actor) } : undefined;
-    const suggestion = await assist.suggest(c, { actor, check, maxChars: opened.form.replyLimit?.max, fallback });
-    return { ok: true, form: opened.form, suggestion };
+    const started = await this.startSuggest(ref, actor);
+    if (!started.ok) return started;
+    const outcome = await started.outcome;
+    return outcome.ok ? { ok: true, form: started.form, suggestion: outcome.suggestion } : outcome;
   }
 
   /** A template's text filled in for a case (the draft form's template picker). */

@@ -84,14 +84,16 @@ export class ModelDraftAssistant implements DraftAssistant {
         maxOutputTokens: assist.maxOutputTokens,
         signal: ctl.signal,
       });
-      await budget.spend(answer.tokens, now);
+      // The tokens are counted while the answer is vetted and remembered: the agent is waiting.
+      const spent = budget.spend(answer.tokens, now);
       const vetted = vetSuggestion(answer.value.reply, { check: ctx.check, allowedHosts, pii: config, linkHosts: this.deps.linkHosts });
       if (!vetted.ok) {
+        await spent;
         log.warn({ caseId: c.id, reason: vetted.reason }, 'AI assist suggestion refused');
         return fallback(`AI assist's suggestion was not used: ${vetted.reason}`);
       }
       const suggestion: Suggestion = { text: vetted.text, fromModel: true, sources };
-      await this.remember(c.id, suggestion);
+      await Promise.all([spent, this.remember(c.id, suggestion)]);
       return suggestion;
     } catch (e) {
       if (!(e instanceof ModelCallError)) throw e;

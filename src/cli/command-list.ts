@@ -12,7 +12,7 @@ export interface ExportOptions { from: string; to: string; out?: string; tz: str
 export interface LabelsOptions { out?: string }
 export interface BackfillOptions { since: string; dryRun: boolean }
 export interface TrainOptions { text: string; sentiment: string; intent?: string; topic?: string; out: string; seed?: string }
-export interface ScreenOptions { text: string; model?: string; now?: string; followers?: string }
+export interface ScreenOptions { text: string; model?: string; now?: string; followers?: string; assist?: boolean; sentiment?: string; intent?: string; topic?: string }
 export interface DemoOptions {
   port: number;
   host: string;
@@ -95,6 +95,15 @@ export function defineScreen(program: Command, action: (file: string, opts: Scre
     .option('--followers <column>', 'the column holding the author\'s follower count (default: a "followers" or "author_followers" column if there is one; without one the count is unknown)')
     .option('--model <model file>', 'a model made by `earshot train` (without one: lexicon and word rules)')
     .option('--now <time>', 'the time rules with time windows see, ISO 8601 (default: now)')
+    .option('--assist', 'also screen each row with the AI model the configuration\'s assist: section names (the built-in classifier stands in on a timeout, an error or the token budget); each row gets an "assist" object')
+    .option('--sentiment <column>', 'a column of labelled sentiments: the built-in classifier (and with --assist the model) is measured against it')
+    .option('--intent <column>', `a column of labelled intents (${INTENT_NAMES}), measured the same way`)
+    .option('--topic <column>', 'a column of labelled topics, measured the same way')
+    .addHelpText('after', `
+With label columns the figures (right answers per output, and with --assist the model's
+beside the built-in classifier's, and how often the model fell back) go to stderr after
+the rows. --assist sends each post, masked, to the configured model: tokens count against
+assist.dailyTokens for this run (the bot's daily count in the store is not touched).`)
     .action(action);
 }
 

@@ -36,6 +36,13 @@ export const AssistSchema = z.strictObject({
   voice: z.string().min(1).max(1000).default('Friendly, brief and helpful; plain words; no jargon; never defensive.'),
   /** Markdown files the team keeps as a knowledge base, e.g. ./kb/*.md (relative to the folder Earshot is started in; `*` and `?` in the file name only). */
   knowledge: z.array(z.string().min(1)).default([]),
+  /**
+   * Suggest a reply as the draft form opens. Slack: the modal opens at once with the
+   * template, and the suggestion replaces it when it arrives unless the agent has typed.
+   * Teams: the dialog cannot change once open, so it opens with the suggestion if the model
+   * answers within 3 seconds, with the template otherwise.
+   */
+  prefill: z.boolean().default(false),
   /** How many past approved replies, knowledge-base passages and templates ground a suggestion. */
   grounding: z.strictObject({
     pastReplies: z.number().int().min(0).max(10).default(3),

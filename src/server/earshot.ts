@@ -120,7 +120,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
   // figure; a crash at the wrong moment leaves it one short, and the replies themselves are
   // durable deliveries.
   cases.onChange((prev, next) => storms.onCaseChange(prev, next));
-  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, nameCache: store, slackApiUrl: env.SLACK_API_URL });
+  if (slack) await wireSlack(slack, { interactions, commands, storms, workflow, names, clock, log, home, nameCache: store, typedStore: store, slackApiUrl: env.SLACK_API_URL });
 
   let draining = false;
   core.countInto(mountOpsRoutes(http, {

@@ -5,6 +5,7 @@ import type { HomeViews } from '../app/personal-queue.js';
 import { registerHomeListener } from '../chat/slack/home-listener.js';
 import type { StormService } from '../app/storms.js';
 import { registerSlackListeners } from '../chat/slack/slack-listeners.js';
+import type { TypedStore } from '../chat/slack/typed-replies.js';
 import { slackNameResolver, type SlackNameCache } from '../chat/slack/slack-name-resolver.js';
 import { registerStormListeners } from '../chat/slack/storm-listeners.js';
 import { uploadSlackImage } from '../chat/slack/upload-image.js';
@@ -24,6 +25,8 @@ export interface SlackWiringDeps {
   log: Logger;
   /** Shares Slack names between instances (users.info answers, cached for an hour). */
   nameCache?: SlackNameCache | undefined;
+  /** Keeps what people type in draft modals while AI assist writes, for every instance (the store). */
+  typedStore?: TypedStore | undefined;
   /** App Home: the personal queue, published when opened. */
   home?: Pick<HomeViews, 'opened'> | undefined;
   /** Where the Web API is, when not Slack's own (named in the start-up error). */
@@ -40,7 +43,7 @@ export async function wireSlack(slack: SlackApp, deps: SlackWiringDeps): Promise
   const { log } = deps;
   // One users.info cache for every listener, shared with the other instances through the store.
   const byName = slackNameResolver(log, { cache: deps.nameCache });
-  registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers, resolve: byName });
+  registerSlackListeners(app, { interactions: deps.interactions, commands: deps.commands, clock: deps.clock, log, uploadImage: uploadSlackImage, answers, resolve: byName, typedStore: deps.typedStore });
   registerStormListeners(app, { storms: deps.storms, log, answers });
   if (deps.home) { const home = deps.home; registerHomeListener(app, { opened: (p) => home.opened(p), log }); }
   deps.workflow.attachSlack(app, byName);

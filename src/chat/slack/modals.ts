@@ -65,6 +65,11 @@ export function draftModal(opts: {
   assist?: { on: boolean; note?: string | undefined } | undefined;
   /** AI assist can translate the reply into the author's language (`name`, like "French · fr"): a checkbox offers it. */
   translate?: { name: string } | undefined;
+  /**
+   * Slack tells Earshot when the person types in the reply (an action per edit), while a
+   * suggestion is being written: then it does not replace their words.
+   */
+  watchTyping?: boolean | undefined;
 }) {
   const templates = (opts.templates ?? []).slice(0, 100);
   const option = (t: { id: string; name: string }) => ({ text: plain(t.name, TEXT_MAX.option), value: t.id });
@@ -106,7 +111,11 @@ export function draftModal(opts: {
         block_id: REPLY_BLOCK,
         label: plain(opts.privateRoute ? 'Your message to the author' : 'Your reply', 2000),
         hint: plain(opts.limitHint, 2000),
-        element: { type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: replyField(opts.initial) },
+        element: {
+          type: 'plain_text_input', action_id: opts.fill ? `${REPLY_INPUT}~${opts.fill}` : REPLY_INPUT, multiline: true, max_length: TEXT_MAX.modalField, initial_value: replyField(opts.initial),
+          ...(opts.watchTyping ? { dispatch_action_config: { trigger_actions_on: ['on_character_entered'] } } : {}),
+        },
+        ...(opts.watchTyping ? { dispatch_action: true } : {}),
       },
       ...kept,
       ...(opts.translate ? [translateBlock(opts.translate.name)] : []),

@@ -1,12 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { KnownBlock, WebClient } from '@slack/web-api';
-import { isChoiceAction, isFormAction, type CaseInteractions } from '../../app/case-interactions.js';
+import { isChoiceAction, isFormAction, type CaseInteractions, type FormAction } from '../../app/case-interactions.js';
 import { CommandUnknownError, type CommandReply, type CommandRouter } from '../../app/commands.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { clipEscaped, TEXT_MAX } from '../safe-text.js';
 import { escapeMrkdwn } from './escape-mrkdwn.js';
-import { registerAssistListeners } from './assist-listeners.js';
+import { prefillDraftModal, registerAssistListeners, WRITING } from './assist-listeners.js';
+import { TypedReplies, type TypedStore } from './typed-replies.js';
 import { openChoiceModal, registerChoiceListeners } from './slack-choices.js';
 import {
   DRAFT_CALLBACK, NOTE_BLOCK, REJECT_CALLBACK, REPLY_BLOCK, TRANSLATE_BLOCK, TRANSLATE_VALUE, draftModal, rejectModal, type ModalMeta,
@@ -31,6 +32,8 @@ export interface SlackListenerDeps {
   answers?: WebClient | undefined;
   /** Slack names of the people who click (one per process, shared with the other listeners); a cache of its own when absent. */
   resolve?: SlackNameResolver | undefined;
+  /** Where edits typed while a suggestion is written are kept, shared by the instances (the store); this process's memory when absent. */
+  typedStore?: TypedStore | undefined;
 }
 
 /** Renders a command reply as mrkdwn: every line escaped. */
@@ -60,10 +63,11 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   const resolve = deps.resolve ?? slackNameResolver(log);
 
   const tell: Tell = (client, channel, user, text) => tellEphemeral(deps.answers ?? client, log, channel, user, text);
-  const ctx: ListenerContext = { deps, resolve, tell };
+  const typed = new TypedReplies(deps.typedStore);
+  const ctx: ListenerContext = { deps, resolve, tell, typed };
 
   registerChoiceListeners(app, { interactions, log, resolve, answers: deps.answers });
-  registerAssistListeners(app, { interactions, log, resolve });
+  registerAssistListeners(app, { interactions, log, resolve, typed });
   // In the order Slack's listeners were always registered: buttons, the two modals, the command.
   registerCaseButtons(app, ctx);
   registerFormSubmissions(app, ctx);
@@ -82,40 +86,19 @@ interface ListenerContext {
   deps: SlackListenerDeps;
   resolve: ReturnType<typeof slackNameResolver>;
   tell: Tell;
+  /** What people type in draft modals while a suggestion is being written. */
+  typed: TypedReplies;
 }
 
 /** Case buttons: one click, one answer (the card changes, a form opens, or the clicker is told why not). */
-function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext): void {
+function registerCaseButtons(app: App, { deps, resolve, tell, typed }: ListenerContext): void {
   const { log, interactions } = deps;
 
   /** One click, one answer: the card changes, a form opens, or the clicker is told why not. */
   const answerClick = async (client: WebClient, click: CaseClick): Promise<void> => {
     if (isChoiceAction(click.actionId)) return openChoiceModal(client, click, { interactions, log, resolve, answers: deps.answers });
 
-    if (isFormAction(click.actionId)) {
-      // views.open must follow the click within 3 s: check the case and open at once.
-      const opened = await interactions.openForm(click.actionId, click.ref, click.actor);
-      if (!opened.ok) return tell(client, click.channel, click.actor.id, opened.refusal.message);
-      const { form } = opened;
-      const meta: ModalMeta = {
-        caseId: form.caseId, version: form.version, ...(click.channel ? { channel: click.channel } : {}), ...(form.templateId ? { templateId: form.templateId } : {}),
-        ...(form.action === 'case.redirect' ? { private: true } : {}),
-      };
-      try {
-        if (form.action !== 'case.reject') {
-          await client.views.open({
-            trigger_id: click.triggerId ?? '',
-            view: draftModal({ meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute, assist: { on: !!form.assistOn }, translate: form.translateTo }),
-          });
-        } else {
-          await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });
-        }
-      } catch (e) {
-        log.warn({ err: e, caseId: form.caseId }, 'could not open the modal');
-        await tell(client, click.channel, click.actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
-      }
-      return;
-    }
+    if (isFormAction(click.actionId)) return openFormModal(client, click, click.actionId, { deps, resolve, tell, typed });
 
     const actor = await resolve(client, click.actor);
     const result = await interactions.click(click.actionId, click.ref, actor);
@@ -138,6 +121,45 @@ function registerCaseButtons(app: App, { deps, resolve, tell }: ListenerContext)
       await tell(client, click.channel, click.actor.id, 'Something went wrong with that click; the error is in the bot log. Look at the card before you try again.');
     }
   });
+}
+
+/**
+ * A form button (Draft, Reject, Move to DM): views.open must follow the click within 3 s, so
+ * the case is checked and the modal opened at once. With `assist.prefill` the draft modal
+ * opens with the template and is then updated with the suggestion.
+ */
+async function openFormModal(client: WebClient, click: CaseClick, action: FormAction, { deps, resolve, tell, typed }: ListenerContext): Promise<void> {
+  const { log, interactions } = deps;
+  const opened = await interactions.openForm(action, click.ref, click.actor);
+  if (!opened.ok) return tell(client, click.channel, click.actor.id, opened.refusal.message);
+  const { form } = opened;
+  const meta: ModalMeta = {
+    caseId: form.caseId, version: form.version, ...(click.channel ? { channel: click.channel } : {}), ...(form.templateId ? { templateId: form.templateId } : {}),
+    ...(form.action === 'case.redirect' ? { private: true } : {}),
+  };
+  const prefill = !!form.assistPrefill;
+  const openedAt = Date.now();
+  let shown: { id?: string | undefined; hash?: string | undefined } | undefined;
+  try {
+    if (form.action !== 'case.reject') {
+      const answer = await client.views.open({
+        trigger_id: click.triggerId ?? '',
+        view: draftModal({
+          meta, caseTitle: form.title, author: form.author, mentionText: form.mentionText, initial: form.initial, limitHint: form.limitHint, templates: form.templates, privateRoute: form.privateRoute,
+          assist: { on: !!form.assistOn, ...(prefill ? { note: WRITING } : {}) }, watchTyping: prefill, translate: form.translateTo,
+        }),
+      });
+      shown = { id: answer.view?.id, hash: answer.view?.hash };
+    } else {
+      await client.views.open({ trigger_id: click.triggerId ?? '', view: rejectModal({ meta, caseTitle: form.title, draft: form.draft ?? '' }) });
+    }
+  } catch (e) {
+    log.warn({ err: e, caseId: form.caseId }, 'could not open the modal');
+    return tell(client, click.channel, click.actor.id, 'Slack did not let me open the form (it expires 3 seconds after the click). Please click again.');
+  }
+  if (!prefill || !shown?.id) return;
+  const actor = await resolve(client, click.actor);
+  await prefillDraftModal(client, { interactions, log, typed }, { viewId: shown.id, hash: shown.hash, openedAt, meta, form, actor });
 }
 
 /** The draft and reject modals: problems with the text keep the modal open, with the message under the field. */

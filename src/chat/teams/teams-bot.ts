@@ -20,7 +20,7 @@ import { CHOICE_FIELDS, renderTeamsChoice } from './render-teams-choice.js';
 import { mentionsRecipient, parseTeamsThreadReply } from './teams-thread-notes.js';
 import { keepThreadNote } from '../../app/thread-notes.js';
 import { DIALOG_FIELD, renderTeamsDialog } from './render-teams-dialog.js';
-import { suggestInDialog } from './teams-suggest.js';
+import { prefilledDialog, suggestInDialog } from './teams-suggest.js';
 import { answerTeamsCommand } from './teams-command-answer.js';
 import { CLOSE_DIALOG, dialogMessage, say, SOMETHING_WENT_WRONG, toastOf } from './teams-answers.js';
 import { TeamsStormActions } from './teams-storm-actions.js';
@@ -224,7 +224,8 @@ export class TeamsBot extends TeamsActivityHandler {
         return choice.ok ? renderTeamsChoice(choice.choice) : dialogMessage(choice.refusal.message);
       }
       const opened = await this.deps.interactions.openForm(parsed.action, parsed.value.ref, actor);
-      return opened.ok ? renderTeamsDialog(opened.form) : dialogMessage(opened.refusal.message);
+      if (!opened.ok) return dialogMessage(opened.refusal.message);
+      return opened.form.assistPrefill ? await prefilledDialog(this.deps.interactions, opened.form, parsed.value.ref, actor) : renderTeamsDialog(opened.form);
     } catch (e) {
       this.deps.log.error({ err: e }, 'Teams dialog could not be opened');
       return dialogMessage(SOMETHING_WENT_WRONG);

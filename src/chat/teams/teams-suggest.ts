@@ -1,5 +1,6 @@
 import type { TaskModuleResponse } from 'botbuilder';
-import type { CaseInteractions } from '../../app/case-interactions.js';
+import type { CaseForm, CaseInteractions } from '../../app/case-interactions.js';
+import type { ActionRef } from '../../domain/actions.js';
 import { suggestionNote } from '../../app/draft-assistant.js';
 import type { Actor } from '../../domain/actor.js';
 import type { TeamsAction } from './parse-teams-action.js';
@@ -27,6 +28,33 @@ export async function suggestInDialog(interactions: CaseInteractions, value: Tea
   return (replace
     ? renderTeamsDialog(form, { text: suggestion.text, assistNote: note, assisted })
     : renderTeamsDialog(form, { text: typed, assistNote: note, assisted, kept: { title: assisted ? 'Your words were kept. AI assist suggests:' : 'Your words were kept. The template reads:', text: suggestion.text } }));
+}
+
+/**
+ * How long the draft dialog waits for a suggestion as it opens (`assist.prefill`): Teams
+ * gives a dialog's fetch a few seconds, and a dialog cannot change once it is open.
+ */
+export const TEAMS_PREFILL_WAIT_MS = 3000;
+
+/** What the dialog says when the suggestion was not ready as it opened. */
+export const PREFILL_LATE = 'AI assist had not finished a suggestion when this dialog opened, so the reply is the template. Suggest a reply asks again.';
+
+/**
+ * The draft dialog with `assist.prefill`: it opens with the suggestion if the model answers
+ * within `waitMs`, otherwise with the template and a note saying so.
+ */
+export async function prefilledDialog(interactions: CaseInteractions, form: CaseForm, ref: ActionRef, actor: Actor, waitMs = TEAMS_PREFILL_WAIT_MS): Promise<TaskModuleResponse> {
+  const started = await interactions.startSuggest(ref, actor, form.templateId);
+  if (!started.ok) return renderTeamsDialog(form);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, waitMs, undefined); });
+  // A suggestion that comes too late, or fails, is let go: the dialog opens with the template.
+  const result = await Promise.race([started.outcome.catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (!result) return renderTeamsDialog(form, { assistNote: PREFILL_LATE });
+  if (!result.ok) return renderTeamsDialog(form, { assistNote: result.refusal.message });
+  const { suggestion } = result;
+  return renderTeamsDialog(form, { text: suggestion.text, assistNote: suggestionNote(suggestion), assisted: suggestion.fromModel });
 }
 
 const renderError = (message: string, typed: string): TaskModuleResponse => dialogMessage(`${message}${typed ? `\n\nYour text, so nothing is lost:\n${typed}` : ''}`);

@@ -13,6 +13,7 @@ import { loadModelFile, ModelFileError } from '../../models/load-model-file.js';
 import { screenMention } from '../../screening/screen-mention.js';
 import { parseConfig } from '../../config/load-config.js';
 import { cell, loadOptionalConfig, readTable, requireColumn, TableFileError } from './train.js';
+import { assistOutputs, assistScreener, builtInOutputs, labelsOf, requireLabelColumns, ScreenTally } from './screen-assist.js';
 
 /** Columns read as the author's follower count when --followers names none (the second is `earshot export`'s). */
 const FOLLOWER_COLUMNS = ['followers', 'author_followers'];
@@ -80,12 +81,18 @@ export async function screenCommand(program: Command, file: string, opts: Screen
   requireColumn(file, table, opts.text, '--text');
   if (opts.followers) requireColumn(file, table, opts.followers, '--followers');
   const followersColumn = opts.followers ?? FOLLOWER_COLUMNS.find((c) => table.columns.includes(c));
+  requireLabelColumns(file, table, opts);
+  const screener = opts.assist ? await assistScreener(loaded, table, opts) : undefined;
+  const tally = new ScreenTally();
   const out: string[] = [];
-  table.rows.forEach((row, i) => {
+  for (const [i, row] of table.rows.entries()) {
     const position = i + 1;
     const text = cell(row, opts.text);
     const followers = followersColumn ? followerCount(file, cell(row, followersColumn), position) : undefined;
     const s = screenMention(mentionOf(row, text, position, followers), { config, now, model });
+    const builtIn = builtInOutputs(s);
+    const assisted = screener ? await assistOutputs(screener, text, builtIn) : undefined;
+    tally.add(labelsOf(file, row, position, opts), builtIn, assisted);
     out.push(JSON.stringify({
       row: position,
       sentiment: s.sentiment,
@@ -99,9 +106,12 @@ export async function screenCommand(program: Command, file: string, opts: Screen
       ...(s.dropReason ? { dropReason: s.dropReason } : {}),
       language: s.language ?? null,
       tags: s.tags,
+      ...(assisted ? { assist: assisted } : {}),
     }));
     // Flush in batches: a large file should not be held twice in memory.
     if (out.length >= 1000) process.stdout.write(`${out.splice(0).join('\n')}\n`);
-  });
+  }
   if (out.length > 0) process.stdout.write(`${out.join('\n')}\n`);
+  const figures = tally.report(screener ? { name: `${loaded!.assist!.provider}:${loaded!.assist!.model}`, tokens: screener.tokens } : undefined);
+  if (figures.length > 0) process.stderr.write(`${figures.join('\n')}\n`);
 }

@@ -109,14 +109,14 @@ const SENTIMENT_ALIASES: Record<string, (typeof SENTIMENTS)[number]> = {
  * and its rules use). Common spellings are accepted; anything else is refused with the
  * labels found, because a silently ignored label would train a lopsided model.
  */
-function sentimentLabel(file: string, raw: string, line: number): string {
+export function sentimentLabel(file: string, raw: string, line: number): string {
   if (raw === '') return '';
   const v = SENTIMENT_ALIASES[raw.trim().toLowerCase()];
   if (!v) throw new TableFileError(file, `row ${line}: sentiment "${raw}" is not one of ${SENTIMENTS.join(', ')} (also accepted: neg/neu/pos, -1/0/1)`);
   return v;
 }
 
-function intentLabel(file: string, raw: string, line: number): string {
+export function intentLabel(file: string, raw: string, line: number): string {
   if (raw === '') return '';
   const v = raw.trim().toLowerCase();
   if (!(INTENTS as readonly string[]).includes(v)) throw new TableFileError(file, `row ${line}: intent "${raw}" is not one of ${INTENTS.join(', ')}`);
