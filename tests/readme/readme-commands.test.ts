@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../fakes/fake-slack.js';
 import { startFakeX, type FakeX } from '../fakes/fake-x.js';
+import { startFakeModel } from '../fakes/fake-model.js';
+import { dataOf } from '../assist/assist-rig.js';
 import { openStore } from '../../src/store/open-store.js';
 import { distinctCommands, fillPlaceholders, isSynopsis, readmeCommands } from './readme-commands.js';
 
@@ -189,6 +191,31 @@ describe('the README\'s commands, run as written', () => {
       expect(lines).toHaveLength(4);
       for (const l of lines) expect(JSON.parse(l)).toHaveProperty('sentiment');
     },
+    'npx earshot screen history.csv --text text --sentiment sentiment --intent intent --topic group --assist > screened.jsonl': async (text) => {
+      // As the AI assist section has it: an assist: section in earshot.yaml names the model
+      // (here a fake OpenAI-compatible server answering like a crude classifier).
+      const model = await startFakeModel({ script: (call) => JSON.stringify(/bag|luggage/.test(String(dataOf(call.user).post)) ? { sentiment: 'negative', intent: 'complaint', topic: 'baggage' } : { sentiment: 'neutral', intent: 'question', topic: null }) });
+      try {
+        const dir = join(work, 'screening-assist');
+        mkdirSync(dir, { recursive: true });
+        copyFileSync(join(work, 'screening', 'history.csv'), join(dir, 'history.csv'));
+        writeFileSync(join(dir, 'earshot.yaml'), [
+          'brand: { name: Acme Air }',
+          "sources: [{ name: x-main, network: x, queries: ['@AcmeAir'] }]",
+          'groups: [{ id: care, slack: { channel: C0CARE } }, { id: baggage, slack: { channel: C0BAGGAGE } }, { id: bookings, slack: { channel: C0BOOK } }]',
+          'routing: { fallback: care }',
+          `assist: { provider: openai-compatible, model: screener, baseURL: '${model.origin}/v1', timeout: 5s }`,
+        ].join('\n'));
+        const r = await sh(text.replace(/^npx earshot/, 'earshot'), dir, { ASSIST_API_KEY: 'not-a-real-key' });
+        expect(r.code, r.out).toBe(0);
+        const lines = readFileSync(join(dir, 'screened.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        expect(lines).toHaveLength(18);
+        expect(lines.filter((l) => l.assist?.sentiment === 'negative' && l.assist?.topic === 'baggage')).toHaveLength(6);
+        expect(r.out).toMatch(/sentiment: built-in \d+\/18 .*model \d+\/18/);
+      } finally {
+        await model.close();
+      }
+    },
     'earshot export --from 2026-01-01 --to 2026-01-31 --out cases.csv': async (text) => {
       await existingStore();
       const r = await sh(text, work, { EARSHOT_CONFIG: join(REPO, 'earshot.example.yaml'), STORE_URL: `sqlite://${join(work, 'export.sqlite')}` });
@@ -278,7 +305,8 @@ describe('the README\'s commands, run as written', () => {
     if (RUN[text]) return runOnce(text);
     const allowed = ALLOWED.find((a) => a.match.test(text));
     if (allowed) return allowed.check?.(text);
-    if (/^(npx )?earshot\b/.test(text) && (isSynopsis(text) || /^(npx )?earshot [a-z-]+$/.test(text))) return checkAgainstHelp(text);
+    // A synopsis, a command's name, or a command with options named in prose ("earshot screen --assist").
+    if (/^(npx )?earshot\b/.test(text) && (isSynopsis(text) || /^(npx )?earshot [a-z-]+( --[a-z-]+)*$/.test(text))) return checkAgainstHelp(text);
     throw new Error(`The README shows "${text}", which this test neither runs nor lists: run it in RUN, or put it in ALLOWED with the reason`);
   }, 60_000);
 });
