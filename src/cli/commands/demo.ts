@@ -46,6 +46,8 @@ export async function demoCommand(opts: DemoOptions): Promise<void> {
     ? '  Sample mentions arrive over the next two minutes; the first cards within seconds.'
     : '  No sample mentions (--no-replay): post your own from the social feed.');
   out('  Claim a card as Alice, draft a reply, switch to Lea to approve, then send it.');
+  out('  Earshot under Apps: each person\'s Messages (their alerts) and Home (their queue).');
+  out('  Move a card to DM, then answer as the customer from the feed\'s Direct messages tab.');
   out('  Press Ctrl-C to stop.');
   out();
 
