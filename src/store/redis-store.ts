@@ -4,7 +4,8 @@ import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord } from './keyv-record.js';
 import { redactUrl } from './redact-url.js';
 import { RedisLimits } from './redis-limits.js';
-import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
+import { RedisMany, type RedisManyClient } from './redis-many.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake, type ZEntry } from './store.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
@@ -80,6 +81,7 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   private closed = false;
   private readonly limits: RedisLimits;
+  private readonly many: RedisMany;
 
   private constructor(
     private readonly client: RedisClient,
@@ -88,6 +90,7 @@ export class RedisStore implements Store {
     private readonly namespace: string,
   ) {
     this.limits = new RedisLimits((script, opts) => this.client.eval(script, opts), namespace);
+    this.many = new RedisMany(client as unknown as RedisManyClient, (k) => this.valueKey(k), (n) => this.structKey('zset', n));
   }
 
   static async open(url: string, opts: RedisStoreOptions): Promise<RedisStore> {
@@ -183,6 +186,11 @@ export class RedisStore implements Store {
     });
     return reply === 'OK';
   }
+
+  getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>> { return this.many.getMany<T>(keys); }
+  deleteMany(keys: readonly string[]): Promise<void> { return this.many.deleteMany(keys); }
+  zAddMany(entries: ReadonlyArray<ZEntry>): Promise<void> { return this.many.zAddMany(entries); }
+  zRangeByScoreMany(sets: readonly string[], min: number, max: number, limit?: number) { return this.many.zRangeByScoreMany(sets, min, max, limit); }
 
   async setAdd(set: string, ...members: string[]): Promise<void> {
     const ms = checkStoreInput.members(members);

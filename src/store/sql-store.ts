@@ -3,8 +3,9 @@ import { checkStoreInput } from './check-store-input.js';
 import { keyvRecord, type KeyvRecordData } from './keyv-record.js';
 import type { SqlColumn, SqlDialect } from './sql-dialect.js';
 import { SqlLimits } from './sql-limits.js';
+import { SqlMany } from './sql-many.js';
 import { sqlTableDefinitions, sqlTables, valuesInOrder, type SqlTables } from './sql-tables.js';
-import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
+import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake, type ZEntry } from './store.js';
 
 /** Rows of a set, and of the counters table, as sent in one parameter set. */
 const SET_ROW: readonly SqlColumn[] = [{ name: 'k', type: 'text' }, { name: 'm', type: 'text' }];
@@ -32,6 +33,7 @@ export class SqlStore implements Store {
   readonly kind: SqlDialect['kind'];
   private closed = false;
   private readonly limits: SqlLimits;
+  private readonly many: SqlMany;
 
   private constructor(
     private readonly d: SqlDialect,
@@ -41,6 +43,7 @@ export class SqlStore implements Store {
   ) {
     this.kind = d.kind;
     this.limits = new SqlLimits(d, t.limits);
+    this.many = new SqlMany(d, t, (key) => this.rowKey(key));
   }
 
   /**
@@ -134,6 +137,11 @@ export class SqlStore implements Store {
     );
     return rows.length === 1;
   }
+
+  getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>> { return this.many.getMany<T>(keys); }
+  deleteMany(keys: readonly string[]): Promise<void> { return this.many.deleteMany(keys); }
+  zAddMany(entries: ReadonlyArray<ZEntry>): Promise<void> { return this.many.zAddMany(entries); }
+  zRangeByScoreMany(sets: readonly string[], min: number, max: number, limit?: number) { return this.many.zRangeByScoreMany(sets, min, max, limit); }
 
   async setAdd(set: string, ...members: string[]): Promise<void> {
     const k = checkStoreInput.name('Set name', set);
