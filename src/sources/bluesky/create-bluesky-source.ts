@@ -9,6 +9,7 @@ import { PrivateAccessMemory } from '../private-access.js';
 import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions, privateOptionFields, sourcePath } from '../source-options.js';
 import type { MentionStream } from '../mention-stream.js';
 import { DEFAULT_JETSTREAM_URL, JetstreamStream } from './jetstream-stream.js';
+import { JetstreamAuthors, type BlueskyAuthor } from './jetstream-authors.js';
 import { checkBlueskyPrivate, checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
@@ -38,12 +39,9 @@ export function blueskyEnvProblems(source: SourceConfig, config: Config, env: En
   }];
 }
 
-/** Builds a Bluesky source; loads @atproto/api and connects only when it is first used. */
-export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
-  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
-  const problems = blueskyEnvProblems(source, config, env);
-  if (problems.length > 0) throw new SourceConfigError(problems);
-  const opts = {
+/** What a BlueskySource is built with, from the config, the environment (checked) and the context. */
+function sourceOptions(source: SourceConfig, config: Config, env: Env, ctx: SourceContext, options: z.output<typeof BlueskyOptionsSchema>) {
+  return {
     name: source.name,
     queries: source.queries,
     maxPages: source.maxPages,
@@ -58,6 +56,14 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
   };
+}
+
+/** Builds a Bluesky source; loads @atproto/api and connects only when it is first used. */
+export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
+  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
+  const problems = blueskyEnvProblems(source, config, env);
+  if (problems.length > 0) throw new SourceConfigError(problems);
+  const opts = sourceOptions(source, config, env, ctx, options);
   const memory = new PrivateAccessMemory({ source: source.name, network: 'bluesky', cache: ctx.cache, recheckMs: options.privateRecheck, now: opts.now, warn: ctx.warn });
   return new LazySource(source.name, 'bluesky', true, (text) => checkBlueskyReply(text), async () => {
     const { BlueskySource } = await import('./bluesky-source.js');
@@ -76,7 +82,7 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
  * (by DID in the mention facets, or `@handle` in the text) and the source's queries, matched
  * here in Earshot's own query syntax (Jetstream does no search). Needs no credentials.
  */
-export function createJetstreamStream(source: SourceConfig, config: Config): MentionStream {
+export function createJetstreamStream(source: SourceConfig, config: Config, env?: Env, ctx: SourceContext = {}): MentionStream {
   const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
   const handles = ownHandles(config, 'bluesky');
   const queries = parseLocalQueries(source, config);
@@ -90,5 +96,29 @@ export function createJetstreamStream(source: SourceConfig, config: Config): Men
     brandDids: new Set([...options.dids, ...[...handles].filter((h) => h.startsWith('did:'))]),
     brandHandles: new Set([...handles].filter((h) => !h.startsWith('did:'))),
     lookbackMs: options.lookback,
+    authors: env && blueskyEnvProblems(source, config, env).length === 0 ? jetstreamAuthors(source, config, env, ctx) : undefined,
+  });
+}
+
+/**
+ * Authors' handles for a Jetstream, looked up with the source's own Bluesky account
+ * (`app.bsky.actor.getProfiles`, @atproto/api loaded on the first look-up) and kept in
+ * the store a day.
+ */
+function jetstreamAuthors(source: SourceConfig, config: Config, env: Env, ctx: SourceContext): JetstreamAuthors {
+  const loadSource = async () => {
+    const { BlueskySource } = await import('./bluesky-source.js');
+    return new BlueskySource(sourceOptions(source, config, env, ctx, parseSourceOptions(BlueskyOptionsSchema, source, config)));
+  };
+  let loaded: ReturnType<typeof loadSource> | undefined;
+  return new JetstreamAuthors({
+    cache: ctx.cache,
+    now: ctx.now,
+    lookup: async (dids) => {
+      loaded ??= loadSource().catch((e: unknown) => { loaded = undefined; throw e; });
+      const src = await loaded;
+      const res = await src.withSession('profile lookup', (agent) => agent.app.bsky.actor.getProfiles({ actors: dids }));
+      return new Map<string, BlueskyAuthor>(res.data.profiles.map((p) => [p.did, { handle: p.handle, name: p.displayName ?? '', followers: p.followersCount ?? 0 }]));
+    },
   });
 }
