@@ -59,7 +59,7 @@ export class JetstreamAuthors {
     if (failed !== undefined && this.now() - failed < (this.opts.retryMs ?? 60_000)) return undefined;
     let answer = this.asked.get(did);
     if (!answer) {
-      answer = new Promise<BlueskyAuthor | undefined>((done) => this.enqueue(did, done)).finally(() => this.asked.delete(did));
+      answer = new Promise<BlueskyAuthor | undefined>((done) => this.queueLookup(did, done)).finally(() => this.asked.delete(did));
       this.asked.set(did, answer);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -71,7 +71,7 @@ export class JetstreamAuthors {
     }
   }
 
-  private enqueue(did: string, done: (a: BlueskyAuthor | undefined) => void): void {
+  private queueLookup(did: string, done: (a: BlueskyAuthor | undefined) => void): void {
     this.queue.push({ did, done });
     // Posts read from one burst of frames ask within a tick or two: they share the call.
     if (this.queue.length === 1) setImmediate(() => this.flush());
