@@ -121,11 +121,18 @@ async function screenOne(deps: PipelineDeps, key: string, raw: unknown, report: 
   return 'done';
 }
 
-/** Takes handled posts out of the queue, then out of the inbox. */
+/**
+ * Takes handled posts out of the queue, then out of the inbox: those still bound to a case
+ * (or dropped). One that lost its binding since it was handled was split out by staff
+ * meanwhile and is back in the inbox for a case of its own: it stays.
+ */
 async function letGo(store: Store, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  await store.zRemove(PENDING, ...keys);
-  await store.deleteMany(keys.map(INBOX));
+  const bound = await store.getMany(keys.map(MENTION_CASE));
+  const handled = keys.filter((_, i) => bound[i] !== undefined);
+  if (handled.length === 0) return;
+  await store.zRemove(PENDING, ...handled);
+  await store.deleteMany(handled.map(INBOX));
 }
 
 /**
