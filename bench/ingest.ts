@@ -142,6 +142,12 @@ async function main(): Promise<void> {
     totals.cases += r.cases; totals.folded += r.folded; totals.dropped += r.dropped; totals.duplicates += r.duplicates;
     sample();
     if ((i / batch) % 20 === 0) process.stderr.write(`\r${i + mentions.length}/${count}`);
+    // A line every 100,000 mentions, so a long run that is cut short still says how it went.
+    const done = i + mentions.length;
+    if (done % 100_000 === 0 && done < count) {
+      const sofar = done / ((performance.now() - t1) / 1000);
+      process.stderr.write(`\n${JSON.stringify({ progress: done, mentionsPerSecond: Math.round(sofar), bareWritesPerSecond: Math.round(count / (bareMs / 1000)), ratio: Number((sofar / (count / (bareMs / 1000))).toFixed(3)), storeCallsPerMention: Number((storeCalls / done).toFixed(1)), peakRssMb: mb(peak) })}\n`);
+    }
   }
   process.stderr.write('\n');
   const pipelineMs = performance.now() - t1;
