@@ -50,11 +50,14 @@ const indexOf = (deps: NearDuplicateDeps): SimilarIndex =>
  * and is counted once. During a storm in the group, storm folding wins: the post gets a
  * case of its own and the storm card counts it. A post split out by staff is not folded.
  */
-export async function foldNearDuplicate(deps: NearDuplicateDeps, mention: Mention, group: string, now: string): Promise<boolean> {
+export async function foldNearDuplicate(
+  deps: NearDuplicateDeps, mention: Mention, group: string, now: string, opts: { split?: boolean } = {},
+): Promise<boolean> {
   const { store, config, cases } = deps;
   const settings = config.duplicates;
   const key = mentionKey(mention);
-  if (!settings.enabled || (await store.get(SPLIT_OUT(key)))) return false;
+  // `split`: the caller has just read whether staff split the post out (else it is read here).
+  if (!settings.enabled || (opts.split ?? (await store.get(SPLIT_OUT(key))) !== undefined)) return false;
   if (deps.storms && (await deps.storms.mode(group)) === 'storm') return false;
   const fp = fingerprintText(mention.text);
   const at = Date.parse(now);

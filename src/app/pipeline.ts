@@ -27,16 +27,15 @@ export { CURSOR, DROPPED, INBOX, MENTION_CASE, PENDING };
  * them again and the inbox (keyed by network and post id) makes that harmless.
  */
 export async function recordPoll(store: Store, source: string, result: PollResult): Promise<number> {
-  let added = 0;
-  for (const m of result.mentions) {
-    const key = mentionKey(m);
-    if (await store.get(MENTION_CASE(key))) continue;
-    await store.set(INBOX(key), m);
-    await store.zAdd(PENDING, key, Date.parse(m.createdAt) || 0);
-    added += 1;
-  }
+  // One read for the whole poll, then the inbox entries, then their queue entries: a queue
+  // entry never comes before its mention is in the inbox.
+  const keys = result.mentions.map(mentionKey);
+  const known = await store.getMany(keys.map(MENTION_CASE));
+  const fresh = result.mentions.filter((_, i) => known[i] === undefined);
+  for (const m of fresh) await store.set(INBOX(mentionKey(m)), m);
+  await store.zAddMany(fresh.map((m) => ({ set: PENDING, member: mentionKey(m), score: Date.parse(m.createdAt) || 0 })));
   if (result.cursor !== undefined) await store.set(CURSOR(source), result.cursor);
-  return added;
+  return fresh.length;
 }
 
 export interface PipelineDeps {
@@ -70,42 +69,70 @@ export interface ProcessReport {
  * is posted once (the delivery checks where the card already is).
  */
 export async function processInbox(deps: PipelineDeps, limit = 500): Promise<ProcessReport> {
-  const { store, clock, log } = deps;
+  const { store } = deps;
   const report: ProcessReport = { cases: 0, dropped: 0, duplicates: 0, folded: 0, failed: 0 };
   // Private messages join their cases first; those that open a case of their own are put in
   // the mention inbox, and join the case it opens after this run (the pass at the end).
   await attachPrivateMessages(deps);
   const pending = await store.zRangeByScore(PENDING, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, limit);
-  for (const { member: key } of pending) {
-    const raw = await store.get<unknown>(INBOX(key));
-    const parsed = MentionSchema.safeParse(raw);
-    if (!parsed.success) {
-      log.error({ key, problem: parsed.error.issues[0]?.message }, 'unreadable mention in the inbox; skipped');
-      await store.zRemove(PENDING, key);
-      continue;
+  const raws = await store.getMany<unknown>(pending.map(({ member }) => INBOX(member)));
+  // Let go of what this run handled in one go at the end (or as it fails): a crash before
+  // that has those posts handled again, which every step allows (as a crash between a
+  // post's case and its removal always did).
+  const done: string[] = [];
+  try {
+    for (const [i, { member: key }] of pending.entries()) {
+      const outcome = await screenOne(deps, key, raws[i], report);
+      if (outcome === 'done') done.push(key);
     }
-    // Hidden characters inside a number go before anything reads the post, so screening sees
-    // the number a renderer would show (and masks it), not two harmless halves.
-    const mention = { ...parsed.data, text: revealNumbers(parsed.data.text) };
-    let outcome: Awaited<ReturnType<typeof openCase>>;
-    try {
-      outcome = await openCase(deps, mention, clock.now().toISOString());
-    } catch (e) {
-      // One post that cannot be opened must not hold back the posts behind it.
-      report.failed += 1;
-      await setAsideIfStuck(deps, key, e);
-      continue;
-    }
-    if (outcome === 'dropped') report.dropped += 1;
-    else if (outcome === 'created') report.cases += 1;
-    else if (outcome === 'folded') report.folded += 1;
-    else report.duplicates += 1;
-    await store.zRemove(PENDING, key);
-    await store.delete(INBOX(key));
+  } finally {
+    await letGo(store, done);
   }
   if (pending.length > 0) await attachPrivateMessages(deps);
   if (pending.length === limit && report.failed < pending.length) report.more = true;
   return report;
+}
+
+/** Screens one inbox entry and opens (or finds) its case; 'done' when it may leave the inbox. */
+async function screenOne(deps: PipelineDeps, key: string, raw: unknown, report: ProcessReport): Promise<'done' | 'kept'> {
+  const { store, clock, log } = deps;
+  const parsed = MentionSchema.safeParse(raw);
+  if (!parsed.success) {
+    log.error({ key, problem: parsed.error.issues[0]?.message }, 'unreadable mention in the inbox; skipped');
+    await store.zRemove(PENDING, key);
+    return 'kept';
+  }
+  // Hidden characters inside a number go before anything reads the post, so screening sees
+  // the number a renderer would show (and masks it), not two harmless halves.
+  const mention = { ...parsed.data, text: revealNumbers(parsed.data.text) };
+  let outcome: Awaited<ReturnType<typeof openCase>>;
+  try {
+    outcome = await openCase(deps, mention, clock.now().toISOString());
+  } catch (e) {
+    // One post that cannot be opened must not hold back the posts behind it.
+    report.failed += 1;
+    await setAsideIfStuck(deps, key, e);
+    return 'kept';
+  }
+  if (outcome === 'dropped') report.dropped += 1;
+  else if (outcome === 'created') report.cases += 1;
+  else if (outcome === 'folded') report.folded += 1;
+  else report.duplicates += 1;
+  return 'done';
+}
+
+/**
+ * Takes handled posts out of the queue, then out of the inbox: those still bound to a case
+ * (or dropped). One that lost its binding since it was handled was split out by staff
+ * meanwhile and is back in the inbox for a case of its own: it stays.
+ */
+async function letGo(store: Store, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const bound = await store.getMany(keys.map(MENTION_CASE));
+  const handled = keys.filter((_, i) => bound[i] !== undefined);
+  if (handled.length === 0) return;
+  await store.zRemove(PENDING, ...handled);
+  await store.deleteMany(handled.map(INBOX));
 }
 
 /**
@@ -137,7 +164,9 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   }
   // The author wrote again in a conversation that already has their case: fold it in
   // (a post staff split out of a case gets a case of its own instead).
-  if ((caseId || !(await store.get(SPLIT_OUT(key)))) && await foldFollowUp(deps, mention, caseId, now)) return 'existing';
+  // Read once here and handed on, for the near-duplicate fold below.
+  const split = caseId ? undefined : (await store.get(SPLIT_OUT(key))) !== undefined;
+  if (!split && await foldFollowUp(deps, mention, caseId, now)) return 'existing';
   const model = deps.model?.();
   const corrections = deps.corrections?.();
   const screening = screenMention(mention, { config, now, ...(model ? { model } : {}), ...(corrections ? { corrections } : {}) });
@@ -146,7 +175,7 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
     deps.log.debug({ key, reason: screening.dropReason }, 'mention dropped by screening');
     return 'dropped';
   }
-  if (!caseId && await foldNearDuplicate(deps, mention, routeCase(screening.group, config).group.id, now)) return 'folded';
+  if (!caseId && await foldNearDuplicate(deps, mention, routeCase(screening.group, config).group.id, now, { split: split === true })) return 'folded';
   if (!caseId) {
     const candidate = String(await store.incr('seq:case'));
     caseId = (await store.insertIfAbsent(MENTION_CASE(key), candidate)) ? candidate : (await store.get<string>(MENTION_CASE(key)))!;

@@ -57,9 +57,12 @@ export class SimilarIndex {
     const out: SimilarCandidate[] = [];
     const newest = -now - this.opts.windowMs;
     const oldest = -(now - this.opts.windowMs);
-    for (const set of this.sets(group, fp, author)) {
-      const limit = set.endsWith(':recent') ? RECENT_SCAN : PER_SET;
-      for (const r of await this.store.zRangeByScore(set, newest, oldest, limit)) {
+    const sets = this.sets(group, fp, author);
+    // One read for every set, at the larger limit; the recent set is cut to its own.
+    const answers = await this.store.zRangeByScoreMany(sets, newest, oldest, Math.max(PER_SET, RECENT_SCAN));
+    for (const [i, rows] of answers.entries()) {
+      const limit = sets[i]!.endsWith(':recent') ? RECENT_SCAN : PER_SET;
+      for (const r of rows.slice(0, limit)) {
         const c = parseMember(r.member, r.score);
         if (c) out.push(c);
       }
@@ -71,11 +74,12 @@ export class SimilarIndex {
   async add(group: string, caseId: string, key: string, fp: TextFingerprint, author: string, at: number, now: number): Promise<void> {
     if (fp.words === 0) return;
     const member = memberOf(caseId, key, fp, author);
-    for (const set of this.sets(group, fp, author)) {
-      await this.store.zAdd(set, member, -at);
-      if (!trimsOn(key)) continue;
-      const stale = await this.store.zRangeByScore(set, -(now - this.opts.windowMs) + 1, Number.POSITIVE_INFINITY, TRIM);
-      if (stale.length > 0) await this.store.zRemove(set, ...stale.map((s) => s.member));
+    const sets = this.sets(group, fp, author);
+    await this.store.zAddMany(sets.map((set) => ({ set, member, score: -at })));
+    if (!trimsOn(key)) return;
+    const stale = await this.store.zRangeByScoreMany(sets, -(now - this.opts.windowMs) + 1, Number.POSITIVE_INFINITY, TRIM);
+    for (const [i, rows] of stale.entries()) {
+      if (rows.length > 0) await this.store.zRemove(sets[i]!, ...rows.map((s) => s.member));
     }
   }
 }

@@ -13,7 +13,7 @@ const PING_TIMEOUT_MS = 2_000;
 const SCHEMA_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('earshot.store.schema'))";
 
 /** Array types of the columns sent with {@link selectRows}. */
-const ARRAY_TYPES: Record<SqlColumn['type'], string> = { text: 'text[]', integer: 'bigint[]' };
+const ARRAY_TYPES: Record<SqlColumn['type'], string> = { text: 'text[]', integer: 'bigint[]', float: 'double precision[]' };
 
 /**
  * @keyv/postgres keeps one module-global pg.Pool (for the last URI it saw) and ends it

@@ -1,13 +1,15 @@
 import type Keyv from 'keyv';
 import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { checkStoreInput } from './check-store-input.js';
-import { connectRedis, type RedisClient } from './redis-client.js';
+import { connectRedis, structKey, type RedisClient } from './redis-client.js';
 import { RedisCounters } from './redis-counters.js';
 import { RedisLeases } from './redis-leases.js';
 import { RedisLimits } from './redis-limits.js';
+import { RedisMany, type RedisManyClient } from './redis-many.js';
+import { PartedStore, type StoreParts } from './parted-store.js';
 import { RedisSets } from './redis-sets.js';
 import { RedisValues } from './redis-values.js';
-import type { HIncrOp, Store, Versioned, WindowTake } from './store.js';
+import type { Store } from './store.js';
 
 const PING_TIMEOUT_MS = 2_000;
 
@@ -24,16 +26,12 @@ export interface RedisStoreOptions {
  *
  * This class opens and closes the connection; each data type's commands are in a part
  * of their own: values (redis-values.ts), sets and scored sets (redis-sets.ts), counters
- * (redis-counters.ts), leases (redis-leases.ts) and shared API limits (redis-limits.ts).
+ * (redis-counters.ts), leases (redis-leases.ts), shared API limits (redis-limits.ts) and batches
+ * (redis-many.ts); {@link PartedStore} hands each call to its part.
  */
-export class RedisStore implements Store {
+export class RedisStore extends PartedStore implements Store {
   readonly kind = 'redis' as const;
   private closed = false;
-  private readonly values: RedisValues;
-  private readonly sets: RedisSets;
-  private readonly counters: RedisCounters;
-  private readonly leases: RedisLeases;
-  private readonly limits: RedisLimits;
 
   private constructor(
     private readonly client: RedisClient,
@@ -41,11 +39,7 @@ export class RedisStore implements Store {
     adapter: KeyvRedis<unknown>,
     namespace: string,
   ) {
-    this.values = new RedisValues(client, kv, adapter, namespace);
-    this.sets = new RedisSets(client, namespace);
-    this.counters = new RedisCounters(client, namespace);
-    this.leases = new RedisLeases(client, namespace);
-    this.limits = new RedisLimits((script, opts) => this.client.eval(script, opts), namespace);
+    super(redisParts(client, kv, adapter, namespace));
   }
 
   static async open(url: string, opts: RedisStoreOptions): Promise<RedisStore> {
@@ -56,98 +50,6 @@ export class RedisStore implements Store {
     // defaults the adapter is declared with; it is the same client object.
     const kv = createKeyv(client as unknown as Parameters<typeof createKeyv>[0], { namespace, throwOnErrors: true });
     return new RedisStore(client, kv, kv.store as KeyvRedis<unknown>, namespace);
-  }
-
-  get<T>(key: string): Promise<T | undefined> {
-    return this.values.get<T>(key);
-  }
-
-  set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    return this.values.set(key, value, ttlMs);
-  }
-
-  delete(key: string): Promise<void> {
-    return this.values.delete(key);
-  }
-
-  insertIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
-    return this.values.insertIfAbsent(key, value, ttlMs);
-  }
-
-  getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
-    return this.values.getVersioned<T>(key);
-  }
-
-  compareAndSet(key: string, token: string, value: unknown): Promise<boolean> {
-    return this.values.compareAndSet(key, token, value);
-  }
-
-  setAdd(set: string, ...members: string[]): Promise<void> {
-    return this.sets.setAdd(set, ...members);
-  }
-
-  setRemove(set: string, ...members: string[]): Promise<void> {
-    return this.sets.setRemove(set, ...members);
-  }
-
-  setMembers(set: string): Promise<string[]> {
-    return this.sets.setMembers(set);
-  }
-
-  setSize(set: string): Promise<number> {
-    return this.sets.setSize(set);
-  }
-
-  zAdd(set: string, member: string, score: number): Promise<void> {
-    return this.sets.zAdd(set, member, score);
-  }
-
-  zRemove(set: string, ...members: string[]): Promise<void> {
-    return this.sets.zRemove(set, ...members);
-  }
-
-  zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
-    return this.sets.zRangeByScore(set, min, max, limit);
-  }
-
-  zCard(set: string): Promise<number> {
-    return this.sets.zCard(set);
-  }
-
-  hIncr(hash: string, field: string, by?: number): Promise<number> {
-    return this.counters.hIncr(hash, field, by);
-  }
-
-  hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
-    return this.counters.hIncrMany(ops);
-  }
-
-  hGetAll(hash: string): Promise<Record<string, number>> {
-    return this.counters.hGetAll(hash);
-  }
-
-  incr(key: string): Promise<number> {
-    return this.counters.incr(key);
-  }
-
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.leases.acquireLease(name, holder, ttlMs);
-  }
-
-  releaseLease(name: string, holder: string): Promise<void> {
-    return this.leases.releaseLease(name, holder);
-  }
-
-  reservePace(name: string, intervalMs: number): Promise<number> {
-    return this.limits.reservePace(name, intervalMs);
-  }
-
-  holdPace(name: string, ms: number): Promise<void> {
-    return this.limits.holdPace(name, ms);
-  }
-
-  takeFromWindow(name: string, limit: number, windowMs: number, count?: number): Promise<WindowTake> {
-    return this.limits.takeFromWindow(name, limit, windowMs, count);
   }
 
   async ping(): Promise<boolean> {
@@ -173,4 +75,17 @@ export class RedisStore implements Store {
     // Keyv's disconnect closes the client gracefully (QUIT after pending replies).
     await this.kv.disconnect();
   }
+}
+
+/** The Redis store's parts, one per data type, over one client and the namespace. */
+function redisParts(client: RedisClient, kv: Keyv, adapter: KeyvRedis<unknown>, namespace: string): StoreParts {
+  const values = new RedisValues(client, kv, adapter, namespace);
+  return {
+    values,
+    sets: new RedisSets(client, namespace),
+    counters: new RedisCounters(client, namespace),
+    leases: new RedisLeases(client, namespace),
+    limits: new RedisLimits((script, opts) => client.eval(script, opts), namespace),
+    many: new RedisMany(client as unknown as RedisManyClient, (k) => values.valueKey(k), (n) => structKey(namespace, 'zset', n)),
+  };
 }

@@ -26,8 +26,8 @@ export class RedisValues {
     private readonly namespace: string,
   ) {}
 
-  /** The Redis key Keyv uses for `key` (`<namespace>::<key>`), taken from the adapter itself. */
-  private valueKey(key: string): string {
+  /** The Redis key Keyv uses for `key` (`<namespace>::<key>`), taken from the adapter itself; batches address the same keys. */
+  valueKey(key: string): string {
     return this.adapter.createKeyPrefix(checkStoreInput.key(this.namespace, key), this.namespace);
   }
 

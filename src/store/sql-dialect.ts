@@ -12,7 +12,7 @@ export interface SqlPart {
 /** A column of rows sent in one parameter set (see {@link SqlSyntax.selectRows}). */
 export interface SqlColumn {
   name: string;
-  type: 'text' | 'integer';
+  type: 'text' | 'integer' | 'float';
 }
 
 /**

@@ -4,10 +4,12 @@ import { SqlCounters } from './sql-counters.js';
 import type { SqlDialect } from './sql-dialect.js';
 import { SqlLeases } from './sql-leases.js';
 import { SqlLimits } from './sql-limits.js';
+import { SqlMany } from './sql-many.js';
+import { PartedStore, type StoreParts } from './parted-store.js';
 import { SqlSets } from './sql-sets.js';
 import { sqlTableDefinitions, sqlTables, type SqlTables } from './sql-tables.js';
 import { SqlValues } from './sql-values.js';
-import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type WindowTake } from './store.js';
+import { StoreUnavailableError, type Store } from './store.js';
 
 /**
  * The Store on a SQL database (SQLite or PostgreSQL, through a {@link SqlDialect}).
@@ -20,16 +22,12 @@ import { StoreUnavailableError, type HIncrOp, type Store, type Versioned, type W
  *
  * This class opens and closes the connection; each data type's statements are in a
  * part of their own: values (sql-values.ts), sets and scored sets (sql-sets.ts),
- * counters (sql-counters.ts), leases (sql-leases.ts) and shared API limits (sql-limits.ts).
+ * counters (sql-counters.ts), leases (sql-leases.ts), shared API limits (sql-limits.ts) and
+ * batches (sql-many.ts); {@link PartedStore} hands each call to its part.
  */
-export class SqlStore implements Store {
+export class SqlStore extends PartedStore implements Store {
   readonly kind: SqlDialect['kind'];
   private closed = false;
-  private readonly values: SqlValues;
-  private readonly sets: SqlSets;
-  private readonly counters: SqlCounters;
-  private readonly leases: SqlLeases;
-  private readonly limits: SqlLimits;
 
   private constructor(
     private readonly d: SqlDialect,
@@ -37,12 +35,8 @@ export class SqlStore implements Store {
     namespace: string,
     t: SqlTables,
   ) {
+    super(sqlParts(d, kv, namespace, t));
     this.kind = d.kind;
-    this.values = new SqlValues(d, kv, namespace, t.keyv);
-    this.sets = new SqlSets(d, t);
-    this.counters = new SqlCounters(d, t);
-    this.leases = new SqlLeases(d, t.leases);
-    this.limits = new SqlLimits(d, t.limits);
   }
 
   /**
@@ -61,98 +55,6 @@ export class SqlStore implements Store {
     }
     const kv = new Keyv({ store: d.keyvStore(), namespace, throwOnErrors: true });
     return new SqlStore(d, kv, namespace, t);
-  }
-
-  get<T>(key: string): Promise<T | undefined> {
-    return this.values.get<T>(key);
-  }
-
-  set(key: string, value: unknown, ttlMs?: number): Promise<void> {
-    return this.values.set(key, value, ttlMs);
-  }
-
-  delete(key: string): Promise<void> {
-    return this.values.delete(key);
-  }
-
-  insertIfAbsent(key: string, value: unknown, ttlMs?: number): Promise<boolean> {
-    return this.values.insertIfAbsent(key, value, ttlMs);
-  }
-
-  getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
-    return this.values.getVersioned<T>(key);
-  }
-
-  compareAndSet(key: string, token: string, value: unknown): Promise<boolean> {
-    return this.values.compareAndSet(key, token, value);
-  }
-
-  setAdd(set: string, ...members: string[]): Promise<void> {
-    return this.sets.setAdd(set, ...members);
-  }
-
-  setRemove(set: string, ...members: string[]): Promise<void> {
-    return this.sets.setRemove(set, ...members);
-  }
-
-  setMembers(set: string): Promise<string[]> {
-    return this.sets.setMembers(set);
-  }
-
-  setSize(set: string): Promise<number> {
-    return this.sets.setSize(set);
-  }
-
-  zAdd(set: string, member: string, score: number): Promise<void> {
-    return this.sets.zAdd(set, member, score);
-  }
-
-  zRemove(set: string, ...members: string[]): Promise<void> {
-    return this.sets.zRemove(set, ...members);
-  }
-
-  zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>> {
-    return this.sets.zRangeByScore(set, min, max, limit);
-  }
-
-  zCard(set: string): Promise<number> {
-    return this.sets.zCard(set);
-  }
-
-  hIncr(hash: string, field: string, by?: number): Promise<number> {
-    return this.counters.hIncr(hash, field, by);
-  }
-
-  hIncrMany(ops: ReadonlyArray<HIncrOp>): Promise<number[]> {
-    return this.counters.hIncrMany(ops);
-  }
-
-  hGetAll(hash: string): Promise<Record<string, number>> {
-    return this.counters.hGetAll(hash);
-  }
-
-  incr(key: string): Promise<number> {
-    return this.counters.incr(key);
-  }
-
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.leases.acquireLease(name, holder, ttlMs);
-  }
-
-  releaseLease(name: string, holder: string): Promise<void> {
-    return this.leases.releaseLease(name, holder);
-  }
-
-  reservePace(name: string, intervalMs: number): Promise<number> {
-    return this.limits.reservePace(name, intervalMs);
-  }
-
-  holdPace(name: string, ms: number): Promise<void> {
-    return this.limits.holdPace(name, ms);
-  }
-
-  takeFromWindow(name: string, limit: number, windowMs: number, count?: number): Promise<WindowTake> {
-    return this.limits.takeFromWindow(name, limit, windowMs, count);
   }
 
   async ping(): Promise<boolean> {
@@ -178,4 +80,17 @@ export class SqlStore implements Store {
     // Keyv's adapter owns the connection(s): its disconnect closes them.
     await this.kv.disconnect();
   }
+}
+
+/** The SQL store's parts, one per data type, over one dialect and the namespace's tables. */
+function sqlParts(d: SqlDialect, kv: Keyv, namespace: string, t: SqlTables): StoreParts {
+  const values = new SqlValues(d, kv, namespace, t.keyv);
+  return {
+    values,
+    sets: new SqlSets(d, t),
+    counters: new SqlCounters(d, t),
+    leases: new SqlLeases(d, t.leases),
+    limits: new SqlLimits(d, t.limits),
+    many: new SqlMany(d, t, (key) => values.rowKey(key)),
+  };
 }

@@ -25,8 +25,8 @@ export class SqlValues {
     private readonly table: string,
   ) {}
 
-  /** The row key Keyv uses for `key` in this namespace. */
-  private rowKey(key: string): string {
+  /** The row key Keyv uses for `key` in this namespace (batches address the same rows). */
+  rowKey(key: string): string {
     return `${this.namespace}:${checkStoreInput.key(this.namespace, key)}`;
   }
 

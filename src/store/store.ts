@@ -63,6 +63,20 @@ export interface Store {
   zRangeByScore(set: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>>;
   zCard(set: string): Promise<number>;
 
+  /**
+   * Batches for hot paths (the inbox), each one round trip instead of one per key. Not
+   * atomic as a whole; each key behaves as its single-key operation would. Every argument
+   * is checked before anything is written, as the single-key operations check theirs.
+   */
+  /** The live values of `keys`, in their order (undefined where absent or expired). */
+  getMany<T>(keys: readonly string[]): Promise<Array<T | undefined>>;
+  /** Deletes every key of `keys` (absent ones are ignored). */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /** {@link zAdd} of every entry; an entry named twice (same set and member) takes the later score. */
+  zAddMany(entries: ReadonlyArray<ZEntry>): Promise<void>;
+  /** {@link zRangeByScore} of each set with the same bounds and limit, one answer per set in their order. */
+  zRangeByScoreMany(sets: readonly string[], min: number, max: number, limit?: number): Promise<Array<Array<{ member: string; score: number }>>>;
+
   /** Atomic counters in a hash (metrics rollups): returns the new value. `by` is an integer (default 1). */
   hIncr(hash: string, field: string, by?: number): Promise<number>;
   /**
@@ -119,6 +133,13 @@ export interface HIncrOp {
   hash: string;
   field: string;
   by: number;
+}
+
+/** One member of a scored set and its score, for {@link Store.zAddMany}. */
+export interface ZEntry {
+  set: string;
+  member: string;
+  score: number;
 }
 
 /** What {@link Store.takeFromWindow} did. */

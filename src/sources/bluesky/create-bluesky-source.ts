@@ -10,6 +10,7 @@ import { DEFAULT_LOOKBACK_MS, ownHandles, parseLocalQueries, parseSourceOptions,
 import type { MentionStream, StreamEnd, StreamHandlers } from '../mention-stream.js';
 import { BrandDids } from './brand-dids.js';
 import { DEFAULT_JETSTREAM_URL, JetstreamStream, type JetstreamOptions } from './jetstream-stream.js';
+import { JetstreamAuthors, type BlueskyAuthor } from './jetstream-authors.js';
 import { checkBlueskyPrivate, checkBlueskyReply } from './bluesky-text.js';
 
 /** `options` of a Bluesky source. */
@@ -39,12 +40,9 @@ export function blueskyEnvProblems(source: SourceConfig, config: Config, env: En
   }];
 }
 
-/** Builds a Bluesky source; loads @atproto/api and connects only when it is first used. */
-export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
-  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
-  const problems = blueskyEnvProblems(source, config, env);
-  if (problems.length > 0) throw new SourceConfigError(problems);
-  const opts = {
+/** What a BlueskySource is built with, from the config, the environment (checked) and the context. */
+function sourceOptions(source: SourceConfig, config: Config, env: Env, ctx: SourceContext, options: z.output<typeof BlueskyOptionsSchema>) {
+  return {
     name: source.name,
     queries: source.queries,
     maxPages: source.maxPages,
@@ -59,6 +57,14 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
     timeoutMs: options.timeout,
     now: ctx.now ?? Date.now,
   };
+}
+
+/** Builds a Bluesky source; loads @atproto/api and connects only when it is first used. */
+export function createBlueskySource(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionSource {
+  const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
+  const problems = blueskyEnvProblems(source, config, env);
+  if (problems.length > 0) throw new SourceConfigError(problems);
+  const opts = sourceOptions(source, config, env, ctx, options);
   const memory = new PrivateAccessMemory({ source: source.name, network: 'bluesky', cache: ctx.cache, recheckMs: options.privateRecheck, now: opts.now, warn: ctx.warn });
   return new LazySource(source.name, 'bluesky', true, (text) => checkBlueskyReply(text), async () => {
     const { BlueskySource } = await import('./bluesky-source.js');
@@ -79,7 +85,7 @@ export function createBlueskySource(source: SourceConfig, config: Config, env: E
  * brand's handles are resolved to DIDs on `BLUESKY_SERVICE_URL` before connecting, so its
  * own posts are known by their author DID.
  */
-export function createJetstreamStream(source: SourceConfig, config: Config, env: Env): MentionStream {
+export function createJetstreamStream(source: SourceConfig, config: Config, env: Env, ctx: SourceContext = {}): MentionStream {
   const options = parseSourceOptions(BlueskyOptionsSchema, source, config);
   const handles = ownHandles(config, 'bluesky');
   const queries = parseLocalQueries(source, config);
@@ -94,6 +100,7 @@ export function createJetstreamStream(source: SourceConfig, config: Config, env:
     brandDids,
     brandHandles: new Set([...handles].filter((h) => !h.startsWith('did:'))),
     lookbackMs: options.lookback,
+    authors: blueskyEnvProblems(source, config, env).length === 0 ? jetstreamAuthors(source, config, env, ctx) : undefined,
   };
   return new BrandJetstream(opts, new BrandDids(opts.brandHandles, env.BLUESKY_SERVICE_URL, brandDids));
 }
@@ -108,4 +115,27 @@ export class BrandJetstream extends JetstreamStream {
     await this.brandDids.resolve(signal);
     return super.connect(handlers, position, signal);
   }
+}
+
+/**
+ * Authors' handles for a Jetstream, looked up with the source's own Bluesky account
+ * (`app.bsky.actor.getProfiles`, @atproto/api loaded on the first look-up) and kept in
+ * the store a day.
+ */
+function jetstreamAuthors(source: SourceConfig, config: Config, env: Env, ctx: SourceContext): JetstreamAuthors {
+  const loadSource = async () => {
+    const { BlueskySource } = await import('./bluesky-source.js');
+    return new BlueskySource(sourceOptions(source, config, env, ctx, parseSourceOptions(BlueskyOptionsSchema, source, config)));
+  };
+  let loaded: ReturnType<typeof loadSource> | undefined;
+  return new JetstreamAuthors({
+    cache: ctx.cache,
+    now: ctx.now,
+    lookup: async (dids) => {
+      loaded ??= loadSource().catch((e: unknown) => { loaded = undefined; throw e; });
+      const src = await loaded;
+      const res = await src.withSession('profile lookup', (agent) => agent.app.bsky.actor.getProfiles({ actors: dids }));
+      return new Map<string, BlueskyAuthor>(res.data.profiles.map((p) => [p.did, { handle: p.handle, name: p.displayName ?? '', followers: p.followersCount ?? 0 }]));
+    },
+  });
 }

@@ -43,6 +43,8 @@ export interface JetstreamOptions {
   lookbackMs: number;
   /** No frame and no answer to our ping for this long counts as a drop (default 30 s). */
   stallMs?: number | undefined;
+  /** Puts the author's handle and name on a post (Jetstream carries only the DID); without it the DID stands in. */
+  authors?: { name(mention: Mention): Promise<Mention> } | undefined;
 }
 
 /**
@@ -90,12 +92,19 @@ export class JetstreamStream implements MentionStream {
       opened: () => handlers.connected(),
       frame: (text) => {
         const m = this.read(text, handlers);
-        return m && (() => handlers.mentions(m.mention ? [m.mention] : [], m.position));
+        if (!m) return undefined;
+        // The author is looked up now, beside the frames still coming; posts are handed on in order.
+        const named = m.mention ? this.named(m.mention) : undefined;
+        return async () => handlers.mentions(named ? [await named] : [], m.position);
       },
     }, signal);
   }
 
   /** One frame: a mention of ours with its position, a position alone (someone else's post), or nothing (malformed). */
+  private async named(mention: Mention): Promise<Mention> {
+    return this.opts.authors ? this.opts.authors.name(mention).catch(() => mention) : mention;
+  }
+
   private read(text: string, handlers: StreamHandlers): { mention?: Mention | undefined; position: string } | undefined {
     let json: unknown;
     try {
@@ -147,7 +156,7 @@ export class JetstreamStream implements MentionStream {
       ...(lang ? { lang: lang.split('-')[0]!.toLowerCase() } : {}),
       createdAt: new Date(Number.isNaN(at) ? Date.now() : at).toISOString(),
       url: blueskyPostUrl(uri),
-      // Jetstream carries the author's DID only; the handle and followers are not looked up.
+      // Jetstream carries the author's DID only: it stands in until `authors` names the author.
       author: { id: did, handle: did, name: did, followers: 0, followersUnknown: true, verified: false },
       conversationId: rec.reply?.root.uri ?? uri,
       ...(rec.reply ? { inReplyToId: rec.reply.parent.uri } : {}),
