@@ -5,6 +5,7 @@ import type { Case } from '../domain/case.js';
 import { mentionKey, MentionSchema, type Mention } from '../domain/mention.js';
 import { routeCase } from '../routing/route-case.js';
 import { screenMention } from '../screening/screen-mention.js';
+import { screenWithModel, type MentionScreener } from './mention-screener.js';
 import type { CorrectionMemory } from '../screening/correction-memory.js';
 import type { TextModel } from '../screening/text-model.js';
 import type { PollResult } from '../sources/mention-source.js';
@@ -51,6 +52,8 @@ export interface PipelineDeps {
   corrections?: () => CorrectionMemory | undefined;
   /** Storm mode: decides whether a case gets its own card or joins its group's storm card. */
   storms?: Pick<StormService, 'place' | 'mode'> | undefined;
+  /** Screening by an AI model (`assist.screening`), after the built-in classifier; absent, no model is asked. */
+  screener?: MentionScreener | undefined;
 }
 
 /** `duplicates`: posts that belonged to a case already (processed before, or a follow-up); `folded`: near-identical posts folded into an open case. */
@@ -169,7 +172,13 @@ async function openCase(deps: PipelineDeps, mention: Mention, now: string): Prom
   if (!split && await foldFollowUp(deps, mention, caseId, now)) return 'existing';
   const model = deps.model?.();
   const corrections = deps.corrections?.();
-  const screening = screenMention(mention, { config, now, ...(model ? { model } : {}), ...(corrections ? { corrections } : {}) });
+  const ctx = { config, now, ...(model ? { model } : {}), ...(corrections ? { corrections } : {}) };
+  let screening = screenMention(mention, ctx);
+  // The AI model, when on, for a post the built-in classifier keeps (once: a case already
+  // opened keeps the screening it was opened with).
+  if (deps.screener && !screening.drop) {
+    screening = (caseId ? (await cases.get(caseId))?.screening : undefined) ?? await screenWithModel(deps.screener, mention, ctx, screening, deps.log);
+  }
   if (!caseId && screening.drop) {
     await store.insertIfAbsent(MENTION_CASE(key), DROPPED);
     deps.log.debug({ key, reason: screening.dropReason }, 'mention dropped by screening');

@@ -3,7 +3,9 @@ import { INTENTS, SENTIMENTS, type Intent, type Sentiment } from '../domain/scre
 import { ModelCallError, type LanguageModel } from '../app/language-model.js';
 import type { PiiConfig } from '../screening/find-pii.js';
 import { maskPersonalData } from '../screening/mask-personal-data.js';
+import type { MentionScreener, ModelVerdict } from '../app/mention-screener.js';
 import { DATA_CLOSE, DATA_OPEN, stripInvisible } from './suggest-prompt.js';
+import type { TokenBudget } from './token-budget.js';
 
 /** What the model answers for one post: the built-in classifier's three outputs. Nothing else is read. */
 export const ScreenAnswerSchema = z.strictObject({
@@ -76,5 +78,24 @@ export class ModelScreener {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * Screening by the model in the running bot (`assist.screening`): a `ModelScreener` per post
+ * over the day's shared token budget (`assist.dailyTokens`) and `assist.timeout`.
+ */
+export class BudgetedMentionScreener implements MentionScreener {
+  constructor(
+    private readonly model: LanguageModel,
+    private readonly opts: { config: PiiConfig; timeoutMs: number; budget: TokenBudget },
+  ) {}
+
+  async screen(input: { text: string; topics: readonly string[]; now: string }): Promise<{ ok: true; value: ModelVerdict } | { ok: false; fallback: ScreenFallback }> {
+    if (await this.opts.budget.exhausted(input.now)) return { ok: false, fallback: 'budget' };
+    const screener = new ModelScreener(this.model, { config: this.opts.config, timeoutMs: this.opts.timeoutMs, maxTokens: Number.POSITIVE_INFINITY, topics: input.topics });
+    const r = await screener.classify(input.text);
+    await this.opts.budget.spend(screener.tokens, input.now);
+    return r.ok ? r : { ok: false, fallback: r.fallback };
   }
 }

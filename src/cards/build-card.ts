@@ -62,6 +62,13 @@ function badgesOf(s: Case['screening']): string[] {
   });
 }
 
+/** Why the built-in classifier decided although screening by the model is on, in words. */
+const FALLBACK_WORDS: Record<string, string> = {
+  model_timeout: 'timeout', model_unavailable: 'model unavailable', model_rate_limited: 'rate limited',
+  model_malformed: 'unreadable answer', model_refused: 'answer refused', budget: 'daily token budget spent',
+  unknown_topic: 'unknown topic', error: 'error',
+};
+
 /** The facts: where the case stands, who has it, until when, and its SLA clocks. */
 function factsOf(c: Case, opts: CardOptions): Card['facts'] {
   const s = c.screening;
@@ -70,6 +77,8 @@ function factsOf(c: Case, opts: CardOptions): Card['facts'] {
     { label: 'Group', value: c.group },
   ];
   if (s.language) facts.push({ label: 'Language', value: languageName(s.language) });
+  if (s.by === 'model') facts.push({ label: 'Screening', value: 'Screened by AI assist' });
+  else if (s.by === 'built-in' && s.fallback) facts.push({ label: 'Screening', value: `AI screening fell back: ${FALLBACK_WORDS[s.fallback] ?? s.fallback}` });
   if (c.owner) facts.push({ label: 'Owner', value: actorLabel(c.owner) });
   if (c.owner && opts.claimTimeoutMs !== undefined && (c.status === 'claimed' || c.status === 'rejected')) {
     const since = c.activeAt ?? c.claimedAt ?? c.updatedAt;

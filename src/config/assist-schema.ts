@@ -54,6 +54,12 @@ export const AssistSchema = z.strictObject({
   /** Translations of posts in another language than the team's, and of drafts into the author's (on while assist is on). */
   translate: z.boolean().default(true),
   /**
+   * Screening by the model in the running bot: each mention that passes the noise filter
+   * is classified by the model (sentiment, intent, topic among the group ids) before its
+   * card; the built-in classifier decides on a timeout, an error or the budget spent.
+   */
+  screening: z.boolean().default(false),
+  /**
    * One-line summaries of long posts and follow-up chains on the card, and a short brief in
    * escalation notices and approval alerts. Off unless set.
    */

@@ -31,5 +31,9 @@ export const ScreeningSchema = z.object({
   pii: z.array(PiiFindingSchema).default([]),
   rulesFired: z.array(RuleHitSchema).default([]),
   secondApprover: z.boolean().default(false),
+  /** Which classifier gave sentiment, intent and topic, when screening by the model is on (`assist.screening`). */
+  by: z.enum(['model', 'built-in']).optional(),
+  /** Why the built-in classifier decided although the model was asked (a stable code: model_timeout, budget, …). */
+  fallback: z.string().max(64).optional(),
 });
 export type Screening = z.infer<typeof ScreeningSchema>;

@@ -23,6 +23,11 @@ export interface ScreenContext {
   model?: TextModel | undefined;
   /** Staff corrections by post: a near-identical post gets the corrected labels outright. */
   corrections?: CorrectionMemory | undefined;
+  /**
+   * Sentiment, intent and topic an AI model gave (screening by the model): used in place of
+   * the built-in ones, so rules and priority see them. The topic is a group id, or null.
+   */
+  assisted?: { sentiment: Sentiment; intent: Intent; topic: string | null } | undefined;
 }
 
 const rank = (p: Priority): number => PRIORITIES.indexOf(p);
@@ -61,20 +66,20 @@ function scoredPriority(sentiment: Sentiment, intent: Intent, mention: Mention, 
  * Pure: no clock, no I/O, no environment. The same inputs give the same screening.
  */
 export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
-  const { config } = ctx;
+  const { config, assisted } = ctx;
   const post = tokenizePost(mention.text);
   const lang = detectLanguage({ text: mention.text, tokens: post, networkLang: mention.lang, authorLang: mention.author.lang });
 
-  const learned = ctx.model ? predictTokens(ctx.model, post) : {};
-  // What staff said about a near-identical post beats any prediction.
-  const taught = ctx.corrections && ctx.corrections.size > 0 ? ctx.corrections.find(mention.text, post) : undefined;
-  const learnedSentiment = taught?.labels.sentiment ?? learned.sentiment?.label;
-  const learnedIntent = taught?.labels.intent ?? learned.intent?.label;
+  const learned = ctx.model && !assisted ? predictTokens(ctx.model, post) : {};
+  // What staff said about a near-identical post beats any prediction (the AI model's aside).
+  const taught = !assisted && ctx.corrections && ctx.corrections.size > 0 ? ctx.corrections.find(mention.text, post) : undefined;
+  const learnedSentiment = assisted?.sentiment ?? taught?.labels.sentiment ?? learned.sentiment?.label;
+  const learnedIntent = assisted?.intent ?? taught?.labels.intent ?? learned.intent?.label;
   // The lexicon only for what the model does not give (no model, or labels of its own).
   const lexicon: LexiconPrediction | undefined = isSentiment(learnedSentiment) && isIntent(learnedIntent) ? undefined : lexiconPredict(post);
   const sentiment: Sentiment = isSentiment(learnedSentiment) ? learnedSentiment : lexicon!.sentiment;
   const intent: Intent = isIntent(learnedIntent) ? learnedIntent : lexicon!.intent;
-  const topic = taught?.labels.topic ?? learned.topic?.label;
+  const topic = assisted ? (assisted.topic ?? undefined) : (taught?.labels.topic ?? learned.topic?.label);
 
   const pii = findPii(mention.text, config);
   const tags = new Set<string>();
@@ -119,7 +124,8 @@ export function screenMention(mention: Mention, ctx: ScreenContext): Screening {
     if (rule.final) break;
   }
 
-  const topicGroup = topic === undefined ? undefined : (ctx.model?.topicGroups[topic] ?? topic);
+  // The AI model's topics are the group ids themselves.
+  const topicGroup = topic === undefined ? undefined : assisted ? topic : (ctx.model?.topicGroups[topic] ?? topic);
   const group = routed ?? (topicGroup !== undefined && config.groups.some((g) => g.id === topicGroup) ? topicGroup : config.routing.fallback);
 
   const priority = rulePriority ?? scoredPriority(sentiment, intent, mention, vip, post, rulesFired);

@@ -1,10 +1,12 @@
 import type { CaseService } from '../app/case-service.js';
 import type { DraftAssistant } from '../app/draft-assistant.js';
 import type { LanguageModel } from '../app/language-model.js';
+import type { MentionScreener } from '../app/mention-screener.js';
 import { aiSdkModel } from '../assist/ai-sdk-model.js';
 import { AssistIndex } from '../assist/assist-index.js';
 import { loadKnowledgeBase } from '../assist/knowledge-base.js';
 import { ModelDraftAssistant } from '../assist/model-draft-assistant.js';
+import { BudgetedMentionScreener } from '../assist/model-screening.js';
 import { justSent, PastReplies } from '../assist/past-replies.js';
 import { TokenBudget } from '../assist/token-budget.js';
 import type { Env } from '../config/env.js';
@@ -49,4 +51,19 @@ export async function wireAssist(deps: AssistWiringDeps): Promise<DraftAssistant
   });
   log.info({ model: model.name, pastReplies: loaded }, 'AI assist is on');
   return new ModelDraftAssistant({ config, assist, model, index, budget: new TokenBudget(store, assist.dailyTokens), store, clock, log, linkHosts });
+}
+
+/**
+ * Screening by the model (`assist.screening: true`): the inbox asks it after the built-in
+ * classifier, within `assist.timeout` and the same daily budget as suggestions. Off (the
+ * default, or without `assist:`), nothing is built and no post is sent to a model.
+ */
+export function wireModelScreening(deps: Pick<AssistWiringDeps, 'config' | 'env' | 'store' | 'log' | 'model'>): MentionScreener | undefined {
+  const { config, env, store, log } = deps;
+  const assist = config.assist;
+  if (!assist?.screening) return undefined;
+  const key = assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
+  const model = deps.model ?? aiSdkModel(assist, key);
+  log.info({ model: model.name }, 'AI assist screens each mention that passes the noise filter');
+  return new BudgetedMentionScreener(model, { config, timeoutMs: assist.timeout, budget: new TokenBudget(store, assist.dailyTokens) });
 }

@@ -1,5 +1,5 @@
 import type { LanguageModel } from '../app/language-model.js';
-import { wireAssist } from './assist-wiring.js';
+import { wireAssist, wireModelScreening } from './assist-wiring.js';
 import { wireInsights } from './insight-wiring.js';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -8,6 +8,7 @@ import type { CaseService } from '../app/case-service.js';
 import type { CommandRouter } from '../app/commands.js';
 import { registerDeliveries } from '../app/deliveries.js';
 import { StormService } from '../app/storms.js';
+import type { MentionScreener } from '../app/mention-screener.js';
 import { processInbox } from '../app/pipeline.js';
 import { createInboxRunner, type InboxRunner } from '../app/inbox-runner.js';
 import { trackSplits } from '../app/near-duplicates.js';
@@ -129,7 +130,7 @@ export async function startEarshot(opts: EarshotOptions): Promise<Earshot> {
     draining: () => draining,
   }));
 
-  const inbox = startScreening(core, storms);
+  const inbox = startScreening(core, storms, wireModelScreening({ config, env, store, log, model: opts.assistModel }));
 
   const server = await listen(http, env.PORT, env.HOST);
   await slack?.start();
@@ -202,13 +203,13 @@ function jobScheduler(core: CoreServices, env: Env, inbox: InboxRunner): ReturnT
  * Screening as this server runs it: staff decisions (re-routes, tag corrections, ignores)
  * teach the model on every instance, and the inbox is screened one run at a time.
  */
-function startScreening(core: CoreServices, storms: StormService): InboxRunner {
+function startScreening(core: CoreServices, storms: StormService, screener: MentionScreener | undefined): InboxRunner {
   const { store, config, clock, log, outbox, cases, model } = core;
   const learner = new Learner({ store, log, base: model, pii: config });
   learner.attach(cases);
   // Replays the labels recorded so far in the background; the first screening waits for it.
   learner.catchUp().catch((e: unknown) => log.warn({ err: e }, 'could not replay staff labels'));
-  const pipeline = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections() };
+  const pipeline = { store, config, clock, log, outbox, cases, storms, model: () => learner.current(), corrections: () => learner.corrections(), screener };
   // What arrives during a run is screened by one more run after it.
   const runner = createInboxRunner({ log, screen: () => processInbox(pipeline), catchUp: () => learner.catchUp() });
   // A post split out of a case goes back into the inbox for a case of its own.
