@@ -16,6 +16,18 @@ import { linkHosts } from '../text-links/link-hosts.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
+type AssistConfig = NonNullable<Config['assist']>;
+
+/** The model's key, from the environment variable `assist.keyEnv` names (`ASSIST_API_KEY` by default). */
+function assistKey(assist: AssistConfig, env: Env): string | undefined {
+  return assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
+}
+
+/** The model every AI assist feature asks: the one handed in (tests, benchmarks), or the configured provider with its key. */
+export function assistModel(assist: AssistConfig, env: Env, given?: LanguageModel): LanguageModel {
+  return given ?? aiSdkModel(assist, assistKey(assist, env));
+}
+
 export interface AssistWiringDeps {
   config: Config;
   env: Env;
@@ -39,9 +51,8 @@ export async function wireAssist(deps: AssistWiringDeps): Promise<DraftAssistant
   const { config, env, store, cases, clock, log } = deps;
   const assist = config.assist;
   if (!assist) return undefined;
-  const key = assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
-  if (!key && assist.provider !== 'openai-compatible') log.warn({ keyEnv: assist.keyEnv }, `AI assist: ${assist.keyEnv} is not set, so ${assist.provider} will refuse every request; suggestions fall back to templates`);
-  const model = deps.model ?? aiSdkModel(assist, key);
+  if (!deps.model && !assistKey(assist, env) && assist.provider !== 'openai-compatible') log.warn({ keyEnv: assist.keyEnv }, `AI assist: ${assist.keyEnv} is not set, so ${assist.provider} will refuse every request; suggestions fall back to templates`);
+  const model = assistModel(assist, env, deps.model);
   const index = new AssistIndex();
   index.addKnowledge(loadKnowledgeBase(assist.knowledge, deps.baseDir ?? process.cwd()));
   const past = new PastReplies(store, config, index);
@@ -62,8 +73,7 @@ export function wireModelScreening(deps: Pick<AssistWiringDeps, 'config' | 'env'
   const { config, env, store, log } = deps;
   const assist = config.assist;
   if (!assist?.screening) return undefined;
-  const key = assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
-  const model = deps.model ?? aiSdkModel(assist, key);
+  const model = assistModel(assist, env, deps.model);
   log.info({ model: model.name }, 'AI assist screens each mention that passes the noise filter');
   return new BudgetedMentionScreener(model, { config, timeoutMs: assist.timeout, budget: new TokenBudget(store, assist.dailyTokens) });
 }

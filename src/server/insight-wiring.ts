@@ -5,7 +5,6 @@ import { postToLeads } from '../app/escalations.js';
 import { InsightService } from '../app/insight-service.js';
 import { InsightStore } from '../app/insight-store.js';
 import type { LanguageModel } from '../app/language-model.js';
-import { aiSdkModel } from '../assist/ai-sdk-model.js';
 import { ModelInsights } from '../assist/model-insights.js';
 import { TokenBudget } from '../assist/token-budget.js';
 import type { Env } from '../config/env.js';
@@ -15,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { linkHosts } from '../text-links/link-hosts.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import { assistModel } from './assist-wiring.js';
 
 export interface InsightWiringDeps {
   config: Config;
@@ -52,8 +52,7 @@ export function wireInsights(deps: InsightWiringDeps): InsightWiring | undefined
     });
     return undefined;
   }
-  const key = assist.keyEnv === 'ASSIST_API_KEY' ? env.ASSIST_API_KEY : process.env[assist.keyEnv]?.trim() || undefined;
-  const model = deps.model ?? aiSdkModel(assist, key);
+  const model = assistModel(assist, env, deps.model);
   const insights = new ModelInsights({ config, assist, model, budget: new TokenBudget(store, assist.dailyTokens), clock, log, linkHosts });
   const rules = { teamLanguage: assist.teamLanguage, translate: assist.translate, summaries: assist.summaries };
   const kept = new InsightStore(store, config.retention?.days);
