@@ -14,8 +14,8 @@ export interface CaseInsights {
   summarize(c: Case): Promise<InsightAnswer>;
   /** Two or three sentences for a lead or an approver: what the author wants, what happened, what is proposed. */
   brief(c: Case): Promise<InsightAnswer>;
-  /** The post, translated into `to` (ISO 639-1) for the agent. */
-  translatePost(c: Case, to: string): Promise<InsightAnswer>;
+  /** The post (or `text`, a later post of the author's in the thread), translated into `to` (ISO 639-1) for the agent. */
+  translatePost(c: Case, to: string, text?: string): Promise<InsightAnswer>;
   /**
    * An agent's draft, translated into `to` (the author's language) to be sent; `check` is
    * the reply's guardrails (policy, network length, personal data): a translation that
@@ -28,6 +28,8 @@ export interface CaseInsights {
 export interface CaseInsight {
   /** The post in the team's language; `from` is the post's language. */
   translation?: { text: string; from: string; to: string } | undefined;
+  /** The author's later posts in the thread (follow-ups) in the team's language, by post id. */
+  followUps?: Record<string, string> | undefined;
   /** `sig`: the thread it summarises (recomputed when a follow-up or a folded post comes). */
   summary?: { sig: string; text: string } | undefined;
   brief?: { sig: string; text: string } | undefined;
@@ -73,11 +75,14 @@ export function wantsBrief(c: Case, rules: InsightRules): boolean {
   return !!rules.summaries?.briefs && (c.status === 'drafted' || c.status === 'escalated');
 }
 
-/** What is missing from `have` for the case as it is now (each part asked once per post or thread). Pure. */
+/** The follow-ups a card shows (the newest three), which a translation covers besides the post. */
+export const shownFollowUps = (c: Case): NonNullable<Case['followUps']> => (c.followUps ?? []).slice(-3);
+
+/** What is missing from `have` for the case as it is now (each part asked once per thread). Pure. */
 export function missingParts(c: Case, rules: InsightRules, have: CaseInsight | undefined): InsightPart[] {
   const out: InsightPart[] = [];
   const sig = threadSig(c);
-  if (foreignLanguage(c, rules) && have?.tried?.translation !== c.mention.id) out.push('translation');
+  if (foreignLanguage(c, rules) && have?.tried?.translation !== sig) out.push('translation');
   if (wantsSummary(c, rules) && have?.tried?.summary !== sig) out.push('summary');
   if (wantsBrief(c, rules) && have?.tried?.brief !== sig) out.push('brief');
   return out;

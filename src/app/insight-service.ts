@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Case } from '../domain/case.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Logger } from '../util/logger.js';
-import { foreignLanguage, missingParts, threadSig, wantsBrief, wantsSummary, type CaseInsight, type CaseInsights, type InsightPart, type InsightRules } from './case-insights.js';
+import { foreignLanguage, missingParts, shownFollowUps, threadSig, wantsBrief, wantsSummary, type CaseInsight, type CaseInsights, type InsightPart, type InsightRules } from './case-insights.js';
 import type { CaseService } from './case-service.js';
 import { deliveryKinds, enqueueDelivery, type DeliveredPayload } from './delivery-kinds.js';
 import { postToLeads } from './escalations.js';
@@ -62,22 +62,50 @@ export class InsightService {
     const next: CaseInsight = { ...have, notes: { ...have.notes }, tried: { ...have.tried } };
     const sig = threadSig(c);
     for (const part of missing) {
-      const answer = part === 'translation' ? await insights.translatePost(c, rules.teamLanguage)
-        : part === 'summary' ? await insights.summarize(c) : await insights.brief(c);
-      next.tried![part] = part === 'translation' ? c.mention.id : sig;
+      if (part === 'translation') {
+        await this.translate(c, next);
+        continue;
+      }
+      const answer = part === 'summary' ? await insights.summarize(c) : await insights.brief(c);
+      next.tried![part] = sig;
       if (answer.ok) {
         delete next.notes![part];
-        if (part === 'translation') next.translation = { text: answer.text, from: foreignLanguage(c, rules)!, to: rules.teamLanguage };
-        else next[part] = { sig, text: answer.text };
+        next[part] = { sig, text: answer.text };
       } else {
         next.notes![part] = answer.note;
-        if (part !== 'translation') delete next[part];
+        delete next[part];
       }
     }
     await store.set(c.id, next);
     if (missing.some((p: InsightPart) => p !== 'brief')) await enqueueDelivery(outbox, 'card.update', { caseId: c.id });
     const alert = alertFor(c);
     if (missing.includes('brief') && next.brief && alert) await enqueueDelivery(outbox, 'alert.direct', { caseId: c.id, kind: alert });
+  }
+
+  /**
+   * Translates the post, once, and the follow-ups the card shows that are not translated
+   * yet (the author's later posts, taken to be in the post's language); a failure leaves
+   * a note, and what was translated stays.
+   */
+  private async translate(c: Case, next: CaseInsight): Promise<void> {
+    const { insights, rules } = this.deps;
+    const from = foreignLanguage(c, rules)!;
+    next.tried!.translation = threadSig(c);
+    const notes: string[] = [];
+    if (!next.translation || next.translation.from !== from) {
+      const answer = await insights.translatePost(c, rules.teamLanguage);
+      if (answer.ok) next.translation = { text: answer.text, from, to: rules.teamLanguage };
+      else notes.push(answer.note);
+    }
+    const done = { ...next.followUps };
+    for (const f of shownFollowUps(c).filter((x) => done[x.id] === undefined)) {
+      const answer = await insights.translatePost(c, rules.teamLanguage, f.text);
+      if (answer.ok) done[f.id] = answer.text;
+      else notes.push(answer.note);
+    }
+    next.followUps = done;
+    if (notes.length > 0) next.notes!.translation = notes[0];
+    else delete next.notes!.translation;
   }
 
   /**

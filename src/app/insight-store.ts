@@ -1,7 +1,7 @@
 import type { Card } from '../cards/card.js';
 import type { Case } from '../domain/case.js';
 import type { Store } from '../store/store.js';
-import { threadSig, type CaseInsight } from './case-insights.js';
+import { shownFollowUps, threadSig, type CaseInsight } from './case-insights.js';
 
 /** Where a case's AI-written summary, brief and translation are kept (removed with the case). */
 export const insightKey = (caseId: string): string => `assist:insight:${caseId}`;
@@ -39,7 +39,10 @@ export class InsightStore {
 export function cardInsight(c: Case, i: CaseInsight | undefined): Card['ai'] {
   if (!i) return undefined;
   const summary = i.summary && i.summary.sig === threadSig(c) ? i.summary.text : undefined;
-  const translation = i.translation && i.translation.from === c.screening.language ? i.translation : undefined;
+  const post = i.translation && i.translation.from === c.screening.language ? i.translation : undefined;
+  // The follow-ups the card shows, translated beneath the post's translation.
+  const later = post ? shownFollowUps(c).flatMap((f) => (i.followUps?.[f.id] !== undefined ? [`Later: ${i.followUps[f.id]}`] : [])) : [];
+  const translation = post && { ...post, text: [post.text, ...later].join('\n') };
   const notes = [i.notes?.translation, i.notes?.summary].filter((n): n is string => !!n);
   if (!summary && !translation && notes.length === 0) return undefined;
   return {

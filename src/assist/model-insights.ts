@@ -58,8 +58,8 @@ export class ModelInsights implements CaseInsights {
     return this.ask({ ...this.thread(c), task: 'brief', language: this.deps.assist.teamLanguage, maxChars: BRIEF_MAX, draft });
   }
 
-  translatePost(c: Case, to: string): Promise<InsightAnswer> {
-    const post = this.mask(c.mention.text);
+  translatePost(c: Case, to: string, text = c.mention.text): Promise<InsightAnswer> {
+    const post = this.mask(text);
     return this.ask({ task: 'translate-post', language: to, network: c.mention.network, post, maxChars: Math.max(280, post.length * 2) });
   }
 

@@ -11,7 +11,10 @@ describe('the insight rules', () => {
     const fr = makeCase('@acme ma valise est perdue', { language: 'fr' });
     expect(foreignLanguage(fr, RULES)).toBe('fr');
     expect(missingParts(fr, RULES, undefined)).toEqual(['translation']);
-    expect(missingParts(fr, RULES, { tried: { translation: fr.mention.id } })).toEqual([]);
+    expect(missingParts(fr, RULES, { tried: { translation: threadSig(fr) } })).toEqual([]);
+    // The author's next post asks for a translation again (of that post: the post's stays).
+    fr.followUps = [{ id: 'f1', text: 'toujours rien', at: fr.createdAt, url: 'u1' }];
+    expect(missingParts(fr, RULES, { tried: { translation: `${fr.mention.id}:` } })).toEqual(['translation']);
     expect(foreignLanguage(makeCase('@acme my bag', { language: 'en' }), RULES)).toBeUndefined();
     expect(foreignLanguage(makeCase('@acme ???'), RULES)).toBeUndefined();
     expect(foreignLanguage(fr, { ...RULES, translate: false })).toBeUndefined();
