@@ -15,7 +15,7 @@
  * praise from distinct authors; one in five is an edited copy of a recent complaint (a
  * near-duplicate the pipeline folds).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaseRepository, caseKey } from '../src/app/case-repository.js';
@@ -30,6 +30,7 @@ import { Outbox } from '../src/outbox/outbox.js';
 import { openStore } from '../src/store/open-store.js';
 import { ManualClock } from '../src/util/clock.js';
 import { createLogger } from '../src/util/logger.js';
+import { guardRun, InFlightCalls, watchCalls } from './stall-watch.js';
 
 function countArg(): number {
   const i = process.argv.indexOf('--count');
@@ -37,6 +38,15 @@ function countArg(): number {
   if (raw === undefined) return 1_000_000;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1000) throw new Error(`--count must be a whole number of at least 1000, got "${raw}"`);
+  return n;
+}
+
+/** `--stall-seconds N` (default 120): a store call under way this long ends the run with a report (exit 3). */
+function stallSecondsArg(): number {
+  const i = process.argv.indexOf('--stall-seconds');
+  if (i < 0) return 120;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--stall-seconds must be a positive number, got "${process.argv[i + 1]}"`);
   return n;
 }
 
@@ -124,15 +134,9 @@ async function main(): Promise<void> {
   // The pipeline, on its own store: polls of 500 recorded into the inbox, then screened.
   const opened = await openStore(`sqlite://${join(dir, 'pipeline.sqlite')}`, { namespace: 'bench' });
   // Every Store call the pipeline makes is counted (a round trip each: a statement, or a
-  // batch statement for the *Many calls).
-  let storeCalls = 0;
-  const store = new Proxy(opened, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => { storeCalls += 1; return (v as (...a: unknown[]) => unknown).apply(target, args); };
-    },
-  });
+  // batch statement for the *Many calls), and watched while it is under way (see stall-watch.ts).
+  const store = watchCalls(opened, calls);
+  walPath = `${join(dir, 'pipeline.sqlite')}-wal`;
   const clock = new ManualClock(Date.parse('2026-01-05T00:00:00.000Z'));
   const outbox = new Outbox({ store, clock, log, instanceId: 'bench' });
   const cases = new CaseService({ repo: new CaseRepository(store), outbox, config, clock, log, sources: new Map() });
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
     const mentions: Mention[] = [];
     for (let k = i; k < Math.min(count, i + batch); k++) mentions.push(again(k));
     clock.set(new Date(Date.parse(mentions[0]!.createdAt)));
+    reached = `the batch of mentions ${i + 1}–${i + mentions.length} of ${count}`;
     await recordPoll(store, 'x', { mentions, cursor: undefined, requests: 1 });
     const r = await processInbox(deps, batch);
     totals.cases += r.cases; totals.folded += r.folded; totals.dropped += r.dropped; totals.duplicates += r.duplicates;
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
     const done = i + mentions.length;
     if (done % 100_000 === 0 && done < count) {
       const sofar = done / ((performance.now() - t1) / 1000);
-      process.stderr.write(`\n${JSON.stringify({ progress: done, mentionsPerSecond: Math.round(sofar), bareWritesPerSecond: Math.round(count / (bareMs / 1000)), ratio: Number((sofar / (count / (bareMs / 1000))).toFixed(3)), storeCallsPerMention: Number((storeCalls / done).toFixed(1)), pipelinePeakRssMb: mb(pipelinePeak), peakRssMb: mb(peak) })}\n`);
+      process.stderr.write(`\n${JSON.stringify({ progress: done, mentionsPerSecond: Math.round(sofar), bareWritesPerSecond: Math.round(count / (bareMs / 1000)), ratio: Number((sofar / (count / (bareMs / 1000))).toFixed(3)), storeCallsPerMention: Number((calls.started / done).toFixed(1)), pipelinePeakRssMb: mb(pipelinePeak), peakRssMb: mb(peak) })}\n`);
     }
   }
   process.stderr.write('\n');
@@ -168,15 +173,24 @@ async function main(): Promise<void> {
   const ratio = rate / bareRate;
   console.log(`mentions: ${count} (cases ${totals.cases}, folded ${totals.folded}, dropped ${totals.dropped})`);
   console.log(`pipeline: ${Math.round(rate)} mentions/s; bare store writes: ${Math.round(bareRate)} records/s; ratio ${ratio.toFixed(3)} (target ≥ 0.5)`);
-  console.log(`peak RSS: ${mb(pipelinePeak)} MB in the pipeline phase, ${mb(peakRss)} MB for the whole process (target ≤ 200 MB); store calls per mention: ${(storeCalls / count).toFixed(1)}`);
+  console.log(`peak RSS: ${mb(pipelinePeak)} MB in the pipeline phase, ${mb(peakRss)} MB for the whole process (target ≤ 200 MB); store calls per mention: ${(calls.started / count).toFixed(1)}`);
   console.log(JSON.stringify({
     bench: 'ingest', count, cases: totals.cases, folded: totals.folded, dropped: totals.dropped,
     mentionsPerSecond: Math.round(rate), bareWritesPerSecond: Math.round(bareRate), ratio: Number(ratio.toFixed(3)),
-    storeCallsPerMention: Number((storeCalls / count).toFixed(1)), pipelinePeakRssMb: mb(pipelinePeak), peakRssMb: mb(peakRss), rssTargetMet: mb(pipelinePeak) <= 200, ratioTargetMet: ratio >= 0.5,
+    storeCallsPerMention: Number((calls.started / count).toFixed(1)), pipelinePeakRssMb: mb(pipelinePeak), peakRssMb: mb(peakRss), rssTargetMet: mb(pipelinePeak) <= 200, ratioTargetMet: ratio >= 0.5,
   }));
 }
 
-main().catch((e: unknown) => {
+// What the stall watch reports: where the pipeline is, and the size of its database's WAL.
+const calls = new InFlightCalls();
+let reached = 'the bare baseline';
+let walPath: string | undefined;
+const walSize = (): string => {
+  if (!walPath) return 'no WAL yet';
+  try { return `WAL ${mb(statSync(walPath).size)} MB`; } catch { return 'no WAL file'; }
+};
+
+guardRun(main, { calls, stallMs: stallSecondsArg() * 1000, where: () => reached, extra: walSize }).catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });
